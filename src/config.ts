@@ -1,0 +1,181 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const extension = z
+  .string()
+  .regex(/^\.[A-Za-z0-9]{1,16}$/, 'must look like ".mp3"')
+  .transform((ext) => ext.toLowerCase());
+
+const serverSchema = z
+  .object({
+    /** TCP port; also PORT. */
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Interface to bind; also HOST. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Processes sharing the port; 0 = one per CPU. */
+    workers: z.number().int().min(0).max(256).default(1),
+  })
+  .strict();
+
+const storageSchema = z
+  .object({
+    /** Where media files live; also UPLOAD_DIR. Relative paths resolve against the working directory. */
+    root: z.string().min(1).default('./uploads'),
+    /** How often the sweep looks for abandoned temp files. */
+    sweepIntervalMs: z.number().int().min(1000).default(10 * 60_000),
+    /** Temp files older than this are abandoned (no upload lasts this long). */
+    tempMaxAgeMs: z.number().int().min(1000).default(6 * 60 * 60_000),
+  })
+  .strict();
+
+const mediaSchema = z
+  .object({
+    /** `semantic`: HTTP status follows the code table; `legacy`: HTTP 200 for every media answer. */
+    statusMode: z.enum(['semantic', 'legacy']).default('semantic'),
+    /** Check that the content's magic bytes match the extension. */
+    verifyContent: z.boolean().default(true),
+    /** Extensions accepted for upload, compared case-insensitively. */
+    allowedExtensions: z.array(extension).min(1).default(['.mp3', '.wav']),
+    /** Largest accepted file in bytes; larger is code 413. */
+    maxFileSize: z.number().int().min(1).default(100 * 1024 * 1024),
+    /** Most file parts in one multipart request. */
+    maxFiles: z.number().int().min(1).default(10),
+    /** Most non-file fields in one request. */
+    maxFields: z.number().int().min(1).default(20),
+    /** Worker threads for verify, hash, fsync and publish (the Tornado service used 5). */
+    poolSize: z.number().int().min(1).max(64).default(5),
+    /** fsync each file (and its directory) before answering 200. */
+    fsync: z.boolean().default(true),
+  })
+  .strict();
+
+const authSchema = z
+  .object({
+    /** Bearer tokens accepted for POST and DELETE; empty = no auth. Also AUTH_TOKENS (comma-separated). */
+    tokens: z.array(z.string().min(1)).default([]),
+    /** Require a token for GET/HEAD too. */
+    protectReads: z.boolean().default(false),
+  })
+  .strict();
+
+const logSchema = z
+  .object({
+    /** pino level; also LOG_LEVEL. */
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.prefault({}),
+    storage: storageSchema.prefault({}),
+    media: mediaSchema.prefault({}),
+    auth: authSchema.prefault({}),
+    log: logSchema.prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment variables and the config key each one sets. */
+const envKeys: Record<string, { key: string[]; parse: (value: string) => unknown }> = {
+  PORT: { key: ['server', 'port'], parse: numberOrString },
+  HOST: { key: ['server', 'host'], parse: (v) => v },
+  UPLOAD_DIR: { key: ['storage', 'root'], parse: (v) => v },
+  AUTH_TOKENS: { key: ['auth', 'tokens'], parse: (v) => v.split(',').map((t) => t.trim()).filter(Boolean) },
+  LOG_LEVEL: { key: ['log', 'level'], parse: (v) => v },
+};
+
+function numberOrString(value: string): unknown {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/**
+ * Validates a config object, applies defaults and resolves the storage root.
+ * Throws ConfigError with one line naming the offending key.
+ */
+export function parseConfig(input: unknown, cwd = process.cwd(), origins: Record<string, string> = {}): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = issue.path.join('.') || '(root)';
+    const origin = origins[key] ? ` (from ${origins[key]})` : '';
+    throw new ConfigError(`invalid config: ${key}${origin}: ${issue.message}`);
+  }
+  const config = result.data;
+  config.storage.root = path.resolve(cwd, config.storage.root);
+  return deepFreeze(config);
+}
+
+export interface ConfigSources {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/**
+ * config/default.json, then config/<NODE_ENV>.json, then CONFIG_FILE, then environment variables;
+ * later sources override earlier ones key by key.
+ */
+export function loadConfig({ env, cwd }: ConfigSources): Config {
+  const files = [path.join(cwd, 'config', 'default.json')];
+  if (env.NODE_ENV) files.push(path.join(cwd, 'config', `${env.NODE_ENV}.json`));
+  let merged: Record<string, unknown> = {};
+  for (const file of files) {
+    if (existsSync(file)) merged = deepMerge(merged, readJson(file));
+  }
+  if (env.CONFIG_FILE) {
+    const file = path.resolve(cwd, env.CONFIG_FILE);
+    if (!existsSync(file)) throw new ConfigError(`invalid config: CONFIG_FILE: no such file ${file}`);
+    merged = deepMerge(merged, readJson(file));
+  }
+  const origins: Record<string, string> = {};
+  for (const [name, { key, parse }] of Object.entries(envKeys)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    merged = deepMerge(merged, nest(key, parse(value)));
+    origins[key.join('.')] = name;
+  }
+  return parseConfig(merged, cwd, origins);
+}
+
+function readJson(file: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`invalid config: ${file}: ${(error as Error).message}`);
+  }
+  if (!isPlainObject(value)) throw new ConfigError(`invalid config: ${file}: must hold a JSON object`);
+  return value;
+}
+
+function nest(keys: string[], value: unknown): Record<string, unknown> {
+  return keys.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), value as never);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prior = out[key];
+    out[key] = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

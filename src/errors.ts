@@ -1,0 +1,123 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+
+/**
+ * The code table: every answer the API can give, as the Tornado service numbered them.
+ * `status` is the HTTP status in `semantic` mode; `legacy` mode answers HTTP 200 for media routes.
+ */
+export const CODES = {
+  OK: { code: 200, status: 200, reason: 'OK' },
+  INVALID_ARGUMENT: { code: 400, status: 400, reason: 'invalid argument' },
+  UNAUTHORIZED: { code: 401, status: 401, reason: 'missing or wrong bearer token' },
+  NOT_FOUND: { code: 404, status: 404, reason: 'not found' },
+  TOO_LARGE: { code: 413, status: 413, reason: 'larger than the configured limit' },
+  UNKNOWN: { code: 500, status: 500, reason: 'internal error' },
+  FILE_EXISTS: { code: 501, status: 409, reason: 'file already exists' },
+  FILE_EMPTY: { code: 502, status: 400, reason: 'nothing to store' },
+  UNSUPPORTED_MEDIA_TYPE: { code: 502, status: 415, reason: 'unsupported Content-Type' },
+  MISSING_ARGUMENT: { code: 503, status: 400, reason: 'required argument missing' },
+  FORMAT_NOT_SUPPORTED: { code: 504, status: 415, reason: 'format not supported' },
+} as const;
+
+export type CodeName = keyof typeof CODES;
+
+/** The JSON body of every API answer. */
+export interface ApiResult {
+  code: number;
+  reason: string;
+  [extra: string]: unknown;
+}
+
+/** An error with a place in the code table; `reason` overrides the table's generic text. */
+export class AppError extends Error {
+  readonly entry: (typeof CODES)[CodeName];
+
+  constructor(
+    readonly codeName: CodeName,
+    reason?: string,
+  ) {
+    super(reason ?? CODES[codeName].reason);
+    this.name = 'AppError';
+    this.entry = CODES[codeName];
+  }
+
+  get code(): number {
+    return this.entry.code;
+  }
+
+  toJSON(): ApiResult {
+    return { code: this.entry.code, reason: this.message };
+  }
+}
+
+/** The HTTP status for a code, honouring the route's status mode (set by `useStatusMode`). */
+export function statusFor(res: Response, status: number): number {
+  return res.locals.legacyStatus === true ? 200 : status;
+}
+
+/** Sends `{code, reason, ...}` with the status of a code-table entry. */
+export function sendResult(res: Response, codeName: CodeName, body: Partial<ApiResult> = {}): void {
+  const entry = CODES[codeName];
+  res.status(statusFor(res, entry.status)).json({ code: entry.code, reason: entry.reason, ...body });
+}
+
+/** Routes under this middleware answer HTTP 200 for every result when the mode is `legacy`. */
+export function useStatusMode(mode: 'semantic' | 'legacy'): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.legacyStatus = mode === 'legacy';
+    next();
+  };
+}
+
+/** Errors thrown by the body parsers (body-parser, multer, busboy), mapped once. */
+function fromParserError(error: unknown): AppError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, type, status, message } = error as { code?: string; type?: string; status?: number; message?: string };
+  if (typeof code === 'string' && code.startsWith('LIMIT_')) return new AppError('TOO_LARGE', multerLimitReason(code));
+  if (code === 'MISSING_FIELD_NAME' || code === 'INVALID_FIELD_NAME') {
+    return new AppError('INVALID_ARGUMENT', `malformed multipart body: ${message}`);
+  }
+  if (type === 'entity.too.large') return new AppError('TOO_LARGE', 'request body larger than the configured limit');
+  if (type === 'request.aborted') return new AppError('INVALID_ARGUMENT', 'request aborted by the client');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new AppError('UNSUPPORTED_MEDIA_TYPE', message);
+  }
+  if (status === 400 && typeof message === 'string') return new AppError('INVALID_ARGUMENT', `malformed body: ${message}`);
+  // busboy reports malformed multipart as plain Errors with these messages.
+  if (typeof message === 'string' && /multipart|boundary|unexpected end of form|malformed part header/i.test(message)) {
+    return new AppError('INVALID_ARGUMENT', `malformed multipart body: ${message}`);
+  }
+  return undefined;
+}
+
+function multerLimitReason(code: string): string {
+  switch (code) {
+    case 'LIMIT_FILE_SIZE':
+      return 'file larger than the configured limit (media.maxFileSize)';
+    case 'LIMIT_FILE_COUNT':
+      return 'too many files in one request (media.maxFiles)';
+    case 'LIMIT_FIELD_COUNT':
+      return 'too many fields in one request (media.maxFields)';
+    case 'LIMIT_PART_COUNT':
+      return 'too many parts in one request (media.maxFiles + media.maxFields)';
+    default:
+      return `request over a configured limit (${code})`;
+  }
+}
+
+/** The last middleware: every error becomes `{code, reason}`; unknown errors are logged, never shown. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const known = error instanceof AppError ? error : fromParserError(error);
+    if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    const answer = known ?? new AppError('UNKNOWN');
+    if (answer.codeName === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(statusFor(res, answer.entry.status)).json(answer.toJSON());
+  };
+}
+
+/** JSON 404 for any route nobody handled. */
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,50 @@
+import type { Request, RequestHandler } from 'express';
+import multer, { type StorageEngine } from 'multer';
+import type { MediaStore, StagedUpload } from '../storage/media-store.ts';
+
+/** A multipart file part once its bytes are staged. */
+export interface StagedPart extends Express.Multer.File {
+  staged: StagedUpload;
+}
+
+/** Streams every file part into the store's staging area as it arrives; memory stays flat. */
+class StagingEngine implements StorageEngine {
+  constructor(private readonly store: MediaStore) {}
+
+  _handleFile(_req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<StagedPart>) => void): void {
+    this.store.stage(file.stream).then(
+      (staged) => callback(null, { staged, size: staged.size }),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  // multer calls this for every staged part when the request fails (limit, abort, malformed body).
+  _removeFile(_req: Request, file: Express.Multer.File, callback: (error: Error | null) => void): void {
+    const { staged } = file as Partial<StagedPart>;
+    if (!staged) return callback(null);
+    this.store.discard(staged).then(() => callback(null), callback);
+  }
+}
+
+export interface MultipartLimits {
+  maxFileSize: number;
+  maxFiles: number;
+  maxFields: number;
+}
+
+/** multer with every limit set (its defaults are unlimited) and UTF-8 file names. */
+export function multipartParser(store: MediaStore, limits: MultipartLimits): RequestHandler {
+  return multer({
+    storage: new StagingEngine(store),
+    defParamCharset: 'utf8',
+    limits: {
+      fileSize: limits.maxFileSize,
+      files: limits.maxFiles,
+      fields: limits.maxFields,
+      parts: limits.maxFiles + limits.maxFields,
+      fieldNameSize: 1024,
+      fieldSize: 64 * 1024,
+      headerPairs: 100,
+    },
+  }).any();
+}

@@ -1,0 +1,57 @@
+import express, { Router } from 'express';
+import { requireBearer } from '../auth.ts';
+import type { Config } from '../config.ts';
+import { sendResult, useStatusMode } from '../errors.ts';
+import type { MediaStore } from '../storage/media-store.ts';
+import { UrlencodedForm } from './form-urlencoded.ts';
+import { multipartParser } from './multipart.ts';
+import { parseMediaPath } from './media-path.ts';
+import type { MediaPath } from './schemas.ts';
+import { uploadCandidates } from './upload-candidates.ts';
+import { storeUploads } from './upload-service.ts';
+
+export interface MediaDeps {
+  config: Config;
+  store: MediaStore;
+}
+
+const URLENCODED = 'application/x-www-form-urlencoded';
+/** Room for the names and separators around a fully percent-encoded file (3 bytes per byte). */
+const URLENCODED_OVERHEAD = 64 * 1024;
+
+export function mediaRoutes({ config, store }: MediaDeps): Router {
+  const { media } = config;
+  const router = Router();
+  const writeAccess = requireBearer(config.auth.tokens);
+  const limits = { maxFileSize: media.maxFileSize, maxFields: media.maxFields };
+
+  router.use(useStatusMode(media.statusMode));
+
+  router.post(
+    '/',
+    writeAccess,
+    multipartParser(store, media),
+    // Raw bytes, not express.urlencoded(): the `body` field is binary and must not be decoded as text.
+    express.raw({ type: URLENCODED, limit: media.maxFileSize * 3 + URLENCODED_OVERHEAD }),
+    async (req, res) => {
+      const candidates = await uploadCandidates(req, store, limits);
+      const outcome = await storeUploads(store, media, candidates);
+      sendResult(res, outcome.codeName, { reason: outcome.reason, files: outcome.files });
+    },
+  );
+
+  router.delete('/', writeAccess, express.raw({ type: URLENCODED, limit: URLENCODED_OVERHEAD }), async (req, res) => {
+    const target = deleteTarget(req.query, req.body, media.maxFields);
+    const deleted = await store.remove(target);
+    sendResult(res, 'OK', { ...target, deleted });
+  });
+
+  return router;
+}
+
+/** `directory` and `filename` from the query string, else from a urlencoded body. */
+function deleteTarget(query: Record<string, unknown>, body: unknown, maxFields: number): MediaPath {
+  const form = Buffer.isBuffer(body) ? UrlencodedForm.parse(body, maxFields) : undefined;
+  const pick = (name: string): unknown => query[name] ?? form?.text(name);
+  return parseMediaPath({ directory: pick('directory'), filename: pick('filename') });
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+const MAX_SEGMENT_BYTES = 255;
+const MAX_SEGMENTS = 8;
+
+// C0 controls, DEL and C1 controls: never part of a stored name.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Percent escapes of '.', '/', '\' and NUL: a name that would turn into traversal if anything
+// downstream decoded it once more is refused, not stored literally.
+const ENCODED_TRAVERSAL = /%(2e|2f|5c|00)/i;
+
+function segmentProblem(segment: string): string | undefined {
+  if (segment.length === 0) return 'empty path segment';
+  if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) return `segment longer than ${MAX_SEGMENT_BYTES} bytes`;
+  if (CONTROL.test(segment)) return 'control characters are not allowed';
+  if (ENCODED_TRAVERSAL.test(segment)) return 'percent-encoded dots or slashes are not allowed';
+  // NFKC folds look-alikes such as fullwidth dots (U+FF0E) and solidus (U+FF0F) onto '.' and '/',
+  // so the rules hold for every spelling a later normalisation could produce.
+  for (const spelling of new Set([segment, segment.normalize('NFKC')])) {
+    if (spelling.includes('\\')) return 'backslashes are not allowed';
+    if (spelling.includes('/')) return 'slashes are not allowed in a name';
+    if (spelling === '.' || spelling === '..') return `'${segment}' is not allowed`;
+    if (spelling.startsWith('.')) return 'names may not start with a dot';
+  }
+  return undefined;
+}
+
+/** One path segment: a file name, or one level of a directory. */
+export const segmentSchema = z.string().superRefine((value, ctx) => {
+  const problem = segmentProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A relative directory of 1 to 8 segments joined by '/'. */
+export const directorySchema = z.string().superRefine((value, ctx) => {
+  if (value.startsWith('/')) {
+    ctx.addIssue({ code: 'custom', message: 'absolute paths are not allowed' });
+    return;
+  }
+  const segments = value.split('/');
+  if (segments.length > MAX_SEGMENTS) {
+    ctx.addIssue({ code: 'custom', message: `more than ${MAX_SEGMENTS} segments` });
+    return;
+  }
+  for (const segment of segments) {
+    const problem = segmentProblem(segment);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return;
+    }
+  }
+});
+
+export const filenameSchema = segmentSchema;
+
+/** The target of an upload or delete, once both parts are known to be present. */
+export const mediaPathSchema = z.object({
+  directory: directorySchema,
+  filename: filenameSchema,
+});
+
+export type MediaPath = z.infer<typeof mediaPathSchema>;
+
+/** The lower-cased extension with its dot ('' when there is none). */
+export function extensionOf(filename: string): string {
+  const dot = filename.lastIndexOf('.');
+  return dot <= 0 ? '' : filename.slice(dot).toLowerCase();
+}

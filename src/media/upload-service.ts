@@ -1,0 +1,76 @@
+import { AppError, CODES, type CodeName } from '../errors.ts';
+import type { MediaStore, StagedUpload, StoredFile } from '../storage/media-store.ts';
+import { parseMediaPath } from './media-path.ts';
+import { extensionOf, type MediaPath } from './schemas.ts';
+
+/** One file of an upload request, as the body parser found it. */
+export interface UploadCandidate {
+  directory?: string;
+  filename?: string;
+  /** Undefined when there were no bytes to stage. */
+  staged?: StagedUpload;
+}
+
+export interface UploadPolicy {
+  allowedExtensions: readonly string[];
+  verifyContent: boolean;
+}
+
+export type FileResult = { directory?: string; filename?: string; code: number; reason: string } & Partial<StoredFile>;
+
+export interface UploadOutcome {
+  codeName: CodeName;
+  reason: string;
+  files: FileResult[];
+}
+
+/**
+ * Judges each file alone and publishes the good ones. The answer is 200 only when every file was
+ * stored, else the first failure's code. Every staged upload is published or discarded.
+ */
+export async function storeUploads(store: MediaStore, policy: UploadPolicy, candidates: UploadCandidate[]): Promise<UploadOutcome> {
+  const settled = await Promise.allSettled(candidates.map((candidate) => storeOne(store, policy, candidate)));
+  const unexpected = settled.find((result) => result.status === 'rejected');
+  if (unexpected) throw unexpected.reason;
+  const judged = settled.map((result) => (result as PromiseFulfilledResult<Judged>).value);
+  const failure = judged.find((file) => file.codeName !== 'OK');
+  return {
+    codeName: failure?.codeName ?? 'OK',
+    reason: failure?.result.reason ?? CODES.OK.reason,
+    files: judged.map((file) => file.result),
+  };
+}
+
+interface Judged {
+  codeName: CodeName;
+  result: FileResult;
+}
+
+async function storeOne(store: MediaStore, policy: UploadPolicy, candidate: UploadCandidate): Promise<Judged> {
+  const { directory, filename, staged } = candidate;
+  const named = { directory, filename };
+  try {
+    const target = validTarget(policy, candidate);
+    if (!staged || staged.size === 0) throw new AppError('FILE_EMPTY', 'nothing to store: the file is empty');
+    const stored = await store.publish(staged, target, {
+      extension: extensionOf(target.filename),
+      verifyContent: policy.verifyContent,
+    });
+    return { codeName: 'OK', result: { ...stored, code: CODES.OK.code, reason: CODES.OK.reason } };
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return { codeName: error.codeName, result: { ...named, ...error.toJSON() } };
+  } finally {
+    if (staged) await store.discard(staged);
+  }
+}
+
+function validTarget(policy: UploadPolicy, { directory, filename }: UploadCandidate): MediaPath {
+  const target = parseMediaPath({ directory, filename });
+  const extension = extensionOf(target.filename);
+  if (!policy.allowedExtensions.includes(extension)) {
+    const allowed = policy.allowedExtensions.join(', ');
+    throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: '${extension || target.filename}' is not one of ${allowed}`);
+  }
+  return target;
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Piscina } from 'piscina';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { MediaPath } from '../media/schemas.ts';
+import { contentTypeFor } from './content-types.ts';
+import type { MediaStore, PublishOptions, StagedUpload, StoredFile } from './media-store.ts';
+import { isInside } from './paths.ts';
+import { createPublishPool } from './publish-pool.ts';
+import type { PublishOutcome, PublishTask } from './publish.worker.ts';
+import { sweepStale } from './sweep.ts';
+
+/** Temp files live here, under the root but unreachable by the API (names never start with '.'). */
+export const INCOMING_DIR = '.incoming';
+
+export interface LocalStoreOptions {
+  root: string;
+  poolSize: number;
+  fsync: boolean;
+  sweepIntervalMs: number;
+  tempMaxAgeMs: number;
+  onSweepError?: (error: unknown) => void;
+}
+
+/** The store options a validated config asks for. */
+export function localStoreOptions(config: Config, onSweepError?: (error: unknown) => void): LocalStoreOptions {
+  return {
+    root: config.storage.root,
+    poolSize: config.media.poolSize,
+    fsync: config.media.fsync,
+    sweepIntervalMs: config.storage.sweepIntervalMs,
+    tempMaxAgeMs: config.storage.tempMaxAgeMs,
+    onSweepError,
+  };
+}
+
+class LocalStaged implements StagedUpload {
+  consumed = false;
+
+  constructor(
+    readonly tempPath: string,
+    readonly size: number,
+    readonly bytes?: Uint8Array,
+  ) {}
+}
+
+/** MediaStore on the local disk: staging in `<root>/.incoming`, publishing through a piscina pool. */
+export class LocalStore implements MediaStore {
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  private constructor(
+    readonly root: string,
+    private readonly incoming: string,
+    private readonly pool: Piscina,
+    private readonly options: LocalStoreOptions,
+  ) {
+    const sweep = () => void this.sweep().catch((error) => options.onSweepError?.(error));
+    this.sweepTimer = setInterval(sweep, options.sweepIntervalMs).unref();
+  }
+
+  static async open(options: LocalStoreOptions): Promise<LocalStore> {
+    await fs.mkdir(path.join(options.root, INCOMING_DIR), { recursive: true });
+    const root = await fs.realpath(options.root);
+    const store = new LocalStore(root, path.join(root, INCOMING_DIR), createPublishPool(options.poolSize), options);
+    await store.sweep();
+    return store;
+  }
+
+  /** Removes temp files older than `tempMaxAgeMs`. */
+  sweep(): Promise<number> {
+    return sweepStale(this.incoming, this.options.tempMaxAgeMs);
+  }
+
+  async stage(source: Readable | Uint8Array): Promise<StagedUpload> {
+    const tempPath = path.join(this.incoming, `${randomUUID()}.part`);
+    if (source instanceof Uint8Array) return new LocalStaged(tempPath, source.length, source);
+    const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o644 });
+    try {
+      await pipeline(source, sink);
+    } catch (error) {
+      await fs.rm(tempPath, { force: true });
+      throw error;
+    }
+    return new LocalStaged(tempPath, sink.bytesWritten);
+  }
+
+  async publish(staged: StagedUpload, target: MediaPath, options: PublishOptions): Promise<StoredFile> {
+    const upload = this.own(staged);
+    upload.consumed = true;
+    const task: PublishTask = {
+      root: this.root,
+      tempPath: upload.tempPath,
+      bytes: upload.bytes,
+      directory: target.directory,
+      filename: target.filename,
+      extension: options.extension,
+      verifyContent: options.verifyContent,
+      fsync: this.options.fsync,
+    };
+    const bytes = upload.bytes;
+    // Zero-copy hand-off when the bytes own their whole ArrayBuffer; otherwise structured clone.
+    const transferList = bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? [bytes.buffer as ArrayBuffer]
+      : undefined;
+    const outcome: PublishOutcome = await this.pool.run(task, { transferList });
+    if (outcome.ok) {
+      return { ...target, size: outcome.size, sha256: outcome.sha256, contentType: contentTypeFor(options.extension) };
+    }
+    switch (outcome.error) {
+      case 'EXISTS':
+        throw new AppError('FILE_EXISTS');
+      case 'FORMAT':
+        throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${outcome.detail}`);
+      case 'ESCAPE':
+        throw new AppError('INVALID_ARGUMENT', `invalid argument: ${outcome.detail}`);
+    }
+  }
+
+  async discard(staged: StagedUpload): Promise<void> {
+    const upload = this.own(staged);
+    if (upload.consumed) return;
+    upload.consumed = true;
+    await fs.rm(upload.tempPath, { force: true });
+  }
+
+  async remove(target: MediaPath): Promise<boolean> {
+    const directory = await this.realDirectory(target.directory);
+    if (!directory) return false;
+    try {
+      await fs.unlink(path.join(directory, target.filename));
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'EPERM') return false;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.pool.close();
+  }
+
+  /** The directory's real path, undefined when absent; AppError when it resolves outside the root. */
+  private async realDirectory(directory: string): Promise<string | undefined> {
+    let real: string;
+    try {
+      real = await fs.realpath(path.join(this.root, directory));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    if (!isInside(this.root, real)) throw new AppError('INVALID_ARGUMENT', 'invalid argument: directory resolves outside the storage root');
+    return real;
+  }
+
+  private own(staged: StagedUpload): LocalStaged {
+    if (!(staged instanceof LocalStaged)) throw new TypeError('staged upload does not belong to this store');
+    return staged;
+  }
+}
