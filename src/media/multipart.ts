@@ -37,6 +37,9 @@ export function multipartParser(store: MediaStore, limits: MultipartLimits): Req
   return multer({
     storage: new StagingEngine(store),
     defParamCharset: 'utf8',
+    // Keep the file name as sent: busboy would otherwise strip '../' silently, and a traversal
+    // attempt must be refused (400), not stored under another name.
+    preservePath: true,
     limits: {
       fileSize: limits.maxFileSize,
       files: limits.maxFiles,
