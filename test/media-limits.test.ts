@@ -67,4 +67,11 @@ describe('limits', () => {
     expect(res.status).toBe(413);
     expect(res.body.code).toBe(413);
   });
+
+  it('answers 413 when the decoded urlencoded file is over media.maxFileSize', async () => {
+    // Unescaped bytes: the encoded body is within the parser's limit, the decoded file is not.
+    const res = await request(service.url).post('/media').type('form').send(`directory=a&filename=b.mp3&body=${'x'.repeat(MAX_FILE_SIZE + 1)}`);
+    expect(res.status).toBe(413);
+    expect(res.body.reason).toMatch(/media.maxFileSize/);
+  });
 });
