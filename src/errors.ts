@@ -11,6 +11,7 @@ export const CODES = {
   UNAUTHORIZED: { code: 401, status: 401, reason: 'missing or wrong bearer token' },
   NOT_FOUND: { code: 404, status: 404, reason: 'not found' },
   TOO_LARGE: { code: 413, status: 413, reason: 'larger than the configured limit' },
+  RANGE_NOT_SATISFIABLE: { code: 416, status: 416, reason: 'range not satisfiable' },
   UNKNOWN: { code: 500, status: 500, reason: 'internal error' },
   FILE_EXISTS: { code: 501, status: 409, reason: 'file already exists' },
   FILE_EMPTY: { code: 502, status: 400, reason: 'nothing to store' },

@@ -20,7 +20,18 @@ describe.each(BODY_KINDS)('POST /media code table, %s body', (kind) => {
     expect(res.body).toEqual({
       code: 200,
       reason: 'OK',
-      files: [{ directory: 'songs', filename: 'id3.mp3', size: bytes.length, sha256: sha256(bytes), contentType: 'audio/mpeg', code: 200, reason: 'OK' }],
+      files: [
+        {
+          directory: 'songs',
+          filename: 'id3.mp3',
+          size: bytes.length,
+          sha256: sha256(bytes),
+          contentType: 'audio/mpeg',
+          metadata: expect.objectContaining({ title: 'Test Tone', sampleRate: 44100, channels: 2, bitrate: 128000 }),
+          code: 200,
+          reason: 'OK',
+        },
+      ],
     });
     expect(sha256(await readFile(path.join(service.root, 'songs', 'id3.mp3')))).toBe(sha256(bytes));
   });

@@ -3,7 +3,9 @@ import { requireBearer } from '../auth.ts';
 import type { Config } from '../config.ts';
 import { sendResult, useStatusMode } from '../errors.ts';
 import type { MediaStore } from '../storage/media-store.ts';
+import { downloadHandler } from './download.ts';
 import { UrlencodedForm } from './form-urlencoded.ts';
+import { listingHandler } from './listing.ts';
 import { multipartParser } from './multipart.ts';
 import { parseMediaPath } from './media-path.ts';
 import type { MediaPath } from './schemas.ts';
@@ -39,6 +41,11 @@ export function mediaRoutes({ config, store }: MediaDeps): Router {
       sendResult(res, outcome.codeName, { reason: outcome.reason, files: outcome.files });
     },
   );
+
+  const readAccess = requireBearer(config.auth.protectReads ? config.auth.tokens : []);
+  router.get('/', readAccess, listingHandler(store));
+  // Express routes HEAD to GET handlers; the handler answers HEAD with headers only.
+  router.get('/*path', readAccess, downloadHandler(store));
 
   router.delete('/', writeAccess, express.raw({ type: URLENCODED, limit: URLENCODED_OVERHEAD }), async (req, res) => {
     const target = deleteTarget(req.query, req.body, media.maxFields);

@@ -61,6 +61,13 @@ export const mediaPathSchema = z.object({
 
 export type MediaPath = z.infer<typeof mediaPathSchema>;
 
+/** GET /media: one page of a directory (absent or empty = the root, which holds only directories). */
+export const listQuerySchema = z.object({
+  directory: z.union([z.literal(''), directorySchema]).default(''),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from a previous page').optional(),
+});
+
 /** The lower-cased extension with its dot ('' when there is none). */
 export function extensionOf(filename: string): string {
   const dot = filename.lastIndexOf('.');

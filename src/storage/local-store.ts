@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -7,13 +7,28 @@ import { pipeline } from 'node:stream/promises';
 import type { Piscina } from 'piscina';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
-import type { MediaPath } from '../media/schemas.ts';
+import { extensionOf, type MediaPath } from '../media/schemas.ts';
 import { contentTypeFor } from './content-types.ts';
-import type { MediaStore, PublishOptions, StagedUpload, StoredFile } from './media-store.ts';
+import type {
+  ListOptions,
+  ListPage,
+  MediaStore,
+  OpenedMedia,
+  PublishOptions,
+  StagedUpload,
+  StoredEntry,
+  StoredFile,
+} from './media-store.ts';
 import { isInside } from './paths.ts';
 import { createPublishPool } from './publish-pool.ts';
-import type { PublishOutcome, PublishTask } from './publish.worker.ts';
+import type { DescribeTask, PublishOutcome, PublishTask } from './publish.worker.ts';
+import { readSidecar, sidecarPath, type Sidecar } from './sidecar.ts';
 import { sweepStale } from './sweep.ts';
+
+/** Names compare by their UTF-8 bytes: one stable order whatever the locale. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
 
 /** Temp files live here, under the root but unreachable by the API (names never start with '.'). */
 export const INCOMING_DIR = '.incoming';
@@ -77,7 +92,7 @@ export class LocalStore implements MediaStore {
   }
 
   async stage(source: Readable | Uint8Array): Promise<StagedUpload> {
-    const tempPath = path.join(this.incoming, `${randomUUID()}.part`);
+    const tempPath = this.tempPath('part');
     if (source instanceof Uint8Array) return new LocalStaged(tempPath, source.length, source);
     const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o644 });
     try {
@@ -109,7 +124,8 @@ export class LocalStore implements MediaStore {
       : undefined;
     const outcome: PublishOutcome = await this.pool.run(task, { transferList });
     if (outcome.ok) {
-      return { ...target, size: outcome.size, sha256: outcome.sha256, contentType: contentTypeFor(options.extension) };
+      const { size, sha256, metadata } = outcome;
+      return { ...target, size, sha256, contentType: contentTypeFor(options.extension), metadata };
     }
     switch (outcome.error) {
       case 'EXISTS':
@@ -133,17 +149,72 @@ export class LocalStore implements MediaStore {
     if (!directory) return false;
     try {
       await fs.unlink(path.join(directory, target.filename));
-      return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'EPERM') return false;
       throw error;
     }
+    await fs.rm(sidecarPath(this.root, target.directory, target.filename), { force: true });
+    return true;
+  }
+
+  async open(target: MediaPath): Promise<OpenedMedia | undefined> {
+    const directory = await this.realDirectory(target.directory);
+    if (!directory) return undefined;
+    const file = path.join(directory, target.filename);
+    // lstat: a symlink is never served, wherever it points.
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (!stat?.isFile()) return undefined;
+    const entry = await this.describe(target.directory, target.filename, stat);
+    return { ...entry, read: (range) => createReadStream(file, range) };
+  }
+
+  async list(directory: string, { limit, after }: ListOptions): Promise<ListPage | undefined> {
+    const real = await this.realDirectory(directory);
+    if (!real) return undefined;
+    const entries = await fs.readdir(real, { withFileTypes: true }).catch(() => undefined);
+    if (!entries) return undefined;
+    const visible = entries.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => byteOrder(a.name, b.name));
+    const directories = visible.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    const names = visible
+      .filter((entry) => entry.isFile() && (after === undefined || byteOrder(entry.name, after) > 0))
+      .map((entry) => entry.name);
+    const page = names.slice(0, limit);
+    const files = await Promise.all(page.map((name) => this.entry(real, directory, name)));
+    const present = files.filter((file): file is StoredEntry => file !== undefined);
+    return { files: present, directories, nextAfter: names.length > limit ? page.at(-1) : undefined };
   }
 
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
     await this.pool.close();
+  }
+
+  private async entry(real: string, directory: string, filename: string): Promise<StoredEntry | undefined> {
+    const stat = await fs.lstat(path.join(real, filename)).catch(() => undefined);
+    return stat?.isFile() ? this.describe(directory, filename, stat) : undefined;
+  }
+
+  /** The file's description from its sidecar, rebuilt in the pool when missing or stale. */
+  private async describe(directory: string, filename: string, stat: Stats): Promise<StoredEntry> {
+    let sidecar = await readSidecar(sidecarPath(this.root, directory, filename), stat);
+    if (!sidecar) {
+      const task: DescribeTask = { root: this.root, directory, filename, tempPath: this.tempPath('meta') };
+      sidecar = (await this.pool.run(task, { name: 'describe' })) as Sidecar;
+    }
+    return {
+      directory,
+      filename,
+      size: stat.size,
+      sha256: sidecar.sha256,
+      contentType: contentTypeFor(extensionOf(filename)),
+      metadata: sidecar.metadata,
+      modified: stat.mtime,
+    };
+  }
+
+  private tempPath(suffix: string): string {
+    return path.join(this.incoming, `${randomUUID()}.${suffix}`);
   }
 
   /** The directory's real path, undefined when absent; AppError when it resolves outside the root. */

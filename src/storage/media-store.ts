@@ -1,6 +1,17 @@
 import type { Readable } from 'node:stream';
 import type { MediaPath } from '../media/schemas.ts';
 
+/** What the audio parser found; fields it could not read are absent. */
+export interface AudioMetadata {
+  durationSeconds?: number;
+  bitrate?: number;
+  sampleRate?: number;
+  channels?: number;
+  codec?: string;
+  title?: string;
+  artist?: string;
+}
+
 /** A file as stored: what the API reports for it. */
 export interface StoredFile {
   directory: string;
@@ -8,6 +19,40 @@ export interface StoredFile {
   size: number;
   sha256: string;
   contentType: string;
+  /** Null when the content passed the format check but its metadata could not be parsed. */
+  metadata: AudioMetadata | null;
+}
+
+/** A stored file as the read side sees it. */
+export interface StoredEntry extends StoredFile {
+  modified: Date;
+}
+
+/** Inclusive byte range, as in HTTP `Content-Range`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** A stored file ready to be read. */
+export interface OpenedMedia extends StoredEntry {
+  /** The bytes, streamed: the whole file, or one range of it. */
+  read(range?: ByteRange): Readable;
+}
+
+export interface ListOptions {
+  limit: number;
+  /** Only names after this one (in the listing order): the previous page's last name. */
+  after?: string;
+}
+
+export interface ListPage {
+  /** Files in byte order of their UTF-8 names. */
+  files: StoredEntry[];
+  /** Subdirectory names, in the same order (all of them, not paged). */
+  directories: string[];
+  /** Set when more files follow: pass it as `after` for the next page. */
+  nextAfter?: string;
 }
 
 /** Bytes received but not yet published; opaque to callers. */
@@ -39,6 +84,10 @@ export interface MediaStore {
   discard(staged: StagedUpload): Promise<void>;
   /** Deletes a published file; false when there was none. */
   remove(target: MediaPath): Promise<boolean>;
+  /** A published file with its description, or undefined when there is none. */
+  open(target: MediaPath): Promise<OpenedMedia | undefined>;
+  /** One page of a directory's files (hidden and temp files never appear); undefined when absent. */
+  list(directory: string, options: ListOptions): Promise<ListPage | undefined>;
   /** Stops background work and releases the worker pool. */
   close(): Promise<void>;
 }
