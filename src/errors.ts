@@ -114,7 +114,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
     const answer = known ?? new AppError('UNKNOWN');
     if (answer.codeName === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
-    res.status(statusFor(res, answer.entry.status)).json(answer.toJSON());
+    // type(): a handler may have set the Content-Type of the answer it meant to give.
+    res.status(statusFor(res, answer.entry.status)).type('application/json').json(answer.toJSON());
   };
 }
 

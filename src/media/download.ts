@@ -47,8 +47,8 @@ function requestedRange(req: Request, res: Response, file: OpenedMedia): ByteRan
     res.set('Content-Range', `bytes */${file.size}`);
     throw new AppError('RANGE_NOT_SATISFIABLE', `range not satisfiable: the file has ${file.size} bytes`);
   }
-  // A malformed Range, or several ranges, is answered with the whole file, as RFC 9110 14.2 allows.
-  if (ranges === -2 || ranges === undefined || ranges.length !== 1) return undefined;
+  // A malformed Range, another unit, or several ranges, is answered with the whole file, as RFC 9110 14.2 allows.
+  if (ranges === -2 || ranges === undefined || ranges.type !== 'bytes' || ranges.length !== 1) return undefined;
   return { start: ranges[0]!.start, end: ranges[0]!.end };
 }
 
