@@ -2,6 +2,7 @@ import http from 'node:http';
 import { pino } from 'pino';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { withEventLoopProbe } from './diagnostics.ts';
 import { LocalStore, localStoreOptions } from './storage/local-store.ts';
 
 function readConfig(): Config {
@@ -17,7 +18,9 @@ function readConfig(): Config {
 const config = readConfig();
 const logger = pino({ level: config.log.level });
 const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
-const server = http.createServer(createApp(config, { store, logger }));
+const app = createApp(config, { store, logger });
+// Benchmarks only (test/bench): event-loop lag measured inside this process.
+const server = http.createServer(process.env.BENCH_EVENT_LOOP === '1' ? withEventLoopProbe(app) : app);
 
 server.listen(config.server.port, config.server.host, () => {
   const address = server.address();
