@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { median } from './stats.ts';
+
+export interface BenchOptions {
+  /** Length of each measured run. */
+  seconds: number;
+  /** Unmeasured load before each measured run (JIT, pool threads, caches). */
+  warmupSeconds: number;
+  /** Runs per measurement; the median is quoted. */
+  repeats: number;
+  /** Write CPU profiles of the service to this directory. */
+  cpuProfDir?: string;
+}
+
+/** Per-repetition figures of one measurement and their medians. */
+export interface Repeated<T extends Record<string, number>> {
+  median: T;
+  runs: T[];
+}
+
+/** What scenarios share: options, fresh directories, and measurements taken once per invocation. */
+export class BenchContext {
+  private readonly memos = new Map<string, Promise<unknown>>();
+  private dirs = 0;
+
+  constructor(
+    readonly options: BenchOptions,
+    /** Everything a run writes lives under here and is deleted at the end. */
+    readonly tmpRoot: string,
+  ) {}
+
+  /**
+   * Runs `measure` once per invocation under `key`: a baseline (or a service figure another
+   * scenario compares against) is measured once, whichever scenario asks first.
+   */
+  memo<T>(key: string, measure: () => Promise<T>): Promise<T> {
+    if (!this.memos.has(key)) this.memos.set(key, measure());
+    return this.memos.get(key) as Promise<T>;
+  }
+
+  /** A new empty directory for one run: files are never deleted between runs (see TOOLCHAIN.md). */
+  freshDir(label: string): string {
+    const dir = path.join(this.tmpRoot, `${String(++this.dirs).padStart(3, '0')}-${label}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  log(message: string): void {
+    process.stderr.write(`  ${message}\n`);
+  }
+
+  /** Repeats `run` and takes the median of every figure. */
+  async repeat<T extends Record<string, number>>(label: string, run: (index: number) => Promise<T>): Promise<Repeated<T>> {
+    const runs: T[] = [];
+    for (let index = 0; index < this.options.repeats; index++) {
+      const figures = await run(index);
+      this.log(`${label} #${index + 1}: ${Object.entries(figures).map(([k, v]) => `${k}=${round(v)}`).join(' ')}`);
+      runs.push(figures);
+    }
+    const keys = Object.keys(runs[0]!) as (keyof T)[];
+    const medianFigures = Object.fromEntries(keys.map((key) => [key, median(runs.map((r) => r[key] as number))])) as T;
+    return { median: medianFigures, runs };
+  }
+}
+
+export function round(value: number): number {
+  return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 100) / 100;
+}
