@@ -19,6 +19,7 @@ import type {
   StoredEntry,
   StoredFile,
 } from './media-store.ts';
+import { ownedConcat, readHead } from './buffer-small.ts';
 import { isInside } from './paths.ts';
 import { createPublishPool } from './publish-pool.ts';
 import type { DescribeTask, PublishOutcome, PublishTask } from './publish.worker.ts';
@@ -29,6 +30,13 @@ import { sweepStale } from './sweep.ts';
 function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+/**
+ * Uploads up to this size are staged in memory and written by the pool in one task: one thread
+ * hand-off per upload instead of an open, writes and a close through libuv's threadpool, and no
+ * re-reading to verify and hash. Larger ones stream to a temp file, so memory stays bounded.
+ */
+export const MEMORY_STAGING_LIMIT = 256 * 1024;
 
 /** Temp files live here, under the root but unreachable by the API (names never start with '.'). */
 export const INCOMING_DIR = '.incoming';
@@ -52,6 +60,11 @@ export function localStoreOptions(config: Config, onSweepError?: (error: unknown
     tempMaxAgeMs: config.storage.tempMaxAgeMs,
     onSweepError,
   };
+}
+
+async function* headThenRest(head: Buffer[], rest: Readable): AsyncGenerator<Buffer> {
+  yield* head;
+  yield* rest;
 }
 
 class LocalStaged implements StagedUpload {
@@ -94,9 +107,11 @@ export class LocalStore implements MediaStore {
   async stage(source: Readable | Uint8Array): Promise<StagedUpload> {
     const tempPath = this.tempPath('part');
     if (source instanceof Uint8Array) return new LocalStaged(tempPath, source.length, source);
+    const head = await readHead(source, MEMORY_STAGING_LIMIT);
+    if (head.ended) return new LocalStaged(tempPath, head.size, ownedConcat(head.chunks, head.size));
     const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o644 });
     try {
-      await pipeline(source, sink);
+      await pipeline(headThenRest(head.chunks, source), sink);
     } catch (error) {
       await fs.rm(tempPath, { force: true });
       throw error;
