@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,11 +20,13 @@ import type {
   StoredFile,
 } from './media-store.ts';
 import { ownedConcat, readHead } from './buffer-small.ts';
+import type { Followed } from './follow-file.ts';
 import { isInside } from './paths.ts';
 import { createPublishPool } from './publish-pool.ts';
 import type { DescribeTask, PublishOutcome, PublishTask } from './publish.worker.ts';
 import { readSidecar, sidecarPath, type Sidecar } from './sidecar.ts';
 import { sweepStale } from './sweep.ts';
+import { WriteFollower } from './write-follower.ts';
 
 /** Names compare by their UTF-8 bytes: one stable order whatever the locale. */
 function byteOrder(a: string, b: string): number {
@@ -74,6 +76,8 @@ class LocalStaged implements StagedUpload {
     readonly tempPath: string,
     readonly size: number,
     readonly bytes?: Uint8Array,
+    /** Hashing (and flushing) the file while it was written; large uploads only. */
+    readonly follower?: WriteFollower,
   ) {}
 }
 
@@ -109,14 +113,18 @@ export class LocalStore implements MediaStore {
     if (source instanceof Uint8Array) return new LocalStaged(tempPath, source.length, source);
     const head = await readHead(source, MEMORY_STAGING_LIMIT);
     if (head.ended) return new LocalStaged(tempPath, head.size, ownedConcat(head.chunks, head.size));
-    const sink = createWriteStream(tempPath, { flags: 'wx', mode: 0o644 });
+    const file = await fs.open(tempPath, 'wx', 0o644);
+    const follower = new WriteFollower(this.pool, tempPath, this.options.fsync);
+    const sink = file.createWriteStream();
     try {
       await pipeline(headThenRest(head.chunks, source), sink);
     } catch (error) {
+      follower.stop();
       await fs.rm(tempPath, { force: true });
       throw error;
     }
-    return new LocalStaged(tempPath, sink.bytesWritten);
+    follower.finish(sink.bytesWritten);
+    return new LocalStaged(tempPath, sink.bytesWritten, undefined, follower);
   }
 
   async publish(staged: StagedUpload, target: MediaPath, options: PublishOptions): Promise<StoredFile> {
@@ -131,6 +139,7 @@ export class LocalStore implements MediaStore {
       extension: options.extension,
       verifyContent: options.verifyContent,
       fsync: this.options.fsync,
+      followed: await this.followed(upload),
     };
     const bytes = upload.bytes;
     // Zero-copy hand-off when the bytes own their whole ArrayBuffer; otherwise structured clone.
@@ -156,6 +165,7 @@ export class LocalStore implements MediaStore {
     const upload = this.own(staged);
     if (upload.consumed) return;
     upload.consumed = true;
+    upload.follower?.stop();
     await fs.rm(upload.tempPath, { force: true });
   }
 
@@ -226,6 +236,12 @@ export class LocalStore implements MediaStore {
       metadata: sidecar.metadata,
       modified: stat.mtime,
     };
+  }
+
+  /** The follower's hash if it covered exactly the staged bytes. */
+  private async followed(upload: LocalStaged): Promise<Followed | undefined> {
+    const followed = await upload.follower?.result;
+    return followed?.size === upload.size ? followed : undefined;
   }
 
   private tempPath(suffix: string): string {

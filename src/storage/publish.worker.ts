@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import { readAudioMetadata } from './audio-metadata.ts';
 import { DirectorySyncer, flushFile } from './durable.ts';
+import type { Followed } from './follow-file.ts';
 import type { AudioMetadata } from './media-store.ts';
 import { extensionOf } from '../media/schemas.ts';
 import { isInside } from './paths.ts';
@@ -21,6 +22,8 @@ export interface PublishTask {
   extension: string;
   verifyContent: boolean;
   fsync: boolean;
+  /** Size and hash already computed while the file was written (follow-file.ts). */
+  followed?: Followed;
 }
 
 export type PublishOutcome =
@@ -55,7 +58,7 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
     const metadata = await readAudioMetadata(task.bytes ?? task.tempPath, task.extension);
     const { size, sha256, ino } = task.bytes
       ? await writeHashed(task.tempPath, task.bytes, task.fsync)
-      : await hashAndSync(task.tempPath, task.fsync);
+      : await hashAndSync(task.tempPath, task.fsync, task.followed);
     const directory = path.join(task.root, task.directory);
     fs.mkdirSync(directory, { recursive: true });
     const realDirectory = fs.realpathSync(directory);
@@ -81,6 +84,8 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
     fs.rmSync(task.tempPath, { force: true });
   }
 }
+
+export { follow } from './follow-file.ts';
 
 export interface DescribeTask {
   root: string;
@@ -128,13 +133,18 @@ async function formatProblem(task: PublishTask): Promise<string | undefined> {
 }
 
 /**
- * Hashes a staged file and makes it durable. Reads go through libuv's threadpool, a chunk at a
- * time, so a large file does not hold up the other uploads this thread carries.
+ * Hashes a staged file and makes it durable; with `followed`, the hash is already known and only
+ * the rest of the flush is left. Reads go through libuv's threadpool, a chunk at a time, so a
+ * large file does not hold up the other uploads this thread carries.
  */
-async function hashAndSync(file: string, fsync: boolean): Promise<Written> {
+async function hashAndSync(file: string, fsync: boolean, followed?: Followed): Promise<Written> {
   const hash = createHash('sha256');
   const handle = await fs.promises.open(file, 'r');
   try {
+    if (followed) {
+      if (fsync) await handle.sync();
+      return { ...followed, ino: (await handle.stat()).ino };
+    }
     const buffer = Buffer.allocUnsafe(CHUNK);
     let size = 0;
     for (let read; (read = (await handle.read(buffer, 0, CHUNK, null)).bytesRead) > 0; size += read) {
