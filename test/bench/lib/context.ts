@@ -50,18 +50,31 @@ export class BenchContext {
     process.stderr.write(`  ${message}\n`);
   }
 
-  /** Repeats `run` and takes the median of every figure. */
-  async repeat<T extends Record<string, number>>(label: string, run: (index: number) => Promise<T>): Promise<Repeated<T>> {
-    const runs: T[] = [];
+  /**
+   * Runs each variant once per repetition, round-robin (A B, A B, A B): a burst of other work on
+   * a shared machine, or slow drift, then falls on the baseline and the service alike.
+   */
+  async interleave<V extends Record<string, Record<string, number>>>(
+    label: string,
+    variants: { [K in keyof V]: (index: number) => Promise<V[K]> },
+  ): Promise<{ [K in keyof V]: Repeated<V[K]> }> {
+    const names = Object.keys(variants) as (keyof V & string)[];
+    const runs = Object.fromEntries(names.map((name) => [name, [] as Record<string, number>[]]));
     for (let index = 0; index < this.options.repeats; index++) {
-      const figures = await run(index);
-      this.log(`${label} #${index + 1}: ${Object.entries(figures).map(([k, v]) => `${k}=${round(v)}`).join(' ')}`);
-      runs.push(figures);
+      for (const name of names) {
+        const figures = await variants[name](index);
+        this.log(`${label} ${name} #${index + 1}: ${Object.entries(figures).map(([k, v]) => `${k}=${round(v)}`).join(' ')}`);
+        runs[name]!.push(figures);
+      }
     }
-    const keys = Object.keys(runs[0]!) as (keyof T)[];
-    const medianFigures = Object.fromEntries(keys.map((key) => [key, median(runs.map((r) => r[key] as number))])) as T;
-    return { median: medianFigures, runs };
+    return Object.fromEntries(names.map((name) => [name, summarize(runs[name]!)])) as { [K in keyof V]: Repeated<V[K]> };
   }
+}
+
+function summarize<T extends Record<string, number>>(runs: T[]): Repeated<T> {
+  const keys = Object.keys(runs[0]!) as (keyof T)[];
+  const medianFigures = Object.fromEntries(keys.map((key) => [key, median(runs.map((r) => r[key] as number))])) as T;
+  return { median: medianFigures, runs };
 }
 
 export function round(value: number): number {

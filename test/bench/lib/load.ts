@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { assertClean, type AutocannonJob, type LoadResult, type StreamUploadJob, type StreamUploadResult } from '../load/load-job.ts';
 import type { BenchContext } from './context.ts';
+import { cpuWindow, type CpuShares } from './cpu.ts';
 import { runLoad, type ServerProcess } from './processes.ts';
 
 export type LoadShape = Omit<AutocannonJob, 'url' | 'durationSeconds'>;
@@ -14,19 +15,21 @@ export async function warmUp(ctx: BenchContext, server: ServerProcess, shape: Lo
 }
 
 /** One measured autocannon run from a separate process; any unexpected answer fails it. */
-export async function measureLoad(ctx: BenchContext, server: ServerProcess, shape: LoadShape, what: string): Promise<LoadResult> {
+export async function measureLoad(ctx: BenchContext, server: ServerProcess, shape: LoadShape, what: string): Promise<LoadResult & CpuShares> {
+  const cpu = cpuWindow(server.pid);
   const result = await runLoad<LoadResult>('load/autocannon-load.ts', { ...shape, url: server.url, durationSeconds: ctx.options.seconds });
   assertClean(what, result);
-  return result;
+  return { ...result, ...cpu(result.cpuSeconds) };
 }
 
 /** Streams large uploads from a separate process; every upload must be answered 200. */
-export async function measureStreamUpload(server: ServerProcess, job: Omit<StreamUploadJob, 'url'>, what: string): Promise<StreamUploadResult> {
+export async function measureStreamUpload(server: ServerProcess, job: Omit<StreamUploadJob, 'url'>, what: string): Promise<StreamUploadResult & CpuShares> {
+  const cpu = cpuWindow(server.pid);
   const result = await runLoad<StreamUploadResult>('load/stream-upload-load.ts', { ...job, url: server.url });
   if (result.uploads !== job.concurrency) {
     throw new Error(`${what}: ${result.uploads}/${job.concurrency} uploads answered 200; statuses ${JSON.stringify(result.statuses)}, errors ${result.errors.join('; ')}`);
   }
-  return result;
+  return { ...result, ...cpu(result.cpuSeconds) };
 }
 
 /**

@@ -36,6 +36,8 @@ export interface ResultRow {
   target: string;
   /** null: reported, no target. */
   pass: boolean | null;
+  /** Median CPU used by other work on the machine during the service's runs, % of all cores. */
+  backgroundCpuPct: number | null;
   date: string;
   machine: Machine;
 }
@@ -48,6 +50,7 @@ export interface RowInput {
   runs: number[];
   baseline?: { name: string; value: number };
   target: Target;
+  backgroundCpuPct?: number;
 }
 
 export function makeRow(input: RowInput): ResultRow {
@@ -72,6 +75,7 @@ export function makeRow(input: RowInput): ResultRow {
     ratio: ratio === null ? null : Math.round(ratio * 1000) / 1000,
     target,
     pass,
+    backgroundCpuPct: input.backgroundCpuPct === undefined ? null : Math.round(input.backgroundCpuPct),
     date: new Date().toISOString(),
     machine: thisMachine(),
   };
@@ -82,19 +86,21 @@ const verdict = (pass: boolean | null) => (pass === null ? 'report' : pass ? 'PA
 /** One line per row, for the log as each scenario finishes. */
 export function rowLine(row: ResultRow): string {
   const base = row.baseline === null ? '' : `  vs ${row.baselineName} ${row.baseline} -> ${(row.ratio! * 100).toFixed(0)}%`;
-  return `${verdict(row.pass).padEnd(6)} ${row.scenario} | ${row.figure}: ${row.value} ${row.unit}${base}  [${row.target}]`;
+  const background = row.backgroundCpuPct === null ? '' : `  (other load ${row.backgroundCpuPct}%)`;
+  return `${verdict(row.pass).padEnd(6)} ${row.scenario} | ${row.figure}: ${row.value} ${row.unit}${base}  [${row.target}]${background}`;
 }
 
 /** The Markdown table the README quotes. */
 export function markdownTable(rows: ResultRow[]): string {
   const lines = [
-    '| scenario | figure | service | baseline | ratio | target | result |',
-    '|---|---|---|---|---|---|---|',
+    '| scenario | figure | service | baseline | ratio | target | result | other load |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
     const baseline = row.baseline === null ? '' : `${row.baseline} ${row.unit} (${row.baselineName})`;
     const ratio = row.ratio === null ? '' : `${(row.ratio * 100).toFixed(0)}%`;
-    lines.push(`| ${row.scenario} | ${row.figure} | ${row.value} ${row.unit} | ${baseline} | ${ratio} | ${row.target} | ${verdict(row.pass)} |`);
+    const background = row.backgroundCpuPct === null ? '' : `${row.backgroundCpuPct}%`;
+    lines.push(`| ${row.scenario} | ${row.figure} | ${row.value} ${row.unit} | ${baseline} | ${ratio} | ${row.target} | ${verdict(row.pass)} | ${background} |`);
   }
   return lines.join('\n');
 }

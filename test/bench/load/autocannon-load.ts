@@ -60,6 +60,11 @@ for (const [status, { count }] of Object.entries(result.statusCodeStats)) {
   if (Number(status) === job.expectStatus) ok += count;
   else unexpected[status] = count;
 }
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 const output: LoadResult = {
   ok,
   unexpected,
@@ -70,5 +75,6 @@ const output: LoadResult = {
   sentBytesPerSec: sentBytes / result.duration,
   latencyP50Ms: result.latency.p50,
   latencyP99Ms: result.latency.p99,
+  cpuSeconds: cpuSeconds(),
 };
 process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -30,6 +30,8 @@ export interface LoadResult {
   sentBytesPerSec: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** CPU seconds the load process itself used. */
+  cpuSeconds: number;
 }
 
 /** Fails loudly: a benchmark whose answers are errors measures the error path. */
@@ -61,4 +63,6 @@ export interface StreamUploadResult {
   bytesPerSec: number;
   statuses: Record<string, number>;
   errors: string[];
+  /** CPU seconds the load process itself used. */
+  cpuSeconds: number;
 }

@@ -54,5 +54,14 @@ await Promise.all(
 clearTimeout(deadline);
 const seconds = (performance.now() - started) / 1000;
 const uploads = statuses['200'] ?? 0;
-const result: StreamUploadResult = { uploads, bytes: uploads * job.size, seconds, bytesPerSec: (uploads * job.size) / seconds, statuses, errors };
+const { user, system } = process.cpuUsage();
+const result: StreamUploadResult = {
+  uploads,
+  bytes: uploads * job.size,
+  seconds,
+  bytesPerSec: (uploads * job.size) / seconds,
+  statuses,
+  errors,
+  cpuSeconds: (user + system) / 1e6,
+};
 process.stdout.write(`${JSON.stringify(result)}\n`);

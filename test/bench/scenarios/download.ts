@@ -46,17 +46,17 @@ function filesRoot(ctx: BenchContext): Promise<string> {
   });
 }
 
-async function measureCase(ctx: BenchContext, start: () => Promise<ServerProcess>, label: string, shape: LoadShape) {
-  return ctx.repeat(label, async () => {
-    const server = await start();
-    try {
-      await warmUp(ctx, server, shape);
-      const load = await measureLoad(ctx, server, shape, label);
-      return { reqPerSec: load.reqPerSec, mbPerSec: toMBps(load.readBytesPerSec), p99Ms: load.latencyP99Ms };
-    } finally {
-      await server.stop();
-    }
-  });
+type DownloadFigures = { reqPerSec: number; mbPerSec: number; p99Ms: number; backgroundCpuPct: number };
+
+async function downloadRun(ctx: BenchContext, start: () => Promise<ServerProcess>, label: string, shape: LoadShape): Promise<DownloadFigures> {
+  const server = await start();
+  try {
+    await warmUp(ctx, server, shape);
+    const load = await measureLoad(ctx, server, shape, label);
+    return { reqPerSec: load.reqPerSec, mbPerSec: toMBps(load.readBytesPerSec), p99Ms: load.latencyP99Ms, backgroundCpuPct: load.backgroundCpuPct };
+  } finally {
+    await server.stop();
+  }
 }
 
 /** Downloads of a 64 KiB and a 1 GiB file, whole and by ranges, against a raw createReadStream server. */
@@ -70,8 +70,10 @@ export const download: Scenario = {
     const startOwn = () => startService({ root, cpuProfDir: ctx.options.cpuProfDir });
     const rows: ResultRow[] = [];
     for (const { figure, shape, key } of CASES) {
-      const raw = await measureCase(ctx, startRaw, `raw-download-server ${figure}`, shape);
-      const service = await measureCase(ctx, startOwn, `service download ${figure}`, shape);
+      const { raw, service } = await ctx.interleave<{ raw: DownloadFigures; service: DownloadFigures }>(`download ${figure}`, {
+        raw: () => downloadRun(ctx, startRaw, `raw-download-server ${figure}`, shape),
+        service: () => downloadRun(ctx, startOwn, `service download ${figure}`, shape),
+      });
       const unit = key === 'reqPerSec' ? 'req/s' : 'MB/s';
       rows.push(
         makeRow({
@@ -82,6 +84,7 @@ export const download: Scenario = {
           runs: service.runs.map((run) => run[key]),
           baseline: { name: 'raw createReadStream', value: raw.median[key] },
           target: { ratioAtLeast: 0.7 },
+          backgroundCpuPct: service.median.backgroundCpuPct,
         }),
       );
     }

@@ -9,7 +9,7 @@ import type { Scenario } from './scenario.ts';
 const SIZE = GIB;
 const CONCURRENCY = [1, 4];
 
-type LargeFigures = { mbPerSec: number; peakRssMiB: number };
+type LargeFigures = { mbPerSec: number; peakRssMiB: number; backgroundCpuPct: number };
 
 /** One run: `concurrency` uploads of 1 GiB at once into a fresh directory, then the files go. */
 async function largeRun(ctx: BenchContext, start: (root: string) => Promise<ServerProcess>, label: string, concurrency: number): Promise<LargeFigures> {
@@ -17,19 +17,28 @@ async function largeRun(ctx: BenchContext, start: (root: string) => Promise<Serv
   const server = await start(root);
   try {
     const result = await measureStreamUpload(server, { concurrency, size: SIZE, timeoutSeconds: 300 }, label);
-    return { mbPerSec: toMBps(result.bytesPerSec), peakRssMiB: server.peakRssBytes() / MIB };
+    return { mbPerSec: toMBps(result.bytesPerSec), peakRssMiB: server.peakRssBytes() / MIB, backgroundCpuPct: result.backgroundCpuPct };
   } finally {
     await server.stop();
     dropLargeRun(root);
   }
 }
 
-function measure(ctx: BenchContext, who: 'raw' | 'service', concurrency: number): Promise<Repeated<LargeFigures>> {
-  const label = `${who === 'raw' ? 'raw-upload-server' : 'service'} 1 GiB c=${concurrency}`;
-  const start = who === 'raw'
-    ? (root: string) => startBaseline('baselines/raw-upload-server.ts', root)
-    : (root: string) => startService({ root, media: { maxFileSize: 2 * GIB }, cpuProfDir: ctx.options.cpuProfDir });
-  return ctx.memo(label, () => ctx.repeat(label, () => largeRun(ctx, start, `${who}-large-c${concurrency}`, concurrency)));
+/** Raw baseline and service, interleaved per repetition, once per invocation. */
+function measure(ctx: BenchContext, concurrency: number): Promise<{ raw: Repeated<LargeFigures>; service: Repeated<LargeFigures> }> {
+  const label = `1 GiB c=${concurrency}`;
+  return ctx.memo(label, () =>
+    ctx.interleave<{ raw: LargeFigures; service: LargeFigures }>(label, {
+      raw: () => largeRun(ctx, (root) => startBaseline('baselines/raw-upload-server.ts', root), `raw-large-c${concurrency}`, concurrency),
+      service: () =>
+        largeRun(
+          ctx,
+          (root) => startService({ root, media: { maxFileSize: 2 * GIB }, cpuProfDir: ctx.options.cpuProfDir }),
+          `service-large-c${concurrency}`,
+          concurrency,
+        ),
+    }),
+  );
 }
 
 /** 1 GiB multipart uploads streamed from the load process, c=1 and c=4: MB/s and peak RSS. */
@@ -39,8 +48,8 @@ export const largeMultipart: Scenario = {
   async run(ctx) {
     const rows: ResultRow[] = [];
     for (const concurrency of CONCURRENCY) {
-      const raw = await measure(ctx, 'raw', concurrency);
-      const service = await measure(ctx, 'service', concurrency);
+      const { raw, service } = await measure(ctx, concurrency);
+      const backgroundCpuPct = service.median.backgroundCpuPct;
       rows.push(
         makeRow({
           scenario: this.name,
@@ -50,6 +59,7 @@ export const largeMultipart: Scenario = {
           runs: service.runs.map((run) => run.mbPerSec),
           baseline: { name: 'raw node:http', value: raw.median.mbPerSec },
           target: { ratioAtLeast: 0.7 },
+          backgroundCpuPct,
         }),
         makeRow({
           scenario: this.name,
@@ -60,6 +70,7 @@ export const largeMultipart: Scenario = {
           runs: service.runs.map((run) => run.peakRssMiB),
           baseline: { name: 'raw node:http', value: Math.max(...raw.runs.map((run) => run.peakRssMiB)) },
           target: { atMost: 150 },
+          backgroundCpuPct,
         }),
       );
     }

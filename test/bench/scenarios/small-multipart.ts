@@ -1,5 +1,5 @@
-import { makeRow } from '../lib/results.ts';
-import { rawSmallUploads, serviceSmallUploads } from '../lib/small-uploads.ts';
+import { makeRow, type ResultRow } from '../lib/results.ts';
+import { smallUploads } from '../lib/small-uploads.ts';
 import type { Scenario } from './scenario.ts';
 
 /** 64 KiB .mp3 multipart uploads, unique names, c=32: uploads/s and latency, fsync on and off. */
@@ -7,12 +7,11 @@ export const smallMultipart: Scenario = {
   name: 'small multipart 64 KiB c=32',
   module: 'media',
   async run(ctx) {
-    const raw = await rawSmallUploads(ctx);
-    const baseline = { name: 'raw node:http', value: raw.median.reqPerSec };
-    const rows = [];
-    for (const fsync of [true, false]) {
-      const service = await serviceSmallUploads(ctx, 'multipart', fsync);
+    const { raw, multipartFsync, multipartNoFsync } = await smallUploads(ctx);
+    const rows: ResultRow[] = [];
+    for (const [service, fsync] of [[multipartFsync, true], [multipartNoFsync, false]] as const) {
       const when = `fsync ${fsync ? 'on' : 'off'}`;
+      const backgroundCpuPct = service.median.backgroundCpuPct;
       rows.push(
         makeRow({
           scenario: this.name,
@@ -20,8 +19,9 @@ export const smallMultipart: Scenario = {
           unit: 'req/s',
           value: service.median.reqPerSec,
           runs: service.runs.map((run) => run.reqPerSec),
-          baseline,
+          baseline: { name: 'raw node:http', value: raw.median.reqPerSec },
           target: { ratioAtLeast: fsync ? 0.6 : 0.8 },
+          backgroundCpuPct,
         }),
       );
       for (const [figure, key] of [['p50', 'p50Ms'], ['p99', 'p99Ms']] as const) {
@@ -34,6 +34,7 @@ export const smallMultipart: Scenario = {
             runs: service.runs.map((run) => run[key]),
             baseline: { name: 'raw node:http', value: raw.median[key] },
             target: { report: true },
+            backgroundCpuPct,
           }),
         );
       }
