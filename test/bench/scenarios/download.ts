@@ -1,29 +1,53 @@
+import { MULTIPART_TYPE, mp3Bytes, multipartBody } from '../lib/bodies.ts';
 import type { BenchContext } from '../lib/context.ts';
-import { measureLoad, measureStreamUpload, warmUp, type LoadShape } from '../lib/load.ts';
+import { measureLoad, measureStreamDownload, measureStreamUpload, warmUp, type LoadShape } from '../lib/load.ts';
 import { startBaseline, type ServerProcess } from '../lib/processes.ts';
 import { makeRow, type ResultRow } from '../lib/results.ts';
 import { startService } from '../lib/service.ts';
 import { GIB, toMBps } from '../lib/stats.ts';
-import { MULTIPART_TYPE, mp3Bytes, multipartBody } from '../lib/bodies.ts';
 import type { Scenario } from './scenario.ts';
 
 const SMALL = 64 * 1024;
+const SMALL_PATH = '/media/bench/small.mp3';
+const LARGE_PATH = '/media/bench/large.mp3';
+
+type DownloadFigures = { reqPerSec: number; mbPerSec: number; backgroundCpuPct: number };
 
 interface DownloadCase {
   figure: string;
-  shape: LoadShape;
   /** The figure compared with the baseline. */
   key: 'reqPerSec' | 'mbPerSec';
+  run(ctx: BenchContext, server: ServerProcess, label: string): Promise<DownloadFigures>;
+}
+
+/** autocannon for many small answers (whole small files, or ranges). */
+function autocannonCase(figure: string, key: DownloadCase['key'], shape: LoadShape): DownloadCase {
+  return {
+    figure,
+    key,
+    async run(ctx, server, label) {
+      await warmUp(ctx, server, shape);
+      const load = await measureLoad(ctx, server, shape, label);
+      return { reqPerSec: load.reqPerSec, mbPerSec: toMBps(load.readBytesPerSec), backgroundCpuPct: load.backgroundCpuPct };
+    },
+  };
 }
 
 const CASES: DownloadCase[] = [
-  { figure: '64 KiB file, whole, c=32', key: 'reqPerSec', shape: { connections: 32, expectStatus: 200, request: { kind: 'download', path: '/media/bench/small.mp3' } } },
-  { figure: '1 GiB file, whole, c=4', key: 'mbPerSec', shape: { connections: 4, expectStatus: 200, request: { kind: 'download', path: '/media/bench/large.mp3' } } },
+  autocannonCase('64 KiB file, whole, c=32', 'reqPerSec', { connections: 32, expectStatus: 200, request: { kind: 'download', path: SMALL_PATH } }),
   {
-    figure: '1 GiB file, random 1 MiB ranges, c=32',
+    figure: '1 GiB file, whole, c=4',
     key: 'mbPerSec',
-    shape: { connections: 32, expectStatus: 206, request: { kind: 'download', path: '/media/bench/large.mp3', range: { fileSize: GIB, length: 1 << 20 } } },
+    async run(ctx, server, label) {
+      const result = await measureStreamDownload(ctx, server, { path: LARGE_PATH, concurrency: 4 }, label);
+      return { reqPerSec: result.completed / result.seconds, mbPerSec: toMBps(result.bytesPerSec), backgroundCpuPct: result.backgroundCpuPct };
+    },
   },
+  autocannonCase('1 GiB file, random 1 MiB ranges, c=32', 'mbPerSec', {
+    connections: 32,
+    expectStatus: 206,
+    request: { kind: 'download', path: LARGE_PATH, range: { fileSize: GIB, length: 1 << 20 } },
+  }),
 ];
 
 /** One storage root holding bench/small.mp3 and bench/large.mp3, uploaded through the API. */
@@ -46,14 +70,10 @@ function filesRoot(ctx: BenchContext): Promise<string> {
   });
 }
 
-type DownloadFigures = { reqPerSec: number; mbPerSec: number; p99Ms: number; backgroundCpuPct: number };
-
-async function downloadRun(ctx: BenchContext, start: () => Promise<ServerProcess>, label: string, shape: LoadShape): Promise<DownloadFigures> {
+async function downloadRun(start: () => Promise<ServerProcess>, measure: (server: ServerProcess) => Promise<DownloadFigures>): Promise<DownloadFigures> {
   const server = await start();
   try {
-    await warmUp(ctx, server, shape);
-    const load = await measureLoad(ctx, server, shape, label);
-    return { reqPerSec: load.reqPerSec, mbPerSec: toMBps(load.readBytesPerSec), p99Ms: load.latencyP99Ms, backgroundCpuPct: load.backgroundCpuPct };
+    return await measure(server);
   } finally {
     await server.stop();
   }
@@ -69,19 +89,18 @@ export const download: Scenario = {
     const startRaw = () => startBaseline('baselines/raw-download-server.ts', root);
     const startOwn = () => startService({ root, cpuProfDir: ctx.options.cpuProfDir });
     const rows: ResultRow[] = [];
-    for (const { figure, shape, key } of CASES) {
+    for (const { figure, key, run } of CASES) {
       const { raw, service } = await ctx.interleave<{ raw: DownloadFigures; service: DownloadFigures }>(`download ${figure}`, {
-        raw: () => downloadRun(ctx, startRaw, `raw-download-server ${figure}`, shape),
-        service: () => downloadRun(ctx, startOwn, `service download ${figure}`, shape),
+        raw: () => downloadRun(startRaw, (server) => run(ctx, server, `raw-download-server ${figure}`)),
+        service: () => downloadRun(startOwn, (server) => run(ctx, server, `service download ${figure}`)),
       });
-      const unit = key === 'reqPerSec' ? 'req/s' : 'MB/s';
       rows.push(
         makeRow({
           scenario: this.name,
           figure,
-          unit,
+          unit: key === 'reqPerSec' ? 'req/s' : 'MB/s',
           value: service.median[key],
-          runs: service.runs.map((run) => run[key]),
+          runs: service.runs.map((r) => r[key]),
           baseline: { name: 'raw createReadStream', value: raw.median[key] },
           target: { ratioAtLeast: 0.7 },
           backgroundCpuPct: service.median.backgroundCpuPct,
