@@ -25,6 +25,7 @@ import { isInside } from './paths.ts';
 import { createPublishPool } from './publish-pool.ts';
 import type { DescribeTask, PublishOutcome, PublishTask } from './publish.worker.ts';
 import { readSidecar, sidecarPath, type Sidecar } from './sidecar.ts';
+import { SidecarCache } from './sidecar-cache.ts';
 import { sweepStale } from './sweep.ts';
 import { WriteFollower } from './write-follower.ts';
 
@@ -39,6 +40,8 @@ function byteOrder(a: string, b: string): number {
  * re-reading to verify and hash. Larger ones stream to a temp file, so memory stays bounded.
  */
 export const MEMORY_STAGING_LIMIT = 256 * 1024;
+
+const cacheKey = (directory: string, filename: string) => `${directory}/${filename}`;
 
 /** Temp files live here, under the root but unreachable by the API (names never start with '.'). */
 export const INCOMING_DIR = '.incoming';
@@ -84,6 +87,7 @@ class LocalStaged implements StagedUpload {
 /** MediaStore on the local disk: staging in `<root>/.incoming`, publishing through a piscina pool. */
 export class LocalStore implements MediaStore {
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly sidecars = new SidecarCache();
 
   private constructor(
     readonly root: string,
@@ -179,6 +183,7 @@ export class LocalStore implements MediaStore {
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'EPERM') return false;
       throw error;
     }
+    this.sidecars.delete(cacheKey(target.directory, target.filename));
     await fs.rm(sidecarPath(this.root, target.directory, target.filename), { force: true });
     return true;
   }
@@ -191,7 +196,10 @@ export class LocalStore implements MediaStore {
     const stat = await fs.lstat(file).catch(() => undefined);
     if (!stat?.isFile()) return undefined;
     const entry = await this.describe(target.directory, target.filename, stat);
-    return { ...entry, read: (range) => createReadStream(file, range) };
+    // With its end known the stream stops after the last byte instead of reading once more to
+    // find EOF: one file operation fewer per download.
+    const whole = stat.size > 0 ? { start: 0, end: stat.size - 1 } : undefined;
+    return { ...entry, read: (range) => createReadStream(file, range ?? whole) };
   }
 
   async list(directory: string, { limit, after }: ListOptions): Promise<ListPage | undefined> {
@@ -222,11 +230,13 @@ export class LocalStore implements MediaStore {
 
   /** The file's description from its sidecar, rebuilt in the pool when missing or stale. */
   private async describe(directory: string, filename: string, stat: Stats): Promise<StoredEntry> {
-    let sidecar = await readSidecar(sidecarPath(this.root, directory, filename), stat);
+    const key = cacheKey(directory, filename);
+    let sidecar = this.sidecars.get(key, stat) ?? (await readSidecar(sidecarPath(this.root, directory, filename), stat));
     if (!sidecar) {
       const task: DescribeTask = { root: this.root, directory, filename, tempPath: this.tempPath('meta') };
       sidecar = (await this.pool.run(task, { name: 'describe' })) as Sidecar;
     }
+    if (sidecar.ino === stat.ino && sidecar.size === stat.size) this.sidecars.set(key, stat, sidecar);
     return {
       directory,
       filename,
