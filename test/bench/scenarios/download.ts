@@ -43,10 +43,11 @@ const CASES: DownloadCase[] = [
       return { reqPerSec: result.completed / result.seconds, mbPerSec: toMBps(result.bytesPerSec), backgroundCpuPct: result.backgroundCpuPct };
     },
   },
-  autocannonCase('1 GiB file, random 1 MiB ranges, c=32', 'mbPerSec', {
+  // 64 KiB ranges: with 1 MiB ones autocannon's own parsing capped both servers at ~170 req/s.
+  autocannonCase('1 GiB file, random 64 KiB ranges, c=32', 'reqPerSec', {
     connections: 32,
     expectStatus: 206,
-    request: { kind: 'download', path: LARGE_PATH, range: { fileSize: GIB, length: 1 << 20 } },
+    request: { kind: 'download', path: LARGE_PATH, range: { fileSize: GIB, length: SMALL } },
   }),
 ];
 
