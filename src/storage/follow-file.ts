@@ -21,8 +21,12 @@ export interface Followed {
 const CHUNK = 1 << 20;
 /** At most this much of a large upload waits in the page cache for its fsync. */
 const FLUSH_EVERY = 64 * CHUNK;
-/** How long a follower that caught up with the writer waits before reading again. */
+/**
+ * How long a follower that caught up with the writer waits before reading again: 5 ms, doubling
+ * while nothing arrives up to 160 ms, so a slow client's upload costs a few reads a second.
+ */
 const POLL_MS = 5;
+const POLL_MAX_MS = 160;
 
 /**
  * Runs in a pool thread while a large upload is being staged: reads the temp file behind the
@@ -47,6 +51,7 @@ export async function follow({ tempPath, port, flush }: FollowTask): Promise<Fol
     let read = 0;
     let flushedAt = 0;
     let flushing: Promise<void> | undefined;
+    let pollMs = POLL_MS;
     while (!aborted && (size === undefined || read < size)) {
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, read);
       if (bytesRead === 0) {
@@ -55,10 +60,12 @@ export async function follow({ tempPath, port, flush }: FollowTask): Promise<Fol
         if (size !== undefined) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, POLL_MS);
+          setTimeout(resolve, pollMs);
         });
+        pollMs = Math.min(pollMs * 2, POLL_MAX_MS);
         continue;
       }
+      pollMs = POLL_MS;
       hash.update(buffer.subarray(0, bytesRead));
       read += bytesRead;
       if (flush && !flushing && read - flushedAt >= FLUSH_EVERY) {
