@@ -38,6 +38,8 @@ export interface ResultRow {
   pass: boolean | null;
   /** Median CPU used by other work on the machine during the service's runs, % of all cores. */
   backgroundCpuPct: number | null;
+  /** Repetitions run again because other work disturbed them (lib/context.ts). */
+  discardedRuns: number;
   date: string;
   machine: Machine;
 }
@@ -51,6 +53,7 @@ export interface RowInput {
   baseline?: { name: string; value: number };
   target: Target;
   backgroundCpuPct?: number;
+  discardedRuns?: number;
 }
 
 export function makeRow(input: RowInput): ResultRow {
@@ -76,6 +79,7 @@ export function makeRow(input: RowInput): ResultRow {
     target,
     pass,
     backgroundCpuPct: input.backgroundCpuPct === undefined ? null : Math.round(input.backgroundCpuPct),
+    discardedRuns: input.discardedRuns ?? 0,
     date: new Date().toISOString(),
     machine: thisMachine(),
   };
@@ -99,7 +103,8 @@ export function markdownTable(rows: ResultRow[]): string {
   for (const row of rows) {
     const baseline = row.baseline === null ? '' : `${row.baseline} ${row.unit} (${row.baselineName})`;
     const ratio = row.ratio === null ? '' : `${(row.ratio * 100).toFixed(0)}%`;
-    const background = row.backgroundCpuPct === null ? '' : `${row.backgroundCpuPct}%`;
+    const rerun = row.discardedRuns > 0 ? ` (${row.discardedRuns} run repeated)` : '';
+    const background = row.backgroundCpuPct === null ? '' : `${row.backgroundCpuPct}%${rerun}`;
     lines.push(`| ${row.scenario} | ${row.figure} | ${row.value} ${row.unit} | ${baseline} | ${ratio} | ${row.target} | ${verdict(row.pass)} | ${background} |`);
   }
   return lines.join('\n');

@@ -105,6 +105,7 @@ export const download: Scenario = {
           baseline: { name: 'raw createReadStream', value: raw.median[key] },
           target: { ratioAtLeast: 0.7 },
           backgroundCpuPct: service.median.backgroundCpuPct,
+          discardedRuns: service.discarded,
         }),
       );
     }

@@ -21,6 +21,7 @@ export const eventLoopLag: Scenario = {
         runs: service.runs.map((run) => run.lagP99Ms),
         target: { atMost: 20 },
         backgroundCpuPct,
+        discardedRuns: service.discarded,
       }),
       makeRow({
         scenario: this.name,
@@ -30,6 +31,7 @@ export const eventLoopLag: Scenario = {
         runs: service.runs.map((run) => run.lagMaxMs),
         target: { report: true },
         backgroundCpuPct,
+        discardedRuns: service.discarded,
       }),
     ];
   },

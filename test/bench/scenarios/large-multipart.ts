@@ -64,6 +64,7 @@ export const largeMultipart: Scenario = {
             baseline: { name: 'raw node:http', value: raw.median.mbPerSec },
             target: { ratioAtLeast: 0.7 },
             backgroundCpuPct: measured.median.backgroundCpuPct,
+            discardedRuns: measured.discarded,
           }),
         );
       }
@@ -78,6 +79,7 @@ export const largeMultipart: Scenario = {
           baseline: { name: 'raw node:http', value: Math.max(...raw.runs.map((run) => run.peakRssMiB)) },
           target: { atMost: 150 },
           backgroundCpuPct,
+          discardedRuns: service.discarded,
         }),
       );
     }

@@ -22,6 +22,7 @@ export const smallMultipart: Scenario = {
           baseline: { name: 'raw node:http', value: raw.median.reqPerSec },
           target: { ratioAtLeast: fsync ? 0.6 : 0.8 },
           backgroundCpuPct,
+          discardedRuns: service.discarded,
         }),
       );
       for (const [figure, key] of [['p50', 'p50Ms'], ['p99', 'p99Ms']] as const) {
@@ -35,6 +36,7 @@ export const smallMultipart: Scenario = {
             baseline: { name: 'raw node:http', value: raw.median[key] },
             target: { report: true },
             backgroundCpuPct,
+          discardedRuns: service.discarded,
           }),
         );
       }

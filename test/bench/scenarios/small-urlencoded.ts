@@ -19,6 +19,7 @@ export const smallUrlencoded: Scenario = {
         baseline: { name: 'small multipart', value: multipart.median.reqPerSec },
         target: { ratioAtLeast: 0.5 },
         backgroundCpuPct,
+        discardedRuns: urlencoded.discarded,
       }),
       makeRow({
         scenario: this.name,
@@ -28,6 +29,7 @@ export const smallUrlencoded: Scenario = {
         runs: urlencoded.runs.map((run) => run.p99Ms),
         target: { report: true },
         backgroundCpuPct,
+        discardedRuns: urlencoded.discarded,
       }),
     ];
   },
