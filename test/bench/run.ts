@@ -13,7 +13,8 @@ import { scenarios } from './scenarios/index.ts';
  *   --quick         3 s runs, 1 repetition (a smoke test; results.json is left alone)
  *   --seconds N     length of each measured run (default 10)
  *   --repeats N     repetitions per measurement, median quoted (default 3)
- *   --cpu-prof DIR  write V8 CPU profiles of the service processes to DIR
+ *   --cpu-prof DIR  write V8 CPU profiles of the service processes to DIR (one per thread;
+ *                   summarise one with `node --import tsx test/bench/profile-summary.ts FILE`)
  */
 const { values } = parseArgs({
   options: {
