@@ -1,3 +1,4 @@
+import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -7,10 +8,15 @@ import { downstreamHeaders } from './response-headers.ts';
 import { upstreamFailure } from './upstream-errors.ts';
 import type { Upstream } from './upstream-registry.ts';
 
+/** Status and header fields of an upstream answer, as received. */
+export type AnswerHead = Pick<Dispatcher.ResponseData, 'statusCode' | 'headers'>;
+
 export interface ForwardOptions {
   /** Path and query on the upstream, percent-encoded, starting with `/`. */
   path: string;
   logger: Logger;
+  /** Called with the answer's head before its body flows; may return a stage to pass the body through. */
+  tap?: (head: AnswerHead) => Transform | undefined;
 }
 
 /**
@@ -42,8 +48,9 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
 
   res.status(answer.statusCode);
   for (const [name, value] of downstreamHeaders(answer.headers, answer.statusCode)) res.setHeader(name, value);
+  const stage = options.tap?.(answer);
   try {
-    await pipeline(answer.body, res);
+    await (stage ? pipeline(answer.body, stage, res) : pipeline(answer.body, res));
   } catch (error) {
     // pipeline() has destroyed both ends: the client sees a cut connection, not a truncated success.
     const level = CLIENT_ABORT_CODES.has((error as { code?: string }).code ?? '') ? 'debug' : 'warn';

@@ -1,7 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
-import { forward } from './forward.ts';
+import { BodyRecorder } from './body-recorder.ts';
+import type { CachedAnswer, ResponseCache } from './cache.ts';
+import { mayServeFromCache, mayStoreAnswerTo, storableForMs } from './cache-policy.ts';
+import { forward, type AnswerHead } from './forward.ts';
+import { downstreamHeaders } from './response-headers.ts';
 import { checkRest, parseTarget } from './target-path.ts';
 import type { UpstreamRegistry } from './upstream-registry.ts';
 
@@ -23,7 +27,30 @@ export function proxyRoutes({ upstreams, logger }: ProxyDeps): Router {
     checkRest(target.rest);
     // Appended as received (still percent-encoded), never resolved with `new URL(rest, base)`.
     const path = (upstream.basePath + target.rest || '/') + target.query;
-    return forward(upstream, req, res, { path, logger });
+    const cache = upstream.cache;
+    if (!cache) return forward(upstream, req, res, { path, logger });
+
+    const hit = mayServeFromCache(req) ? cache.get(path) : undefined;
+    if (hit) return sendCached(res, hit);
+    res.setHeader('X-Cache', 'MISS');
+    const tap = mayStoreAnswerTo(req) ? (head: AnswerHead) => recorderFor(cache, path, head) : undefined;
+    return forward(upstream, req, res, { path, logger, tap });
   });
   return router;
+}
+
+function recorderFor(cache: ResponseCache, key: string, head: AnswerHead): BodyRecorder | undefined {
+  const ttlMs = storableForMs(head.statusCode, head.headers, cache.limits.ttlMs);
+  if (ttlMs <= 0) return undefined;
+  const headers = downstreamHeaders(head.headers, head.statusCode);
+  return new BodyRecorder(cache.limits.maxBodyBytes, (body) => cache.set(key, headers, body, ttlMs));
+}
+
+/** RFC 9111 §5.1: a cache sends Age, the seconds since the stored answer was received. */
+function sendCached(res: Response, entry: CachedAnswer): void {
+  res.status(200);
+  for (const [name, value] of entry.headers) res.setHeader(name, value);
+  res.setHeader('Age', String(Math.floor((Date.now() - entry.storedAt) / 1000)));
+  res.setHeader('X-Cache', 'HIT');
+  res.end(entry.body);
 }

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { ResponseCache } from './cache.ts';
 import type { ProxyConfig, UpstreamConfig } from './config.ts';
 
 /** One configured upstream, ready to forward to. */
@@ -10,6 +11,7 @@ export interface Upstream {
   timeoutMs: number;
   /** Keep-alive connections to the base URL's origin, and only to it. */
   pool: Pool;
+  cache?: ResponseCache;
 }
 
 /**
@@ -47,6 +49,7 @@ export class UpstreamRegistry {
       basePath: url.pathname.replace(/\/+$/, ''),
       timeoutMs,
       pool: new Pool(url.origin, { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
+      cache: config.cache ? new ResponseCache(config.cache) : undefined,
     };
   }
 }
