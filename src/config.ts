@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { proxyConfigSchema } from './proxy/config.ts';
 
 const extension = z
   .string()
@@ -72,6 +73,7 @@ export const configSchema = z
     storage: storageSchema.prefault({}),
     media: mediaSchema.prefault({}),
     auth: authSchema.prefault({}),
+    proxy: proxyConfigSchema.prefault({}),
     log: logSchema.prefault({}),
   })
   .strict();

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { pino } from 'pino';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { UpstreamRegistry } from './proxy/upstream-registry.ts';
 import { LocalStore, localStoreOptions } from './storage/local-store.ts';
 
 function readConfig(): Config {
@@ -17,7 +18,8 @@ function readConfig(): Config {
 const config = readConfig();
 const logger = pino({ level: config.log.level });
 const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
-const server = http.createServer(createApp(config, { store, logger }));
+const upstreams = new UpstreamRegistry(config.proxy);
+const server = http.createServer(createApp(config, { store, logger, upstreams }));
 
 server.listen(config.server.port, config.server.host, () => {
   const address = server.address();
@@ -32,7 +34,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     logger.info({ signal }, 'stopping');
     server.close(() => {
-      void store.close().then(() => process.exit(0));
+      void Promise.all([store.close(), upstreams.close()]).then(() => process.exit(0));
     });
     server.closeIdleConnections();
   });

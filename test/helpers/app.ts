@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.ts';
 import { parseConfig, type Config, type ConfigInput } from '../../src/config.ts';
+import { UpstreamRegistry } from '../../src/proxy/upstream-registry.ts';
 import { LocalStore, localStoreOptions } from '../../src/storage/local-store.ts';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -47,7 +48,8 @@ export async function startService(overrides: DeepPartial<ConfigInput> = {}): Pr
   const root = await tempRoot();
   const config = testConfig(root, overrides);
   const store = await LocalStore.open(localStoreOptions(config));
-  const server = http.createServer(createApp(config, { store, logger: silentLogger }));
+  const upstreams = new UpstreamRegistry(config.proxy);
+  const server = http.createServer(createApp(config, { store, logger: silentLogger, upstreams }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -59,6 +61,7 @@ export async function startService(overrides: DeepPartial<ConfigInput> = {}): Pr
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await upstreams.close();
       await store.close();
       await rm(root, { recursive: true, force: true });
     },
