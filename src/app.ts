@@ -3,33 +3,58 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { mediaRoutes } from './media/routes.ts';
+import { healthRoutes } from './observability/health-routes.ts';
+import { httpMetrics } from './observability/http-metrics.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { requestLogger } from './observability/request-logger.ts';
 import { proxyRoutes } from './proxy/routes.ts';
-import { UpstreamRegistry } from './proxy/upstream-registry.ts';
+import type { UpstreamRegistry } from './proxy/upstream-registry.ts';
+import { securityHeaders, writeRateLimit } from './security.ts';
 import type { MediaStore } from './storage/media-store.ts';
 
 export interface AppDeps {
   store: MediaStore;
   logger: Logger;
-  /**
-   * Connection pools for /proxy. server.ts passes its own so it can close them on shutdown; when
-   * absent the app makes one, which is harmless: pools open sockets only when a request is proxied.
-   */
-  upstreams?: UpstreamRegistry;
+  /** Connection pools for /proxy; the caller closes them on shutdown. */
+  upstreams: UpstreamRegistry;
+  metrics: Metrics;
+  /** Text for /metrics: this process's by default; in a cluster, the sum over the workers. */
+  metricsText?: () => Promise<string>;
+  /** Readiness checks beyond the store's (e.g. Redis), each returning its problems. */
+  readinessChecks?: Array<() => Promise<string[]>>;
+  /** True once shutdown began: answers then close their connection. */
+  isStopping?: () => boolean;
 }
 
-/** The Express app: routes and error mapping only. No listening, no process.env, no globals. */
+/** The Express app: routes and middleware only. No listening, no process.env, no globals. */
 export function createApp(config: Config, deps: AppDeps): Express {
+  const { store, logger, upstreams, metrics } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.server.trustProxy);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  app.use(requestLogger(logger));
+  app.use(httpMetrics(metrics));
+  app.use((_req, res, next) => {
+    if (deps.isStopping?.()) res.setHeader('Connection', 'close');
+    next();
   });
-  // Before any body parser: proxied bodies stream to the upstream unread.
-  app.use('/proxy', proxyRoutes({ upstreams: deps.upstreams ?? new UpstreamRegistry(config.proxy), logger: deps.logger }));
-  app.use('/media', mediaRoutes({ config, store: deps.store }));
+  app.use(
+    healthRoutes({
+      store,
+      checks: deps.readinessChecks,
+      metricsText: deps.metricsText ?? (() => metrics.text()),
+      contentType: metrics.registry.contentType,
+    }),
+  );
+  // Before any body parser and before the security headers: proxied requests and answers pass
+  // through untouched.
+  app.use('/proxy', proxyRoutes({ upstreams, logger, metrics }));
+
+  app.use(securityHeaders());
+  app.use('/media', writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
 
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(logger));
   return app;
 }

@@ -12,6 +12,7 @@ export const CODES = {
   NOT_FOUND: { code: 404, status: 404, reason: 'not found' },
   TOO_LARGE: { code: 413, status: 413, reason: 'larger than the configured limit' },
   RANGE_NOT_SATISFIABLE: { code: 416, status: 416, reason: 'range not satisfiable' },
+  TOO_MANY_REQUESTS: { code: 429, status: 429, reason: 'too many requests' },
   UNKNOWN: { code: 500, status: 500, reason: 'internal error' },
   FILE_EXISTS: { code: 501, status: 409, reason: 'file already exists' },
   FILE_EMPTY: { code: 502, status: 400, reason: 'nothing to store' },

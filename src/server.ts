@@ -1,9 +1,9 @@
-import http from 'node:http';
+import cluster from 'node:cluster';
+import os from 'node:os';
 import { pino } from 'pino';
-import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { UpstreamRegistry } from './proxy/upstream-registry.ts';
-import { LocalStore, localStoreOptions } from './storage/local-store.ts';
+import { runPrimary } from './runtime/primary.ts';
+import { runProcess } from './runtime/run-process.ts';
 
 function readConfig(): Config {
   try {
@@ -17,25 +17,10 @@ function readConfig(): Config {
 
 const config = readConfig();
 const logger = pino({ level: config.log.level });
-const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
-const upstreams = new UpstreamRegistry(config.proxy);
-const server = http.createServer(createApp(config, { store, logger, upstreams }));
+const workers = config.server.workers === 0 ? os.availableParallelism() : config.server.workers;
 
-server.listen(config.server.port, config.server.host, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
-  logger.info({ host: config.server.host, port, root: config.storage.root }, `listening on http://${config.server.host}:${port}`);
-});
-
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    server.close(() => {
-      void Promise.all([store.close(), upstreams.close()]).then(() => process.exit(0));
-    });
-    server.closeIdleConnections();
-  });
+if (workers > 1 && cluster.isPrimary) {
+  runPrimary(workers, logger);
+} else {
+  await runProcess(config, logger);
 }

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
+import type { Metrics } from '../observability/metrics.ts';
 import { upstreamRequestHeaders } from './request-headers.ts';
 import { downstreamHeaders } from './response-headers.ts';
 import { upstreamFailure } from './upstream-errors.ts';
@@ -15,6 +16,7 @@ export interface ForwardOptions {
   /** Path and query on the upstream, percent-encoded, starting with `/`. */
   path: string;
   logger: Logger;
+  metrics: Metrics;
   /** Called with the answer's head before its body flows; may return a stage to pass the body through. */
   tap?: (head: AnswerHead) => Transform | undefined;
 }
@@ -31,6 +33,8 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
     if (!res.writableFinished) clientGone.abort();
   });
 
+  const labels = { upstream: upstream.name };
+  const answered = options.metrics.proxyDuration.startTimer(labels);
   let answer: Dispatcher.ResponseData;
   try {
     answer = await upstream.pool.request({
@@ -41,10 +45,16 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
       signal: clientGone.signal,
     });
   } catch (error) {
-    if (clientGone.signal.aborted || req.socket.destroyed) return;
+    if (clientGone.signal.aborted || req.socket.destroyed) {
+      options.metrics.proxyErrors.inc({ ...labels, kind: 'client_aborted' });
+      return;
+    }
     options.logger.warn({ err: error, upstream: upstream.name }, 'proxy: upstream request failed');
-    throw upstreamFailure(error, upstream.name);
+    const failure = upstreamFailure(error, upstream.name);
+    options.metrics.proxyErrors.inc({ ...labels, kind: failure.codeName === 'GATEWAY_TIMEOUT' ? 'timeout' : 'unreachable' });
+    throw failure;
   }
+  answered({ status: String(answer.statusCode) });
 
   res.status(answer.statusCode);
   for (const [name, value] of downstreamHeaders(answer.headers, answer.statusCode)) res.setHeader(name, value);

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.ts';
 import { AppError } from '../errors.ts';
 import { BodyRecorder } from './body-recorder.ts';
 import type { CachedAnswer, ResponseCache } from './cache.ts';
@@ -12,13 +13,14 @@ import type { UpstreamRegistry } from './upstream-registry.ts';
 export interface ProxyDeps {
   upstreams: UpstreamRegistry;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /**
  * `ALL /<name>/<rest>` (mounted at /proxy) forwarded to the upstream configured under `<name>`.
  * Must be mounted before any body parser: the request body is streamed to the upstream untouched.
  */
-export function proxyRoutes({ upstreams, logger }: ProxyDeps): Router {
+export function proxyRoutes({ upstreams, logger, metrics }: ProxyDeps): Router {
   const router = Router();
   router.use(async (req: Request, res: Response) => {
     const target = parseTarget(req.url);
@@ -28,13 +30,13 @@ export function proxyRoutes({ upstreams, logger }: ProxyDeps): Router {
     // Appended as received (still percent-encoded), never resolved with `new URL(rest, base)`.
     const path = (upstream.basePath + target.rest || '/') + target.query;
     const cache = upstream.cache;
-    if (!cache) return forward(upstream, req, res, { path, logger });
+    if (!cache) return forward(upstream, req, res, { path, logger, metrics });
 
     const hit = mayServeFromCache(req) ? cache.get(path) : undefined;
     if (hit) return sendCached(res, hit);
     res.setHeader('X-Cache', 'MISS');
     const tap = mayStoreAnswerTo(req) ? (head: AnswerHead) => recorderFor(cache, path, head) : undefined;
-    return forward(upstream, req, res, { path, logger, tap });
+    return forward(upstream, req, res, { path, logger, metrics, tap });
   });
   return router;
 }

@@ -68,6 +68,11 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
   }
 }
 
+/** Readiness probe: a thread that answers this can take tasks. */
+export function ping(): string {
+  return 'pong';
+}
+
 export interface DescribeTask {
   root: string;
   directory: string;

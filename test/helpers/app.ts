@@ -1,13 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { createApp } from '../../src/app.ts';
 import { parseConfig, type Config, type ConfigInput } from '../../src/config.ts';
-import { UpstreamRegistry } from '../../src/proxy/upstream-registry.ts';
-import { LocalStore, localStoreOptions } from '../../src/storage/local-store.ts';
+import { startService as startRuntimeService, type Service } from '../../src/runtime/service.ts';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -34,35 +30,22 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   return out;
 }
 
-export interface RunningService {
-  url: string;
+export interface RunningService extends Service {
   root: string;
-  config: Config;
-  store: LocalStore;
-  server: http.Server;
+  /** Stops the service (grace period 0) and removes its temp root. */
   close(): Promise<void>;
 }
 
-/** The app on a real HTTP server on 127.0.0.1 with a free port and its own temp root. */
+/** The whole service on 127.0.0.1 with a free port and its own temp root, as server.ts runs it. */
 export async function startService(overrides: DeepPartial<ConfigInput> = {}): Promise<RunningService> {
   const root = await tempRoot();
-  const config = testConfig(root, overrides);
-  const store = await LocalStore.open(localStoreOptions(config));
-  const upstreams = new UpstreamRegistry(config.proxy);
-  const server = http.createServer(createApp(config, { store, logger: silentLogger, upstreams }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const config = testConfig(root, merge({ server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 0 } }, overrides as Record<string, unknown>));
+  const service = await startRuntimeService(config, { logger: silentLogger });
   return {
-    url: `http://127.0.0.1:${port}`,
-    root: store.root,
-    config,
-    store,
-    server,
+    ...service,
+    root: service.store.root,
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await upstreams.close();
-      await store.close();
+      await service.stop();
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,54 @@
+import type http from 'node:http';
+import type { Logger } from 'pino';
+import { createApp } from '../app.ts';
+import type { Config } from '../config.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
+import { LocalStore, localStoreOptions } from '../storage/local-store.ts';
+import { clusterMetricsText } from './cluster-metrics.ts';
+import { closeGracefully, createHttpServer, listen } from './http-server.ts';
+
+export interface ServiceOptions {
+  logger: Logger;
+  /** A cluster worker: /metrics answers the sum over all workers. */
+  clustered?: boolean;
+}
+
+/** One running service process: the store, the app on its HTTP server, and how to stop it. */
+export interface Service {
+  url: string;
+  config: Config;
+  server: http.Server;
+  store: LocalStore;
+  metrics: Metrics;
+  /** Graceful stop: no new connections, in-flight work finishes (up to the grace period), pools drained. */
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, { logger, clustered = false }: ServiceOptions): Promise<Service> {
+  const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
+  const upstreams = new UpstreamRegistry(config.proxy);
+  const metrics = new Metrics(() => store.stats());
+  let stopping = false;
+  const app = createApp(config, {
+    store,
+    logger,
+    upstreams,
+    metrics,
+    metricsText: clustered ? clusterMetricsText(metrics) : undefined,
+    isStopping: () => stopping,
+  });
+  const server = createHttpServer(app, config.server);
+  const url = await listen(server, config.server.port, config.server.host);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopping = true;
+    stopped ??= (async () => {
+      await closeGracefully(server, config.server.shutdownGraceMs);
+      await Promise.all([store.close(), upstreams.close()]);
+    })();
+    return stopped;
+  };
+  return { url, config, server, store, metrics, stop };
+}
