@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { chatConfigSchema } from './chat/config.ts';
 
 const extension = z
   .string()
@@ -73,6 +74,7 @@ export const configSchema = z
     media: mediaSchema.prefault({}),
     auth: authSchema.prefault({}),
     log: logSchema.prefault({}),
+    chat: chatConfigSchema.prefault({}),
   })
   .strict();
 
