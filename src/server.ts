@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { pino } from 'pino';
 import { createApp } from './app.ts';
+import { attachChat } from './chat/attach-chat.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { LocalStore, localStoreOptions } from './storage/local-store.ts';
 
@@ -18,6 +19,7 @@ const config = readConfig();
 const logger = pino({ level: config.log.level });
 const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
 const server = http.createServer(createApp(config, { store, logger }));
+const chat = attachChat(server, config, { logger });
 
 server.listen(config.server.port, config.server.host, () => {
   const address = server.address();
@@ -35,5 +37,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       void store.close().then(() => process.exit(0));
     });
     server.closeIdleConnections();
+    // Upgraded chat sockets keep server.close() waiting until they end.
+    void chat.close(1001);
   });
 }
