@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { chatRoutes } from './chat/routes.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { mediaRoutes } from './media/routes.ts';
@@ -19,6 +20,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.use('/media', mediaRoutes({ config, store: deps.store }));
+  app.use('/chat', chatRoutes());
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
