@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { chatRoutes } from './chat/routes.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { mediaRoutes } from './media/routes.ts';
@@ -53,6 +54,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
 
   app.use(securityHeaders());
   app.use('/media', writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
+  app.use('/chat', chatRoutes());
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { proxyConfigSchema } from './proxy/config.ts';
+import { chatConfigSchema } from './chat/config.ts';
 
 const extension = z
   .string()
@@ -97,6 +98,7 @@ export const configSchema = z
     rateLimit: rateLimitSchema.prefault({}),
     proxy: proxyConfigSchema.prefault({}),
     log: logSchema.prefault({}),
+    chat: chatConfigSchema.prefault({}),
   })
   .strict();
 

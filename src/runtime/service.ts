@@ -1,6 +1,8 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from '../app.ts';
+import { attachChat, CLOSE_GOING_AWAY, createHub, type ChatHandle } from '../chat/attach-chat.ts';
+import { RedisHub } from '../chat/redis-hub.ts';
 import type { Config } from '../config.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
@@ -21,6 +23,7 @@ export interface Service {
   server: http.Server;
   store: LocalStore;
   metrics: Metrics;
+  chat: ChatHandle;
   /** Graceful stop: no new connections, in-flight work finishes (up to the grace period), pools drained. */
   stop(): Promise<void>;
 }
@@ -29,6 +32,7 @@ export async function startService(config: Config, { logger, clustered = false }
   const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
   const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
+  const hub = createHub(config.chat, logger);
   let stopping = false;
   const app = createApp(config, {
     store,
@@ -36,19 +40,22 @@ export async function startService(config: Config, { logger, clustered = false }
     upstreams,
     metrics,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
+    readinessChecks: hub instanceof RedisHub ? [() => hub.check()] : [],
     isStopping: () => stopping,
   });
   const server = createHttpServer(app, config.server);
+  const chat = attachChat(server, config, { logger, hub, metrics });
   const url = await listen(server, config.server.port, config.server.host);
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopping = true;
     stopped ??= (async () => {
-      await closeGracefully(server, config.server.shutdownGraceMs);
+      // Chat sockets are upgraded connections: server.close() would wait for them forever.
+      await Promise.all([closeGracefully(server, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
       await Promise.all([store.close(), upstreams.close()]);
     })();
     return stopped;
   };
-  return { url, config, server, store, metrics, stop };
+  return { url, config, server, store, metrics, chat, stop };
 }
