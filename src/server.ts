@@ -20,6 +20,9 @@ const logger = pino({ level: config.log.level });
 const workers = config.server.workers === 0 ? os.availableParallelism() : config.server.workers;
 
 if (workers > 1 && cluster.isPrimary) {
+  if (!config.chat.redisUrl) {
+    logger.warn({ workers }, 'chat.redisUrl is not set: chat rooms are per worker, so clients on different workers do not meet');
+  }
   runPrimary(workers, logger);
 } else {
   await runProcess(config, logger);

@@ -52,6 +52,7 @@ describe('cluster mode', () => {
     for (let i = 0; i < 20; i++) expect(await getFresh(`${service.url}/healthz`)).toBe(200);
     const answering = new Set(logLines(service).filter((line) => line.msg === 'GET /healthz 200').map((line) => line.pid));
     expect(answering.size).toBe(2);
+    expect(logLines(service).some((line) => String(line.msg).startsWith('chat.redisUrl is not set'))).toBe(true);
 
     const [victim] = listeningPids(service);
     process.kill(victim!, 'SIGKILL');

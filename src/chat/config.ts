@@ -21,7 +21,7 @@ export const chatConfigSchema = z
     allowedOrigins: z.array(origin).default([]),
     /** Accept handshakes without an Origin header (non-browser clients such as scripts). */
     allowMissingOrigin: z.boolean().default(true),
-    /** Redis URL for sharing rooms between processes; not implemented yet, rooms stay in-process. */
+    /** Redis URL (redis://host:port/db) for sharing rooms, history and membership between processes and hosts. */
     redisUrl: z.string().min(1).optional(),
     /** Messages of a room replayed to a new member; 0 = none. */
     historySize: z.number().int().min(0).max(1000).default(20),
