@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectChat, handshakeStatus, joinChat, startChat, until, type RunningChat } from './helpers/chat.ts';
+import { connectChat, handshakeStatus, joinChat, startChat, type RunningChat } from './helpers/chat.ts';
+import { waitFor } from './helpers/wait.ts';
 
 describe('chat limits', () => {
   let running: RunningChat | undefined;
@@ -32,7 +33,7 @@ describe('chat limits', () => {
     const second = await joinChat(running, { name: 'second' });
     expect(await handshakeStatus(running)).toBe(503);
     await first.close();
-    await until(() => running!.chat.connections === 1, 2000, 'the server to see the close');
+    await waitFor('the server to see the close', () => running!.chat.connections === 1, 2000, 5);
     expect(await handshakeStatus(running)).toBe(101);
     await second.close();
   });

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachChat, createHub } from '../src/chat/attach-chat.ts';
 import { silentLogger } from './helpers/app.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './helpers/browser.ts';
 import { startChat, type RunningChat } from './helpers/chat.ts';
 
 const outputDir = new URL('../test-output/', import.meta.url);
@@ -43,19 +44,7 @@ describe('chat page in headless Chromium', () => {
   beforeAll(async () => {
     running = await startChat();
     // launch() gives the browser a fresh temporary profile and removes it on close.
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,6 +2,7 @@ import { WebSocket } from 'ws';
 import type { ChatConfig } from '../../src/chat/config.ts';
 import { serverEventSchema, type ServerEvent } from '../../src/chat/protocol.ts';
 import { startService, type RunningService } from './app.ts';
+import { waitFor } from './wait.ts';
 
 export interface RunningChat extends RunningService {
   /** ws://127.0.0.1:<port>/chat/ws */
@@ -51,7 +52,7 @@ export class ChatClient {
 
   /** The next `count` events not taken yet; fails after `timeoutMs`. */
   async take(count: number, timeoutMs = 3000): Promise<ServerEvent[]> {
-    await until(() => this.events.length >= this.cursor + count, timeoutMs, `${count} events (have ${this.events.length - this.cursor})`);
+    await waitFor(`${count} events (have ${this.events.length - this.cursor})`, () => this.events.length >= this.cursor + count, timeoutMs, 5);
     const taken = this.events.slice(this.cursor, this.cursor + count);
     this.cursor += count;
     return taken;
@@ -101,13 +102,4 @@ export function handshakeStatus(running: RunningChat, options: ConnectOptions = 
     });
     socket.on('error', (error) => reject(error));
   });
-}
-
-/** Polls `check` every 5 ms until it holds; fails with `what` after `timeoutMs`. */
-export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
