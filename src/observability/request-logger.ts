@@ -14,6 +14,16 @@ export function routeOf(req: IncomingMessage): string {
   return baseUrl || 'unmatched';
 }
 
+/** Route pattern and bytes each way, for the request's log line. */
+function summary(req: IncomingMessage, res: ServerResponse) {
+  const length = Number(res.getHeader('content-length'));
+  return {
+    route: routeOf(req),
+    bytesIn: Number(req.headers['content-length']) || 0,
+    ...(Number.isFinite(length) ? { bytesOut: length } : {}),
+  };
+}
+
 /**
  * One JSON line per request: id, method, url, route, status, bytes and duration. The id comes
  * from a valid X-Request-Id, else is generated, and is echoed back. Headers are never logged, so
@@ -37,14 +47,9 @@ export function requestLogger(logger: Logger) {
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    customProps(req: IncomingMessage, res: ServerResponse) {
-      const length = Number(res.getHeader('content-length'));
-      return {
-        route: routeOf(req),
-        bytesIn: Number(req.headers['content-length']) || 0,
-        ...(Number.isFinite(length) ? { bytesOut: length } : {}),
-      };
-    },
+    // At the end, not in customProps: customProps also runs when the request starts, before routing.
+    customSuccessObject: (req: IncomingMessage, res: ServerResponse, line: object) => ({ ...line, ...summary(req, res) }),
+    customErrorObject: (req: IncomingMessage, res: ServerResponse, _error: Error, line: object) => ({ ...line, ...summary(req, res) }),
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     customSuccessMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
