@@ -7,7 +7,7 @@ import { mediaRoutes } from './media/routes.ts';
 import { healthRoutes } from './observability/health-routes.ts';
 import { httpMetrics } from './observability/http-metrics.ts';
 import type { Metrics } from './observability/metrics.ts';
-import { requestLogger } from './observability/request-logger.ts';
+import { rememberMount, requestLogger } from './observability/request-logger.ts';
 import { proxyRoutes } from './proxy/routes.ts';
 import type { UpstreamRegistry } from './proxy/upstream-registry.ts';
 import { securityHeaders, writeRateLimit } from './security.ts';
@@ -50,11 +50,11 @@ export function createApp(config: Config, deps: AppDeps): Express {
   );
   // Before any body parser and before the security headers: proxied requests and answers pass
   // through untouched.
-  app.use('/proxy', proxyRoutes({ upstreams, logger, metrics }));
+  app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));
 
   app.use(securityHeaders());
-  app.use('/media', writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
-  app.use('/chat', chatRoutes());
+  app.use('/media', rememberMount, writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
+  app.use('/chat', rememberMount, chatRoutes());
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -37,6 +37,9 @@ describe('request logs and ids', () => {
     expect(res.headers['x-request-id']).toBe('client-chosen.id-1');
     const line = running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'client-chosen.id-1');
     expect(line).toMatchObject({ route: '/media/', res: { statusCode: 200 }, req: { method: 'POST' } });
+    await request(running.service.url).get('/media/x/missing.mp3').set('X-Request-Id', 'download-1');
+    const download = running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'download-1');
+    expect(download).toMatchObject({ route: '/media/*path', res: { statusCode: 404 } });
     expect(line!.responseTime).toEqual(expect.any(Number));
     expect(line!.bytesIn).toBeGreaterThan(fixture('tone.mp3').length);
   });

@@ -1,17 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 
 /** An X-Request-Id we accept from a client: short, printable, no separators that break logs. */
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * Remembers where a router is mounted: Express resets `req.baseUrl` when the router is done, before
+ * the answer finishes and is logged.
+ */
+export const rememberMount: RequestHandler = (req, res, next) => {
+  res.locals.mount = req.baseUrl;
+  next();
+};
+
 /** The route pattern that answered (low cardinality for logs and metrics), or `unmatched`. */
 export function routeOf(req: IncomingMessage): string {
-  const { baseUrl, route } = req as Request;
-  if (route?.path) return `${baseUrl ?? ''}${route.path}`;
-  return baseUrl || 'unmatched';
+  const { route, res } = req as Request;
+  const mount = typeof res?.locals.mount === 'string' ? res.locals.mount : '';
+  if (route?.path) return `${mount}${route.path}`;
+  return mount || 'unmatched';
 }
 
 /** Route pattern and bytes each way, for the request's log line. */
