@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { chatRoutes } from './chat/routes.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
+import { libraryRoutes } from './library/routes.ts';
 import { mediaRoutes } from './media/routes.ts';
 import { healthRoutes } from './observability/health-routes.ts';
 import { httpMetrics } from './observability/http-metrics.ts';
@@ -55,6 +56,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.use(securityHeaders());
   app.use('/media', rememberMount, writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
   app.use('/chat', rememberMount, chatRoutes());
+  app.use(libraryRoutes());
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
