@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { chatRoutes } from './chat/routes.ts';
 import type { Config } from './config.ts';
-import { errorHandler, notFoundHandler } from './errors.ts';
+import { errorHandler, notFoundHandler, useStatusMode } from './errors.ts';
 import { libraryRoutes } from './library/routes.ts';
 import { mediaRoutes } from './media/routes.ts';
 import { healthRoutes } from './observability/health-routes.ts';
@@ -54,7 +54,8 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));
 
   app.use(securityHeaders());
-  app.use('/media', rememberMount, writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
+  // The status mode first: a 429 of the rate limit is a media answer too (HTTP 200 in legacy mode).
+  app.use('/media', rememberMount, useStatusMode(config.media.statusMode), writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
   app.use('/chat', rememberMount, chatRoutes());
   app.use(libraryRoutes());
 

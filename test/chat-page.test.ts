@@ -36,6 +36,19 @@ describe('chat page over HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(type);
   });
+
+  it.each(['/chat', '/chat/chat.js'])('answers a range past the end of %s with JSON 416, not 500', async (url) => {
+    const res = await request(running.url).get(url).set('Range', 'bytes=999999-');
+    expect(res.status).toBe(416);
+    expect(res.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
+    expect(res.body).toEqual({ code: 416, reason: 'range not satisfiable' });
+  });
+
+  it.each(['/chat', '/chat/chat.css'])('answers a failed If-Match on %s with JSON 412, not 500', async (url) => {
+    const res = await request(running.url).get(url).set('If-Match', '"another version"');
+    expect(res.status).toBe(412);
+    expect(res.body).toEqual({ code: 412, reason: 'precondition failed' });
+  });
 });
 
 describe('chat page in headless Chromium', () => {

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startService as startRuntimeService } from '../src/runtime/service.ts';
 import { startService, tempRoot, testConfig, type RunningService } from './helpers/app.ts';
+import { ConformanceRecorder } from './helpers/conformance.ts';
 import { fixture } from './helpers/media.ts';
 import { upload } from './helpers/upload.ts';
 
@@ -21,7 +22,8 @@ async function serviceWithLogs() {
   const root = await tempRoot();
   const config = testConfig(root, { server: { port: 0, shutdownGraceMs: 0 }, auth: { tokens: ['top-secret-token'] } });
   const service = await startRuntimeService(config, { logger: pino({ level: 'info' }, sink) });
-  return { service, lines, root };
+  const conformance = new ConformanceRecorder().attach(service.server);
+  return { service, lines, root, conformance };
 }
 
 describe('request logs and ids', () => {
@@ -29,7 +31,10 @@ describe('request logs and ids', () => {
   beforeAll(async () => {
     running = await serviceWithLogs();
   });
-  afterAll(() => running.service.stop());
+  afterAll(async () => {
+    await running.service.stop();
+    running.conformance.assertConforms();
+  });
 
   it('echoes a valid X-Request-Id and logs one line per request with route, status, bytes and duration', async () => {
     const res = await upload(running.service.url, 'multipart', { directory: 'logs', filename: 'a.mp3', bytes: fixture('tone.mp3'), token: 'top-secret-token' })

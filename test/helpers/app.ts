@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { parseConfig, type Config, type ConfigInput } from '../../src/config.ts';
 import { startService as startRuntimeService, type Service } from '../../src/runtime/service.ts';
+import { ConformanceRecorder } from './conformance.ts';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -32,7 +33,12 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
 
 export interface RunningService extends Service {
   root: string;
-  /** Stops the service (grace period 0) and removes its temp root. */
+  /** Every answer of this service, held to openapi.yaml. */
+  conformance: ConformanceRecorder;
+  /**
+   * Stops the service (grace period 0) and removes its temp root; then throws if any answer the
+   * service gave did not conform to openapi.yaml, so the test file fails.
+   */
   close(): Promise<void>;
 }
 
@@ -41,12 +47,18 @@ export async function startService(overrides: DeepPartial<ConfigInput> = {}): Pr
   const root = await tempRoot();
   const config = testConfig(root, merge({ server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 0 } }, overrides as Record<string, unknown>));
   const service = await startRuntimeService(config, { logger: silentLogger });
+  const conformance = new ConformanceRecorder().attach(service.server);
   return {
     ...service,
     root: service.store.root,
+    conformance,
     async close() {
-      await service.stop();
-      await rm(root, { recursive: true, force: true });
+      try {
+        await service.stop();
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+      conformance.assertConforms();
     },
   };
 }
