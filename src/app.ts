@@ -1,26 +1,65 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { chatRoutes } from './chat/routes.ts';
 import type { Config } from './config.ts';
-import { errorHandler, notFoundHandler } from './errors.ts';
+import { errorHandler, notFoundHandler, useStatusMode } from './errors.ts';
+import { libraryRoutes } from './library/routes.ts';
 import { mediaRoutes } from './media/routes.ts';
+import { healthRoutes } from './observability/health-routes.ts';
+import { httpMetrics } from './observability/http-metrics.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { rememberMount, requestLogger } from './observability/request-logger.ts';
+import { proxyRoutes } from './proxy/routes.ts';
+import type { UpstreamRegistry } from './proxy/upstream-registry.ts';
+import { securityHeaders, writeRateLimit } from './security.ts';
 import type { MediaStore } from './storage/media-store.ts';
 
 export interface AppDeps {
   store: MediaStore;
   logger: Logger;
+  /** Connection pools for /proxy; the caller closes them on shutdown. */
+  upstreams: UpstreamRegistry;
+  metrics: Metrics;
+  /** Text for /metrics: this process's by default; in a cluster, the sum over the workers. */
+  metricsText?: () => Promise<string>;
+  /** Readiness checks beyond the store's (e.g. Redis), each returning its problems. */
+  readinessChecks?: Array<() => Promise<string[]>>;
+  /** True once shutdown began: answers then close their connection. */
+  isStopping?: () => boolean;
 }
 
-/** The Express app: routes and error mapping only. No listening, no process.env, no globals. */
+/** The Express app: routes and middleware only. No listening, no process.env, no globals. */
 export function createApp(config: Config, deps: AppDeps): Express {
+  const { store, logger, upstreams, metrics } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.server.trustProxy);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  app.use(requestLogger(logger));
+  app.use(httpMetrics(metrics));
+  app.use((_req, res, next) => {
+    if (deps.isStopping?.()) res.setHeader('Connection', 'close');
+    next();
   });
-  app.use('/media', mediaRoutes({ config, store: deps.store }));
+  app.use(
+    healthRoutes({
+      store,
+      checks: deps.readinessChecks,
+      metricsText: deps.metricsText ?? (() => metrics.text()),
+      contentType: metrics.registry.contentType,
+    }),
+  );
+  // Before any body parser and before the security headers: proxied requests and answers pass
+  // through untouched.
+  app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));
+
+  app.use(securityHeaders());
+  // The status mode first: a 429 of the rate limit is a media answer too (HTTP 200 in legacy mode).
+  app.use('/media', rememberMount, useStatusMode(config.media.statusMode), writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
+  app.use('/chat', rememberMount, chatRoutes());
+  app.use(libraryRoutes());
 
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(logger));
   return app;
 }

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { proxyConfigSchema } from './proxy/config.ts';
+import { chatConfigSchema } from './chat/config.ts';
 
 const extension = z
   .string()
@@ -15,6 +17,27 @@ const serverSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     /** Processes sharing the port; 0 = one per CPU. */
     workers: z.number().int().min(0).max(256).default(1),
+    /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before they are cut. */
+    shutdownGraceMs: z.number().int().min(0).default(30_000),
+    /** A client must send all request headers within this time (slow-headers attacks). */
+    headersTimeoutMs: z.number().int().min(1000).default(30_000),
+    /** Cap on a whole request, body included; 0 = none, so long uploads are bounded by idleness instead. */
+    requestTimeoutMs: z.number().int().min(0).default(0),
+    /** A connection with no bytes either way for this long is closed. */
+    idleTimeoutMs: z.number().int().min(1000).default(120_000),
+    /** How long an idle keep-alive connection is kept open between requests. */
+    keepAliveTimeoutMs: z.number().int().min(1000).default(5_000),
+    /** Express `trust proxy`: hops whose X-Forwarded-For is believed (false = none). */
+    trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]).default(false),
+  })
+  .strict();
+
+const rateLimitSchema = z
+  .object({
+    /** POST/DELETE /media per client address per window; 0 = no limit. */
+    writesPerWindow: z.number().int().min(0).default(0),
+    /** The window in ms. */
+    windowMs: z.number().int().min(1000).default(60_000),
   })
   .strict();
 
@@ -72,7 +95,10 @@ export const configSchema = z
     storage: storageSchema.prefault({}),
     media: mediaSchema.prefault({}),
     auth: authSchema.prefault({}),
+    rateLimit: rateLimitSchema.prefault({}),
+    proxy: proxyConfigSchema.prefault({}),
     log: logSchema.prefault({}),
+    chat: chatConfigSchema.prefault({}),
   })
   .strict();
 

@@ -11,13 +11,18 @@ export const CODES = {
   UNAUTHORIZED: { code: 401, status: 401, reason: 'missing or wrong bearer token' },
   NOT_FOUND: { code: 404, status: 404, reason: 'not found' },
   TOO_LARGE: { code: 413, status: 413, reason: 'larger than the configured limit' },
+  PRECONDITION_FAILED: { code: 412, status: 412, reason: 'precondition failed' },
   RANGE_NOT_SATISFIABLE: { code: 416, status: 416, reason: 'range not satisfiable' },
+  TOO_MANY_REQUESTS: { code: 429, status: 429, reason: 'too many requests' },
   UNKNOWN: { code: 500, status: 500, reason: 'internal error' },
   FILE_EXISTS: { code: 501, status: 409, reason: 'file already exists' },
   FILE_EMPTY: { code: 502, status: 400, reason: 'nothing to store' },
   UNSUPPORTED_MEDIA_TYPE: { code: 502, status: 415, reason: 'unsupported Content-Type' },
   MISSING_ARGUMENT: { code: 503, status: 400, reason: 'required argument missing' },
   FORMAT_NOT_SUPPORTED: { code: 504, status: 415, reason: 'format not supported' },
+  // Proxy answers: here code = HTTP status, unlike the media codes 502/504 above.
+  BAD_GATEWAY: { code: 502, status: 502, reason: 'upstream unreachable' },
+  GATEWAY_TIMEOUT: { code: 504, status: 504, reason: 'upstream timed out' },
 } as const;
 
 export type CodeName = keyof typeof CODES;
@@ -70,10 +75,15 @@ export function useStatusMode(mode: 'semantic' | 'legacy'): RequestHandler {
   };
 }
 
-/** Errors thrown by the body parsers (body-parser, multer, busboy), mapped once. */
+/** Errors thrown by the body parsers (body-parser, multer, busboy) and the static file server (send), mapped once. */
 function fromParserError(error: unknown): AppError | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, type, status, message } = error as { code?: string; type?: string; status?: number; message?: string };
+  // send (res.sendFile, express.static) fails a request for a file that exists with 412 when an
+  // If-Match / If-Unmodified-Since precondition fails and 416 for a range past the end (RFC 9110
+  // sections 13.1.1 and 14.4); it has already set `Content-Range: bytes */<size>` for the latter.
+  if (status === 412) return new AppError('PRECONDITION_FAILED');
+  if (status === 416) return new AppError('RANGE_NOT_SATISFIABLE');
   if (typeof code === 'string' && code.startsWith('LIMIT_')) return new AppError('TOO_LARGE', multerLimitReason(code));
   if (code === 'MISSING_FIELD_NAME' || code === 'INVALID_FIELD_NAME') {
     return new AppError('INVALID_ARGUMENT', `malformed multipart body: ${message}`);

@@ -1,9 +1,9 @@
-import http from 'node:http';
+import cluster from 'node:cluster';
+import os from 'node:os';
 import { pino } from 'pino';
-import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { withEventLoopProbe } from './diagnostics.ts';
-import { LocalStore, localStoreOptions } from './storage/local-store.ts';
+import { runPrimary } from './runtime/primary.ts';
+import { runProcess } from './runtime/run-process.ts';
 
 function readConfig(): Config {
   try {
@@ -17,26 +17,13 @@ function readConfig(): Config {
 
 const config = readConfig();
 const logger = pino({ level: config.log.level });
-const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
-const app = createApp(config, { store, logger });
-// Benchmarks only (test/bench): event-loop lag measured inside this process.
-const server = http.createServer(process.env.BENCH_EVENT_LOOP === '1' ? withEventLoopProbe(app) : app);
+const workers = config.server.workers === 0 ? os.availableParallelism() : config.server.workers;
 
-server.listen(config.server.port, config.server.host, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
-  logger.info({ host: config.server.host, port, root: config.storage.root }, `listening on http://${config.server.host}:${port}`);
-});
-
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    server.close(() => {
-      void store.close().then(() => process.exit(0));
-    });
-    server.closeIdleConnections();
-  });
+if (workers > 1 && cluster.isPrimary) {
+  if (!config.chat.redisUrl) {
+    logger.warn({ workers }, 'chat.redisUrl is not set: chat rooms are per worker, so clients on different workers do not meet');
+  }
+  runPrimary(workers, logger);
+} else {
+  await runProcess(config, logger);
 }

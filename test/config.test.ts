@@ -17,7 +17,7 @@ describe('loadConfig', () => {
   it('has the spec defaults with no files and no environment', async () => {
     const cwd = await projectWith({});
     const config = loadConfig({ env: {}, cwd });
-    expect(config.server).toEqual({ port: 8080, host: '127.0.0.1', workers: 1 });
+    expect(config.server).toMatchObject({ port: 8080, host: '127.0.0.1', workers: 1, requestTimeoutMs: 0 });
     expect(config.storage.root).toBe(path.join(cwd, 'uploads'));
     expect(config.media).toMatchObject({
       statusMode: 'semantic',

@@ -47,3 +47,19 @@ describe("media.statusMode 'legacy'", () => {
     expect((await request(service.url).get('/no-such-route')).status).toBe(404);
   });
 });
+
+describe("media.statusMode 'legacy' with a write rate limit", () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startService({ media: { statusMode: 'legacy' }, rateLimit: { writesPerWindow: 1, windowMs: 60_000 } });
+  });
+  afterAll(() => service.close());
+
+  it('answers the rate limit as HTTP 200 with code 429 in the body', async () => {
+    expect((await request(service.url).delete('/media').query({ directory: 'd', filename: 'a.mp3' })).status).toBe(200);
+    const limited = await request(service.url).delete('/media').query({ directory: 'd', filename: 'a.mp3' });
+    expect(limited.status).toBe(200);
+    expect(limited.body).toEqual({ code: 429, reason: 'too many requests: slow down and retry later' });
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+  });
+});

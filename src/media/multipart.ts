@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import multer, { type StorageEngine } from 'multer';
 import type { MediaStore, StagedUpload } from '../storage/media-store.ts';
 
@@ -7,15 +7,23 @@ export interface StagedPart extends Express.Multer.File {
   staged: StagedUpload;
 }
 
-/** Streams every file part into the store's staging area as it arrives; memory stays flat. */
+/** Staging still running per request: multer may answer an error before a part's stage settles. */
+const staging = new WeakMap<Request, Set<Promise<unknown>>>();
+
+/**
+ * Streams every file part into the store's staging area as it arrives; memory stays flat.
+ */
 class StagingEngine implements StorageEngine {
   constructor(private readonly store: MediaStore) {}
 
-  _handleFile(_req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<StagedPart>) => void): void {
-    this.store.stage(file.stream).then(
+  _handleFile(req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<StagedPart>) => void): void {
+    const running = this.store.stage(file.stream);
+    const pending = staging.get(req) ?? new Set();
+    staging.set(req, pending.add(running));
+    running.then(
       (staged) => callback(null, { staged, size: staged.size }),
       (error: unknown) => callback(error),
-    );
+    ).finally(() => pending.delete(running));
   }
 
   // multer calls this for every staged part when the request fails (limit, abort, malformed body).
@@ -31,6 +39,16 @@ export interface MultipartLimits {
   maxFiles: number;
   maxFields: number;
 }
+
+/**
+ * Error middleware: when a part's stream fails, multer answers at once while the store is still
+ * removing that part's temp file. Waiting here means that when the client gets its error, nothing
+ * of the request is left on disk.
+ */
+export const settleStaging: ErrorRequestHandler = (error, req, _res, next) => {
+  const pending = [...(staging.get(req) ?? [])];
+  void Promise.allSettled(pending).then(() => next(error));
+};
 
 /** multer with every limit set (its defaults are unlimited) and UTF-8 file names. */
 export function multipartParser(store: MediaStore, limits: MultipartLimits): RequestHandler {

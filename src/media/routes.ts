@@ -2,11 +2,12 @@ import express, { Router } from 'express';
 import { requireBearer } from '../auth.ts';
 import type { Config } from '../config.ts';
 import { sendResult, useStatusMode } from '../errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { MediaStore } from '../storage/media-store.ts';
 import { downloadHandler } from './download.ts';
 import { UrlencodedForm } from './form-urlencoded.ts';
 import { listingHandler } from './listing.ts';
-import { multipartParser } from './multipart.ts';
+import { multipartParser, settleStaging } from './multipart.ts';
 import { parseMediaPath } from './media-path.ts';
 import type { MediaPath } from './schemas.ts';
 import { uploadCandidates } from './upload-candidates.ts';
@@ -15,13 +16,14 @@ import { storeUploads } from './upload-service.ts';
 export interface MediaDeps {
   config: Config;
   store: MediaStore;
+  metrics: Metrics;
 }
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 /** Room for the names and separators around a fully percent-encoded file (3 bytes per byte). */
 const URLENCODED_OVERHEAD = 64 * 1024;
 
-export function mediaRoutes({ config, store }: MediaDeps): Router {
+export function mediaRoutes({ config, store, metrics }: MediaDeps): Router {
   const { media } = config;
   const router = Router();
   const writeAccess = requireBearer(config.auth.tokens);
@@ -38,6 +40,10 @@ export function mediaRoutes({ config, store }: MediaDeps): Router {
     async (req, res) => {
       const candidates = await uploadCandidates(req, store, limits);
       const outcome = await storeUploads(store, media, candidates);
+      for (const file of outcome.files) {
+        metrics.uploads.inc({ code: String(file.code) });
+        if (file.size !== undefined && file.code === 200) metrics.bytesStored.inc(file.size);
+      }
       sendResult(res, outcome.codeName, { reason: outcome.reason, files: outcome.files });
     },
   );
@@ -52,6 +58,8 @@ export function mediaRoutes({ config, store }: MediaDeps): Router {
     const deleted = await store.remove(target);
     sendResult(res, 'OK', { ...target, deleted });
   });
+
+  router.use(settleStaging);
 
   return router;
 }

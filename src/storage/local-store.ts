@@ -3,7 +3,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Piscina } from 'piscina';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
@@ -42,6 +42,7 @@ function byteOrder(a: string, b: string): number {
 export const MEMORY_STAGING_LIMIT = 256 * 1024;
 
 const cacheKey = (directory: string, filename: string) => `${directory}/${filename}`;
+const READY_TIMEOUT_MS = 2000;
 
 /** Temp files live here, under the root but unreachable by the API (names never start with '.'). */
 export const INCOMING_DIR = '.incoming';
@@ -124,6 +125,9 @@ export class LocalStore implements MediaStore {
       await pipeline(headThenRest(head.chunks, source), sink);
     } catch (error) {
       follower.stop();
+      // A stream destroyed before its open() completed still creates the file: wait for the
+      // close, or the rm below could run first and leave the file behind.
+      await finished(sink).catch(() => undefined);
       await fs.rm(tempPath, { force: true });
       throw error;
     }
@@ -218,9 +222,34 @@ export class LocalStore implements MediaStore {
     return { files: present, directories, nextAfter: names.length > limit ? page.at(-1) : undefined };
   }
 
+  /** Problems that keep the store from working: an unwritable root, a pool that does not answer. */
+  async ready(): Promise<string[]> {
+    const problems: string[] = [];
+    const probe = this.tempPath('ready');
+    try {
+      await fs.writeFile(probe, '');
+      await fs.rm(probe);
+    } catch (error) {
+      problems.push(`storage root not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const timeout = AbortSignal.timeout(READY_TIMEOUT_MS);
+    const answer = await this.pool.run(null, { name: 'ping', signal: timeout }).catch(() => undefined);
+    if (answer !== 'pong') problems.push('publish pool not answering');
+    return problems;
+  }
+
+  /** Queue depth and utilisation of the publish pool, for metrics. */
+  stats(): { queueSize: number; utilization: number; threads: number } {
+    return { queueSize: this.pool.queueSize, utilization: this.pool.utilization, threads: this.pool.threads.length };
+  }
+
+  /** Waits for running publish tasks, stops the pool, then removes this process's temp files. */
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
     await this.pool.close();
+    const own = `${process.pid}-`;
+    const leftovers = (await fs.readdir(this.incoming).catch(() => [])).filter((name) => name.startsWith(own));
+    await Promise.all(leftovers.map((name) => fs.rm(path.join(this.incoming, name), { force: true })));
   }
 
   private async entry(real: string, directory: string, filename: string): Promise<StoredEntry | undefined> {
@@ -254,8 +283,9 @@ export class LocalStore implements MediaStore {
     return followed?.size === upload.size ? followed : undefined;
   }
 
+  /** Temp names start with the pid, so a process can clear its own leftovers on the way out. */
   private tempPath(suffix: string): string {
-    return path.join(this.incoming, `${randomUUID()}.${suffix}`);
+    return path.join(this.incoming, `${process.pid}-${randomUUID()}.${suffix}`);
   }
 
   /** The directory's real path, undefined when absent; AppError when it resolves outside the root. */

@@ -88,6 +88,8 @@ export interface MediaStore {
   open(target: MediaPath): Promise<OpenedMedia | undefined>;
   /** One page of a directory's files (hidden and temp files never appear); undefined when absent. */
   list(directory: string, options: ListOptions): Promise<ListPage | undefined>;
+  /** Problems that keep the store from working (empty when ready), for /readyz. */
+  ready(): Promise<string[]>;
   /** Stops background work and releases the worker pool. */
   close(): Promise<void>;
 }

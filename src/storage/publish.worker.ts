@@ -87,6 +87,11 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
 
 export { follow } from './follow-file.ts';
 
+/** Readiness probe: a thread that answers this can take tasks. */
+export function ping(): string {
+  return 'pong';
+}
+
 export interface DescribeTask {
   root: string;
   directory: string;

@@ -1,12 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { createApp } from '../../src/app.ts';
 import { parseConfig, type Config, type ConfigInput } from '../../src/config.ts';
-import { LocalStore, localStoreOptions } from '../../src/storage/local-store.ts';
+import { startService as startRuntimeService, type Service } from '../../src/runtime/service.ts';
+import { ConformanceRecorder } from './conformance.ts';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -33,34 +31,34 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   return out;
 }
 
-export interface RunningService {
-  url: string;
+export interface RunningService extends Service {
   root: string;
-  config: Config;
-  store: LocalStore;
-  server: http.Server;
+  /** Every answer of this service, held to openapi.yaml. */
+  conformance: ConformanceRecorder;
+  /**
+   * Stops the service (grace period 0) and removes its temp root; then throws if any answer the
+   * service gave did not conform to openapi.yaml, so the test file fails.
+   */
   close(): Promise<void>;
 }
 
-/** The app on a real HTTP server on 127.0.0.1 with a free port and its own temp root. */
+/** The whole service on 127.0.0.1 with a free port and its own temp root, as server.ts runs it. */
 export async function startService(overrides: DeepPartial<ConfigInput> = {}): Promise<RunningService> {
   const root = await tempRoot();
-  const config = testConfig(root, overrides);
-  const store = await LocalStore.open(localStoreOptions(config));
-  const server = http.createServer(createApp(config, { store, logger: silentLogger }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const config = testConfig(root, merge({ server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 0 } }, overrides as Record<string, unknown>));
+  const service = await startRuntimeService(config, { logger: silentLogger });
+  const conformance = new ConformanceRecorder().attach(service.server);
   return {
-    url: `http://127.0.0.1:${port}`,
-    root: store.root,
-    config,
-    store,
-    server,
+    ...service,
+    root: service.store.root,
+    conformance,
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await store.close();
-      await rm(root, { recursive: true, force: true });
+      try {
+        await service.stop();
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+      conformance.assertConforms();
     },
   };
 }

@@ -1,0 +1,108 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Config } from '../config.ts';
+import { clientAddress, isOriginAllowed, rejectHandshake } from './handshake.ts';
+import { startHeartbeat } from './heartbeat.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { RedisHub } from './redis-hub.ts';
+import { InProcessHub, type ChatHub } from './rooms.ts';
+import { openSession, type SessionContext } from './session.ts';
+
+export const CHAT_WS_PATH = '/chat/ws';
+
+// RFC 6455 section 7.4.1: 1001 "going away", e.g. a server going down.
+export const CLOSE_GOING_AWAY = 1001;
+
+export interface ChatDeps {
+  logger: Logger;
+  /** Where rooms live: shared through Redis or in this process. */
+  hub: ChatHub;
+  metrics?: Metrics;
+}
+
+export interface ChatHandle {
+  /** Open WebSocket connections. */
+  readonly connections: number;
+  /** Stops accepting, closes every socket with `code` (destroying those that do not finish in time), closes the hub. */
+  close(code?: number): Promise<void>;
+}
+
+/** Serves the chat WebSocket on `server`'s upgrade requests to /chat/ws. */
+export function attachChat(server: Server, config: Config, deps: ChatDeps): ChatHandle {
+  const options = config.chat;
+  const logger = deps.logger.child({ module: 'chat' });
+  const hub = deps.metrics ? countingEvents(deps.hub, deps.metrics) : deps.hub;
+  const context: SessionContext = { config: options, hub, logger };
+  // permessage-deflate off: it costs memory per connection and CPU per message for short chat texts.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: options.maxMessageBytes });
+  const heartbeat = startHeartbeat(wss.clients, options.heartbeatMs, () => logger.info('dropping peer that stopped answering pings'));
+  let closing: Promise<void> | undefined;
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // The HTTP server stops listening for socket errors once it hands the socket over.
+    socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'));
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== CHAT_WS_PATH) return rejectHandshake(socket, 404, 'no WebSocket endpoint here');
+    if (!isOriginAllowed(req.headers, options)) return rejectHandshake(socket, 403, 'origin not allowed');
+    if (wss.clients.size >= options.maxConnections) return rejectHandshake(socket, 503, 'too many connections');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', (err) => logger.debug({ err, address: clientAddress(req) }, 'chat socket error'));
+      heartbeat.track(ws);
+      deps.metrics?.chatConnections.inc();
+      ws.once('close', () => deps.metrics?.chatConnections.dec());
+      openSession(ws, req, url.searchParams, context);
+    });
+  };
+  server.on('upgrade', onUpgrade);
+
+  return {
+    get connections() {
+      return wss.clients.size;
+    },
+    close(code = CLOSE_GOING_AWAY) {
+      closing ??= shutDown(code);
+      return closing;
+    },
+  };
+
+  async function shutDown(code: number): Promise<void> {
+    // New handshakes now find no upgrade listener; Node then answers them as plain HTTP requests.
+    server.off('upgrade', onUpgrade);
+    heartbeat.stop();
+    await closeAll(wss.clients, code, options.closeTimeoutMs);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await hub.close();
+  }
+}
+
+/** The hub, counting each published event by type for /metrics. */
+function countingEvents(hub: ChatHub, metrics: Metrics): ChatHub {
+  return {
+    publish: (event) => {
+      metrics.chatMessages.inc({ type: event.type });
+      return hub.publish(event);
+    },
+    subscribe: (room, deliver) => hub.subscribe(room, deliver),
+    history: (room) => hub.history(room),
+    close: () => hub.close(),
+  };
+}
+
+/** The hub the config asks for: Redis when `chat.redisUrl` is set, else this process's rooms. */
+export function createHub(config: Config['chat'], logger: Logger): ChatHub {
+  if (config.redisUrl) return new RedisHub({ url: config.redisUrl, historySize: config.historySize, logger });
+  return new InProcessHub({ historySize: config.historySize, maxRooms: config.maxRooms });
+}
+
+async function closeAll(sockets: Set<WebSocket>, code: number, timeoutMs: number): Promise<void> {
+  const closed = [...sockets].map((socket) => new Promise<void>((resolve) => {
+    if (socket.readyState === WebSocket.CLOSED) return resolve();
+    socket.once('close', () => resolve());
+    socket.close(code, code === CLOSE_GOING_AWAY ? 'server shutting down' : undefined);
+  }));
+  const timer = setTimeout(() => sockets.forEach((socket) => socket.terminate()), timeoutMs);
+  await Promise.all(closed);
+  clearTimeout(timer);
+}

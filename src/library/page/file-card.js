@@ -1,0 +1,108 @@
+// One stored file in the listing: name, duration, size, upload time, a player, download and delete.
+
+import { fetchMedia, mediaUrl } from './api.js';
+import { element } from './dom.js';
+import { codeAndReason, formatDuration, formatSize, formatTime } from './format.js';
+import { readsNeedToken } from './token.js';
+
+/** The object URL made for a card (reads behind a token), released when the card leaves the page. */
+const objectUrls = new WeakMap();
+
+/** `onDelete(status)` when Delete is pressed; `status` is the card's line for messages. */
+export function fileCard(directory, file, { onDelete }) {
+  const status = element('p', 'card-status');
+  const card = element('li', 'file', [
+    element('div', 'file-head', [element('span', 'name file-name', file.filename), titleOf(file.metadata)]),
+    element('p', 'file-meta', [
+      element('span', 'duration', formatDuration(file.metadata?.durationSeconds)),
+      element('span', 'size', formatSize(file.size)),
+      uploadedAt(file.modified),
+    ]),
+  ]);
+  card.dataset.filename = file.filename;
+
+  const remove = element('button', 'secondary danger-text delete', 'Delete');
+  remove.type = 'button';
+  remove.addEventListener('click', () => onDelete(status));
+
+  if (readsNeedToken()) {
+    const { player, download } = playerBehindToken(card, directory, file, status);
+    card.append(player, element('div', 'file-actions', [download, remove]), status);
+  } else {
+    // Streams through the download endpoint, which serves byte ranges: the player can seek.
+    const url = mediaUrl(directory, file.filename);
+    const audio = element('audio', 'player');
+    audio.controls = true;
+    // The listing already gave the duration: no request per file until someone presses play.
+    audio.preload = 'none';
+    audio.src = url;
+    const download = element('a', 'button secondary download', 'Download');
+    download.href = url;
+    download.download = file.filename;
+    card.append(audio, element('div', 'file-actions', [download, remove]), status);
+  }
+  return card;
+}
+
+export function releaseCard(card) {
+  const url = objectUrls.get(card);
+  if (url) URL.revokeObjectURL(url);
+  objectUrls.delete(card);
+}
+
+function titleOf(metadata) {
+  const words = [metadata?.title, metadata?.artist].filter(Boolean).join(' — ');
+  return words ? element('span', 'file-title', words) : '';
+}
+
+function uploadedAt(iso) {
+  const time = element('time', 'uploaded', `uploaded ${formatTime(iso)}`);
+  time.dateTime = iso;
+  return time;
+}
+
+/**
+ * When reads need a token, an <audio src> would be refused (it cannot send Authorization), so the
+ * file is fetched with the token on demand and played from an object URL (CSP media-src blob:).
+ */
+function playerBehindToken(card, directory, file, status) {
+  const audio = element('audio', 'player');
+  audio.controls = true;
+  audio.hidden = true;
+  const play = element('button', 'secondary play', 'Load and play');
+  play.type = 'button';
+  play.addEventListener('click', async () => {
+    const url = await objectUrl(card, directory, file, status);
+    if (!url) return;
+    audio.src = url;
+    audio.hidden = false;
+    play.remove();
+    await audio.play().catch(() => {});
+  });
+  const download = element('button', 'secondary download', 'Download');
+  download.type = 'button';
+  download.addEventListener('click', async () => {
+    const url = await objectUrl(card, directory, file, status);
+    if (!url) return;
+    const link = element('a', '', '');
+    link.href = url;
+    link.download = file.filename;
+    link.click();
+  });
+  return { player: element('div', 'player-slot', [play, audio]), download };
+}
+
+async function objectUrl(card, directory, file, status) {
+  const known = objectUrls.get(card);
+  if (known) return known;
+  status.textContent = 'Loading…';
+  const answer = await fetchMedia(directory, file.filename);
+  if (answer.code !== 200) {
+    status.textContent = `Could not load: ${codeAndReason(answer)}`;
+    return undefined;
+  }
+  status.textContent = '';
+  const url = URL.createObjectURL(answer.blob);
+  objectUrls.set(card, url);
+  return url;
+}

@@ -1,0 +1,77 @@
+import type { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { Metrics } from '../observability/metrics.ts';
+import { upstreamRequestHeaders } from './request-headers.ts';
+import { downstreamHeaders } from './response-headers.ts';
+import { upstreamFailure } from './upstream-errors.ts';
+import type { Upstream } from './upstream-registry.ts';
+
+/** Status and header fields of an upstream answer, as received. */
+export type AnswerHead = Pick<Dispatcher.ResponseData, 'statusCode' | 'headers'>;
+
+export interface ForwardOptions {
+  /** Path and query on the upstream, percent-encoded, starting with `/`. */
+  path: string;
+  logger: Logger;
+  metrics: Metrics;
+  /** Called with the answer's head before its body flows; may return a stage to pass the body through. */
+  tap?: (head: AnswerHead) => Transform | undefined;
+}
+
+/**
+ * Forwards `req` to the upstream and streams its answer back. Bodies stream both ways with
+ * backpressure; nothing is buffered whole. A client that goes away aborts the upstream request.
+ * Failures before the answer starts become 502/504 AppErrors; after it started, the only honest
+ * signal left is to cut the client's connection.
+ */
+export async function forward(upstream: Upstream, req: Request, res: Response, options: ForwardOptions): Promise<void> {
+  const clientGone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) clientGone.abort();
+  });
+
+  const labels = { upstream: upstream.name };
+  const answered = options.metrics.proxyDuration.startTimer(labels);
+  let answer: Dispatcher.ResponseData;
+  try {
+    answer = await upstream.pool.request({
+      method: req.method,
+      path: options.path,
+      headers: upstreamRequestHeaders(req),
+      body: hasBody(req) ? req : null,
+      signal: clientGone.signal,
+    });
+  } catch (error) {
+    if (clientGone.signal.aborted || req.socket.destroyed) {
+      options.metrics.proxyErrors.inc({ ...labels, kind: 'client_aborted' });
+      return;
+    }
+    options.logger.warn({ err: error, upstream: upstream.name }, 'proxy: upstream request failed');
+    const failure = upstreamFailure(error, upstream.name);
+    options.metrics.proxyErrors.inc({ ...labels, kind: failure.codeName === 'GATEWAY_TIMEOUT' ? 'timeout' : 'unreachable' });
+    throw failure;
+  }
+  answered({ status: String(answer.statusCode) });
+
+  res.status(answer.statusCode);
+  for (const [name, value] of downstreamHeaders(answer.headers, answer.statusCode)) res.setHeader(name, value);
+  const stage = options.tap?.(answer);
+  try {
+    await (stage ? pipeline(answer.body, stage, res) : pipeline(answer.body, res));
+  } catch (error) {
+    // pipeline() has destroyed both ends: the client sees a cut connection, not a truncated success.
+    const level = CLIENT_ABORT_CODES.has((error as { code?: string }).code ?? '') ? 'debug' : 'warn';
+    options.logger[level]({ err: error, upstream: upstream.name }, 'proxy: answer cut');
+  }
+}
+
+/** How a body pipeline fails when the client, not the upstream, went away. */
+const CLIENT_ABORT_CODES = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_ABORTED']);
+
+/** RFC 9112 §6.3: a request has a body exactly when it has Transfer-Encoding or Content-Length. */
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+}

@@ -1,0 +1,58 @@
+import { Router, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.ts';
+import { AppError } from '../errors.ts';
+import { BodyRecorder } from './body-recorder.ts';
+import type { CachedAnswer, ResponseCache } from './cache.ts';
+import { mayServeFromCache, mayStoreAnswerTo, storableForMs } from './cache-policy.ts';
+import { forward, type AnswerHead } from './forward.ts';
+import { downstreamHeaders } from './response-headers.ts';
+import { checkRest, parseTarget } from './target-path.ts';
+import type { UpstreamRegistry } from './upstream-registry.ts';
+
+export interface ProxyDeps {
+  upstreams: UpstreamRegistry;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * `ALL /<name>/<rest>` (mounted at /proxy) forwarded to the upstream configured under `<name>`.
+ * Must be mounted before any body parser: the request body is streamed to the upstream untouched.
+ */
+export function proxyRoutes({ upstreams, logger, metrics }: ProxyDeps): Router {
+  const router = Router();
+  router.use(async (req: Request, res: Response) => {
+    const target = parseTarget(req.url);
+    const upstream = upstreams.get(target.name);
+    if (!upstream) throw new AppError('NOT_FOUND', `no upstream named "${target.name}"`);
+    checkRest(target.rest);
+    // Appended as received (still percent-encoded), never resolved with `new URL(rest, base)`.
+    const path = (upstream.basePath + target.rest || '/') + target.query;
+    const cache = upstream.cache;
+    if (!cache) return forward(upstream, req, res, { path, logger, metrics });
+
+    const hit = mayServeFromCache(req) ? cache.get(path) : undefined;
+    if (hit) return sendCached(res, hit);
+    res.setHeader('X-Cache', 'MISS');
+    const tap = mayStoreAnswerTo(req) ? (head: AnswerHead) => recorderFor(cache, path, head) : undefined;
+    return forward(upstream, req, res, { path, logger, metrics, tap });
+  });
+  return router;
+}
+
+function recorderFor(cache: ResponseCache, key: string, head: AnswerHead): BodyRecorder | undefined {
+  const ttlMs = storableForMs(head.statusCode, head.headers, cache.limits.ttlMs);
+  if (ttlMs <= 0) return undefined;
+  const headers = downstreamHeaders(head.headers, head.statusCode);
+  return new BodyRecorder(cache.limits.maxBodyBytes, (body) => cache.set(key, headers, body, ttlMs));
+}
+
+/** RFC 9111 §5.1: a cache sends Age, the seconds since the stored answer was received. */
+function sendCached(res: Response, entry: CachedAnswer): void {
+  res.status(200);
+  for (const [name, value] of entry.headers) res.setHeader(name, value);
+  res.setHeader('Age', String(Math.floor((Date.now() - entry.storedAt) / 1000)));
+  res.setHeader('X-Cache', 'HIT');
+  res.end(entry.body);
+}

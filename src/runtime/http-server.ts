@@ -1,0 +1,51 @@
+import http from 'node:http';
+import type { RequestListener } from 'node:http';
+import type { Config } from '../config.ts';
+
+/**
+ * The HTTP server with timeouts suited to long uploads: headers must arrive quickly
+ * (headersTimeout), but a request body may take as long as it keeps moving (idle timeout instead
+ * of a total one, unless `requestTimeoutMs` is set).
+ */
+export function createHttpServer(app: RequestListener, config: Config['server']): http.Server {
+  const server = http.createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // Node checks headersTimeout on this interval (default 30 s): check often enough to honour it.
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
+    app,
+  );
+  server.setTimeout(config.idleTimeoutMs, (socket) => socket.destroy());
+  return server;
+}
+
+/** Listens and resolves with the bound address as a URL. */
+export function listen(server: http.Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+    });
+  });
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left.
+ * Idle keep-alive connections close at once; busy ones close after their answer.
+ */
+export async function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(deadline);
+  }
+}

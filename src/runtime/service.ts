@@ -1,0 +1,63 @@
+import type http from 'node:http';
+import type { Logger } from 'pino';
+import { createApp } from '../app.ts';
+import { attachChat, CLOSE_GOING_AWAY, createHub, type ChatHandle } from '../chat/attach-chat.ts';
+import { RedisHub } from '../chat/redis-hub.ts';
+import type { Config } from '../config.ts';
+import { withEventLoopProbe } from '../diagnostics.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
+import { LocalStore, localStoreOptions } from '../storage/local-store.ts';
+import { clusterMetricsText } from './cluster-metrics.ts';
+import { closeGracefully, createHttpServer, listen } from './http-server.ts';
+
+export interface ServiceOptions {
+  logger: Logger;
+  /** A cluster worker: /metrics answers the sum over all workers. */
+  clustered?: boolean;
+}
+
+/** One running service process: the store, the app on its HTTP server, and how to stop it. */
+export interface Service {
+  url: string;
+  config: Config;
+  server: http.Server;
+  store: LocalStore;
+  metrics: Metrics;
+  chat: ChatHandle;
+  /** Graceful stop: no new connections, in-flight work finishes (up to the grace period), pools drained. */
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, { logger, clustered = false }: ServiceOptions): Promise<Service> {
+  const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
+  const upstreams = new UpstreamRegistry(config.proxy);
+  const metrics = new Metrics(() => store.stats());
+  const hub = createHub(config.chat, logger);
+  let stopping = false;
+  const app = createApp(config, {
+    store,
+    logger,
+    upstreams,
+    metrics,
+    metricsText: clustered ? clusterMetricsText(metrics) : undefined,
+    readinessChecks: hub instanceof RedisHub ? [() => hub.check()] : [],
+    isStopping: () => stopping,
+  });
+  // Benchmarks only (test/bench): event-loop lag measured inside this process.
+  const server = createHttpServer(process.env.BENCH_EVENT_LOOP === '1' ? withEventLoopProbe(app) : app, config.server);
+  const chat = attachChat(server, config, { logger, hub, metrics });
+  const url = await listen(server, config.server.port, config.server.host);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopping = true;
+    stopped ??= (async () => {
+      // Chat sockets are upgraded connections: server.close() would wait for them forever.
+      await Promise.all([closeGracefully(server, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
+      await Promise.all([store.close(), upstreams.close()]);
+    })();
+    return stopped;
+  };
+  return { url, config, server, store, metrics, chat, stop };
+}

@@ -1,0 +1,71 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectChat, joinChat, startChat, type RunningChat } from './helpers/chat.ts';
+import { startRedis, type RedisServer } from './helpers/redis.ts';
+
+describe('chat rooms shared through Redis', () => {
+  let redis: RedisServer;
+  let east: RunningChat;
+  let west: RunningChat;
+  beforeAll(async () => {
+    redis = await startRedis();
+    east = await startChat({ redisUrl: redis.url, historySize: 5 });
+    west = await startChat({ redisUrl: redis.url, historySize: 5 });
+  }, 30_000);
+  afterAll(async () => {
+    await east?.close();
+    await west?.close();
+    await redis?.stop();
+  });
+
+  it('delivers joins and messages sent on one instance to members on the other', async () => {
+    const ann = await joinChat(east, { name: 'ann', room: 'shared' });
+    const bob = await joinChat(west, { name: 'bob', room: 'shared' });
+    const [bobJoin] = await ann.take(1);
+    expect(bobJoin).toMatchObject({ type: 'join', from: 'bob', room: 'shared' });
+
+    ann.send('hello from east');
+    const [atBob] = await bob.take(1);
+    expect(atBob).toMatchObject({ type: 'message', from: 'ann', text: 'hello from east' });
+    const [own] = await ann.take(1);
+    expect(own).toMatchObject({ type: 'message', text: 'hello from east' });
+
+    await bob.close();
+    const [leave] = await ann.take(1);
+    expect(leave).toMatchObject({ type: 'leave', from: 'bob' });
+    await ann.close();
+  });
+
+  it('shares history: a member joining on the other instance gets the last messages', async () => {
+    const ann = await joinChat(east, { name: 'ann', room: 'history' });
+    for (const text of ['one', 'two', 'three']) ann.send(text);
+    await ann.take(3);
+    const carl = await connectChat(west, { name: 'carl', room: 'history' });
+    const [history] = await carl.take(1);
+    expect(history).toMatchObject({ type: 'history', room: 'history' });
+    expect((history as { messages: { text: string }[] }).messages.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    await carl.close();
+    await ann.close();
+  });
+
+  it('keeps rooms apart across instances', async () => {
+    const ann = await joinChat(east, { name: 'ann', room: 'red' });
+    const bob = await joinChat(west, { name: 'bob', room: 'blue' });
+    ann.send('only red');
+    await ann.take(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(bob.pending()).toEqual([]);
+    await Promise.all([ann.close(), bob.close()]);
+  });
+
+  it('reports Redis in /readyz, and 503 when it is gone', async () => {
+    expect((await request(east.url).get('/readyz')).status).toBe(200);
+    const lonely = await startRedis();
+    const service = await startChat({ redisUrl: lonely.url });
+    await lonely.stop();
+    const res = await request(service.url).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.problems).toContain('chat redis not reachable');
+    await service.close();
+  }, 20_000);
+});

@@ -1,0 +1,133 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from './helpers/app.ts';
+import { closedPort, send, sendJson, startUpstream, type TestUpstream } from './helpers/upstream.ts';
+
+/** Resolves when the next request reaches `/hold`, then when the upstream sees that request closed. */
+interface HeldRequest {
+  arrived: Promise<void>;
+  closed: Promise<void>;
+}
+
+/** `promise`, or a failure naming `what` after `ms`: a wait that cannot hang the suite. */
+async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('proxy failures', () => {
+  let upstream: TestUpstream;
+  let service: RunningService;
+  const timers = new Set<NodeJS.Timeout>();
+  let held: HeldRequest & { arrive(): void; close(): void };
+
+  function expectHeldRequest(): HeldRequest {
+    let arrive = () => {};
+    let close = () => {};
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const closed = new Promise<void>((resolve) => (close = resolve));
+    held = { arrived, closed, arrive, close };
+    return held;
+  }
+
+  /** Answers after `ms` unless the connection closes first; the timer never outlives the test. */
+  function later(ms: number, res: http.ServerResponse, answer: () => void): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      answer();
+    }, ms);
+    timers.add(timer);
+    res.on('close', () => clearTimeout(timer));
+  }
+
+  beforeAll(async () => {
+    upstream = await startUpstream((req, res) => {
+      if (req.url === '/reset') return void req.socket.destroy();
+      if (req.url === '/slow') return later(2000, res, () => res.end('late answer'));
+      if (req.url === '/stall') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).write('first chunk');
+      if (req.url === '/hold' || req.url === '/hold-body') {
+        if (req.url === '/hold-body') res.writeHead(200).write('head sent');
+        res.on('close', () => held.close());
+        return held.arrive();
+      }
+      res.end('ok');
+    });
+    const refused = `http://127.0.0.1:${await closedPort()}`;
+    service = await startService({
+      proxy: {
+        timeoutMs: 200,
+        upstreams: { live: upstream.url, gone: refused, patient: { url: upstream.url, timeoutMs: 5000 } },
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const timer of timers) clearTimeout(timer);
+    await service.close();
+    await upstream.close();
+  });
+
+  it('answers 502 with JSON {code, reason} when the upstream refuses the connection', async () => {
+    const res = await sendJson(service.url, { path: '/proxy/gone/x' });
+    expect(res.status).toBe(502);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.json).toEqual({ code: 502, reason: 'upstream "gone" unreachable' });
+  });
+
+  it('answers 502 when the upstream resets the connection', async () => {
+    const res = await sendJson(service.url, { path: '/proxy/live/reset' });
+    expect(res.status).toBe(502);
+    expect(res.json).toMatchObject({ code: 502 });
+  });
+
+  it('answers 504 when the upstream is slower than the timeout', async () => {
+    const res = await sendJson(service.url, { path: '/proxy/live/slow' });
+    expect(res.status).toBe(504);
+    expect(res.json).toEqual({ code: 504, reason: 'upstream "live" timed out' });
+  });
+
+  // undici checks its timeouts about twice a second, so the margins here are wide.
+  it('uses the timeout of the upstream over the proxy-wide one', async () => {
+    const res = await send(service.url, { path: '/proxy/patient/slow' });
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('late answer');
+  });
+
+  it('cuts the client connection when the upstream goes silent mid-body', async () => {
+    const outcome = await new Promise<string>((resolve) => {
+      const req = http.get(`${service.url}/proxy/live/stall`, { agent: false }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () => resolve('ended normally'));
+        res.on('error', () => resolve('cut'));
+        res.on('aborted', () => resolve('cut'));
+      });
+      req.on('error', () => resolve('cut'));
+    });
+    expect(outcome).toBe('cut');
+  });
+
+  it('aborts the upstream request when the client disconnects before the answer', async () => {
+    const hold = expectHeldRequest();
+    const req = http.get(`${service.url}/proxy/patient/hold`, { agent: false });
+    req.on('error', () => {});
+    await hold.arrived;
+    req.destroy();
+    await within(5000, hold.closed, 'upstream request closed');
+  });
+
+  it('aborts the upstream request when the client disconnects during the answer body', async () => {
+    const hold = expectHeldRequest();
+    const req = http.get(`${service.url}/proxy/patient/hold-body`, { agent: false }, (res) => {
+      res.once('data', () => req.destroy());
+    });
+    req.on('error', () => {});
+    await hold.arrived;
+    await within(5000, hold.closed, 'upstream request closed');
+  });
+});

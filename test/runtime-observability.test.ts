@@ -1,0 +1,119 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startService as startRuntimeService } from '../src/runtime/service.ts';
+import { startService, tempRoot, testConfig, type RunningService } from './helpers/app.ts';
+import { ConformanceRecorder } from './helpers/conformance.ts';
+import { fixture } from './helpers/media.ts';
+import { upload } from './helpers/upload.ts';
+
+/** A service whose pino lines are kept in memory for the test to read. */
+async function serviceWithLogs() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const root = await tempRoot();
+  const config = testConfig(root, { server: { port: 0, shutdownGraceMs: 0 }, auth: { tokens: ['top-secret-token'] } });
+  const service = await startRuntimeService(config, { logger: pino({ level: 'info' }, sink) });
+  const conformance = new ConformanceRecorder().attach(service.server);
+  return { service, lines, root, conformance };
+}
+
+describe('request logs and ids', () => {
+  let running: Awaited<ReturnType<typeof serviceWithLogs>>;
+  beforeAll(async () => {
+    running = await serviceWithLogs();
+  });
+  afterAll(async () => {
+    await running.service.stop();
+    running.conformance.assertConforms();
+  });
+
+  it('echoes a valid X-Request-Id and logs one line per request with route, status, bytes and duration', async () => {
+    const res = await upload(running.service.url, 'multipart', { directory: 'logs', filename: 'a.mp3', bytes: fixture('tone.mp3'), token: 'top-secret-token' })
+      .set('X-Request-Id', 'client-chosen.id-1');
+    expect(res.headers['x-request-id']).toBe('client-chosen.id-1');
+    const line = running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'client-chosen.id-1');
+    expect(line).toMatchObject({ route: '/media/', res: { statusCode: 200 }, req: { method: 'POST' } });
+    await request(running.service.url).get('/media/x/missing.mp3').set('X-Request-Id', 'download-1');
+    const download = running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'download-1');
+    expect(download).toMatchObject({ route: '/media/*path', res: { statusCode: 404 } });
+    expect(line!.responseTime).toEqual(expect.any(Number));
+    expect(line!.bytesIn).toBeGreaterThan(fixture('tone.mp3').length);
+  });
+
+  it('replaces an invalid X-Request-Id with a generated one', async () => {
+    const res = await request(running.service.url).get('/healthz').set('X-Request-Id', 'bad id with spaces; and more');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const generated = await request(running.service.url).get('/healthz');
+    expect(generated.headers['x-request-id']).not.toBe(res.headers['x-request-id']);
+  });
+
+  it('never logs bearer tokens or file contents', async () => {
+    await upload(running.service.url, 'urlencoded', { directory: 'logs', filename: 'b.mp3', bytes: fixture('tone.mp3'), token: 'top-secret-token' });
+    const text = JSON.stringify(running.lines);
+    expect(text).not.toContain('top-secret-token');
+    expect(text).not.toContain(fixture('tone.mp3').subarray(0, 16).toString('latin1'));
+  });
+});
+
+describe('/metrics, /readyz and headers', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startService({ rateLimit: { writesPerWindow: 3, windowMs: 60_000 } });
+  });
+  afterAll(() => service.close());
+  afterEach(() => {
+    execFileSync('chattr', ['-i', path.join(service.root, '.incoming')]);
+  });
+
+  it('serves Prometheus text that counts requests, uploads and bytes', async () => {
+    await request(service.url).get('/healthz');
+    await upload(service.url, 'multipart', { directory: 'm', filename: 'a.mp3', bytes: fixture('tone.mp3') });
+    const res = await request(service.url).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const value = (pattern: RegExp) => Number(pattern.exec(res.text)?.[1]);
+    expect(value(/^http_requests_total\{route="\/healthz",method="GET",status="200"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^media_uploads_total\{code="200"\} (\d+)$/m)).toBe(1);
+    expect(value(/^media_bytes_stored_total (\d+)$/m)).toBe(fixture('tone.mp3').length);
+    for (const name of ['http_request_duration_seconds_bucket', 'media_pool_queue_depth', 'media_pool_utilization', 'nodejs_eventloop_lag_p99_seconds']) {
+      expect(res.text).toContain(name);
+    }
+  });
+
+  it('is ready, and answers 503 with a reason when the storage root is not writable', async () => {
+    expect((await request(service.url).get('/readyz')).body).toEqual({ status: 'ready' });
+    // chattr +i: read-only even for root, which ignores permission bits.
+    execFileSync('chattr', ['+i', path.join(service.root, '.incoming')]);
+    const res = await request(service.url).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.problems).toEqual([expect.stringMatching(/^storage root not writable/)]);
+  });
+
+  it('sends security headers with a CSP and no X-Powered-By', async () => {
+    const res = await request(service.url).get('/media?directory=m');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('limits writes per client when configured, answering JSON 429', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      codes.push((await request(service.url).delete('/media').query({ directory: 'm', filename: `x${i}.mp3` })).status);
+    }
+    expect(codes.slice(0, 2)).toEqual([200, 200]);
+    const limited = await request(service.url).delete('/media').query({ directory: 'm', filename: 'y.mp3' });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ code: 429 });
+    expect((await request(service.url).get('/media?directory=m')).status).toBe(200);
+  });
+});
