@@ -32,14 +32,20 @@ export interface CpuShares {
 }
 
 /** Starts measuring; call the result with the load process's own CPU seconds when the run ends. */
-export function cpuWindow(serverPid: number): (loadCpuSeconds: number) => CpuShares {
+/**
+ * `helperPids`: processes that are part of the setup (e.g. the upstream behind the proxy); their
+ * CPU is neither the server's nor other work's.
+ */
+export function cpuWindow(serverPid: number, helperPids: number[] = []): (loadCpuSeconds: number) => CpuShares {
   const started = performance.now();
   const machine0 = machineBusySeconds();
   const server0 = processSeconds(serverPid);
+  const helpers = () => helperPids.reduce((sum, pid) => sum + processSeconds(pid), 0);
+  const helpers0 = helpers();
   return (loadCpuSeconds) => {
     const capacity = ((performance.now() - started) / 1000) * os.cpus().length;
     const server = processSeconds(serverPid) - server0;
-    const background = machineBusySeconds() - machine0 - server - loadCpuSeconds;
+    const background = machineBusySeconds() - machine0 - server - (helpers() - helpers0) - loadCpuSeconds;
     const pct = (seconds: number) => Math.max(0, (100 * seconds) / capacity);
     return { serverCpuPct: pct(server), backgroundCpuPct: pct(background) };
   };

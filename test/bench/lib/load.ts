@@ -3,6 +3,8 @@ import { rmSync } from 'node:fs';
 import {
   assertClean,
   type AutocannonJob,
+  type ChatLoadJob,
+  type ChatLoadResult,
   type LoadResult,
   type StreamDownloadJob,
   type StreamDownloadResult,
@@ -24,8 +26,8 @@ export async function warmUp(ctx: BenchContext, server: ServerProcess, shape: Lo
 }
 
 /** One measured autocannon run from a separate process; any unexpected answer fails it. */
-export async function measureLoad(ctx: BenchContext, server: ServerProcess, shape: LoadShape, what: string): Promise<LoadResult & CpuShares> {
-  const cpu = cpuWindow(server.pid);
+export async function measureLoad(ctx: BenchContext, server: ServerProcess, shape: LoadShape, what: string, helperPids: number[] = []): Promise<LoadResult & CpuShares> {
+  const cpu = cpuWindow(server.pid, helperPids);
   const result = await runLoad<LoadResult>('load/autocannon-load.ts', { ...shape, url: server.url, durationSeconds: ctx.options.seconds });
   assertClean(what, result);
   return { ...result, ...cpu(result.cpuSeconds) };
@@ -59,4 +61,15 @@ export async function measureStreamDownload(ctx: BenchContext, server: ServerPro
 export function dropLargeRun(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   execFileSync('sync');
+}
+
+/** One chat run from a separate process (load/chat-load.ts); clients dropped or errors fail it. */
+export async function measureChat(server: ServerProcess, job: Omit<ChatLoadJob, 'url'>, what: string): Promise<ChatLoadResult & CpuShares> {
+  const cpu = cpuWindow(server.pid);
+  const url = `${server.url.replace(/^http/, 'ws')}/chat/ws`;
+  const result = await runLoad<ChatLoadResult>('load/chat-load.ts', { ...job, url });
+  if (result.closedEarly > 0 || result.errors.length > 0) {
+    throw new Error(`${what}: ${result.closedEarly} clients closed by the server, errors ${result.errors.join('; ')}`);
+  }
+  return { ...result, ...cpu(result.cpuSeconds) };
 }

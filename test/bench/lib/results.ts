@@ -20,8 +20,8 @@ export function thisMachine(): Machine {
   };
 }
 
-/** How a figure is judged: a ratio to its baseline at least `min`, or a value at most `max`. */
-export type Target = { ratioAtLeast: number } | { atMost: number } | { report: true };
+/** How a figure is judged: a ratio to its baseline at least `min`, or a value at most / at least a bound. */
+export type Target = { ratioAtLeast: number } | { atMost: number } | { atLeast: number } | { report: true };
 
 export interface ResultRow {
   scenario: string;
@@ -66,6 +66,9 @@ export function makeRow(input: RowInput): ResultRow {
   } else if ('atMost' in input.target) {
     target = `<= ${input.target.atMost} ${input.unit}`;
     pass = input.value <= input.target.atMost;
+  } else if ('atLeast' in input.target) {
+    target = `>= ${input.target.atLeast} ${input.unit}`;
+    pass = input.value >= input.target.atLeast;
   }
   return {
     scenario: input.scenario,

@@ -7,6 +7,8 @@ export interface ServiceOptions {
   root: string;
   /** Overrides of the `media` config section (fsync, maxFileSize, ...). */
   media?: Record<string, unknown>;
+  /** Further config sections (`proxy`, `chat`, ...), written to the CONFIG_FILE as they are. */
+  config?: Record<string, unknown>;
   /** Enables the opt-in event-loop probe (src/diagnostics.ts). */
   probeEventLoop?: boolean;
   /** Writes V8 CPU profiles of the service (main thread and pool threads) here. */
@@ -32,7 +34,7 @@ export interface ServiceProcess extends ServerProcess {
  */
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
   const configFile = `${options.root}.config.json`;
-  writeFileSync(configFile, JSON.stringify({ log: { level: 'warn' }, media: options.media ?? {} }));
+  writeFileSync(configFile, JSON.stringify({ ...options.config, log: { level: 'warn' }, media: options.media ?? {} }));
   const port = await freePort();
   const profiling = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   const child = spawn(process.execPath, ['--enable-source-maps', ...profiling, 'dist/server.js'], {

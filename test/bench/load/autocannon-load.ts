@@ -25,6 +25,10 @@ function setupFor(request: RequestKind): (spec: RequestSpec) => RequestSpec {
       const encoded = percentEncode(mp3Bytes(request.size));
       return (spec) => ({ ...spec, method: 'POST', path: '/media', headers: { 'content-type': URLENCODED_TYPE }, body: urlencodedBody('bench', nextName(), encoded) });
     }
+    case 'get': {
+      const { path } = request;
+      return (spec) => ({ ...spec, method: 'GET', path });
+    }
     case 'download': {
       const { path, range } = request;
       if (!range) return (spec) => ({ ...spec, method: 'GET', path });

@@ -5,7 +5,9 @@ export type RequestKind =
   /** The same bytes as a urlencoded form, percent-encoded. */
   | { kind: 'urlencoded-upload'; size: number }
   /** GET `path`; with `range`, a random `range.length`-byte range of a `range.fileSize`-byte file. */
-  | { kind: 'download'; path: string; range?: { fileSize: number; length: number } };
+  | { kind: 'download'; path: string; range?: { fileSize: number; length: number } }
+  /** A plain GET of `path` (the proxy scenarios). */
+  | { kind: 'get'; path: string };
 
 export interface AutocannonJob {
   url: string;
@@ -84,6 +86,50 @@ export interface StreamDownloadResult {
   bytesPerSec: number;
   /** Answers other than 200, by status, and socket errors. */
   unexpected: Record<string, number>;
+  errors: string[];
+  /** CPU seconds the load process itself used. */
+  cpuSeconds: number;
+}
+
+export interface ChatLoadJob {
+  /** ws:// URL of the WebSocket endpoint; `?name=&room=` is appended. */
+  url: string;
+  room: string;
+  /** Connections, all in `room`. */
+  clients: number;
+  /** The first `senders` clients send. */
+  senders: number;
+  /** Messages per second per sender. */
+  ratePerSec: number;
+  /** Bytes of padding in each message's text (the text also holds a sequence number). */
+  textBytes: number;
+  /** Pause after the last client joined, before the first message. */
+  settleMs: number;
+  /** Sending whose deliveries are not counted. */
+  warmupSeconds: number;
+  /** Sending whose deliveries are counted. */
+  durationSeconds: number;
+  /** How long to wait for the last measured deliveries after the last message was sent. */
+  drainMs: number;
+}
+
+export interface ChatLoadResult {
+  clients: number;
+  /** Messages sent during the measured window. */
+  messages: number;
+  /** messages x clients: every member of the room, the sender included, gets each one. */
+  expectedDeliveries: number;
+  /** Deliveries of those messages that arrived (by the drain deadline). */
+  deliveries: number;
+  seconds: number;
+  deliveriesPerSec: number;
+  /** What was offered: expectedDeliveries / seconds. */
+  offeredPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  /** Clients the server closed during the run (e.g. dropped as slow readers). */
+  closedEarly: number;
   errors: string[];
   /** CPU seconds the load process itself used. */
   cpuSeconds: number;

@@ -1,6 +1,8 @@
+import { chatFanOut } from './chat.ts';
 import { download } from './download.ts';
 import { eventLoopLag } from './event-loop-lag.ts';
 import { largeMultipart } from './large-multipart.ts';
+import { proxyFastUpstream, proxySlowUpstream } from './proxy.ts';
 import type { Scenario } from './scenario.ts';
 import { smallMultipart } from './small-multipart.ts';
 import { smallUrlencoded } from './small-urlencoded.ts';
@@ -13,4 +15,9 @@ export const scenarios: Scenario[] = [
   smallUrlencoded,
   largeMultipart,
   download,
+  // proxy
+  proxySlowUpstream,
+  proxyFastUpstream,
+  // chat
+  chatFanOut,
 ];

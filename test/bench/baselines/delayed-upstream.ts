@@ -1,0 +1,31 @@
+import http from 'node:http';
+
+/**
+ * The upstream of the proxy scenarios, and their baseline when hit directly: a bare node:http
+ * server that answers every request 200 with a small JSON body after `delayMs`, reading and
+ * discarding any request body. Usage: delayed-upstream.ts <delayMs>.
+ */
+const delayMs = Number(process.argv[2]);
+if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`usage: delayed-upstream.ts <delayMs>, not ${process.argv[2]}`);
+const body = Buffer.from(JSON.stringify({ ok: true, delayMs, padding: 'x'.repeat(200) }));
+
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.once('end', () => {
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'no-store' });
+      res.end(body);
+    }, delayMs);
+  });
+});
+// Keep-alive longer than a run, so neither the proxy's pool nor autocannon reconnects mid-run.
+server.keepAliveTimeout = 60_000;
+
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address() as { port: number };
+  process.stdout.write(`listening ${address.port}\n`);
+});
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});
