@@ -64,9 +64,10 @@ async function send(file: OpenedMedia, range: ByteRange | undefined, res: Respon
   try {
     await pipeline(file.read(range), res);
   } catch (error) {
-    // Once bytes are on the wire the only honest answer to a failure is a cut connection;
-    // a client that went away lands here too.
-    if (!res.headersSent) throw error;
+    // Once bytes are on the wire the only honest answer to a failure is a cut connection. A
+    // client that went away (even before the headers left) lands here too: nothing to answer,
+    // and nothing to log as an internal error.
+    if (!res.headersSent && !res.destroyed) throw error;
     res.destroy();
   }
 }

@@ -59,56 +59,59 @@ export class UrlencodedForm {
   }
 }
 
-function hexValue(byte: number | undefined): number {
-  if (byte === undefined) return -1;
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  const lower = byte | 0x20;
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
-  return -1;
+/** Hex digit value of each byte, -1 for bytes that are not hex digits. */
+const HEX = new Int8Array(256).fill(-1);
+for (let digit = 0; digit < 10; digit++) HEX[0x30 + digit] = digit;
+for (let digit = 0; digit < 6; digit++) {
+  HEX[0x41 + digit] = 10 + digit;
+  HEX[0x61 + digit] = 10 + digit;
 }
 
-function isEscape(input: Buffer, at: number): boolean {
-  return input[at] === PERCENT && hexValue(input[at + 1]) !== -1 && hexValue(input[at + 2]) !== -1;
-}
-
-/** Length after decoding: each valid %XX escape turns three bytes into one; others stay literal. */
-function decodedLength(input: Buffer): number {
-  let length = input.length;
-  for (let at = input.indexOf(PERCENT); at !== -1; at = input.indexOf(PERCENT, at + 1)) {
-    if (isEscape(input, at)) {
-      length -= 2;
-      at += 2;
-    }
-  }
-  return length;
-}
-
-/** Decodes input[from, to) into out at `written`; returns the new write offset. */
+/**
+ * Decodes input[from, to) into out at `written` and returns the new write offset. A valid %XX
+ * escape becomes one byte and `+` a space; anything else, a lone `%` included, stays as it is.
+ * One pass with a lookup table: the 64 KiB urlencoded benchmark's profile had the former
+ * two-pass decoder (a length pass with an indexOf per escape, then the copy) as the top cost
+ * on the event loop.
+ */
 function decodeRange(input: Buffer, from: number, to: number, out: Buffer, written: number): number {
+  const end = input.length;
   for (let at = from; at < to; at++) {
     const byte = input[at]!;
-    if (byte === PLUS) {
-      out[written++] = SPACE;
-    } else if (byte === PERCENT && isEscape(input, at)) {
-      out[written++] = (hexValue(input[at + 1]) << 4) | hexValue(input[at + 2]);
-      at += 2;
-    } else {
-      out[written++] = byte;
+    if (byte === PERCENT && at + 2 < end) {
+      const high = HEX[input[at + 1]!]!;
+      const low = HEX[input[at + 2]!]!;
+      if ((high | low) >= 0) {
+        out[written++] = (high << 4) | low;
+        at += 2;
+        continue;
+      }
     }
+    out[written++] = byte === PLUS ? SPACE : byte;
   }
   return written;
 }
 
-function decodeSync(input: Buffer): Buffer {
-  const out = Buffer.allocUnsafeSlow(decodedLength(input));
-  decodeRange(input, 0, input.length, out, 0);
+/**
+ * The first `length` bytes of `decoded` in a Buffer that owns its whole ArrayBuffer (so it can
+ * be transferred to a worker); `decoded` itself when it is exactly that long.
+ */
+function owned(decoded: Buffer, length: number): Buffer {
+  if (length === decoded.length) return decoded;
+  const out = Buffer.allocUnsafeSlow(length);
+  decoded.copy(out, 0, 0, length);
   return out;
+}
+
+function decodeSync(input: Buffer): Buffer {
+  // Decoding never lengthens: the input's length is enough room.
+  const out = Buffer.allocUnsafeSlow(input.length);
+  return owned(out, decodeRange(input, 0, input.length, out, 0));
 }
 
 async function decode(input: Buffer): Promise<Buffer> {
   if (input.length <= SLICE) return decodeSync(input);
-  // allocUnsafeSlow: the result owns its ArrayBuffer, so it can be transferred to a worker.
-  const out = Buffer.allocUnsafeSlow(decodedLength(input));
+  const out = Buffer.allocUnsafeSlow(input.length);
   let written = 0;
   for (let from = 0; from < input.length; ) {
     let to = Math.min(from + SLICE, input.length);
@@ -118,5 +121,5 @@ async function decode(input: Buffer): Promise<Buffer> {
     from = to;
     if (from < input.length) await yieldToEventLoop();
   }
-  return out;
+  return owned(out, written);
 }

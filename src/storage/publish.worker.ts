@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { setPriority } from 'node:os';
 import path from 'node:path';
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import { readAudioMetadata } from './audio-metadata.ts';
+import { DirectorySyncer, flushFile } from './durable.ts';
+import type { Followed } from './follow-file.ts';
 import type { AudioMetadata } from './media-store.ts';
 import { extensionOf } from '../media/schemas.ts';
 import { isInside } from './paths.ts';
@@ -19,6 +22,8 @@ export interface PublishTask {
   extension: string;
   verifyContent: boolean;
   fsync: boolean;
+  /** Size and hash already computed while the file was written (follow-file.ts). */
+  followed?: Followed;
 }
 
 export type PublishOutcome =
@@ -26,6 +31,16 @@ export type PublishOutcome =
   | { ok: false; error: 'EXISTS' | 'FORMAT' | 'ESCAPE'; detail: string };
 
 const CHUNK = 1 << 20;
+/**
+ * Pool threads run below the event loop (nice +10): on a machine with few cores they otherwise
+ * preempt the thread that accepts and parses requests, which then waits tens of ms. The pool's
+ * work still gets every idle cycle. On Linux, niceness is per thread (setpriority(0) names the
+ * calling thread); elsewhere it would renice the whole process, so it is left alone there.
+ */
+const POOL_NICENESS = 10;
+if (process.platform === 'linux') setPriority(0, POOL_NICENESS);
+/** One per thread: the uploads this thread carries share directory fsyncs. */
+const directories = new DirectorySyncer();
 
 /**
  * Runs in a piscina thread: verify the format, read the metadata, hash, fsync, then publish with
@@ -35,13 +50,15 @@ const CHUNK = 1 << 20;
  */
 export default async function publish(task: PublishTask): Promise<PublishOutcome> {
   try {
-    if (task.bytes) writeAll(task.tempPath, task.bytes);
+    // Judged before anything is written: content that is refused never touches the disk.
     if (task.verifyContent) {
       const problem = await formatProblem(task);
       if (problem) return { ok: false, error: 'FORMAT', detail: problem };
     }
     const metadata = await readAudioMetadata(task.bytes ?? task.tempPath, task.extension);
-    const { size, sha256 } = hashAndSync(task.tempPath, task.fsync);
+    const { size, sha256, ino } = task.bytes
+      ? await writeHashed(task.tempPath, task.bytes, task.fsync)
+      : await hashAndSync(task.tempPath, task.fsync, task.followed);
     const directory = path.join(task.root, task.directory);
     fs.mkdirSync(directory, { recursive: true });
     const realDirectory = fs.realpathSync(directory);
@@ -55,9 +72,9 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { ok: false, error: 'EXISTS', detail: 'file already exists' };
       throw error;
     }
-    if (task.fsync) fsyncPath(realDirectory);
+    if (task.fsync) await directories.sync(realDirectory);
     try {
-      const { ino } = fs.statSync(final);
+      // link() keeps the inode, so the temp file's is the stored file's.
       writeSidecarSync(task.root, task.directory, task.filename, `${task.tempPath}.meta`, { ino, size, sha256, metadata });
     } catch {
       // The file is stored and durable; a missing sidecar is rebuilt by describe() on first read.
@@ -67,6 +84,8 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
     fs.rmSync(task.tempPath, { force: true });
   }
 }
+
+export { follow } from './follow-file.ts';
 
 /** Readiness probe: a thread that answers this can take tasks. */
 export function ping(): string {
@@ -85,18 +104,27 @@ export interface DescribeTask {
 export async function describe(task: DescribeTask): Promise<Sidecar> {
   const file = path.join(task.root, task.directory, task.filename);
   const metadata = await readAudioMetadata(file, extensionOf(task.filename));
-  const { size, sha256 } = hashAndSync(file, false);
-  const { ino } = fs.statSync(file);
+  const { size, sha256, ino } = await hashAndSync(file, false);
   const sidecar = { ino, size, sha256, metadata };
   writeSidecarSync(task.root, task.directory, task.filename, task.tempPath, sidecar);
   return sidecar;
 }
 
-function writeAll(file: string, bytes: Uint8Array): void {
+interface Written {
+  size: number;
+  sha256: string;
+  ino: number;
+}
+
+/** Writes bytes that arrived in memory to a new file, hashing them as they are (no re-read). */
+async function writeHashed(file: string, bytes: Uint8Array, fsync: boolean): Promise<Written> {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const fd = fs.openSync(file, 'wx', 0o644);
   try {
     let offset = 0;
     while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset);
+    if (fsync) await flushFile(fd);
+    return { size: bytes.length, sha256, ino: fs.fstatSync(fd).ino };
   } finally {
     fs.closeSync(fd);
   }
@@ -109,28 +137,27 @@ async function formatProblem(task: PublishTask): Promise<string | undefined> {
   return `${seen} is not ${task.extension}`;
 }
 
-function hashAndSync(file: string, fsync: boolean): { size: number; sha256: string } {
+/**
+ * Hashes a staged file and makes it durable; with `followed`, the hash is already known and only
+ * the rest of the flush is left. Reads go through libuv's threadpool, a chunk at a time, so a
+ * large file does not hold up the other uploads this thread carries.
+ */
+async function hashAndSync(file: string, fsync: boolean, followed?: Followed): Promise<Written> {
   const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
+  const handle = await fs.promises.open(file, 'r');
   try {
+    if (followed) {
+      if (fsync) await handle.sync();
+      return { ...followed, ino: (await handle.stat()).ino };
+    }
     const buffer = Buffer.allocUnsafe(CHUNK);
     let size = 0;
-    for (let read; (read = fs.readSync(fd, buffer, 0, CHUNK, null)) > 0; size += read) {
+    for (let read; (read = (await handle.read(buffer, 0, CHUNK, null)).bytesRead) > 0; size += read) {
       hash.update(buffer.subarray(0, read));
     }
-    if (fsync) fs.fsyncSync(fd);
-    return { size, sha256: hash.digest('hex') };
+    if (fsync) await handle.sync();
+    return { size, sha256: hash.digest('hex'), ino: (await handle.stat()).ino };
   } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Makes a directory entry durable (the new link), as fsync on the file alone does not. */
-function fsyncPath(directory: string): void {
-  const fd = fs.openSync(directory, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
 }

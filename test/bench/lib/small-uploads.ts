@@ -1,0 +1,84 @@
+import type { BenchContext, Repeated } from './context.ts';
+import { measureLoad, warmUp, type LoadShape } from './load.ts';
+import { startBaseline } from './processes.ts';
+import { startService } from './service.ts';
+
+/** The small-upload load shape of issue 8: 64 KiB MP3s under unique names, 32 connections. */
+export const SMALL_SIZE = 64 * 1024;
+export const SMALL_CONNECTIONS = 32;
+
+type SmallBodyKind = 'multipart' | 'urlencoded';
+
+const shapeFor = (kind: SmallBodyKind): LoadShape => ({
+  connections: SMALL_CONNECTIONS,
+  request: { kind: kind === 'multipart' ? 'multipart-upload' : 'urlencoded-upload', size: SMALL_SIZE },
+  expectStatus: 200,
+});
+
+export type UploadFigures = { reqPerSec: number; p50Ms: number; p99Ms: number; backgroundCpuPct: number };
+export type ServiceUploadFigures = UploadFigures & { lagP99Ms: number; lagMaxMs: number; serverCpuPct: number };
+
+export interface SmallUploads {
+  /** The raw baseline (same multipart bytes on the wire, streamed to a file unparsed). */
+  raw: Repeated<UploadFigures>;
+  multipartFsync: Repeated<ServiceUploadFigures>;
+  multipartNoFsync: Repeated<ServiceUploadFigures>;
+  urlencodedFsync: Repeated<ServiceUploadFigures>;
+}
+
+async function rawRun(ctx: BenchContext): Promise<UploadFigures> {
+  const server = await startBaseline('baselines/raw-upload-server.ts', ctx.freshDir('raw-small'));
+  try {
+    await warmUp(ctx, server, shapeFor('multipart'));
+    const load = await measureLoad(ctx, server, shapeFor('multipart'), 'raw-upload-server 64 KiB');
+    return { reqPerSec: load.reqPerSec, p50Ms: load.latencyP50Ms, p99Ms: load.latencyP99Ms, backgroundCpuPct: load.backgroundCpuPct };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** One run of the service; the event-loop lag is measured inside it during the measured run. */
+async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean): Promise<ServiceUploadFigures> {
+  const label = `service 64 KiB ${kind} fsync ${fsync ? 'on' : 'off'}`;
+  const service = await startService({
+    root: ctx.freshDir(`service-small-${kind}-${fsync ? 'fsync' : 'nofsync'}`),
+    media: { fsync },
+    probeEventLoop: true,
+    cpuProfDir: ctx.options.cpuProfDir,
+  });
+  try {
+    await warmUp(ctx, service, shapeFor(kind));
+    await service.eventLoopLag(); // resets: only the measured run counts
+    const load = await measureLoad(ctx, service, shapeFor(kind), label);
+    const lag = await service.eventLoopLag();
+    return {
+      reqPerSec: load.reqPerSec,
+      p50Ms: load.latencyP50Ms,
+      p99Ms: load.latencyP99Ms,
+      lagP99Ms: lag.p99Ms,
+      lagMaxMs: lag.maxMs,
+      serverCpuPct: load.serverCpuPct,
+      backgroundCpuPct: load.backgroundCpuPct,
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+/**
+ * Every small-upload measurement, interleaved per repetition (raw, multipart with fsync, without,
+ * urlencoded) and taken once per invocation: the small-upload scenarios all read from it.
+ */
+export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
+  return ctx.memo('small uploads', () =>
+    ctx.interleave<{ raw: UploadFigures; multipartFsync: ServiceUploadFigures; multipartNoFsync: ServiceUploadFigures; urlencodedFsync: ServiceUploadFigures }>(
+      '64 KiB c=32',
+      {
+        raw: () => rawRun(ctx),
+        multipartFsync: () => serviceRun(ctx, 'multipart', true),
+        multipartNoFsync: () => serviceRun(ctx, 'multipart', false),
+        urlencodedFsync: () => serviceRun(ctx, 'urlencoded', true),
+      },
+    ),
+  );
+}

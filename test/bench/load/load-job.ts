@@ -1,0 +1,90 @@
+/** What the runner asks a load process to do; sent as JSON in argv[2]. */
+export type RequestKind =
+  /** POST a multipart upload of `size` bytes of MP3 under a fresh file name each time. */
+  | { kind: 'multipart-upload'; size: number }
+  /** The same bytes as a urlencoded form, percent-encoded. */
+  | { kind: 'urlencoded-upload'; size: number }
+  /** GET `path`; with `range`, a random `range.length`-byte range of a `range.fileSize`-byte file. */
+  | { kind: 'download'; path: string; range?: { fileSize: number; length: number } };
+
+export interface AutocannonJob {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  request: RequestKind;
+  /** Every answer must have this status; any other fails the run. */
+  expectStatus: number;
+}
+
+export interface LoadResult {
+  /** Answers with the expected status. */
+  ok: number;
+  /** Answers with any other status, by status. */
+  unexpected: Record<string, number>;
+  errors: number;
+  seconds: number;
+  reqPerSec: number;
+  /** Bytes read from the server per second (responses, headers included). */
+  readBytesPerSec: number;
+  /** Body bytes sent to the server per second. */
+  sentBytesPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** CPU seconds the load process itself used. */
+  cpuSeconds: number;
+}
+
+/** Fails loudly: a benchmark whose answers are errors measures the error path. */
+export function assertClean(what: string, result: LoadResult, { allowNone = false } = {}): void {
+  const unexpected = Object.entries(result.unexpected);
+  if (unexpected.length > 0 || result.errors > 0 || (result.ok === 0 && !allowNone)) {
+    const statuses = unexpected.map(([status, count]) => `${count} x HTTP ${status}`).join(', ') || 'none';
+    throw new Error(`${what}: ${result.ok} good answers, unexpected: ${statuses}, socket errors: ${result.errors}`);
+  }
+}
+
+export interface StreamUploadJob {
+  url: string;
+  /** Uploads in flight at once, each on its own connection. */
+  concurrency: number;
+  /** Bytes of each uploaded file. */
+  size: number;
+  /** Store under bench/<filename> (only with concurrency 1); a fresh name otherwise. */
+  filename?: string;
+  /** The whole run is abandoned (and fails) after this long. */
+  timeoutSeconds: number;
+}
+
+export interface StreamUploadResult {
+  uploads: number;
+  /** File bytes of the uploads answered 200. */
+  bytes: number;
+  seconds: number;
+  bytesPerSec: number;
+  statuses: Record<string, number>;
+  errors: string[];
+  /** CPU seconds the load process itself used. */
+  cpuSeconds: number;
+}
+
+export interface StreamDownloadJob {
+  url: string;
+  path: string;
+  /** Downloads in flight at once, each on its own connection, each repeated until the time is up. */
+  concurrency: number;
+  durationSeconds: number;
+}
+
+export interface StreamDownloadResult {
+  /** Downloads answered 200 and read to their end. */
+  completed: number;
+  /** Body bytes received, those of downloads cut at the deadline included. */
+  bytes: number;
+  seconds: number;
+  bytesPerSec: number;
+  /** Answers other than 200, by status, and socket errors. */
+  unexpected: Record<string, number>;
+  errors: string[];
+  /** CPU seconds the load process itself used. */
+  cpuSeconds: number;
+}
