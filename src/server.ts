@@ -25,5 +25,6 @@ if (workers > 1 && cluster.isPrimary) {
   }
   runPrimary(workers, logger);
 } else {
-  await runProcess(config, logger);
+  // BENCH_EVENT_LOOP=1: the benchmark's event-loop probe (test/bench), never in production.
+  await runProcess(config, logger, { eventLoopProbe: process.env.BENCH_EVENT_LOOP === '1' });
 }

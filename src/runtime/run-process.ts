@@ -10,8 +10,8 @@ export const SHUTDOWN_MESSAGE = 'media-service:shutdown';
  * Runs the service in this process until SIGTERM/SIGINT (or the primary's shutdown message):
  * graceful stop, exit 0. A second signal forces exit 1.
  */
-export async function runProcess(config: Config, logger: Logger): Promise<void> {
-  const service = await startService(config, { logger, clustered: cluster.isWorker });
+export async function runProcess(config: Config, logger: Logger, options: { eventLoopProbe?: boolean } = {}): Promise<void> {
+  const service = await startService(config, { logger, clustered: cluster.isWorker, eventLoopProbe: options.eventLoopProbe });
   logger.info({ url: service.url, root: config.storage.root, pid: process.pid }, `listening on ${service.url}`);
 
   let stopping = false;

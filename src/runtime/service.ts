@@ -15,6 +15,8 @@ export interface ServiceOptions {
   logger: Logger;
   /** A cluster worker: /metrics answers the sum over all workers. */
   clustered?: boolean;
+  /** Benchmarks only: serve GET /_bench/event-loop (src/diagnostics.ts). */
+  eventLoopProbe?: boolean;
 }
 
 /** One running service process: the store, the app on its HTTP server, and how to stop it. */
@@ -29,7 +31,7 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, { logger, clustered = false }: ServiceOptions): Promise<Service> {
+export async function startService(config: Config, { logger, clustered = false, eventLoopProbe = false }: ServiceOptions): Promise<Service> {
   const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
   const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
@@ -44,8 +46,7 @@ export async function startService(config: Config, { logger, clustered = false }
     readinessChecks: hub instanceof RedisHub ? [() => hub.check()] : [],
     isStopping: () => stopping,
   });
-  // Benchmarks only (test/bench): event-loop lag measured inside this process.
-  const server = createHttpServer(process.env.BENCH_EVENT_LOOP === '1' ? withEventLoopProbe(app) : app, config.server);
+  const server = createHttpServer(eventLoopProbe ? withEventLoopProbe(app) : app, config.server);
   const chat = attachChat(server, config, { logger, hub, metrics });
   const url = await listen(server, config.server.port, config.server.host);
 

@@ -3,7 +3,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import type { Piscina } from 'piscina';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
@@ -34,6 +34,8 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+const READY_TIMEOUT_MS = 2000;
+
 /**
  * Uploads up to this size are staged in memory and written by the pool in one task: one thread
  * hand-off per upload instead of an open, writes and a close through libuv's threadpool, and no
@@ -42,7 +44,6 @@ function byteOrder(a: string, b: string): number {
 export const MEMORY_STAGING_LIMIT = 256 * 1024;
 
 const cacheKey = (directory: string, filename: string) => `${directory}/${filename}`;
-const READY_TIMEOUT_MS = 2000;
 
 /** Temp files live here, under the root but unreachable by the API (names never start with '.'). */
 export const INCOMING_DIR = '.incoming';
@@ -125,9 +126,6 @@ export class LocalStore implements MediaStore {
       await pipeline(headThenRest(head.chunks, source), sink);
     } catch (error) {
       follower.stop();
-      // A stream destroyed before its open() completed still creates the file: wait for the
-      // close, or the rm below could run first and leave the file behind.
-      await finished(sink).catch(() => undefined);
       await fs.rm(tempPath, { force: true });
       throw error;
     }
@@ -282,6 +280,7 @@ export class LocalStore implements MediaStore {
     const followed = await upload.follower?.result;
     return followed?.size === upload.size ? followed : undefined;
   }
+
 
   /** Temp names start with the pid, so a process can clear its own leftovers on the way out. */
   private tempPath(suffix: string): string {
