@@ -5,7 +5,7 @@ import { makeRow, type ResultRow, type Target } from '../lib/results.ts';
 import { startService } from '../lib/service.ts';
 import type { Scenario } from './scenario.ts';
 
-type ProxyFigures = { reqPerSec: number; p50Ms: number; p99Ms: number; backgroundCpuPct: number };
+type ProxyFigures = { reqPerSec: number; p50Ms: number; p99Ms: number; serverCpuPct: number; backgroundCpuPct: number };
 
 const CONNECTIONS = 100;
 const BASELINE = 'upstream direct';
@@ -34,7 +34,7 @@ async function measureProxy(ctx: BenchContext, delayMs: number, via: 'direct' | 
     await warmUp(ctx, target, shape);
     const helpers = service ? [upstream.pid] : [];
     const load = await measureLoad(ctx, target, shape, `proxy ${delayMs} ms via ${via}`, helpers);
-    return { reqPerSec: load.reqPerSec, p50Ms: load.latencyP50Ms, p99Ms: load.latencyP99Ms, backgroundCpuPct: load.backgroundCpuPct };
+    return { reqPerSec: load.reqPerSec, p50Ms: load.latencyP50Ms, p99Ms: load.latencyP99Ms, serverCpuPct: load.serverCpuPct, backgroundCpuPct: load.backgroundCpuPct };
   } finally {
     await service?.stop();
     await upstream.stop();
