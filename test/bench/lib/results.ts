@@ -91,6 +91,33 @@ export function makeRow(input: RowInput): ResultRow {
 const verdict = (pass: boolean | null) => (pass === null ? 'report' : pass ? 'PASS' : 'FAIL');
 
 /** One line per row, for the log as each scenario finishes. */
+/** One figure of a repeated measurement: its label, the key in the figures, its unit and target. */
+export type FigureSpec<K extends string> = readonly [figure: string, key: K, unit: string, target: Target];
+
+type Figures<K extends string> = Record<K, number> & { backgroundCpuPct: number };
+
+/** A row per figure: the service's medians against the same figure of a baseline. */
+export function figureRows<K extends string>(
+  scenario: string,
+  figures: readonly FigureSpec<K>[],
+  service: { median: Figures<K>; runs: Figures<K>[]; discarded: number },
+  baseline: { name: string; median: Record<K, number> },
+): ResultRow[] {
+  return figures.map(([figure, key, unit, target]) =>
+    makeRow({
+      scenario,
+      figure,
+      unit,
+      value: service.median[key],
+      runs: service.runs.map((run) => run[key]),
+      baseline: { name: baseline.name, value: baseline.median[key] },
+      target,
+      backgroundCpuPct: service.median.backgroundCpuPct,
+      discardedRuns: service.discarded,
+    }),
+  );
+}
+
 export function rowLine(row: ResultRow): string {
   const base = row.baseline === null ? '' : `  vs ${row.baselineName} ${row.baseline} -> ${(row.ratio! * 100).toFixed(0)}%`;
   const background = row.backgroundCpuPct === null ? '' : `  (other load ${row.backgroundCpuPct}%)`;

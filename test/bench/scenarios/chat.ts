@@ -1,7 +1,7 @@
 import type { BenchContext } from '../lib/context.ts';
 import { measureChat } from '../lib/load.ts';
 import { startBaseline, type ServerProcess } from '../lib/processes.ts';
-import { makeRow, type ResultRow } from '../lib/results.ts';
+import { figureRows } from '../lib/results.ts';
 import { startService } from '../lib/service.ts';
 import type { ChatLoadJob } from '../load/load-job.ts';
 import type { Scenario } from './scenario.ts';
@@ -64,28 +64,12 @@ export const chatFanOut: Scenario = {
       service: (index) =>
         chatRun(ctx, () => startService({ root: ctx.freshDir(`chat-${index}`), config: CHAT_CONFIG, cpuProfDir: ctx.options.cpuProfDir }), 'service chat'),
     });
-    const rows: ResultRow[] = [];
     const figures = [
       ['deliveries/s', 'deliveriesPerSec', 'msg/s', { atLeast: OFFERED }],
       ['delivery latency p50', 'p50Ms', 'ms', { report: true }],
       ['delivery latency p99', 'p99Ms', 'ms', { atMost: 100 }],
       ['delivery latency max', 'maxMs', 'ms', { report: true }],
     ] as const;
-    for (const [figure, key, unit, target] of figures) {
-      rows.push(
-        makeRow({
-          scenario: this.name,
-          figure,
-          unit,
-          value: service.median[key],
-          runs: service.runs.map((run) => run[key]),
-          baseline: { name: REFERENCE, value: raw.median[key] },
-          target,
-          backgroundCpuPct: service.median.backgroundCpuPct,
-          discardedRuns: service.discarded,
-        }),
-      );
-    }
-    return rows;
+    return figureRows(this.name, figures, service, { name: REFERENCE, median: raw.median });
   },
 };

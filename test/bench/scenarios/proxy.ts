@@ -1,7 +1,7 @@
 import type { BenchContext } from '../lib/context.ts';
 import { measureLoad, warmUp, type LoadShape } from '../lib/load.ts';
 import { startBaseline, type ServerProcess } from '../lib/processes.ts';
-import { makeRow, type ResultRow, type Target } from '../lib/results.ts';
+import { figureRows, type Target } from '../lib/results.ts';
 import { startService } from '../lib/service.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -50,28 +50,12 @@ function proxyScenario(delayMs: number, targets: { reqPerSec: Target; p99Ms: Tar
         direct: (index) => measureProxy(ctx, delayMs, 'direct', index),
         service: (index) => measureProxy(ctx, delayMs, 'service', index),
       });
-      const rows: ResultRow[] = [];
       const figures = [
         ['req/s', 'reqPerSec', 'req/s', targets.reqPerSec],
         ['latency p50', 'p50Ms', 'ms', { report: true }],
         ['latency p99', 'p99Ms', 'ms', targets.p99Ms],
       ] as const;
-      for (const [figure, key, unit, target] of figures) {
-        rows.push(
-          makeRow({
-            scenario: this.name,
-            figure,
-            unit,
-            value: service.median[key],
-            runs: service.runs.map((run) => run[key]),
-            baseline: { name: BASELINE, value: direct.median[key] },
-            target,
-            backgroundCpuPct: service.median.backgroundCpuPct,
-            discardedRuns: service.discarded,
-          }),
-        );
-      }
-      return rows;
+      return figureRows(this.name, figures, service, { name: BASELINE, median: direct.median });
     },
   };
 }
