@@ -1,7 +1,8 @@
 import { AppError, CODES, type CodeName } from '../errors.ts';
 import type { MediaStore, StagedUpload, StoredFile } from '../storage/media-store.ts';
 import { parseMediaPath } from './media-path.ts';
-import { extensionOf, type MediaPath } from './schemas.ts';
+import { extensionOf } from './extension.ts';
+import type { MediaPath } from './schemas.ts';
 
 /** One file of an upload request, as the body parser found it. */
 export interface UploadCandidate {

@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Piscina } from 'piscina';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
-import { extensionOf, type MediaPath } from '../media/schemas.ts';
+import { extensionOf } from '../media/extension.ts';
+import type { MediaPath } from '../media/schemas.ts';
 import { contentTypeFor } from './content-types.ts';
 import type {
   ListOptions,

@@ -7,7 +7,7 @@ import { readAudioMetadata } from './audio-metadata.ts';
 import { DirectorySyncer, flushFile } from './durable.ts';
 import type { Followed } from './follow-file.ts';
 import type { AudioMetadata } from './media-store.ts';
-import { extensionOf } from '../media/schemas.ts';
+import { extensionOf } from '../media/extension.ts';
 import { isInside } from './paths.ts';
 import { writeSidecarSync, type Sidecar } from './sidecar.ts';
 
