@@ -29,6 +29,8 @@ export interface CpuShares {
    * work on a shared machine competes with the run and makes its figures noisy.
    */
   backgroundCpuPct: number;
+  /** The load generator's own CPU, in % of the machine: on a small machine it competes with the server. */
+  loadCpuPct: number;
 }
 
 /** Starts measuring; call the result with the load process's own CPU seconds when the run ends. */
@@ -47,6 +49,6 @@ export function cpuWindow(serverPid: number, helperPids: number[] = []): (loadCp
     const server = processSeconds(serverPid) - server0;
     const background = machineBusySeconds() - machine0 - server - (helpers() - helpers0) - loadCpuSeconds;
     const pct = (seconds: number) => Math.max(0, (100 * seconds) / capacity);
-    return { serverCpuPct: pct(server), backgroundCpuPct: pct(background) };
+    return { serverCpuPct: pct(server), backgroundCpuPct: pct(background), loadCpuPct: pct(loadCpuSeconds) };
   };
 }

@@ -15,8 +15,8 @@ const shapeFor = (kind: SmallBodyKind): LoadShape => ({
   expectStatus: 200,
 });
 
-export type UploadFigures = { reqPerSec: number; p50Ms: number; p99Ms: number; backgroundCpuPct: number };
-export type ServiceUploadFigures = UploadFigures & { lagP99Ms: number; lagMaxMs: number; serverCpuPct: number };
+export type UploadFigures = { reqPerSec: number; p50Ms: number; p99Ms: number; serverCpuPct: number; loadCpuPct: number; backgroundCpuPct: number };
+export type ServiceUploadFigures = UploadFigures & { lagP99Ms: number; lagMaxMs: number };
 
 export interface SmallUploads {
   /** The raw baseline (same multipart bytes on the wire, streamed to a file unparsed). */
@@ -31,7 +31,14 @@ async function rawRun(ctx: BenchContext): Promise<UploadFigures> {
   try {
     await warmUp(ctx, server, shapeFor('multipart'));
     const load = await measureLoad(ctx, server, shapeFor('multipart'), 'raw-upload-server 64 KiB');
-    return { reqPerSec: load.reqPerSec, p50Ms: load.latencyP50Ms, p99Ms: load.latencyP99Ms, backgroundCpuPct: load.backgroundCpuPct };
+    return {
+      reqPerSec: load.reqPerSec,
+      p50Ms: load.latencyP50Ms,
+      p99Ms: load.latencyP99Ms,
+      serverCpuPct: load.serverCpuPct,
+      loadCpuPct: load.loadCpuPct,
+      backgroundCpuPct: load.backgroundCpuPct,
+    };
   } finally {
     await server.stop();
   }
@@ -58,6 +65,7 @@ async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean
       lagP99Ms: lag.p99Ms,
       lagMaxMs: lag.maxMs,
       serverCpuPct: load.serverCpuPct,
+      loadCpuPct: load.loadCpuPct,
       backgroundCpuPct: load.backgroundCpuPct,
     };
   } finally {
