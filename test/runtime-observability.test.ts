@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -9,6 +11,7 @@ import { startService, tempRoot, testConfig, type RunningService } from './helpe
 import { ConformanceRecorder } from './helpers/conformance.ts';
 import { fixture } from './helpers/media.ts';
 import { upload } from './helpers/upload.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /** A service whose pino lines are kept in memory for the test to read. */
 async function serviceWithLogs() {
@@ -47,6 +50,22 @@ describe('request logs and ids', () => {
     expect(download).toMatchObject({ route: '/media/*path', res: { statusCode: 404 } });
     expect(line!.responseTime).toEqual(expect.any(Number));
     expect(line!.bytesIn).toBeGreaterThan(fixture('tone.mp3').length);
+  });
+
+  it('logs a request whose client left before the answer, marked aborted', async () => {
+    const { port } = new URL(running.service.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'POST /media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer top-secret-token\r\nX-Request-Id: leaves-early\r\n' +
+        'Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\n' +
+        'Content-Disposition: form-data; name="logs"; filename="gone.mp3"\r\n\r\nID3',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    const line = () => running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'leaves-early');
+    await waitFor('the aborted request\'s log line', () => line() !== undefined);
+    expect(line()).toMatchObject({ aborted: true, route: '/media/', req: { method: 'POST' } });
   });
 
   it('replaces an invalid X-Request-Id with a generated one', async () => {
