@@ -1,5 +1,5 @@
 import type { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -25,7 +25,11 @@ export interface ForwardOptions {
  * Forwards `req` to the upstream and streams its answer back. Bodies stream both ways with
  * backpressure; nothing is buffered whole. A client that goes away aborts the upstream request.
  * Failures before the answer starts become 502/504 AppErrors; after it started, the only honest
- * signal left is to cut the client's connection.
+ * signal left is to cut the client's connection, which undici does.
+ *
+ * `pool.stream()` writes the upstream body straight into `res` (or the tap's stage): no
+ * intermediate Readable and no stream.pipeline(), whose per-call AbortController and
+ * DOMException were a visible share of the proxy's CPU under load.
  */
 export async function forward(upstream: Upstream, req: Request, res: Response, options: ForwardOptions): Promise<void> {
   const clientGone = new AbortController();
@@ -35,16 +39,35 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
 
   const labels = { upstream: upstream.name };
   const answered = options.metrics.proxyDuration.startTimer(labels);
-  let answer: Dispatcher.ResponseData;
+  let started = false;
   try {
-    answer = await upstream.pool.request({
-      method: req.method,
-      path: options.path,
-      headers: upstreamRequestHeaders(req),
-      body: hasBody(req) ? req : null,
-      signal: clientGone.signal,
-    });
+    await upstream.pool.stream(
+      {
+        method: req.method,
+        path: options.path,
+        headers: upstreamRequestHeaders(req),
+        body: hasBody(req) ? req : null,
+        signal: clientGone.signal,
+      },
+      (answer) => {
+        started = true;
+        answered({ status: String(answer.statusCode) });
+        res.status(answer.statusCode);
+        for (const [name, value] of downstreamHeaders(answer.headers, answer.statusCode)) res.setHeader(name, value);
+        const stage = options.tap?.(answer);
+        if (!stage) return res;
+        // Either end failing destroys the other: undici then sees the stage fail and aborts.
+        pipeline(stage, res, () => {});
+        return stage;
+      },
+    );
   } catch (error) {
+    if (started) {
+      // undici has destroyed the answer's destination: the client sees a cut connection.
+      const level = CLIENT_ABORT_CODES.has((error as { code?: string }).code ?? '') || clientGone.signal.aborted ? 'debug' : 'warn';
+      options.logger[level]({ err: error, upstream: upstream.name }, 'proxy: answer cut');
+      return;
+    }
     if (clientGone.signal.aborted || req.socket.destroyed) {
       options.metrics.proxyErrors.inc({ ...labels, kind: 'client_aborted' });
       return;
@@ -53,18 +76,6 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
     const failure = upstreamFailure(error, upstream.name);
     options.metrics.proxyErrors.inc({ ...labels, kind: failure.codeName === 'GATEWAY_TIMEOUT' ? 'timeout' : 'unreachable' });
     throw failure;
-  }
-  answered({ status: String(answer.statusCode) });
-
-  res.status(answer.statusCode);
-  for (const [name, value] of downstreamHeaders(answer.headers, answer.statusCode)) res.setHeader(name, value);
-  const stage = options.tap?.(answer);
-  try {
-    await (stage ? pipeline(answer.body, stage, res) : pipeline(answer.body, res));
-  } catch (error) {
-    // pipeline() has destroyed both ends: the client sees a cut connection, not a truncated success.
-    const level = CLIENT_ABORT_CODES.has((error as { code?: string }).code ?? '') ? 'debug' : 'warn';
-    options.logger[level]({ err: error, upstream: upstream.name }, 'proxy: answer cut');
   }
 }
 

@@ -4,7 +4,7 @@
  * Connection itself. Proxy-Authenticate and Proxy-Authorization concern only the adjacent proxy
  * (RFC 9110 §11.7); Trailer announces trailer fields, which this proxy does not relay.
  */
-const HOP_BY_HOP = [
+const HOP_BY_HOP = new Set([
   'connection',
   'proxy-connection',
   'keep-alive',
@@ -14,21 +14,22 @@ const HOP_BY_HOP = [
   'trailer',
   'proxy-authenticate',
   'proxy-authorization',
-];
+]);
 
 /**
- * The lower-cased names to drop from a message whose Connection field is `connection`:
- * the fixed list plus every option it names (RFC 9110 §7.6.1: intermediaries MUST remove
- * the fields named by Connection before forwarding).
+ * Whether a lower-cased field name must be dropped from a message whose Connection field is
+ * `connection`: the fixed list plus every option it names (RFC 9110 §7.6.1: intermediaries MUST
+ * remove the fields named by Connection before forwarding). Runs twice per proxied request, so
+ * the fixed list is built once and only Connection's own options per message.
  */
-export function hopByHopNames(connection: string | string[] | undefined): Set<string> {
-  const names = new Set(HOP_BY_HOP);
-  const values = Array.isArray(connection) ? connection : connection === undefined ? [] : [connection];
-  for (const value of values) {
+export function hopByHop(connection: string | string[] | undefined): (name: string) => boolean {
+  if (connection === undefined) return (name) => HOP_BY_HOP.has(name);
+  const named = new Set<string>();
+  for (const value of Array.isArray(connection) ? connection : [connection]) {
     for (const option of value.split(',')) {
       const name = option.trim().toLowerCase();
-      if (name) names.add(name);
+      if (name) named.add(name);
     }
   }
-  return names;
+  return (name) => HOP_BY_HOP.has(name) || named.has(name);
 }

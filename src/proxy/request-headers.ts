@@ -1,21 +1,25 @@
 import type { Request } from 'express';
-import { hopByHopNames } from './hop-by-hop.ts';
+import { hopByHop } from './hop-by-hop.ts';
 
 /** Our entry in Via, which a proxy MUST add to each message it forwards (RFC 9110 §7.6.3). */
 export const VIA_PSEUDONYM = 'media-service';
+
+const NOT_FORWARDED = new Set([
+  // undici sends the upstream's own Host (RFC 9110 §7.2: the authority of the target URI).
+  'host',
+  // Node has already answered `100 Continue` to the client; undici refuses to send Expect itself.
+  'expect',
+  // Replaced with what this hop knows; the client's claims about them are not passed on.
+  'x-forwarded-proto',
+  'x-forwarded-host',
+]);
 
 /**
  * The client's header fields as the upstream should see them, as a flat `[name, value, ...]` list
  * in their original order and spelling: hop-by-hop fields dropped, X-Forwarded-* and Via added.
  */
 export function upstreamRequestHeaders(req: Request): string[] {
-  const drop = hopByHopNames(req.headers.connection);
-  // undici sends the upstream's own Host (RFC 9110 §7.2: the authority of the target URI).
-  drop.add('host');
-  // Node has already answered `100 Continue` to the client; undici refuses to send Expect itself.
-  drop.add('expect');
-  // Replaced with what this hop knows; the client's claims about them are not passed on.
-  drop.add('x-forwarded-proto').add('x-forwarded-host');
+  const isHopByHop = hopByHop(req.headers.connection);
 
   const headers: string[] = [];
   const priorForwardedFor: string[] = [];
@@ -24,7 +28,7 @@ export function upstreamRequestHeaders(req: Request): string[] {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (lower === 'x-forwarded-for') priorForwardedFor.push(raw[i + 1]!);
-    else if (!drop.has(lower)) headers.push(name, raw[i + 1]!);
+    else if (!isHopByHop(lower) && !NOT_FORWARDED.has(lower)) headers.push(name, raw[i + 1]!);
   }
   return [...headers, ...forwardedHeaders(req, priorForwardedFor)];
 }
