@@ -41,6 +41,10 @@ export function createApp(config: Config, deps: AppDeps): Express {
     if (deps.isStopping?.()) res.setHeader('Connection', 'close');
     next();
   });
+  // Before any body parser and before the security headers: proxied requests and answers pass
+  // through untouched. First of the routes, so a proxied request is matched against no others.
+  app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));
+
   app.use(
     healthRoutes({
       store,
@@ -49,10 +53,6 @@ export function createApp(config: Config, deps: AppDeps): Express {
       contentType: metrics.registry.contentType,
     }),
   );
-  // Before any body parser and before the security headers: proxied requests and answers pass
-  // through untouched.
-  app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));
-
   app.use(securityHeaders());
   // The status mode first: a 429 of the rate limit is a media answer too (HTTP 200 in legacy mode).
   app.use('/media', rememberMount, useStatusMode(config.media.statusMode), writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));

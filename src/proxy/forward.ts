@@ -52,7 +52,7 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
       (answer) => {
         started = true;
         answered({ status: String(answer.statusCode) });
-        res.status(answer.statusCode);
+        res.statusCode = answer.statusCode;
         for (const [name, value] of downstreamHeaders(answer.headers, answer.statusCode)) res.setHeader(name, value);
         const stage = options.tap?.(answer);
         if (!stage) return res;
