@@ -9,7 +9,7 @@ import type { Followed } from './follow-file.ts';
 import type { AudioMetadata } from './media-store.ts';
 import { extensionOf } from '../media/extension.ts';
 import { isInside } from './paths.ts';
-import { writeSidecarSync, type Sidecar } from './sidecar.ts';
+import { writePublishedSidecarSync, writeSidecarSync, type Sidecar } from './sidecar.ts';
 
 export interface PublishTask {
   /** Real path of the storage root. */
@@ -59,9 +59,7 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
     const { size, sha256, ino } = task.bytes
       ? await writeHashed(task.tempPath, task.bytes, task.fsync)
       : await hashAndSync(task.tempPath, task.fsync, task.followed);
-    const directory = path.join(task.root, task.directory);
-    fs.mkdirSync(directory, { recursive: true });
-    const realDirectory = fs.realpathSync(directory);
+    const realDirectory = realDirectoryOf(path.join(task.root, task.directory));
     if (!isInside(task.root, realDirectory)) {
       return { ok: false, error: 'ESCAPE', detail: 'directory resolves outside the storage root' };
     }
@@ -75,13 +73,32 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
     if (task.fsync) await directories.sync(realDirectory);
     try {
       // link() keeps the inode, so the temp file's is the stored file's.
-      writeSidecarSync(task.root, task.directory, task.filename, `${task.tempPath}.meta`, { ino, size, sha256, metadata });
+      writePublishedSidecarSync(task.root, task.directory, task.filename, { ino, size, sha256, metadata });
     } catch {
       // The file is stored and durable; a missing sidecar is rebuilt by describe() on first read.
     }
     return { ok: true, size, sha256, metadata };
   } finally {
-    fs.rmSync(task.tempPath, { force: true });
+    removeIfThere(task.tempPath);
+  }
+}
+
+/** The directory's real path (symlinks resolved), creating it when it does not exist yet. */
+function realDirectoryOf(directory: string): string {
+  try {
+    return fs.realpathSync.native(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  fs.mkdirSync(directory, { recursive: true });
+  return fs.realpathSync.native(directory);
+}
+
+function removeIfThere(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 

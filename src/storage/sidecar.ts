@@ -33,6 +33,24 @@ export function writeSidecarSync(root: string, directory: string, filename: stri
   }
 }
 
+/**
+ * Writes the sidecar of a file just published, straight into place: no temp file and rename.
+ * A reader that meets it half-written (or a leftover of an earlier file of that name) finds no
+ * valid sidecar for this inode and rebuilds it, so the cheaper write loses nothing. The
+ * directory under `.meta` is created only when the write finds it missing.
+ */
+export function writePublishedSidecarSync(root: string, directory: string, filename: string, sidecar: Sidecar): void {
+  const target = sidecarPath(root, directory, filename);
+  const text = JSON.stringify(sidecar);
+  try {
+    fs.writeFileSync(target, text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, text);
+  }
+}
+
 /** The sidecar if it still describes the file with this inode and size. */
 export async function readSidecar(file: string, stat: { ino: number; size: number }): Promise<Sidecar | undefined> {
   try {

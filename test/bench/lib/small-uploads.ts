@@ -21,16 +21,18 @@ export type ServiceUploadFigures = UploadFigures & { lagP99Ms: number; lagMaxMs:
 export interface SmallUploads {
   /** The raw baseline (same multipart bytes on the wire, streamed to a file unparsed). */
   raw: Repeated<UploadFigures>;
+  /** Diagnostic: Express 5 + multer writing each part with no checks (baselines/express-multer-floor.ts). */
+  floor: Repeated<UploadFigures>;
   multipartFsync: Repeated<ServiceUploadFigures>;
   multipartNoFsync: Repeated<ServiceUploadFigures>;
   urlencodedFsync: Repeated<ServiceUploadFigures>;
 }
 
-async function rawRun(ctx: BenchContext): Promise<UploadFigures> {
-  const server = await startBaseline('baselines/raw-upload-server.ts', ctx.freshDir('raw-small'));
+async function baselineRun(ctx: BenchContext, script: 'raw-upload-server' | 'express-multer-floor'): Promise<UploadFigures> {
+  const server = await startBaseline(`baselines/${script}.ts`, ctx.freshDir(`${script}-small`));
   try {
     await warmUp(ctx, server, shapeFor('multipart'));
-    const load = await measureLoad(ctx, server, shapeFor('multipart'), 'raw-upload-server 64 KiB');
+    const load = await measureLoad(ctx, server, shapeFor('multipart'), `${script} 64 KiB`);
     return {
       reqPerSec: load.reqPerSec,
       p50Ms: load.latencyP50Ms,
@@ -74,15 +76,16 @@ async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean
 }
 
 /**
- * Every small-upload measurement, interleaved per repetition (raw, multipart with fsync, without,
- * urlencoded) and taken once per invocation: the small-upload scenarios all read from it.
+ * Every small-upload measurement, interleaved per repetition (raw, the Express + multer floor,
+ * multipart with fsync, without, urlencoded) and taken once per invocation: the small-upload scenarios all read from it.
  */
 export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
   return ctx.memo('small uploads', () =>
-    ctx.interleave<{ raw: UploadFigures; multipartFsync: ServiceUploadFigures; multipartNoFsync: ServiceUploadFigures; urlencodedFsync: ServiceUploadFigures }>(
+    ctx.interleave<{ raw: UploadFigures; floor: UploadFigures; multipartFsync: ServiceUploadFigures; multipartNoFsync: ServiceUploadFigures; urlencodedFsync: ServiceUploadFigures }>(
       '64 KiB c=32',
       {
-        raw: () => rawRun(ctx),
+        raw: () => baselineRun(ctx, 'raw-upload-server'),
+        floor: () => baselineRun(ctx, 'express-multer-floor'),
         multipartFsync: () => serviceRun(ctx, 'multipart', true),
         multipartNoFsync: () => serviceRun(ctx, 'multipart', false),
         urlencodedFsync: () => serviceRun(ctx, 'urlencoded', true),

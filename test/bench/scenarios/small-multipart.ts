@@ -7,7 +7,7 @@ export const smallMultipart: Scenario = {
   name: 'small multipart 64 KiB c=32',
   module: 'media',
   async run(ctx) {
-    const { raw, multipartFsync, multipartNoFsync } = await smallUploads(ctx);
+    const { raw, floor, multipartFsync, multipartNoFsync } = await smallUploads(ctx);
     const rows: ResultRow[] = [];
     for (const [service, fsync] of [[multipartFsync, true], [multipartNoFsync, false]] as const) {
       const when = `fsync ${fsync ? 'on' : 'off'}`;
@@ -41,6 +41,20 @@ export const smallMultipart: Scenario = {
         );
       }
     }
+    // What the framework alone reaches: the ceiling for any Express + multer service here.
+    rows.push(
+      makeRow({
+        scenario: this.name,
+        figure: 'uploads/s, Express 5 + multer alone (diagnostic)',
+        unit: 'req/s',
+        value: floor.median.reqPerSec,
+        runs: floor.runs.map((run) => run.reqPerSec),
+        baseline: { name: 'raw node:http', value: raw.median.reqPerSec },
+        target: { report: true },
+        backgroundCpuPct: floor.median.backgroundCpuPct,
+        discardedRuns: floor.discarded,
+      }),
+    );
     return rows;
   },
 };
