@@ -12,6 +12,7 @@ import { parseMediaPath } from './media-path.ts';
 import type { MediaPath } from './schemas.ts';
 import { uploadCandidates } from './upload-candidates.ts';
 import { storeUploads } from './upload-service.ts';
+import { URLENCODED_OVERHEAD } from './urlencoded-upload.ts';
 
 export interface MediaDeps {
   config: Config;
@@ -20,8 +21,6 @@ export interface MediaDeps {
 }
 
 const URLENCODED = 'application/x-www-form-urlencoded';
-/** Room for the names and separators around a fully percent-encoded file (3 bytes per byte). */
-const URLENCODED_OVERHEAD = 64 * 1024;
 
 export function mediaRoutes({ config, store, metrics }: MediaDeps): Router {
   const { media } = config;
@@ -35,8 +34,8 @@ export function mediaRoutes({ config, store, metrics }: MediaDeps): Router {
     '/',
     writeAccess,
     multipartParser(store, media),
-    // Raw bytes, not express.urlencoded(): the `body` field is binary and must not be decoded as text.
-    express.raw({ type: URLENCODED, limit: media.maxFileSize * 3 + URLENCODED_OVERHEAD }),
+    // Urlencoded bodies are read by the handler as they arrive (urlencoded-upload.ts): the `body`
+    // field is binary and streams into staging.
     async (req, res) => {
       const candidates = await uploadCandidates(req, store, limits);
       const outcome = await storeUploads(store, media, candidates);

@@ -1,9 +1,9 @@
 import type { Request } from 'express';
 import { AppError } from '../errors.ts';
 import type { MediaStore } from '../storage/media-store.ts';
-import { UrlencodedForm } from './form-urlencoded.ts';
 import type { StagedPart } from './multipart.ts';
 import type { UploadCandidate } from './upload-service.ts';
+import { readUrlencodedUpload } from './urlencoded-upload.ts';
 
 export const ACCEPTED_TYPES = 'multipart/form-data or application/x-www-form-urlencoded';
 
@@ -19,7 +19,7 @@ export interface BodyLimits {
  */
 export async function uploadCandidates(req: Request, store: MediaStore, limits: BodyLimits): Promise<UploadCandidate[]> {
   if (req.is('multipart/form-data')) return multipartCandidates(req, store);
-  if (req.is('application/x-www-form-urlencoded')) return [await urlencodedCandidate(req, store, limits)];
+  if (req.is('application/x-www-form-urlencoded')) return [await readUrlencodedUpload(req, store, limits)];
   const type = req.headers['content-type'];
   const what = type ? `Content-Type '${type}' is not supported` : 'the request has no Content-Type';
   throw new AppError('UNSUPPORTED_MEDIA_TYPE', `nothing to store: ${what}; send ${ACCEPTED_TYPES}`);
@@ -38,20 +38,4 @@ async function multipartCandidates(req: Request, store: MediaStore): Promise<Upl
     filename: part.originalname,
     staged: part.staged,
   }));
-}
-
-async function urlencodedCandidate(req: Request, store: MediaStore, limits: BodyLimits): Promise<UploadCandidate> {
-  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  const form = UrlencodedForm.parse(raw, limits.maxFields);
-  const directory = form.text('directory');
-  const filename = form.text('filename');
-  for (const [name, value] of Object.entries({ directory, filename })) {
-    if (!value) throw new AppError('MISSING_ARGUMENT', `required argument missing: ${name}`);
-  }
-  const bytes = await form.bytes('body');
-  if (bytes === undefined) throw new AppError('MISSING_ARGUMENT', 'required argument missing: body');
-  if (bytes.length > limits.maxFileSize) {
-    throw new AppError('TOO_LARGE', 'file larger than the configured limit (media.maxFileSize)');
-  }
-  return { directory, filename, staged: bytes.length > 0 ? await store.stage(bytes) : undefined };
 }
