@@ -136,8 +136,10 @@ export interface paths {
          *     name is not a file (what browsers send for an empty file input).
          *
          *     **application/x-www-form-urlencoded**: fields `directory`, `filename` and `body`, each at
-         *     most once; `body` is the file, stored as exactly the percent-decoded bytes (binary-safe:
-         *     `+` decodes to a space, every `%XX` to its byte, anything else is kept as sent).
+         *     most once, in any order; `body` is the file, stored as exactly the percent-decoded bytes
+         *     (binary-safe: `+` decodes to a space, every `%XX` to its byte, anything else is kept as
+         *     sent). Every other field's value is at most 8 KiB encoded and every field name 1 KiB
+         *     (code 413 beyond).
          *
          *     Files are never replaced: an existing path is code 501. Content must match the extension
          *     (MPEG audio or ID3 for `.mp3`, RIFF/WAVE for `.wav`) unless `media.verifyContent` is off.
