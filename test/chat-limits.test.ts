@@ -59,6 +59,23 @@ describe('chat limits', () => {
     await quiet.close();
   });
 
+  it('answers messages over the room rate limit with room_busy, without a strike, and sends them to no one', async () => {
+    running = await startChat({ roomRateLimit: { messages: 2, intervalMs: 60_000 }, maxStrikes: 2 });
+    const ann = await joinChat(running, { name: 'ann', room: 'busy' });
+    const bob = await joinChat(running, { name: 'bob', room: 'busy' });
+    await ann.take(1);
+    for (const text of ['1', '2', '3', '4', '5']) ann.send(text);
+    const atAnn = await ann.take(5);
+    expect(atAnn.map((e) => (e.type === 'error' ? e.code : e.type))).toEqual(['message', 'message', 'room_busy', 'room_busy', 'room_busy']);
+    expect(atAnn[2]).toMatchObject({ text: 'room busy takes at most 2 messages per 60000 ms' });
+    bob.send('6');
+    expect((await bob.take(3)).map((e) => (e.type === 'error' ? e.code : e.type === 'message' ? e.text : e.type))).toEqual(['1', '2', 'room_busy']);
+    // Still connected: a busy room is not the client's fault.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.chat.connections).toBe(2);
+    await Promise.all([ann.close(), bob.close()]);
+  });
+
   it('drops a peer that stops answering pings and tells the room', async () => {
     // The live client shares this process's event loop with the server: an interval well above a GC pause.
     running = await startChat({ heartbeatMs: 250 });
@@ -79,7 +96,7 @@ describe('chat limits', () => {
   });
 
   it('drops a client that stops reading, while the others keep receiving', async () => {
-    running = await startChat({ maxMessageBytes: 32 * 1024, maxBufferedBytes: 64 * 1024, rateLimit: { messages: 100_000 } });
+    running = await startChat({ maxMessageBytes: 32 * 1024, maxBufferedBytes: 64 * 1024, rateLimit: { messages: 100_000 }, roomRateLimit: { messages: 100_000 } });
     const writer = await joinChat(running, { name: 'writer', room: 'flood' });
     const reader = await joinChat(running, { name: 'reader', room: 'flood' });
     const slow = await joinChat(running, { name: 'slow', room: 'flood' });
@@ -98,8 +115,10 @@ describe('chat limits', () => {
     }
     expect(running.chat.connections).toBe(2);
     writer.send('after the drop');
-    const after = await reader.take(2, 5000);
-    expect(after.map((e) => (e.type === 'message' ? e.text.slice(0, 14) : e.type))).toEqual(['leave', 'after the drop']);
+    // The leave falls between two of the writer's messages (the writer's are handled one per turn), then the last.
+    await waitFor('the message after the drop', () => reader.events.some((e) => e.type === 'message' && e.text === 'after the drop'), 5000);
+    expect(reader.events.filter((e) => e.type === 'leave').map((e) => e.type === 'leave' && e.from)).toEqual(['slow']);
+    expect(reader.events.at(-1)).toMatchObject({ type: 'message', text: 'after the drop' });
 
     (slow.socket as unknown as { _socket: Socket })._socket.resume();
     expect((await slow.closed).code).toBe(1006);

@@ -58,6 +58,24 @@ describe('chat rooms shared through Redis', () => {
     await Promise.all([ann.close(), bob.close()]);
   });
 
+  it('counts the room rate limit across instances and answers room_busy beyond it', async () => {
+    const limited = { redisUrl: redis.url, roomRateLimit: { messages: 3, intervalMs: 60_000 } };
+    const [north, south] = await Promise.all([startChat(limited), startChat(limited)]);
+    const ann = await joinChat(north, { name: 'ann', room: 'busy' });
+    const bob = await joinChat(south, { name: 'bob', room: 'busy' });
+    await ann.take(1);
+    ann.send('a1');
+    ann.send('a2');
+    expect((await ann.take(2)).map((e) => e.type)).toEqual(['message', 'message']);
+    bob.send('b1');
+    bob.send('b2');
+    const atBob = await bob.take(4);
+    expect(atBob.map((e) => (e.type === 'error' ? e.code : e.type === 'message' ? e.text : e.type))).toEqual(['a1', 'a2', 'b1', 'room_busy']);
+    expect(atBob[3]).toMatchObject({ text: 'room busy takes at most 3 messages per 60000 ms' });
+    await Promise.all([ann.close(), bob.close()]);
+    await Promise.all([north.close(), south.close()]);
+  });
+
   it('reports Redis in /readyz, and 503 when it is gone', async () => {
     expect((await request(east.url).get('/readyz')).status).toBe(200);
     const lonely = await startRedis();

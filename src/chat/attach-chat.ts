@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config.ts';
-import { clientAddress, isOriginAllowed, rejectHandshake } from './handshake.ts';
+import { clientAddress, compileTrust, isOriginAllowed, rejectHandshake } from './handshake.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { RedisHub } from './redis-hub.ts';
@@ -38,6 +38,9 @@ export function attachChat(server: Server, config: Config, deps: ChatDeps): Chat
   // permessage-deflate off: it costs memory per connection and CPU per message for short chat texts.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: options.maxMessageBytes });
   const heartbeat = startHeartbeat(wss.clients, options.heartbeatMs, () => logger.info('dropping peer that stopped answering pings'));
+  const trust = compileTrust(config.server.trustProxy);
+  /** Open connections per client address; an address leaves the map with its last connection. */
+  const perAddress = new Map<string, number>();
   let closing: Promise<void> | undefined;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -45,14 +48,23 @@ export function attachChat(server: Server, config: Config, deps: ChatDeps): Chat
     socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'));
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== CHAT_WS_PATH) return rejectHandshake(socket, 404, 'no WebSocket endpoint here');
-    if (!isOriginAllowed(req.headers, options)) return rejectHandshake(socket, 403, 'origin not allowed');
+    if (!isOriginAllowed(req, options, trust)) return rejectHandshake(socket, 403, 'origin not allowed');
     if (wss.clients.size >= options.maxConnections) return rejectHandshake(socket, 503, 'too many connections');
+    const address = clientAddress(req, trust);
+    const fromAddress = perAddress.get(address) ?? 0;
+    if (fromAddress >= options.maxConnectionsPerAddress) return rejectHandshake(socket, 429, 'too many connections from this address');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on('error', (err) => logger.debug({ err, address: clientAddress(req) }, 'chat socket error'));
+      perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+      ws.on('error', (err) => logger.debug({ err, address }, 'chat socket error'));
       heartbeat.track(ws);
       deps.metrics?.chatConnections.inc();
-      ws.once('close', () => deps.metrics?.chatConnections.dec());
-      openSession(ws, req, url.searchParams, context);
+      ws.once('close', () => {
+        deps.metrics?.chatConnections.dec();
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left > 0) perAddress.set(address, left);
+        else perAddress.delete(address);
+      });
+      openSession(ws, address, url.searchParams, context);
     });
   };
   server.on('upgrade', onUpgrade);
@@ -80,9 +92,10 @@ export function attachChat(server: Server, config: Config, deps: ChatDeps): Chat
 /** The hub, counting each published event by type for /metrics. */
 function countingEvents(hub: ChatHub, metrics: Metrics): ChatHub {
   return {
-    publish: (event) => {
-      metrics.chatMessages.inc({ type: event.type });
-      return hub.publish(event);
+    publish: async (event) => {
+      const accepted = await hub.publish(event);
+      if (accepted) metrics.chatMessages.inc({ type: event.type });
+      return accepted;
     },
     subscribe: (room, deliver) => hub.subscribe(room, deliver),
     history: (room) => hub.history(room),
@@ -92,8 +105,9 @@ function countingEvents(hub: ChatHub, metrics: Metrics): ChatHub {
 
 /** The hub the config asks for: Redis when `chat.redisUrl` is set, else this process's rooms. */
 export function createHub(config: Config['chat'], logger: Logger): ChatHub {
-  if (config.redisUrl) return new RedisHub({ url: config.redisUrl, historySize: config.historySize, logger });
-  return new InProcessHub({ historySize: config.historySize, maxRooms: config.maxRooms });
+  const { historySize, roomRateLimit } = config;
+  if (config.redisUrl) return new RedisHub({ url: config.redisUrl, historySize, roomRateLimit, logger });
+  return new InProcessHub({ historySize, maxRooms: config.maxRooms, roomRateLimit });
 }
 
 async function closeAll(sockets: Set<WebSocket>, code: number, timeoutMs: number): Promise<void> {

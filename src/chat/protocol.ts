@@ -61,7 +61,7 @@ export const historyEventSchema = z
   })
   .strict();
 
-export const errorCodes = ['invalid_name', 'invalid_room', 'invalid_message', 'rate_limited'] as const;
+export const errorCodes = ['invalid_name', 'invalid_room', 'invalid_message', 'rate_limited', 'room_busy'] as const;
 
 /** Sent to one client only: something it did was refused. */
 export const errorEventSchema = z

@@ -1,14 +1,44 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { RoomMembers, type Deliver } from './fan-out.ts';
 import { roomEventSchema, type RoomEvent } from './protocol.ts';
-import type { ChatHub, Deliver } from './rooms.ts';
+import type { ChatHub, RoomRateLimit } from './rooms.ts';
 
 export interface RedisHubOptions {
   url: string;
   historySize: number;
+  /** None: rooms take any number of messages. Counted in Redis, so the limit holds across processes. */
+  roomRateLimit?: RoomRateLimit;
   /** Prefix of every key and channel, so several services can share one Redis. */
   prefix?: string;
   logger: Logger;
+}
+
+/**
+ * One round trip, atomic: a message first takes from the room's fixed-window counter (refused: 0,
+ * nothing kept or sent), then joins the capped history; every event is then published.
+ * KEYS: rate counter, history. ARGV: channel, data, is a message, limit (0 = none), window ms, history size.
+ */
+const PUBLISH_SCRIPT = `
+if ARGV[3] == '1' then
+  local limit = tonumber(ARGV[4])
+  if limit > 0 then
+    local count = redis.call('INCR', KEYS[1])
+    if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
+    if count > limit then return 0 end
+  end
+  local kept = tonumber(ARGV[6])
+  if kept > 0 then
+    redis.call('RPUSH', KEYS[2], ARGV[2])
+    redis.call('LTRIM', KEYS[2], -kept, -1)
+  end
+end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`;
+
+interface PublishCommand {
+  publishRoomEvent(rateKey: string, historyKey: string, channel: string, data: string, isMessage: string, limit: number, windowMs: number, historySize: number): Promise<number>;
 }
 
 /**
@@ -18,9 +48,9 @@ export interface RedisHubOptions {
  * sees one order of events.
  */
 export class RedisHub implements ChatHub {
-  private readonly commands: Redis;
+  private readonly commands: Redis & PublishCommand;
   private readonly subscriber: Redis;
-  private readonly members = new Map<string, Set<Deliver>>();
+  private readonly members = new RoomMembers();
   /** SUBSCRIBE replies still awaited, per room: a publish waits, so a new member sees its own join. */
   private readonly subscribing = new Map<string, Promise<unknown>>();
   private readonly prefix: string;
@@ -28,42 +58,44 @@ export class RedisHub implements ChatHub {
   constructor(private readonly options: RedisHubOptions) {
     this.prefix = options.prefix ?? 'media-service:chat';
     const redisOptions = { lazyConnect: false, maxRetriesPerRequest: 2 };
-    this.commands = new Redis(options.url, redisOptions);
+    this.commands = new Redis(options.url, redisOptions) as Redis & PublishCommand;
+    this.commands.defineCommand('publishRoomEvent', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
     this.subscriber = new Redis(options.url, redisOptions);
     for (const client of [this.commands, this.subscriber]) {
       client.on('error', (err) => options.logger.warn({ err }, 'chat redis connection error'));
     }
-    this.subscriber.on('message', (channel: string, data: string) => {
-      const room = channel.slice(this.channel('').length);
-      for (const deliver of [...(this.members.get(room) ?? [])]) deliver(data);
+    // Buffers as they come off the connection: the event is sent to members without decoding it.
+    this.subscriber.on('messageBuffer', (channel: Buffer, data: Buffer) => {
+      this.members.deliver(channel.toString().slice(this.channel('').length), data);
     });
   }
 
-  async publish(event: RoomEvent): Promise<void> {
+  async publish(event: RoomEvent): Promise<boolean> {
     await this.subscribing.get(event.room);
-    const data = JSON.stringify(event);
-    const pipeline = this.commands.multi();
-    if (event.type === 'message' && this.options.historySize > 0) {
-      pipeline.rpush(this.historyKey(event.room), data).ltrim(this.historyKey(event.room), -this.options.historySize, -1);
-    }
-    await pipeline.publish(this.channel(event.room), data).exec();
+    const { historySize, roomRateLimit } = this.options;
+    const accepted = await this.commands.publishRoomEvent(
+      this.rateKey(event.room),
+      this.historyKey(event.room),
+      this.channel(event.room),
+      JSON.stringify(event),
+      event.type === 'message' ? '1' : '0',
+      roomRateLimit?.messages ?? 0,
+      roomRateLimit?.intervalMs ?? 0,
+      historySize,
+    );
+    return accepted === 1;
   }
 
   subscribe(room: string, deliver: Deliver): () => void {
-    let set = this.members.get(room);
-    if (!set) {
-      this.members.set(room, (set = new Set()));
+    if (this.members.add(room, deliver)) {
       const subscribed = this.subscriber
         .subscribe(this.channel(room))
         .catch((err) => this.options.logger.warn({ err, room }, 'chat redis subscribe failed'))
         .finally(() => this.subscribing.delete(room));
       this.subscribing.set(room, subscribed);
     }
-    set.add(deliver);
     return () => {
-      set.delete(deliver);
-      if (set.size === 0 && this.members.get(room) === set) {
-        this.members.delete(room);
+      if (this.members.remove(room, deliver)) {
         void this.subscriber.unsubscribe(this.channel(room)).catch(() => undefined);
       }
     };
@@ -94,6 +126,10 @@ export class RedisHub implements ChatHub {
 
   private channel(room: string): string {
     return `${this.prefix}:room:${room}`;
+  }
+
+  private rateKey(room: string): string {
+    return `${this.prefix}:rate:${room}`;
   }
 
   private historyKey(room: string): string {

@@ -1,7 +1,14 @@
+import { RoomMembers, type Deliver } from './fan-out.ts';
 import type { RoomEvent } from './protocol.ts';
+import { RateWindow } from './rate-limit.ts';
 
-/** Receives each event published to a room, already serialized as the JSON text sent on the wire. */
-export type Deliver = (data: string) => void;
+export type { Deliver } from './fan-out.ts';
+
+/** Messages allowed per room per window, all members together. */
+export interface RoomRateLimit {
+  messages: number;
+  intervalMs: number;
+}
 
 /**
  * Where room events meet their members. The protocol code only publishes, subscribes and reads
@@ -9,10 +16,12 @@ export type Deliver = (data: string) => void;
  * fan-out, a capped list per room for the history) can replace the in-process one unchanged.
  *
  * Contract: every subscriber of `event.room` (on every process sharing the hub) receives the event
- * once, in publish order per publisher; `message` events are kept in the room's history.
+ * once, in publish order per publisher; `message` events are kept in the room's history. A `message`
+ * beyond the room's rate limit is refused: `publish` answers false and nothing is delivered or kept.
  */
 export interface ChatHub {
-  publish(event: RoomEvent): Promise<void>;
+  /** False when `event` is a message the room's rate limit refuses. */
+  publish(event: RoomEvent): Promise<boolean>;
   /** Starts delivering the room's events to `deliver`; the returned function stops it. */
   subscribe(room: string, deliver: Deliver): () => void;
   /** The room's last `message` events, oldest first. */
@@ -24,29 +33,32 @@ export interface InProcessHubOptions {
   historySize: number;
   /** Rooms whose history is remembered; the least recently used is forgotten first. */
   maxRooms: number;
+  /** None: rooms take any number of messages. */
+  roomRateLimit?: RoomRateLimit;
 }
 
-/** Rooms of this process only: delivery is synchronous, history is a bounded array per room. */
+/** Rooms of this process only: history is a bounded array per room, the rate a window per occupied room. */
 export class InProcessHub implements ChatHub {
-  private readonly members = new Map<string, Set<Deliver>>();
+  private readonly members = new RoomMembers();
   private readonly histories = new Map<string, RoomEvent[]>();
+  private readonly rates = new Map<string, RateWindow>();
 
   constructor(private readonly options: InProcessHubOptions) {}
 
-  async publish(event: RoomEvent): Promise<void> {
-    if (event.type === 'message') this.remember(event);
-    const data = JSON.stringify(event);
-    // A copy: a delivery may drop a slow member, which unsubscribes it while we iterate.
-    for (const deliver of [...(this.members.get(event.room) ?? [])]) deliver(data);
+  async publish(event: RoomEvent): Promise<boolean> {
+    if (event.type === 'message') {
+      if (!this.takeRoomRate(event.room)) return false;
+      this.remember(event);
+    }
+    this.members.deliver(event.room, Buffer.from(JSON.stringify(event)));
+    return true;
   }
 
   subscribe(room: string, deliver: Deliver): () => void {
-    let set = this.members.get(room);
-    if (!set) this.members.set(room, (set = new Set()));
-    set.add(deliver);
+    this.members.add(room, deliver);
     return () => {
-      set.delete(deliver);
-      if (set.size === 0 && this.members.get(room) === set) this.members.delete(room);
+      // An empty room forgets its rate window; it is recreated with the next member's first message.
+      if (this.members.remove(room, deliver)) this.rates.delete(room);
     };
   }
 
@@ -57,6 +69,15 @@ export class InProcessHub implements ChatHub {
   async close(): Promise<void> {
     this.members.clear();
     this.histories.clear();
+    this.rates.clear();
+  }
+
+  private takeRoomRate(room: string): boolean {
+    const limit = this.options.roomRateLimit;
+    if (!limit) return true;
+    let window = this.rates.get(room);
+    if (!window) this.rates.set(room, (window = new RateWindow(limit.messages, limit.intervalMs)));
+    return window.take();
   }
 
   private remember(event: RoomEvent): void {

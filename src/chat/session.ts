@@ -1,8 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
 import type { ChatConfig } from './config.ts';
-import { clientAddress } from './handshake.ts';
 import {
   connectQuerySchema,
   errorEvent,
@@ -25,8 +24,8 @@ export interface SessionContext {
   logger: Logger;
 }
 
-/** Validates the connect URL's name and room, then runs the session; a bad value is refused with 1008. */
-export function openSession(socket: WebSocket, req: IncomingMessage, params: URLSearchParams, context: SessionContext): void {
+/** Validates the connect URL's name (absent: the client's `address`) and room, then runs the session; a bad value is refused with 1008. */
+export function openSession(socket: WebSocket, address: string, params: URLSearchParams, context: SessionContext): void {
   const query = connectQuerySchema.safeParse({ name: params.get('name') ?? undefined, room: params.get('room') ?? undefined });
   if (!query.success) {
     const issue = query.error.issues[0];
@@ -36,14 +35,18 @@ export function openSession(socket: WebSocket, req: IncomingMessage, params: URL
     socket.close(CLOSE_POLICY_VIOLATION, code.replace('_', ' '));
     return;
   }
-  const from = query.data.name ?? clientAddress(req);
+  const from = query.data.name ?? address;
   new ChatSession(socket, query.data.room, from, context).start();
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One member in one room: history, join, rate-limited messages, leave. */
 class ChatSession {
   private readonly rate: RateWindow;
   private strikes = 0;
+  /** Messages received and not yet handled. */
+  private queued = 0;
   private unsubscribe: (() => void) | undefined;
   /** Messages wait for the join (history, subscribe) so they never overtake it. */
   private ready: Promise<void> = Promise.resolve();
@@ -61,7 +64,14 @@ class ChatSession {
   start(): void {
     this.ready = this.join().catch((error: unknown) => this.fail(error));
     this.socket.on('message', (data, isBinary) => {
-      this.ready = this.ready.then(() => this.receive(data, isBinary)).catch((error: unknown) => this.fail(error));
+      // A connection's messages that arrive together (a burst) are handled one per turn of the event
+      // loop, with HTTP requests, other connections and other rooms served in between.
+      const waitTurn = this.queued++ > 0;
+      this.ready = this.ready
+        .then(() => (waitTurn ? nextTurn() : undefined))
+        .then(() => this.receive(data, isBinary))
+        .catch((error: unknown) => this.fail(error))
+        .finally(() => this.queued--);
     });
     this.socket.on('close', () => {
       void this.ready.then(() => this.leave()).catch((error: unknown) => this.fail(error));
@@ -101,7 +111,11 @@ class ChatSession {
       return;
     }
     this.strikes = 0;
-    await this.context.hub.publish(roomEvent('message', this.room, this.from, parsed.event.text));
+    if (!(await this.context.hub.publish(roomEvent('message', this.room, this.from, parsed.event.text)))) {
+      // The room's limit, not this client's fault: refused without a strike (its own limit still bounds retries).
+      const { messages, intervalMs } = this.context.config.roomRateLimit;
+      this.send(errorEvent('room_busy', `room ${this.room} takes at most ${messages} messages per ${intervalMs} ms`));
+    }
   }
 
   /** A refused message; too many in a row end the connection. */
@@ -114,11 +128,11 @@ class ChatSession {
   }
 
   private send(event: ServerEvent): void {
-    this.deliver(JSON.stringify(event));
+    this.deliver([Buffer.from(JSON.stringify(event))]);
   }
 
   /** A client that cannot keep up is dropped, so the room never waits for, or buffers without bound for, it. */
-  private deliver(data: string): void {
+  private deliver(events: readonly Buffer[]): void {
     const { socket } = this;
     if (socket.readyState !== WebSocket.OPEN) return;
     if (socket.bufferedAmount > this.context.config.maxBufferedBytes) {
@@ -126,7 +140,12 @@ class ChatSession {
       socket.terminate();
       return;
     }
-    socket.send(data);
+    // The room's bytes, encoded once for all members, sent as text frames. ws corks the TCP socket per
+    // frame only; corking around the batch makes it one write (one syscall) instead of one per event.
+    const tcp = (socket as unknown as { _socket?: Socket })._socket;
+    tcp?.cork();
+    for (const data of events) socket.send(data, { binary: false });
+    tcp?.uncork();
   }
 
   private fail(error: unknown): void {

@@ -283,17 +283,20 @@ export interface paths {
          * Chat WebSocket
          * @description A WebSocket handshake (RFC 6455): `GET /chat/ws?name=<nickname>&room=<room>` with
          *     `Connection: Upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Key` and
-         *     `Sec-WebSocket-Version: 13`. The Origin must be this service's own origin or one of
+         *     `Sec-WebSocket-Version: 13`. The Origin must be this service's own origin (same scheme, host
+         *     and port, serialized as browsers send it: no userinfo, no path) or one of
          *     `chat.allowedOrigins` (a missing Origin is accepted unless `chat.allowMissingOrigin` is
-         *     false). OpenAPI cannot describe the frames that follow; they are JSON text frames:
+         *     false), else 403. More than `chat.maxConnectionsPerAddress` open connections from one
+         *     address get 429; more than `chat.maxConnections` in all get 503. OpenAPI cannot describe the frames that follow; they are JSON text frames:
          *
          *     - the client sends `{"type": "message", "text": "hello"}`;
          *     - the server sends `history` (`room`, `messages`: the room's last `chat.historySize`
          *       messages, oldest first) to a new member, then `join`, `message` and `leave` events
          *       `{type, room, from, text, at}` to everyone in the room (the author included; `from` is
          *       the nickname, else the client's IP address; `at` is ISO 8601 UTC), and
-         *       `{"type": "error", "code": "invalid_name"|"invalid_room"|"invalid_message"|"rate_limited", "text"}`
-         *       to one client.
+         *       `{"type": "error", "code": "invalid_name"|"invalid_room"|"invalid_message"|"rate_limited"|"room_busy", "text"}`
+         *       to one client (`rate_limited`: over `chat.rateLimit` for this connection; `room_busy`:
+         *       over `chat.roomRateLimit` for the room, the message was not sent).
          *
          *     Close codes: 1001 server shutting down; 1003 binary frame; 1006 (no close frame) dropped as
          *     dead or slow; 1007 text that is not UTF-8; 1008 invalid name or room, or `chat.maxStrikes`
@@ -685,7 +688,7 @@ export interface components {
                 "*/*": components["schemas"]["AnyBody"];
             };
         };
-        /** @description A refused WebSocket handshake, 403 (origin not allowed) or 503 (`chat.maxConnections` reached); the connection is closed. */
+        /** @description A refused WebSocket handshake, 403 (origin not allowed), 429 (`chat.maxConnectionsPerAddress` reached for the client's address) or 503 (`chat.maxConnections` reached); the connection is closed. */
         HandshakeRefused: {
             headers: {
                 [name: string]: unknown;
@@ -1665,6 +1668,7 @@ export interface operations {
                     "application/json": components["schemas"]["Result"];
                 };
             };
+            429: components["responses"]["HandshakeRefused"];
             503: components["responses"]["HandshakeRefused"];
         };
     };

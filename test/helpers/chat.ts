@@ -9,14 +9,17 @@ export interface RunningChat extends RunningService {
   wsUrl: string;
 }
 
-type ChatOverrides = Partial<Omit<ChatConfig, 'rateLimit'>> & { rateLimit?: Partial<ChatConfig['rateLimit']> };
+type ChatOverrides = Partial<Omit<ChatConfig, 'rateLimit' | 'roomRateLimit'>> & {
+  rateLimit?: Partial<ChatConfig['rateLimit']>;
+  roomRateLimit?: Partial<ChatConfig['roomRateLimit']>;
+};
 
 /** Short timeouts for tests; a heartbeat slow enough not to interfere unless a test asks for one. */
 const testDefaults: ChatOverrides = { heartbeatMs: 60_000, closeTimeoutMs: 500 };
 
 /** The app and the chat on one real HTTP server on 127.0.0.1; `close()` stops both. */
-export async function startChat(overrides: ChatOverrides = {}): Promise<RunningChat> {
-  const service = await startService({ chat: { ...testDefaults, ...overrides } });
+export async function startChat(overrides: ChatOverrides = {}, server: { trustProxy?: boolean | number | string } = {}): Promise<RunningChat> {
+  const service = await startService({ chat: { ...testDefaults, ...overrides }, server });
   return { ...service, wsUrl: `${service.url.replace(/^http/, 'ws')}/chat/ws` };
 }
 
@@ -26,6 +29,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   /** false makes a peer that never answers pings. */
   autoPong?: boolean;
+  /** The client's own address, e.g. another loopback address (127.0.0.2) to look like another host. */
+  localAddress?: string;
 }
 
 export function chatUrl(running: RunningChat, { name, room }: ConnectOptions = {}): string {
@@ -71,7 +76,7 @@ export class ChatClient {
 
 /** Opens a client and waits for the handshake to finish. */
 export async function connectChat(running: RunningChat, options: ConnectOptions = {}): Promise<ChatClient> {
-  const socket = new WebSocket(chatUrl(running, options), { headers: options.headers, autoPong: options.autoPong ?? true });
+  const socket = new WebSocket(chatUrl(running, options), { headers: options.headers, autoPong: options.autoPong ?? true, localAddress: options.localAddress });
   const client = new ChatClient(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
@@ -89,7 +94,7 @@ export async function joinChat(running: RunningChat, options: ConnectOptions = {
 
 /** The HTTP status a refused handshake gets (or 101 if it was accepted, then closed). */
 export function handshakeStatus(running: RunningChat, options: ConnectOptions = {}): Promise<number> {
-  const socket = new WebSocket(chatUrl(running, options), { headers: options.headers });
+  const socket = new WebSocket(chatUrl(running, options), { headers: options.headers, localAddress: options.localAddress });
   return new Promise((resolve, reject) => {
     socket.once('unexpected-response', (_req, res) => {
       resolve(res.statusCode ?? 0);

@@ -15,9 +15,17 @@ const RATE = 5;
 const OFFERED = CLIENTS * SENDERS * RATE;
 const REFERENCE = 'bare ws broadcast';
 
-/** Production-like chat config; the rate limit raised well above 5 msg/s per sender. */
+/**
+ * Production-like chat config; the rate limits raised well above 5 msg/s per sender and 100 msg/s in
+ * the room, and the per-address cap above 500 (every load client comes from 127.0.0.1).
+ */
 const CHAT_CONFIG = {
-  chat: { maxConnections: 1000, rateLimit: { messages: 1000, intervalMs: 1000 } },
+  chat: {
+    maxConnections: 1000,
+    maxConnectionsPerAddress: 1000,
+    rateLimit: { messages: 1000, intervalMs: 1000 },
+    roomRateLimit: { messages: 10_000, intervalMs: 1000 },
+  },
 };
 
 function loadJob(ctx: BenchContext): Omit<ChatLoadJob, 'url'> {
