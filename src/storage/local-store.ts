@@ -22,7 +22,7 @@ import type {
 } from './media-store.ts';
 import { ownedConcat, readHead } from './buffer-small.ts';
 import type { Followed } from './follow-file.ts';
-import { isInside } from './paths.ts';
+import { findDirectoryInside } from './directory-inside.ts';
 import { createPublishPool } from './publish-pool.ts';
 import type { DescribeTask, PublishOutcome, PublishTask } from './publish.worker.ts';
 import { readSidecar, sidecarPath, type Sidecar } from './sidecar.ts';
@@ -163,7 +163,7 @@ export class LocalStore implements MediaStore {
         throw new AppError('FILE_EXISTS');
       case 'FORMAT':
         throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${outcome.detail}`);
-      case 'ESCAPE':
+      case 'PATH':
         throw new AppError('INVALID_ARGUMENT', `invalid argument: ${outcome.detail}`);
     }
   }
@@ -179,8 +179,12 @@ export class LocalStore implements MediaStore {
   async remove(target: MediaPath): Promise<boolean> {
     const directory = await this.realDirectory(target.directory);
     if (!directory) return false;
+    const file = path.join(directory, target.filename);
+    // lstat: a symlink is not a stored file, so it is never removed through the API.
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (!stat?.isFile()) return false;
     try {
-      await fs.unlink(path.join(directory, target.filename));
+      await fs.unlink(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'EPERM') return false;
@@ -290,15 +294,9 @@ export class LocalStore implements MediaStore {
 
   /** The directory's real path, undefined when absent; AppError when it resolves outside the root. */
   private async realDirectory(directory: string): Promise<string | undefined> {
-    let real: string;
-    try {
-      real = await fs.realpath(path.join(this.root, directory));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    if (!isInside(this.root, real)) throw new AppError('INVALID_ARGUMENT', 'invalid argument: directory resolves outside the storage root');
-    return real;
+    const found = await findDirectoryInside(this.root, directory);
+    if (found && !found.ok) throw new AppError('INVALID_ARGUMENT', `invalid argument: ${found.problem}`);
+    return found?.real;
   }
 
   private own(staged: StagedUpload): LocalStaged {

@@ -8,7 +8,7 @@ import { DirectorySyncer, flushFile } from './durable.ts';
 import type { Followed } from './follow-file.ts';
 import type { AudioMetadata } from './media-store.ts';
 import { extensionOf } from '../media/extension.ts';
-import { isInside } from './paths.ts';
+import { ensureDirectoryInside } from './directory-inside.ts';
 import { writePublishedSidecarSync, writeSidecarSync, type Sidecar } from './sidecar.ts';
 
 export interface PublishTask {
@@ -28,7 +28,7 @@ export interface PublishTask {
 
 export type PublishOutcome =
   | { ok: true; size: number; sha256: string; metadata: AudioMetadata | null }
-  | { ok: false; error: 'EXISTS' | 'FORMAT' | 'ESCAPE'; detail: string };
+  | { ok: false; error: 'EXISTS' | 'FORMAT' | 'PATH'; detail: string };
 
 const CHUNK = 1 << 20;
 /**
@@ -59,15 +59,16 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
     const { size, sha256, ino } = task.bytes
       ? await writeHashed(task.tempPath, task.bytes, task.fsync)
       : await hashAndSync(task.tempPath, task.fsync, task.followed);
-    const realDirectory = realDirectoryOf(path.join(task.root, task.directory));
-    if (!isInside(task.root, realDirectory)) {
-      return { ok: false, error: 'ESCAPE', detail: 'directory resolves outside the storage root' };
-    }
+    const directory = ensureDirectoryInside(task.root, task.directory);
+    if (!directory.ok) return { ok: false, error: 'PATH', detail: directory.problem };
+    const realDirectory = directory.real;
     const final = path.join(realDirectory, task.filename);
     try {
       fs.linkSync(task.tempPath, final);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { ok: false, error: 'EXISTS', detail: 'file already exists' };
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return { ok: false, error: 'EXISTS', detail: 'file already exists' };
+      if (code === 'ENOTDIR') return { ok: false, error: 'PATH', detail: 'the directory is a file' };
       throw error;
     }
     if (task.fsync) await directories.sync(realDirectory);
@@ -81,17 +82,6 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
   } finally {
     removeIfThere(task.tempPath);
   }
-}
-
-/** The directory's real path (symlinks resolved), creating it when it does not exist yet. */
-function realDirectoryOf(directory: string): string {
-  try {
-    return fs.realpathSync.native(directory);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  fs.mkdirSync(directory, { recursive: true });
-  return fs.realpathSync.native(directory);
 }
 
 function removeIfThere(file: string): void {
