@@ -91,6 +91,8 @@ class LocalStaged implements StagedUpload {
 export class LocalStore implements MediaStore {
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly sidecars = new SidecarCache();
+  /** Names of the temp files this process is writing or publishing: never swept. */
+  private readonly inUse = new Set<string>();
 
   private constructor(
     readonly root: string,
@@ -106,13 +108,17 @@ export class LocalStore implements MediaStore {
     await fs.mkdir(path.join(options.root, INCOMING_DIR), { recursive: true });
     const root = await fs.realpath(options.root);
     const store = new LocalStore(root, path.join(root, INCOMING_DIR), createPublishPool(options.poolSize), options);
-    await store.sweep();
+    await store.sweep(true);
     return store;
   }
 
-  /** Removes temp files older than `tempMaxAgeMs`. */
-  sweep(): Promise<number> {
-    return sweepStale(this.incoming, this.options.tempMaxAgeMs);
+  /**
+   * Removes abandoned temp files: older than `tempMaxAgeMs` and not of an upload in progress here
+   * or in another running process. At start, every leftover of a process that is gone.
+   */
+  sweep(atStart = false): Promise<number> {
+    const inUse = (name: string) => this.inUse.has(name);
+    return sweepStale(this.incoming, { maxAgeMs: this.options.tempMaxAgeMs, inUse, atStart });
   }
 
   async stage(source: Readable | Uint8Array): Promise<StagedUpload> {
@@ -120,7 +126,11 @@ export class LocalStore implements MediaStore {
     if (source instanceof Uint8Array) return new LocalStaged(tempPath, source.length, source);
     const head = await readHead(source, MEMORY_STAGING_LIMIT);
     if (head.ended) return new LocalStaged(tempPath, head.size, ownedConcat(head.chunks, head.size));
-    const file = await fs.open(tempPath, 'wx', 0o644);
+    this.claim(tempPath);
+    const file = await fs.open(tempPath, 'wx', 0o644).catch((error: unknown) => {
+      this.release(tempPath);
+      throw error;
+    });
     const follower = new WriteFollower(this.pool, tempPath, this.options.fsync);
     const sink = file.createWriteStream();
     try {
@@ -128,6 +138,7 @@ export class LocalStore implements MediaStore {
     } catch (error) {
       follower.stop();
       await fs.rm(tempPath, { force: true });
+      this.release(tempPath);
       throw error;
     }
     follower.finish(sink.bytesWritten);
@@ -137,6 +148,15 @@ export class LocalStore implements MediaStore {
   async publish(staged: StagedUpload, target: MediaPath, options: PublishOptions): Promise<StoredFile> {
     const upload = this.own(staged);
     upload.consumed = true;
+    this.claim(upload.tempPath);
+    try {
+      return await this.publishClaimed(upload, target, options);
+    } finally {
+      this.release(upload.tempPath);
+    }
+  }
+
+  private async publishClaimed(upload: LocalStaged, target: MediaPath, options: PublishOptions): Promise<StoredFile> {
     const task: PublishTask = {
       root: this.root,
       tempPath: upload.tempPath,
@@ -174,6 +194,7 @@ export class LocalStore implements MediaStore {
     upload.consumed = true;
     upload.follower?.stop();
     await fs.rm(upload.tempPath, { force: true });
+    this.release(upload.tempPath);
   }
 
   async remove(target: MediaPath): Promise<boolean> {
@@ -266,7 +287,12 @@ export class LocalStore implements MediaStore {
     let sidecar = this.sidecars.get(key, stat) ?? (await readSidecar(sidecarPath(this.root, directory, filename), stat));
     if (!sidecar) {
       const task: DescribeTask = { root: this.root, directory, filename, tempPath: this.tempPath('meta') };
-      sidecar = (await this.pool.run(task, { name: 'describe' })) as Sidecar;
+      this.claim(task.tempPath);
+      try {
+        sidecar = (await this.pool.run(task, { name: 'describe' })) as Sidecar;
+      } finally {
+        this.release(task.tempPath);
+      }
     }
     if (sidecar.ino === stat.ino && sidecar.size === stat.size) this.sidecars.set(key, stat, sidecar);
     return {
@@ -287,7 +313,18 @@ export class LocalStore implements MediaStore {
   }
 
 
-  /** Temp names start with the pid, so a process can clear its own leftovers on the way out. */
+  private claim(tempPath: string): void {
+    this.inUse.add(path.basename(tempPath));
+  }
+
+  private release(tempPath: string): void {
+    this.inUse.delete(path.basename(tempPath));
+  }
+
+  /**
+   * Temp names start with the pid, so a process can clear its own leftovers on the way out and
+   * the sweep of another process knows whose they are.
+   */
   private tempPath(suffix: string): string {
     return path.join(this.incoming, `${process.pid}-${randomUUID()}.${suffix}`);
   }
