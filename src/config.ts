@@ -49,6 +49,8 @@ const storageSchema = z
     sweepIntervalMs: z.number().int().min(1000).default(10 * 60_000),
     /** Temp files older than this, of no upload in progress, are abandoned; at least server.idleTimeoutMs. */
     tempMaxAgeMs: z.number().int().min(1000).default(6 * 60 * 60_000),
+    /** /readyz reports the service unready when the root's filesystem has less free space than this. */
+    minFreeBytes: z.number().int().min(0).default(64 * 1024 * 1024),
   })
   .strict();
 

@@ -23,6 +23,8 @@ import type {
 import { ownedConcat, readHead } from './buffer-small.ts';
 import type { Followed } from './follow-file.ts';
 import { findDirectoryInside } from './directory-inside.ts';
+import { lowSpace } from './free-space.ts';
+import { asStorageError, insufficientStorage } from './no-space.ts';
 import { createPublishPool } from './publish-pool.ts';
 import type { DescribeTask, PublishOutcome, PublishTask } from './publish.worker.ts';
 import { readSidecar, sidecarPath, type Sidecar } from './sidecar.ts';
@@ -55,6 +57,8 @@ export interface LocalStoreOptions {
   fsync: boolean;
   sweepIntervalMs: number;
   tempMaxAgeMs: number;
+  /** Below this much free space on the root's filesystem, ready() reports a problem. */
+  minFreeBytes?: number;
   onSweepError?: (error: unknown) => void;
 }
 
@@ -66,6 +70,7 @@ export function localStoreOptions(config: Config, onSweepError?: (error: unknown
     fsync: config.media.fsync,
     sweepIntervalMs: config.storage.sweepIntervalMs,
     tempMaxAgeMs: config.storage.tempMaxAgeMs,
+    minFreeBytes: config.storage.minFreeBytes,
     onSweepError,
   };
 }
@@ -129,7 +134,7 @@ export class LocalStore implements MediaStore {
     this.claim(tempPath);
     const file = await fs.open(tempPath, 'wx', 0o644).catch((error: unknown) => {
       this.release(tempPath);
-      throw error;
+      throw asStorageError(error);
     });
     const follower = new WriteFollower(this.pool, tempPath, this.options.fsync);
     const sink = file.createWriteStream();
@@ -139,7 +144,7 @@ export class LocalStore implements MediaStore {
       follower.stop();
       await fs.rm(tempPath, { force: true });
       this.release(tempPath);
-      throw error;
+      throw asStorageError(error);
     }
     follower.finish(sink.bytesWritten);
     return new LocalStaged(tempPath, sink.bytesWritten, undefined, follower);
@@ -185,6 +190,8 @@ export class LocalStore implements MediaStore {
         throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${outcome.detail}`);
       case 'PATH':
         throw new AppError('INVALID_ARGUMENT', `invalid argument: ${outcome.detail}`);
+      case 'NO_SPACE':
+        throw insufficientStorage(outcome.detail);
     }
   }
 
@@ -256,6 +263,8 @@ export class LocalStore implements MediaStore {
     } catch (error) {
       problems.push(`storage root not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+    const low = await lowSpace(this.root, this.options.minFreeBytes ?? 0);
+    if (low) problems.push(low);
     const timeout = AbortSignal.timeout(READY_TIMEOUT_MS);
     const answer = await this.pool.run(null, { name: 'ping', signal: timeout }).catch(() => undefined);
     if (answer !== 'pong') problems.push('publish pool not answering');

@@ -9,6 +9,7 @@ import type { Followed } from './follow-file.ts';
 import type { AudioMetadata } from './media-store.ts';
 import { extensionOf } from '../media/extension.ts';
 import { ensureDirectoryInside } from './directory-inside.ts';
+import { noSpaceCode } from './no-space.ts';
 import { writePublishedSidecarSync, writeSidecarSync, type Sidecar } from './sidecar.ts';
 
 export interface PublishTask {
@@ -28,7 +29,7 @@ export interface PublishTask {
 
 export type PublishOutcome =
   | { ok: true; size: number; sha256: string; metadata: AudioMetadata | null }
-  | { ok: false; error: 'EXISTS' | 'FORMAT' | 'PATH'; detail: string };
+  | { ok: false; error: 'EXISTS' | 'FORMAT' | 'PATH' | 'NO_SPACE'; detail: string };
 
 const CHUNK = 1 << 20;
 /**
@@ -50,6 +51,19 @@ const directories = new DirectorySyncer();
  */
 export default async function publish(task: PublishTask): Promise<PublishOutcome> {
   try {
+    return await publishStaged(task);
+  } catch (error) {
+    // errno codes do not survive the trip back to the event loop: name a full disk here.
+    const code = noSpaceCode(error);
+    if (code) return { ok: false, error: 'NO_SPACE', detail: code };
+    throw error;
+  } finally {
+    removeIfThere(task.tempPath);
+  }
+}
+
+async function publishStaged(task: PublishTask): Promise<PublishOutcome> {
+  {
     // Judged before anything is written: content that is refused never touches the disk.
     if (task.verifyContent) {
       const problem = await formatProblem(task);
@@ -79,8 +93,6 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
       // The file is stored and durable; a missing sidecar is rebuilt by describe() on first read.
     }
     return { ok: true, size, sha256, metadata };
-  } finally {
-    removeIfThere(task.tempPath);
   }
 }
 
@@ -113,7 +125,11 @@ export async function describe(task: DescribeTask): Promise<Sidecar> {
   const metadata = await readAudioMetadata(file, extensionOf(task.filename));
   const { size, sha256, ino } = await hashAndSync(file, false);
   const sidecar = { ino, size, sha256, metadata };
-  writeSidecarSync(task.root, task.directory, task.filename, task.tempPath, sidecar);
+  try {
+    writeSidecarSync(task.root, task.directory, task.filename, task.tempPath, sidecar);
+  } catch {
+    // A full disk, say: the description is still right, it is only not kept for next time.
+  }
   return sidecar;
 }
 
