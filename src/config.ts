@@ -47,8 +47,10 @@ const storageSchema = z
     root: z.string().min(1).default('./uploads'),
     /** How often the sweep looks for abandoned temp files. */
     sweepIntervalMs: z.number().int().min(1000).default(10 * 60_000),
-    /** Temp files older than this are abandoned (no upload lasts this long). */
+    /** Temp files older than this, of no upload in progress, are abandoned; at least server.idleTimeoutMs. */
     tempMaxAgeMs: z.number().int().min(1000).default(6 * 60 * 60_000),
+    /** /readyz reports the service unready when the root's filesystem has less free space than this. */
+    minFreeBytes: z.number().int().min(0).default(64 * 1024 * 1024),
   })
   .strict();
 
@@ -100,7 +102,17 @@ export const configSchema = z
     log: logSchema.prefault({}),
     chat: chatConfigSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine(({ server, storage }, ctx) => {
+    // A client may pause for up to the idle timeout; its temp file must outlive that pause.
+    if (storage.tempMaxAgeMs < server.idleTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['storage', 'tempMaxAgeMs'],
+        message: `must be at least server.idleTimeoutMs (${server.idleTimeoutMs})`,
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

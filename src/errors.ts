@@ -20,6 +20,7 @@ export const CODES = {
   UNSUPPORTED_MEDIA_TYPE: { code: 502, status: 415, reason: 'unsupported Content-Type' },
   MISSING_ARGUMENT: { code: 503, status: 400, reason: 'required argument missing' },
   FORMAT_NOT_SUPPORTED: { code: 504, status: 415, reason: 'format not supported' },
+  INSUFFICIENT_STORAGE: { code: 507, status: 507, reason: 'insufficient storage' },
   // Proxy answers: here code = HTTP status, unlike the media codes 502/504 above.
   BAD_GATEWAY: { code: 502, status: 502, reason: 'upstream unreachable' },
   GATEWAY_TIMEOUT: { code: 504, status: 504, reason: 'upstream timed out' },

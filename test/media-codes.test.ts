@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,11 +99,18 @@ describe.each(BODY_KINDS)('POST /media code table, %s body', (kind) => {
   });
 
   it('answers 500 with no details when the disk refuses, and leaves no temp file', async () => {
-    await writeFile(path.join(service.root, 'blocked'), 'a file where a directory should be');
-    const res = await upload(service.url, kind, { directory: 'blocked/inner', filename: 'a.mp3', bytes: fixture('tone.mp3') });
-    expect(res.status).toBe(500);
-    expect(res.body).toEqual({ code: 500, reason: 'internal error' });
-    expect((await filesUnder(service.root)).filter((f) => f.startsWith('.incoming'))).toEqual([]);
+    // chattr +i: no new names in it, even for root, which ignores permission bits.
+    const blocked = path.join(service.root, 'blocked');
+    await mkdir(blocked);
+    execFileSync('chattr', ['+i', blocked]);
+    try {
+      const res = await upload(service.url, kind, { directory: 'blocked', filename: 'a.mp3', bytes: fixture('tone.mp3') });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ code: 500, reason: 'internal error' });
+      expect((await filesUnder(service.root)).filter((f) => f.startsWith('.incoming'))).toEqual([]);
+    } finally {
+      execFileSync('chattr', ['-i', blocked]);
+    }
   });
 });
 

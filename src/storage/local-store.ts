@@ -22,7 +22,9 @@ import type {
 } from './media-store.ts';
 import { ownedConcat, readHead } from './buffer-small.ts';
 import type { Followed } from './follow-file.ts';
-import { isInside } from './paths.ts';
+import { findDirectoryInside } from './directory-inside.ts';
+import { lowSpace } from './free-space.ts';
+import { asStorageError, insufficientStorage } from './no-space.ts';
 import { createPublishPool } from './publish-pool.ts';
 import type { DescribeTask, PublishOutcome, PublishTask } from './publish.worker.ts';
 import { readSidecar, sidecarPath, type Sidecar } from './sidecar.ts';
@@ -55,6 +57,8 @@ export interface LocalStoreOptions {
   fsync: boolean;
   sweepIntervalMs: number;
   tempMaxAgeMs: number;
+  /** Below this much free space on the root's filesystem, ready() reports a problem. */
+  minFreeBytes?: number;
   onSweepError?: (error: unknown) => void;
 }
 
@@ -66,6 +70,7 @@ export function localStoreOptions(config: Config, onSweepError?: (error: unknown
     fsync: config.media.fsync,
     sweepIntervalMs: config.storage.sweepIntervalMs,
     tempMaxAgeMs: config.storage.tempMaxAgeMs,
+    minFreeBytes: config.storage.minFreeBytes,
     onSweepError,
   };
 }
@@ -91,6 +96,8 @@ class LocalStaged implements StagedUpload {
 export class LocalStore implements MediaStore {
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly sidecars = new SidecarCache();
+  /** Names of the temp files this process is writing or publishing: never swept. */
+  private readonly inUse = new Set<string>();
 
   private constructor(
     readonly root: string,
@@ -106,13 +113,17 @@ export class LocalStore implements MediaStore {
     await fs.mkdir(path.join(options.root, INCOMING_DIR), { recursive: true });
     const root = await fs.realpath(options.root);
     const store = new LocalStore(root, path.join(root, INCOMING_DIR), createPublishPool(options.poolSize), options);
-    await store.sweep();
+    await store.sweep(true);
     return store;
   }
 
-  /** Removes temp files older than `tempMaxAgeMs`. */
-  sweep(): Promise<number> {
-    return sweepStale(this.incoming, this.options.tempMaxAgeMs);
+  /**
+   * Removes abandoned temp files: older than `tempMaxAgeMs` and not of an upload in progress here
+   * or in another running process. At start, every leftover of a process that is gone.
+   */
+  sweep(atStart = false): Promise<number> {
+    const inUse = (name: string) => this.inUse.has(name);
+    return sweepStale(this.incoming, { maxAgeMs: this.options.tempMaxAgeMs, inUse, atStart });
   }
 
   async stage(source: Readable | Uint8Array): Promise<StagedUpload> {
@@ -120,7 +131,11 @@ export class LocalStore implements MediaStore {
     if (source instanceof Uint8Array) return new LocalStaged(tempPath, source.length, source);
     const head = await readHead(source, MEMORY_STAGING_LIMIT);
     if (head.ended) return new LocalStaged(tempPath, head.size, ownedConcat(head.chunks, head.size));
-    const file = await fs.open(tempPath, 'wx', 0o644);
+    this.claim(tempPath);
+    const file = await fs.open(tempPath, 'wx', 0o644).catch((error: unknown) => {
+      this.release(tempPath);
+      throw asStorageError(error);
+    });
     const follower = new WriteFollower(this.pool, tempPath, this.options.fsync);
     const sink = file.createWriteStream();
     try {
@@ -128,7 +143,8 @@ export class LocalStore implements MediaStore {
     } catch (error) {
       follower.stop();
       await fs.rm(tempPath, { force: true });
-      throw error;
+      this.release(tempPath);
+      throw asStorageError(error);
     }
     follower.finish(sink.bytesWritten);
     return new LocalStaged(tempPath, sink.bytesWritten, undefined, follower);
@@ -137,6 +153,15 @@ export class LocalStore implements MediaStore {
   async publish(staged: StagedUpload, target: MediaPath, options: PublishOptions): Promise<StoredFile> {
     const upload = this.own(staged);
     upload.consumed = true;
+    this.claim(upload.tempPath);
+    try {
+      return await this.publishClaimed(upload, target, options);
+    } finally {
+      this.release(upload.tempPath);
+    }
+  }
+
+  private async publishClaimed(upload: LocalStaged, target: MediaPath, options: PublishOptions): Promise<StoredFile> {
     const task: PublishTask = {
       root: this.root,
       tempPath: upload.tempPath,
@@ -163,8 +188,10 @@ export class LocalStore implements MediaStore {
         throw new AppError('FILE_EXISTS');
       case 'FORMAT':
         throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${outcome.detail}`);
-      case 'ESCAPE':
+      case 'PATH':
         throw new AppError('INVALID_ARGUMENT', `invalid argument: ${outcome.detail}`);
+      case 'NO_SPACE':
+        throw insufficientStorage(outcome.detail);
     }
   }
 
@@ -174,13 +201,18 @@ export class LocalStore implements MediaStore {
     upload.consumed = true;
     upload.follower?.stop();
     await fs.rm(upload.tempPath, { force: true });
+    this.release(upload.tempPath);
   }
 
   async remove(target: MediaPath): Promise<boolean> {
     const directory = await this.realDirectory(target.directory);
     if (!directory) return false;
+    const file = path.join(directory, target.filename);
+    // lstat: a symlink is not a stored file, so it is never removed through the API.
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (!stat?.isFile()) return false;
     try {
-      await fs.unlink(path.join(directory, target.filename));
+      await fs.unlink(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'EPERM') return false;
@@ -231,6 +263,8 @@ export class LocalStore implements MediaStore {
     } catch (error) {
       problems.push(`storage root not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+    const low = await lowSpace(this.root, this.options.minFreeBytes ?? 0);
+    if (low) problems.push(low);
     const timeout = AbortSignal.timeout(READY_TIMEOUT_MS);
     const answer = await this.pool.run(null, { name: 'ping', signal: timeout }).catch(() => undefined);
     if (answer !== 'pong') problems.push('publish pool not answering');
@@ -262,7 +296,12 @@ export class LocalStore implements MediaStore {
     let sidecar = this.sidecars.get(key, stat) ?? (await readSidecar(sidecarPath(this.root, directory, filename), stat));
     if (!sidecar) {
       const task: DescribeTask = { root: this.root, directory, filename, tempPath: this.tempPath('meta') };
-      sidecar = (await this.pool.run(task, { name: 'describe' })) as Sidecar;
+      this.claim(task.tempPath);
+      try {
+        sidecar = (await this.pool.run(task, { name: 'describe' })) as Sidecar;
+      } finally {
+        this.release(task.tempPath);
+      }
     }
     if (sidecar.ino === stat.ino && sidecar.size === stat.size) this.sidecars.set(key, stat, sidecar);
     return {
@@ -283,22 +322,27 @@ export class LocalStore implements MediaStore {
   }
 
 
-  /** Temp names start with the pid, so a process can clear its own leftovers on the way out. */
+  private claim(tempPath: string): void {
+    this.inUse.add(path.basename(tempPath));
+  }
+
+  private release(tempPath: string): void {
+    this.inUse.delete(path.basename(tempPath));
+  }
+
+  /**
+   * Temp names start with the pid, so a process can clear its own leftovers on the way out and
+   * the sweep of another process knows whose they are.
+   */
   private tempPath(suffix: string): string {
     return path.join(this.incoming, `${process.pid}-${randomUUID()}.${suffix}`);
   }
 
   /** The directory's real path, undefined when absent; AppError when it resolves outside the root. */
   private async realDirectory(directory: string): Promise<string | undefined> {
-    let real: string;
-    try {
-      real = await fs.realpath(path.join(this.root, directory));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    if (!isInside(this.root, real)) throw new AppError('INVALID_ARGUMENT', 'invalid argument: directory resolves outside the storage root');
-    return real;
+    const found = await findDirectoryInside(this.root, directory);
+    if (found && !found.ok) throw new AppError('INVALID_ARGUMENT', `invalid argument: ${found.problem}`);
+    return found?.real;
   }
 
   private own(staged: StagedUpload): LocalStaged {

@@ -8,7 +8,8 @@ import { DirectorySyncer, flushFile } from './durable.ts';
 import type { Followed } from './follow-file.ts';
 import type { AudioMetadata } from './media-store.ts';
 import { extensionOf } from '../media/extension.ts';
-import { isInside } from './paths.ts';
+import { ensureDirectoryInside } from './directory-inside.ts';
+import { noSpaceCode } from './no-space.ts';
 import { writePublishedSidecarSync, writeSidecarSync, type Sidecar } from './sidecar.ts';
 
 export interface PublishTask {
@@ -28,7 +29,7 @@ export interface PublishTask {
 
 export type PublishOutcome =
   | { ok: true; size: number; sha256: string; metadata: AudioMetadata | null }
-  | { ok: false; error: 'EXISTS' | 'FORMAT' | 'ESCAPE'; detail: string };
+  | { ok: false; error: 'EXISTS' | 'FORMAT' | 'PATH' | 'NO_SPACE'; detail: string };
 
 const CHUNK = 1 << 20;
 /**
@@ -50,6 +51,19 @@ const directories = new DirectorySyncer();
  */
 export default async function publish(task: PublishTask): Promise<PublishOutcome> {
   try {
+    return await publishStaged(task);
+  } catch (error) {
+    // errno codes do not survive the trip back to the event loop: name a full disk here.
+    const code = noSpaceCode(error);
+    if (code) return { ok: false, error: 'NO_SPACE', detail: code };
+    throw error;
+  } finally {
+    removeIfThere(task.tempPath);
+  }
+}
+
+async function publishStaged(task: PublishTask): Promise<PublishOutcome> {
+  {
     // Judged before anything is written: content that is refused never touches the disk.
     if (task.verifyContent) {
       const problem = await formatProblem(task);
@@ -59,15 +73,16 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
     const { size, sha256, ino } = task.bytes
       ? await writeHashed(task.tempPath, task.bytes, task.fsync)
       : await hashAndSync(task.tempPath, task.fsync, task.followed);
-    const realDirectory = realDirectoryOf(path.join(task.root, task.directory));
-    if (!isInside(task.root, realDirectory)) {
-      return { ok: false, error: 'ESCAPE', detail: 'directory resolves outside the storage root' };
-    }
+    const directory = ensureDirectoryInside(task.root, task.directory);
+    if (!directory.ok) return { ok: false, error: 'PATH', detail: directory.problem };
+    const realDirectory = directory.real;
     const final = path.join(realDirectory, task.filename);
     try {
       fs.linkSync(task.tempPath, final);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { ok: false, error: 'EXISTS', detail: 'file already exists' };
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return { ok: false, error: 'EXISTS', detail: 'file already exists' };
+      if (code === 'ENOTDIR') return { ok: false, error: 'PATH', detail: 'the directory is a file' };
       throw error;
     }
     if (task.fsync) await directories.sync(realDirectory);
@@ -78,20 +93,7 @@ export default async function publish(task: PublishTask): Promise<PublishOutcome
       // The file is stored and durable; a missing sidecar is rebuilt by describe() on first read.
     }
     return { ok: true, size, sha256, metadata };
-  } finally {
-    removeIfThere(task.tempPath);
   }
-}
-
-/** The directory's real path (symlinks resolved), creating it when it does not exist yet. */
-function realDirectoryOf(directory: string): string {
-  try {
-    return fs.realpathSync.native(directory);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  fs.mkdirSync(directory, { recursive: true });
-  return fs.realpathSync.native(directory);
 }
 
 function removeIfThere(file: string): void {
@@ -123,7 +125,11 @@ export async function describe(task: DescribeTask): Promise<Sidecar> {
   const metadata = await readAudioMetadata(file, extensionOf(task.filename));
   const { size, sha256, ino } = await hashAndSync(file, false);
   const sidecar = { ino, size, sha256, metadata };
-  writeSidecarSync(task.root, task.directory, task.filename, task.tempPath, sidecar);
+  try {
+    writeSidecarSync(task.root, task.directory, task.filename, task.tempPath, sidecar);
+  } catch {
+    // A full disk, say: the description is still right, it is only not kept for next time.
+  }
   return sidecar;
 }
 

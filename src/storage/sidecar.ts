@@ -23,11 +23,12 @@ export function sidecarPath(root: string, directory: string, filename: string): 
 /** Writes the sidecar atomically: a temp file renamed over any stale one. */
 export function writeSidecarSync(root: string, directory: string, filename: string, tempPath: string, sidecar: Sidecar): void {
   const target = sidecarPath(root, directory, filename);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(tempPath, JSON.stringify(sidecar), { flag: 'wx' });
   try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(tempPath, JSON.stringify(sidecar), { flag: 'wx' });
     fs.renameSync(tempPath, target);
   } catch (error) {
+    // On a full disk the temp file was created but not written: never leave it behind.
     fs.rmSync(tempPath, { force: true });
     throw error;
   }

@@ -1,21 +1,53 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
+export interface SweepOptions {
+  /** Files last modified longer ago than this are abandoned. */
+  maxAgeMs: number;
+  /** True for a temp file an upload of this process is still writing or publishing. */
+  inUse: (name: string) => boolean;
+  /** At start: every leftover of a process that is gone is removed, whatever its age. */
+  atStart?: boolean;
+  now?: number;
+}
+
 /**
- * Deletes files in `directory` last modified more than `maxAgeMs` ago: temp files of uploads
- * whose process died before it could clean up. Returns how many it removed.
+ * Deletes abandoned temp files in `directory`: those of uploads whose process died before it
+ * could clean up. Temp names start with the pid of the process writing them (`<pid>-...`), so a
+ * file of another process that is still running is never touched, however long its client
+ * pauses, and this process skips its own uploads in progress. Returns how many it removed.
  */
-export async function sweepStale(directory: string, maxAgeMs: number, now = Date.now()): Promise<number> {
+export async function sweepStale(directory: string, options: SweepOptions): Promise<number> {
+  const now = options.now ?? Date.now();
   let removed = 0;
   const entries = await fs.readdir(directory, { withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
-    if (!entry.isFile()) continue;
+    if (!entry.isFile() || options.inUse(entry.name)) continue;
+    const owner = ownerOf(entry.name);
+    if (owner !== undefined && owner !== process.pid && isRunning(owner)) continue;
     const file = path.join(directory, entry.name);
-    const stat = await fs.stat(file).catch(() => undefined);
-    if (stat && now - stat.mtimeMs > maxAgeMs) {
+    const leftover = options.atStart === true && owner !== undefined;
+    const stat = leftover ? undefined : await fs.stat(file).catch(() => undefined);
+    if (leftover || (stat && now - stat.mtimeMs > options.maxAgeMs)) {
       await fs.rm(file, { force: true });
       removed += 1;
     }
   }
   return removed;
+}
+
+/** The pid a temp file name starts with, if any. */
+function ownerOf(name: string): number | undefined {
+  const match = /^(\d+)-/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Signal 0 only checks: EPERM means the process exists but belongs to someone else. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

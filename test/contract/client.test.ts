@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import createClient, { type Client } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,9 +136,16 @@ describe('a client generated from openapi.yaml', () => {
   });
 
   it('reports 500 (code 500) when the disk refuses', async () => {
-    await writeFile(path.join(service.root, 'blocked'), 'a file where a directory should be');
-    const { status, error } = await failure(upload('blocked/inner', 'a.mp3', mp3));
-    expect([status, error]).toEqual([500, { code: 500, reason: 'internal error' }]);
+    // chattr +i: no new names in it, even for root, which ignores permission bits.
+    const blocked = path.join(service.root, 'blocked');
+    await mkdir(blocked);
+    execFileSync('chattr', ['+i', blocked]);
+    try {
+      const { status, error } = await failure(upload('blocked', 'a.mp3', mp3));
+      expect([status, error]).toEqual([500, { code: 500, reason: 'internal error' }]);
+    } finally {
+      execFileSync('chattr', ['-i', blocked]);
+    }
   });
 
   it('reports 412 (code 412) for a failed If-Match on the chat page', async () => {

@@ -73,8 +73,8 @@ export interface paths {
         };
         /**
          * Process can do its work
-         * @description Ready when the storage root is writable, the publish pool answers and (with
-         *     `chat.redisUrl`) Redis answers PING.
+         * @description Ready when the storage root is writable with at least `storage.minFreeBytes` free, the
+         *     publish pool answers and (with `chat.redisUrl`) Redis answers PING.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -333,7 +333,7 @@ export interface components {
          * @description The result code (see the code table above).
          * @enum {integer}
          */
-        Code: 200 | 400 | 401 | 404 | 412 | 413 | 416 | 429 | 500 | 501 | 502 | 503 | 504;
+        Code: 200 | 400 | 401 | 404 | 412 | 413 | 416 | 429 | 500 | 501 | 502 | 503 | 504 | 507;
         /** @description A result with nothing more to say than its code. */
         Result: {
             code: components["schemas"]["Code"];
@@ -360,7 +360,7 @@ export interface components {
         /** @description A file of this request that was not stored, with the names it was sent under. */
         RefusedFile: {
             /** @enum {integer} */
-            code: 400 | 501 | 502 | 503 | 504;
+            code: 400 | 501 | 502 | 503 | 504 | 507;
             reason: string;
             directory?: string;
             filename?: string;
@@ -1102,6 +1102,31 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            /** @description Code 507, the storage filesystem is full or over quota; the reason names the cause. Nothing of the file was kept. */
+            507: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 507,
+                     *       "reason": "insufficient storage: no space left on the storage device (ENOSPC)",
+                     *       "files": [
+                     *         {
+                     *           "directory": "songs",
+                     *           "filename": "a.mp3",
+                     *           "code": 507,
+                     *           "reason": "insufficient storage: no space left on the storage device (ENOSPC)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadFailure"];
+                };
+            };
         };
     };
     deleteMedia: {
