@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
-import { closedPort, send, sendJson, startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { closedPort, randomBody, send, sendJson, startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 /** Resolves when the next request reaches `/hold`, then when the upstream sees that request closed. */
 interface HeldRequest {
@@ -86,8 +86,21 @@ describe('proxy failures', () => {
     expect(res.json).toMatchObject({ code: 502 });
   });
 
+  it('answers 502 to a large upload when the upstream resets the connection, and keeps serving', async () => {
+    const res = await sendJson(service.url, { method: 'PUT', path: '/proxy/live/reset', body: randomBody(8 * 1024 * 1024).stream });
+    expect(res.status).toBe(502);
+    expect(res.json).toMatchObject({ code: 502 });
+    expect((await send(service.url, { path: '/proxy/live/x' })).status).toBe(200);
+  });
+
   it('answers 504 when the upstream is slower than the timeout', async () => {
     const res = await sendJson(service.url, { path: '/proxy/live/slow' });
+    expect(res.status).toBe(504);
+    expect(res.json).toEqual({ code: 504, reason: 'upstream "live" timed out' });
+  });
+
+  it('answers 504 to a request with a body, sent whole before the upstream times out', async () => {
+    const res = await sendJson(service.url, { method: 'POST', path: '/proxy/live/slow', body: 'a body' });
     expect(res.status).toBe(504);
     expect(res.json).toEqual({ code: 504, reason: 'upstream "live" timed out' });
   });

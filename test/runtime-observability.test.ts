@@ -2,12 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startService as startRuntimeService } from '../src/runtime/service.ts';
-import { startService, tempRoot, testConfig, type RunningService } from './helpers/app.ts';
+import { capturingLogger, startService, tempRoot, testConfig, type RunningService } from './helpers/app.ts';
 import { ConformanceRecorder } from './helpers/conformance.ts';
 import { fixture } from './helpers/media.ts';
 import { upload } from './helpers/upload.ts';
@@ -15,16 +13,10 @@ import { waitFor } from './helpers/wait.ts';
 
 /** A service whose pino lines are kept in memory for the test to read. */
 async function serviceWithLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { logger, lines } = capturingLogger();
   const root = await tempRoot();
   const config = testConfig(root, { server: { port: 0, shutdownGraceMs: 0 }, auth: { tokens: ['top-secret-token'] } });
-  const service = await startRuntimeService(config, { logger: pino({ level: 'info' }, sink) });
+  const service = await startRuntimeService(config, { logger });
   const conformance = new ConformanceRecorder().attach(service.server);
   return { service, lines, root, conformance };
 }

@@ -1,5 +1,4 @@
-import type { Transform } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -46,7 +45,7 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
         method: req.method,
         path: options.path,
         headers: upstreamRequestHeaders(req),
-        body: hasBody(req) ? req : null,
+        body: bodyOf(req),
         signal: clientGone.signal,
       },
       (answer) => {
@@ -82,7 +81,21 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
 /** How a body pipeline fails when the client, not the upstream, went away. */
 const CLIENT_ABORT_CODES = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_ABORTED']);
 
-/** RFC 9112 §6.3: a request has a body exactly when it has Transfer-Encoding or Content-Length. */
-function hasBody(req: Request): boolean {
-  return req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+/**
+ * The client's body as a stream of its own, or null: RFC 9112 §6.3, a request has a body exactly
+ * when it has Transfer-Encoding or Content-Length. Never `req` itself: undici destroys the body it
+ * was given when done, and for an IncomingMessage first sets its `socket` to null (undici
+ * core/util.js destroy()), which broke every later reader of `req.socket` (the request log line,
+ * `req.ip`, the error path below). If undici stops reading early (the upstream failed), the rest
+ * of the body is drained as Node does for unread bodies, so the client can read its 502/504.
+ */
+function bodyOf(req: Request): Readable | null {
+  if (req.headers['transfer-encoding'] === undefined && req.headers['content-length'] === undefined) return null;
+  const body = new PassThrough();
+  body.once('close', () => {
+    if (req.complete) return;
+    req.unpipe(body);
+    req.resume();
+  });
+  return req.pipe(body);
 }
