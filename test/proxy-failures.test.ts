@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
 import { closedPort, randomBody, send, sendJson, startUpstream, type TestUpstream } from './helpers/upstream.ts';
@@ -50,6 +51,7 @@ describe('proxy failures', () => {
   beforeAll(async () => {
     upstream = await startUpstream((req, res) => {
       if (req.url === '/reset') return void req.socket.destroy();
+      if (req.url === '/read-all') return void req.resume().on('end', () => res.end('read all'));
       if (req.url === '/slow') return later(2000, res, () => res.end('late answer'));
       if (req.url === '/stall') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).write('first chunk');
       if (req.url === '/hold' || req.url === '/hold-body') {
@@ -97,6 +99,29 @@ describe('proxy failures', () => {
     const res = await sendJson(service.url, { path: '/proxy/live/slow' });
     expect(res.status).toBe(504);
     expect(res.json).toEqual({ code: 504, reason: 'upstream "live" timed out' });
+  });
+
+  // undici's own timers tick twice a second: a 200 ms timeout fired at 1 s with them.
+  it('answers 504 soon after the configured timeout, not up to a second later', async () => {
+    const started = performance.now();
+    const res = await send(service.url, { path: '/proxy/live/slow' });
+    const elapsed = performance.now() - started;
+    expect(res.status).toBe(504);
+    expect(elapsed).toBeGreaterThanOrEqual(195);
+    expect(elapsed).toBeLessThan(600);
+  });
+
+  it('counts the timeout from the last chunk of a slowly sent request body', async () => {
+    const body = new PassThrough();
+    const answer = send(service.url, { method: 'POST', path: '/proxy/live/read-all', headers: { 'Transfer-Encoding': 'chunked' }, body });
+    for (let i = 0; i < 4; i++) {
+      body.write(`chunk ${i}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+    body.end();
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('read all');
   });
 
   it('answers 504 to a request with a body, sent whole before the upstream times out', async () => {

@@ -1,7 +1,7 @@
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
+import { errors, type Dispatcher } from 'undici';
 import type { Metrics } from '../observability/metrics.ts';
 import { upstreamRequestHeaders } from './request-headers.ts';
 import { downstreamHeaders } from './response-headers.ts';
@@ -31,10 +31,19 @@ export interface ForwardOptions {
  * DOMException were a visible share of the proxy's CPU under load.
  */
 export async function forward(upstream: Upstream, req: Request, res: Response, options: ForwardOptions): Promise<void> {
-  const clientGone = new AbortController();
+  const cancel = new AbortController();
+  let clientLeft = false;
   res.once('close', () => {
-    if (!res.writableFinished) clientGone.abort();
+    if (res.writableFinished) return;
+    clientLeft = true;
+    cancel.abort();
   });
+  // The wait for the answer's head, timed here: undici's headersTimeout runs on its coarse timers
+  // (ticks of ~0.5 s; every value up to 1 s fired at 1 s). Like undici's, it restarts with each
+  // chunk of the request body, so a long upload is not cut while it moves.
+  const headDeadline = setTimeout(() => cancel.abort(new errors.HeadersTimeoutError()), upstream.timeoutMs);
+  const restartDeadline = () => headDeadline.refresh();
+  req.on('data', restartDeadline);
 
   const labels = { upstream: upstream.name };
   const answered = options.metrics.proxyDuration.startTimer(labels);
@@ -46,10 +55,11 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
         path: options.path,
         headers: upstreamRequestHeaders(req),
         body: bodyOf(req),
-        signal: clientGone.signal,
+        signal: cancel.signal,
       },
       (answer) => {
         started = true;
+        clearTimeout(headDeadline);
         answered({ status: String(answer.statusCode) });
         res.statusCode = answer.statusCode;
         for (const [name, value] of downstreamHeaders(answer.headers, answer.statusCode)) res.setHeader(name, value);
@@ -63,11 +73,11 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
   } catch (error) {
     if (started) {
       // undici has destroyed the answer's destination: the client sees a cut connection.
-      const level = CLIENT_ABORT_CODES.has((error as { code?: string }).code ?? '') || clientGone.signal.aborted ? 'debug' : 'warn';
+      const level = CLIENT_ABORT_CODES.has((error as { code?: string }).code ?? '') || clientLeft ? 'debug' : 'warn';
       options.logger[level]({ err: error, upstream: upstream.name }, 'proxy: answer cut');
       return;
     }
-    if (clientGone.signal.aborted || req.socket.destroyed) {
+    if (clientLeft || req.socket.destroyed) {
       options.metrics.proxyErrors.inc({ ...labels, kind: 'client_aborted' });
       return;
     }
@@ -75,6 +85,9 @@ export async function forward(upstream: Upstream, req: Request, res: Response, o
     const failure = upstreamFailure(error, upstream.name);
     options.metrics.proxyErrors.inc({ ...labels, kind: failure.codeName === 'GATEWAY_TIMEOUT' ? 'timeout' : 'unreachable' });
     throw failure;
+  } finally {
+    clearTimeout(headDeadline);
+    req.off('data', restartDeadline);
   }
 }
 

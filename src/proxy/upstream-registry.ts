@@ -48,7 +48,8 @@ export class UpstreamRegistry {
       name,
       basePath: url.pathname.replace(/\/+$/, ''),
       timeoutMs,
-      pool: new Pool(url.origin, { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
+      // headersTimeout: 0, forward() times the wait for the head itself, to the millisecond.
+      pool: new Pool(url.origin, { connectTimeout: timeoutMs, headersTimeout: 0, bodyTimeout: timeoutMs }),
       cache: config.cache ? new ResponseCache(config.cache) : undefined,
     };
   }
