@@ -121,7 +121,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const known = error instanceof AppError ? error : fromParserError(error);
-    if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    // An error because the client left mid-request (multer's "Request aborted", a cut write) is no
+    // fault of the service: the request line already reports it, at info, with `aborted: true`.
+    const clientLeft = req.destroyed && !req.complete;
+    if (!known && !clientLeft) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
     const answer = known ?? new AppError('UNKNOWN');
     if (answer.codeName === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
     // type(): a handler may have set the Content-Type of the answer it meant to give.

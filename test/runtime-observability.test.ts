@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
@@ -72,6 +73,35 @@ describe('request logs and ids', () => {
     const text = JSON.stringify(running.lines);
     expect(text).not.toContain('top-secret-token');
     expect(text).not.toContain(fixture('tone.mp3').subarray(0, 16).toString('latin1'));
+  });
+});
+
+describe('log lines of aborted uploads', () => {
+  it('logs each aborted upload as one info line, wherever in the body the client left', async () => {
+    const running = await serviceWithLogs();
+    const { port } = new URL(running.service.url);
+    try {
+      for (const size of [0, 70_000, 300_000]) {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        await once(socket, 'connect');
+        socket.write(
+          `POST /media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer top-secret-token\r\nX-Request-Id: abort-${size}\r\n` +
+            'Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000000\r\n\r\n--b\r\n' +
+            `Content-Disposition: form-data; name="logs"; filename="abort-${size}.mp3"\r\n\r\nID3${'x'.repeat(size)}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        socket.destroy();
+        const ofThis = () => running.lines.filter((l) => (l.req as { id?: string } | undefined)?.id === `abort-${size}`);
+        await waitFor(`the log line of abort-${size}`, () => ofThis().length > 0);
+        expect(ofThis()).toEqual([expect.objectContaining({ level: 30, aborted: true, route: '/media/' })]);
+      }
+    } finally {
+      // Whatever the parser and the store did after the clients left is in the log once stopped.
+      await running.service.stop();
+      await rm(running.root, { recursive: true, force: true });
+    }
+    expect(running.lines.filter((l) => l.level > 30)).toEqual([]);
+    running.conformance.assertConforms();
   });
 });
 
