@@ -61,6 +61,24 @@ describe('request logs and ids', () => {
     expect(line()).toMatchObject({ aborted: true, route: '/media/', req: { method: 'POST' } });
   });
 
+  it('logs the code, reason, directory and filename of a refused upload on its request line', async () => {
+    const idOf = (id: string) => running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === id);
+    const refused = await upload(running.service.url, 'multipart', { directory: 'logs', filename: 'notes.txt', bytes: fixture('tone.mp3'), token: 'top-secret-token' })
+      .set('X-Request-Id', 'refused-format');
+    expect(refused.status).toBe(415);
+    await waitFor('the refused upload\'s line', () => idOf('refused-format') !== undefined);
+    expect(idOf('refused-format')).toMatchObject({
+      res: { statusCode: 415 },
+      code: 504,
+      reason: expect.stringMatching(/^format not supported/),
+      files: [{ directory: 'logs', filename: 'notes.txt', code: 504 }],
+    });
+
+    await request(running.service.url).post('/media').set('Authorization', 'Bearer top-secret-token').set('X-Request-Id', 'refused-type').type('text/plain').send('x');
+    await waitFor('the refused type\'s line', () => idOf('refused-type') !== undefined);
+    expect(idOf('refused-type')).toMatchObject({ res: { statusCode: 415 }, code: 502, reason: expect.stringContaining("Content-Type 'text/plain") });
+  });
+
   it('replaces an invalid X-Request-Id with a generated one', async () => {
     const res = await request(running.service.url).get('/healthz').set('X-Request-Id', 'bad id with spaces; and more');
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
