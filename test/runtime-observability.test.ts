@@ -79,6 +79,22 @@ describe('request logs and ids', () => {
     expect(idOf('refused-type')).toMatchObject({ res: { statusCode: 415 }, code: 502, reason: expect.stringContaining("Content-Type 'text/plain") });
   });
 
+  it('labels the files of the pages with their route in logs and metrics, not as unmatched', async () => {
+    const assets: Array<[path: string, route: string]> = [
+      ['/library/library.js', '/library/*asset'],
+      ['/chat/chat.css', '/chat/*asset'],
+    ];
+    for (const [path, route] of assets) {
+      expect((await request(running.service.url).get(path).set('X-Request-Id', `asset-${route.length}`)).status, path).toBe(200);
+      const line = running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === `asset-${route.length}`);
+      expect(line, path).toMatchObject({ route, res: { statusCode: 200 } });
+    }
+    const metrics = (await request(running.service.url).get('/metrics')).text;
+    expect(metrics).toMatch(/^http_requests_total\{route="\/library\/\*asset",method="GET",status="200"\} 1$/m);
+    expect(metrics).toMatch(/^http_requests_total\{route="\/chat\/\*asset",method="GET",status="200"\} 1$/m);
+    expect(metrics).not.toMatch(/route="unmatched",method="GET",status="200"/);
+  });
+
   it('replaces an invalid X-Request-Id with a generated one', async () => {
     const res = await request(running.service.url).get('/healthz').set('X-Request-Id', 'bad id with spaces; and more');
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
