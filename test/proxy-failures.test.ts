@@ -51,6 +51,7 @@ describe('proxy failures', () => {
   beforeAll(async () => {
     upstream = await startUpstream((req, res) => {
       if (req.url === '/reset') return void req.socket.destroy();
+      if (req.url === '/big') return void res.end(Buffer.alloc(16 * 1024 * 1024, 7));
       if (req.url === '/read-all') return void req.resume().on('end', () => res.end('read all'));
       if (req.url === '/slow') return later(2000, res, () => res.end('late answer'));
       if (req.url === '/stall') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).write('first chunk');
@@ -130,17 +131,17 @@ describe('proxy failures', () => {
     expect(res.json).toEqual({ code: 504, reason: 'upstream "live" timed out' });
   });
 
-  // undici checks its timeouts about twice a second, so the margins here are wide.
   it('uses the timeout of the upstream over the proxy-wide one', async () => {
     const res = await send(service.url, { path: '/proxy/patient/slow' });
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe('late answer');
   });
 
-  it('cuts the client connection when the upstream goes silent mid-body', async () => {
+  it('cuts the client connection soon after the upstream goes silent mid-body', async () => {
+    let firstChunkAt = 0;
     const outcome = await new Promise<string>((resolve) => {
       const req = http.get(`${service.url}/proxy/live/stall`, { agent: false }, (res) => {
-        res.on('data', () => {});
+        res.on('data', () => (firstChunkAt ||= performance.now()));
         res.on('end', () => resolve('ended normally'));
         res.on('error', () => resolve('cut'));
         res.on('aborted', () => resolve('cut'));
@@ -148,6 +149,23 @@ describe('proxy failures', () => {
       req.on('error', () => resolve('cut'));
     });
     expect(outcome).toBe('cut');
+    // undici's bodyTimeout cut a 200 ms silence at 1 s.
+    expect(performance.now() - firstChunkAt).toBeLessThan(600);
+  });
+
+  it('never cuts an answer the client is slow to read: the timeout is for upstream silence', async () => {
+    const received = await new Promise<number>((resolve, reject) => {
+      http.get(`${service.url}/proxy/live/big`, { agent: false }, (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => resolve(bytes));
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('cut')));
+        res.pause();
+        setTimeout(() => res.resume(), 700);
+      }).on('error', reject);
+    });
+    expect(received).toBe(16 * 1024 * 1024);
   });
 
   it('aborts the upstream request when the client disconnects before the answer', async () => {
