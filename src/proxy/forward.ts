@@ -46,12 +46,12 @@ export function forward(upstream: Upstream, req: Request, res: Response, options
     let destination: Writable | undefined;
     let clientLeft = false;
     let paused = false;
-
+    // A reason to abort that came before undici handed over the request's controller.
+    let pendingAbort: Error | undefined;
     const abort = (reason: Error) => {
       if (controller) controller.abort(reason);
       else pendingAbort = reason;
     };
-    let pendingAbort: Error | undefined;
     const deadline = setTimeout(() => {
       if (paused) return;
       abort(destination ? new errors.BodyTimeoutError() : new errors.HeadersTimeoutError());
