@@ -24,8 +24,6 @@ export interface AppDeps {
   metricsText?: () => Promise<string>;
   /** Readiness checks beyond the store's (e.g. Redis), each returning its problems. */
   readinessChecks?: Array<() => Promise<string[]>>;
-  /** True once shutdown began: answers then close their connection. */
-  isStopping?: () => boolean;
 }
 
 /** The Express app: routes and middleware only. No listening, no process.env, no globals. */
@@ -37,10 +35,6 @@ export function createApp(config: Config, deps: AppDeps): Express {
 
   app.use(requestLogger(logger));
   app.use(httpMetrics(metrics));
-  app.use((_req, res, next) => {
-    if (deps.isStopping?.()) res.setHeader('Connection', 'close');
-    next();
-  });
   // Before any body parser and before the security headers: proxied requests and answers pass
   // through untouched. First of the routes, so a proxied request is matched against no others.
   app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));

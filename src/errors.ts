@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { addToRequestLine } from './observability/request-logger.ts';
 
 /**
  * The code table: every answer the API can give, as the Tornado service numbered them.
@@ -65,6 +66,8 @@ export function statusFor(res: Response, status: number): number {
 /** Sends `{code, reason, ...}` with the status of a code-table entry. */
 export function sendResult(res: Response, codeName: CodeName, body: Partial<ApiResult> = {}): void {
   const entry = CODES[codeName];
+  const reason = body.reason ?? entry.reason;
+  addToRequestLine(res, { code: entry.code, reason });
   res.status(statusFor(res, entry.status)).json({ code: entry.code, reason: entry.reason, ...body });
 }
 
@@ -122,9 +125,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const known = error instanceof AppError ? error : fromParserError(error);
-    if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    // An error because the client left mid-request (multer's "Request aborted", a cut write) is no
+    // fault of the service: the request line already reports it, at info, with `aborted: true`.
+    const clientLeft = req.destroyed && !req.complete;
+    if (!known && !clientLeft) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
     const answer = known ?? new AppError('UNKNOWN');
     if (answer.codeName === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
+    addToRequestLine(res, { code: answer.code, reason: answer.message });
     // type(): a handler may have set the Content-Type of the answer it meant to give.
     res.status(statusFor(res, answer.entry.status)).type('application/json').json(answer.toJSON());
   };

@@ -1,4 +1,4 @@
-import express, { type RequestHandler, type Response } from 'express';
+import express, { type RequestHandler, type Response, type Router } from 'express';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -20,9 +20,15 @@ export function pageIndex(directory: string): RequestHandler {
   };
 }
 
-/** The directory's files (scripts, styles) by name; no listings, no index, no redirects. */
-export function pageAssets(directory: string): RequestHandler {
-  return express.static(directory, { index: false, redirect: false, setHeaders: noCache });
+/**
+ * The directory's files (scripts, styles) by name; no listings, no index, no redirects. A route
+ * (`/*asset`), not bare middleware, so logs and metrics name it (`<mount>/*asset`) instead of
+ * `unmatched`.
+ */
+export function pageAssets(directory: string): Router {
+  const router = express.Router();
+  router.get('/*asset', express.static(directory, { index: false, redirect: false, setHeaders: noCache }));
+  return router;
 }
 
 /** Revalidate on every load (ETag), so a deploy never leaves a stale page talking to a newer server. */

@@ -3,7 +3,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachChat, createHub } from '../src/chat/attach-chat.ts';
-import { silentLogger } from './helpers/app.ts';
+import { testLogger } from './helpers/app.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from './helpers/browser.ts';
 import { startChat, type RunningChat } from './helpers/chat.ts';
 
@@ -144,7 +144,7 @@ describe('chat page in headless Chromium', () => {
     const page = await openChat('phoenix', 'reconnect');
     await running.chat.close(1001);
     await page.waitForSelector('#status[data-state="waiting"]');
-    const again = attachChat(running.server, running.config, { logger: silentLogger, hub: createHub(running.config.chat, silentLogger) });
+    const again = attachChat(running.server, running.config, { logger: testLogger, hub: createHub(running.config.chat, testLogger) });
     await page.waitForSelector('#status[data-state="open"]', { timeout: 10_000 });
     await say(page, 'back again');
     await page.waitForFunction(() => document.querySelector('#messages li.message:last-child .text')?.textContent === 'back again');

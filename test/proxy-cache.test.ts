@@ -81,6 +81,16 @@ describe('proxy cache', () => {
     expect(again.body.toString()).toBe('answer 2 for GET');
   });
 
+  it('never stores nor serves a stored answer for a request that carries a Cookie', async () => {
+    await get('/proxy/cached/session', { Cookie: 'sid=alice' });
+    const anonymous = await get('/proxy/cached/session');
+    expect(anonymous.headers['x-cache']).toBe('MISS');
+    expect(anonymous.body.toString()).toBe('answer 2 for GET');
+    const withCookie = await get('/proxy/cached/session', { Cookie: 'sid=bob' });
+    expect(withCookie.headers['x-cache']).toBe('MISS');
+    expect(withCookie.body.toString()).toBe('answer 3 for GET');
+  });
+
   it('asks the upstream again when the client sends Cache-Control: no-cache', async () => {
     await get('/proxy/cached/fresh');
     const res = await get('/proxy/cached/fresh', { 'Cache-Control': 'no-cache' });

@@ -1,7 +1,8 @@
 import http from 'node:http';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
-import { closedPort, send, sendJson, startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { closedPort, randomBody, send, sendJson, startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 /** Resolves when the next request reaches `/hold`, then when the upstream sees that request closed. */
 interface HeldRequest {
@@ -50,6 +51,8 @@ describe('proxy failures', () => {
   beforeAll(async () => {
     upstream = await startUpstream((req, res) => {
       if (req.url === '/reset') return void req.socket.destroy();
+      if (req.url === '/big') return void res.end(Buffer.alloc(16 * 1024 * 1024, 7));
+      if (req.url === '/read-all') return void req.resume().on('end', () => res.end('read all'));
       if (req.url === '/slow') return later(2000, res, () => res.end('late answer'));
       if (req.url === '/stall') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).write('first chunk');
       if (req.url === '/hold' || req.url === '/hold-body') {
@@ -86,23 +89,59 @@ describe('proxy failures', () => {
     expect(res.json).toMatchObject({ code: 502 });
   });
 
+  it('answers 502 to a large upload when the upstream resets the connection, and keeps serving', async () => {
+    const res = await sendJson(service.url, { method: 'PUT', path: '/proxy/live/reset', body: randomBody(8 * 1024 * 1024).stream });
+    expect(res.status).toBe(502);
+    expect(res.json).toMatchObject({ code: 502 });
+    expect((await send(service.url, { path: '/proxy/live/x' })).status).toBe(200);
+  });
+
   it('answers 504 when the upstream is slower than the timeout', async () => {
     const res = await sendJson(service.url, { path: '/proxy/live/slow' });
     expect(res.status).toBe(504);
     expect(res.json).toEqual({ code: 504, reason: 'upstream "live" timed out' });
   });
 
-  // undici checks its timeouts about twice a second, so the margins here are wide.
+  // undici's own timers tick twice a second: a 200 ms timeout fired at 1 s with them.
+  it('answers 504 soon after the configured timeout, not up to a second later', async () => {
+    const started = performance.now();
+    const res = await send(service.url, { path: '/proxy/live/slow' });
+    const elapsed = performance.now() - started;
+    expect(res.status).toBe(504);
+    expect(elapsed).toBeGreaterThanOrEqual(195);
+    expect(elapsed).toBeLessThan(600);
+  });
+
+  it('counts the timeout from the last chunk of a slowly sent request body', async () => {
+    const body = new PassThrough();
+    const answer = send(service.url, { method: 'POST', path: '/proxy/live/read-all', headers: { 'Transfer-Encoding': 'chunked' }, body });
+    for (let i = 0; i < 4; i++) {
+      body.write(`chunk ${i}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+    body.end();
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('read all');
+  });
+
+  it('answers 504 to a request with a body, sent whole before the upstream times out', async () => {
+    const res = await sendJson(service.url, { method: 'POST', path: '/proxy/live/slow', body: 'a body' });
+    expect(res.status).toBe(504);
+    expect(res.json).toEqual({ code: 504, reason: 'upstream "live" timed out' });
+  });
+
   it('uses the timeout of the upstream over the proxy-wide one', async () => {
     const res = await send(service.url, { path: '/proxy/patient/slow' });
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe('late answer');
   });
 
-  it('cuts the client connection when the upstream goes silent mid-body', async () => {
+  it('cuts the client connection soon after the upstream goes silent mid-body', async () => {
+    let firstChunkAt = 0;
     const outcome = await new Promise<string>((resolve) => {
       const req = http.get(`${service.url}/proxy/live/stall`, { agent: false }, (res) => {
-        res.on('data', () => {});
+        res.on('data', () => (firstChunkAt ||= performance.now()));
         res.on('end', () => resolve('ended normally'));
         res.on('error', () => resolve('cut'));
         res.on('aborted', () => resolve('cut'));
@@ -110,6 +149,23 @@ describe('proxy failures', () => {
       req.on('error', () => resolve('cut'));
     });
     expect(outcome).toBe('cut');
+    // undici's bodyTimeout cut a 200 ms silence at 1 s.
+    expect(performance.now() - firstChunkAt).toBeLessThan(600);
+  });
+
+  it('never cuts an answer the client is slow to read: the timeout is for upstream silence', async () => {
+    const received = await new Promise<number>((resolve, reject) => {
+      http.get(`${service.url}/proxy/live/big`, { agent: false }, (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => resolve(bytes));
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('cut')));
+        res.pause();
+        setTimeout(() => res.resume(), 700);
+      }).on('error', reject);
+    });
+    expect(received).toBe(16 * 1024 * 1024);
   });
 
   it('aborts the upstream request when the client disconnects before the answer', async () => {

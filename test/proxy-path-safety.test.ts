@@ -38,6 +38,17 @@ describe('proxy path safety', () => {
     expect(api.seen.length).toBe(before);
   });
 
+  // Servlet containers (Tomcat) strip `;parameters` from a segment before resolving it: `..;` is `..`.
+  it('rejects `..;` segments, with parameters and in every encoding, with 400', async () => {
+    const before = api.seen.length;
+    for (const rest of ['/..;/secret', '/a/..;', '/..;jsessionid=1/secret', '/%2e%2e;/secret', '/..%3b/secret', '/%2e%2e%253b/secret']) {
+      const res = await sendJson(service.url, { path: `/proxy/api${rest}` });
+      expect(res.status, rest).toBe(400);
+      expect(res.json, rest).toMatchObject({ code: 400, reason: 'unsafe proxy path: dot-dot segment' });
+    }
+    expect(api.seen.length).toBe(before);
+  });
+
   it('rejects encoded slashes, backslashes and malformed escapes with 400', async () => {
     const before = api.seen.length;
     for (const rest of ['/a%2f..%2fb', '/a%2F%2E%2E', '/a%5c..', `/%5c%5c${evilHost}`, '/a%252fb', '/%zz', '/a%2']) {

@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startService as startRuntimeService } from '../src/runtime/service.ts';
-import { startService, tempRoot, testConfig, type RunningService } from './helpers/app.ts';
+import { capturingLogger, startService, tempRoot, testConfig, type RunningService } from './helpers/app.ts';
 import { ConformanceRecorder } from './helpers/conformance.ts';
 import { fixture } from './helpers/media.ts';
 import { upload } from './helpers/upload.ts';
@@ -15,16 +14,10 @@ import { waitFor } from './helpers/wait.ts';
 
 /** A service whose pino lines are kept in memory for the test to read. */
 async function serviceWithLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { logger, lines } = capturingLogger();
   const root = await tempRoot();
   const config = testConfig(root, { server: { port: 0, shutdownGraceMs: 0 }, auth: { tokens: ['top-secret-token'] } });
-  const service = await startRuntimeService(config, { logger: pino({ level: 'info' }, sink) });
+  const service = await startRuntimeService(config, { logger });
   const conformance = new ConformanceRecorder().attach(service.server);
   return { service, lines, root, conformance };
 }
@@ -68,6 +61,40 @@ describe('request logs and ids', () => {
     expect(line()).toMatchObject({ aborted: true, route: '/media/', req: { method: 'POST' } });
   });
 
+  it('logs the code, reason, directory and filename of a refused upload on its request line', async () => {
+    const idOf = (id: string) => running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === id);
+    const refused = await upload(running.service.url, 'multipart', { directory: 'logs', filename: 'notes.txt', bytes: fixture('tone.mp3'), token: 'top-secret-token' })
+      .set('X-Request-Id', 'refused-format');
+    expect(refused.status).toBe(415);
+    await waitFor('the refused upload\'s line', () => idOf('refused-format') !== undefined);
+    expect(idOf('refused-format')).toMatchObject({
+      res: { statusCode: 415 },
+      code: 504,
+      reason: expect.stringMatching(/^format not supported/),
+      files: [{ directory: 'logs', filename: 'notes.txt', code: 504 }],
+    });
+
+    await request(running.service.url).post('/media').set('Authorization', 'Bearer top-secret-token').set('X-Request-Id', 'refused-type').type('text/plain').send('x');
+    await waitFor('the refused type\'s line', () => idOf('refused-type') !== undefined);
+    expect(idOf('refused-type')).toMatchObject({ res: { statusCode: 415 }, code: 502, reason: expect.stringContaining("Content-Type 'text/plain") });
+  });
+
+  it('labels the files of the pages with their route in logs and metrics, not as unmatched', async () => {
+    const assets: Array<[path: string, route: string]> = [
+      ['/library/library.js', '/library/*asset'],
+      ['/chat/chat.css', '/chat/*asset'],
+    ];
+    for (const [path, route] of assets) {
+      expect((await request(running.service.url).get(path).set('X-Request-Id', `asset-${route.length}`)).status, path).toBe(200);
+      const line = running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === `asset-${route.length}`);
+      expect(line, path).toMatchObject({ route, res: { statusCode: 200 } });
+    }
+    const metrics = (await request(running.service.url).get('/metrics')).text;
+    expect(metrics).toMatch(/^http_requests_total\{route="\/library\/\*asset",method="GET",status="200"\} 1$/m);
+    expect(metrics).toMatch(/^http_requests_total\{route="\/chat\/\*asset",method="GET",status="200"\} 1$/m);
+    expect(metrics).not.toMatch(/route="unmatched",method="GET",status="200"/);
+  });
+
   it('replaces an invalid X-Request-Id with a generated one', async () => {
     const res = await request(running.service.url).get('/healthz').set('X-Request-Id', 'bad id with spaces; and more');
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
@@ -80,6 +107,35 @@ describe('request logs and ids', () => {
     const text = JSON.stringify(running.lines);
     expect(text).not.toContain('top-secret-token');
     expect(text).not.toContain(fixture('tone.mp3').subarray(0, 16).toString('latin1'));
+  });
+});
+
+describe('log lines of aborted uploads', () => {
+  it('logs each aborted upload as one info line, wherever in the body the client left', async () => {
+    const running = await serviceWithLogs();
+    const { port } = new URL(running.service.url);
+    try {
+      for (const size of [0, 70_000, 300_000]) {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        await once(socket, 'connect');
+        socket.write(
+          `POST /media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer top-secret-token\r\nX-Request-Id: abort-${size}\r\n` +
+            'Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000000\r\n\r\n--b\r\n' +
+            `Content-Disposition: form-data; name="logs"; filename="abort-${size}.mp3"\r\n\r\nID3${'x'.repeat(size)}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        socket.destroy();
+        const ofThis = () => running.lines.filter((l) => (l.req as { id?: string } | undefined)?.id === `abort-${size}`);
+        await waitFor(`the log line of abort-${size}`, () => ofThis().length > 0);
+        expect(ofThis()).toEqual([expect.objectContaining({ level: 30, aborted: true, route: '/media/' })]);
+      }
+    } finally {
+      // Whatever the parser and the store did after the clients left is in the log once stopped.
+      await running.service.stop();
+      await rm(running.root, { recursive: true, force: true });
+    }
+    expect(running.lines.filter((l) => l.level > 30)).toEqual([]);
+    running.conformance.assertConforms();
   });
 });
 

@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { rememberMount } from '../observability/request-logger.ts';
 import { pageAssets, pageDirectory, pageIndex } from '../static-page.ts';
 
 const libraryPage = pageDirectory('library/page');
@@ -10,6 +11,6 @@ const libraryPage = pageDirectory('library/page');
 export function libraryRoutes(): Router {
   const router = express.Router();
   router.get('/', pageIndex(libraryPage));
-  router.use('/library', pageAssets(libraryPage));
+  router.use('/library', rememberMount, pageAssets(libraryPage));
   return router;
 }

@@ -3,6 +3,7 @@ import { requireBearer } from '../auth.ts';
 import type { Config } from '../config.ts';
 import { sendResult, useStatusMode } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { addToRequestLine } from '../observability/request-logger.ts';
 import type { MediaStore } from '../storage/media-store.ts';
 import { downloadHandler } from './download.ts';
 import { UrlencodedForm } from './form-urlencoded.ts';
@@ -43,6 +44,7 @@ export function mediaRoutes({ config, store, metrics }: MediaDeps): Router {
         metrics.uploads.inc({ code: String(file.code) });
         if (file.size !== undefined && file.code === 200) metrics.bytesStored.inc(file.size);
       }
+      addToRequestLine(res, { files: outcome.files.map(({ directory, filename, code }) => ({ directory, filename, code })) });
       sendResult(res, outcome.codeName, { reason: outcome.reason, files: outcome.files });
     },
   );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
 /** An X-Request-Id we accept from a client: short, printable, no separators that break logs. */
@@ -15,6 +15,14 @@ export const rememberMount: RequestHandler = (req, res, next) => {
   next();
 };
 
+/**
+ * Adds fields to the request's log line: the `{code, reason}` of the answer, the files of an
+ * upload. Only names and codes, never bodies or credentials; merged in only when the line is written.
+ */
+export function addToRequestLine(res: Response, fields: Record<string, unknown>): void {
+  res.locals.requestLine = res.locals.requestLine ? { ...res.locals.requestLine, ...fields } : fields;
+}
+
 /** The route pattern that answered (low cardinality for logs and metrics), or `unmatched`. */
 export function routeOf(req: IncomingMessage): string {
   const { route, res } = req as Request;
@@ -24,8 +32,8 @@ export function routeOf(req: IncomingMessage): string {
 }
 
 /**
- * One JSON line per request when it ends: id, method, url, route, status, bytes each way and
- * duration; `error` level for 5xx, `aborted: true` when the client left before the answer was
+ * One JSON line per request when it ends: id, method, url, route, status, bytes each way,
+ * duration and what the route added (`addToRequestLine`); `error` level for 5xx, `aborted: true` when the client left before the answer was
  * complete. The id comes from a valid X-Request-Id, else is generated, and is echoed back.
  * Headers are never logged, so neither are bearer tokens; bodies never are.
  *
@@ -55,6 +63,7 @@ export function requestLogger(logger: Logger): RequestHandler {
           bytesIn: Number(req.headers['content-length']) || 0,
           ...(Number.isFinite(length) ? { bytesOut: length } : {}),
           ...(res.writableFinished ? {} : { aborted: true }),
+          ...(res as Response).locals.requestLine,
         },
         `${req.method} ${route} ${res.statusCode}`,
       );

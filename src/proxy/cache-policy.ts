@@ -16,12 +16,21 @@ function cacheControl(value: string | string[] | undefined): Map<string, string>
 const RANGE_AND_CONDITIONAL = ['range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range'];
 
 /**
- * Whether a stored answer may be used for this request. RFC 9111 §3.5: a shared cache must not
- * reuse answers for requests with Authorization (the upstream may answer per user);
- * §5.2.1.4/§5.2.1.5: `no-cache` / `no-store` from the client ask for a fresh answer.
+ * Whether the request says who is asking: RFC 9111 §3.5, a shared cache must not reuse answers
+ * for requests with Authorization; a Cookie identifies a user just as well (the upstream may
+ * answer per session without saying `Vary: Cookie`), so such requests bypass the cache both ways.
+ */
+function isPersonal(req: Request): boolean {
+  return req.headers.authorization !== undefined || req.headers.cookie !== undefined;
+}
+
+/**
+ * Whether a stored answer may be used for this request: a GET, not personal (above), not a
+ * range or conditional request; §5.2.1.4/§5.2.1.5: `no-cache` / `no-store` from the client ask
+ * for a fresh answer.
  */
 export function mayServeFromCache(req: Request): boolean {
-  if (req.method !== 'GET' || req.headers.authorization !== undefined) return false;
+  if (req.method !== 'GET' || isPersonal(req)) return false;
   if (RANGE_AND_CONDITIONAL.some((name) => req.headers[name] !== undefined)) return false;
   const directives = cacheControl(req.headers['cache-control']);
   return !directives.has('no-cache') && !directives.has('no-store');
@@ -29,7 +38,7 @@ export function mayServeFromCache(req: Request): boolean {
 
 /** Whether the answer to this request may be stored at all (same rules as reading, plus `no-store`). */
 export function mayStoreAnswerTo(req: Request): boolean {
-  if (req.method !== 'GET' || req.headers.authorization !== undefined) return false;
+  if (req.method !== 'GET' || isPersonal(req)) return false;
   return !cacheControl(req.headers['cache-control']).has('no-store');
 }
 

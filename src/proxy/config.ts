@@ -35,8 +35,9 @@ export const proxyConfigSchema = z
     /** Reachable upstreams by name: a base URL, or `{ url, timeoutMs, cache }`. Nothing else is reachable. */
     upstreams: z.record(upstreamName, upstreamSchema).default({}),
     /**
-     * ms an upstream may take to connect, to start answering, or between two chunks of its answer;
-     * past it the answer is 504 (or the stream is cut if it had started). Default as in the seed.
+     * ms an upstream may take to connect, to start answering (counted from the last chunk of the
+     * request body), or between two chunks of its answer; past it the answer is 504 (or the stream
+     * is cut if it had started). Default as in the seed.
      */
     timeoutMs: z.number().int().min(1).default(120_000),
   })

@@ -30,7 +30,7 @@ export function parseTarget(url: string): ProxyTarget {
 
 /**
  * Rejects a rest path that an upstream could resolve outside the base path: `..` segments
- * (RFC 3986 §5.2.4 dot-segment removal) in any encoding, backslashes (treated as `/` by some
+ * (RFC 3986 §5.2.4 dot-segment removal) in any encoding, also with `;parameters` (`..;`), backslashes (treated as `/` by some
  * servers) and encoded slashes, also when double-encoded, and malformed percent-encoding.
  * The upstream host never depends on the rest: it is fixed by the upstream's connection pool.
  */
@@ -44,7 +44,9 @@ export function checkRest(rest: string): void {
 function segmentProblem(segment: string): string | undefined {
   let current = segment;
   for (let round = 0; round <= DECODE_ROUNDS; round++) {
-    if (current === '..') return 'dot-dot segment';
+    // Servlet containers (Tomcat, Jetty) drop `;parameters` from a segment before resolving it,
+    // so `..;` and `..;x=1` mean `..` to them.
+    if (withoutParameters(current) === '..') return 'dot-dot segment';
     if (current.includes('\\')) return 'backslash';
     if (current.includes('/')) return 'encoded slash';
     if (!current.includes('%')) return undefined;
@@ -53,6 +55,11 @@ function segmentProblem(segment: string): string | undefined {
     current = decoded;
   }
   return 'too deeply percent-encoded';
+}
+
+function withoutParameters(segment: string): string {
+  const at = segment.indexOf(';');
+  return at === -1 ? segment : segment.slice(0, at);
 }
 
 /** Byte-wise decoding into latin1, so any byte sequence decodes (UTF-8 or not) and `/` stays `/`. */

@@ -48,7 +48,8 @@ export class UpstreamRegistry {
       name,
       basePath: url.pathname.replace(/\/+$/, ''),
       timeoutMs,
-      pool: new Pool(url.origin, { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
+      // forward() times the wait for the head and the silences of the body itself, to the millisecond.
+      pool: new Pool(url.origin, { connectTimeout: timeoutMs, headersTimeout: 0, bodyTimeout: 0 }),
       cache: config.cache ? new ResponseCache(config.cache) : undefined,
     };
   }

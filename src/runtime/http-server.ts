@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { RequestListener } from 'node:http';
 import type { Config } from '../config.ts';
+import type { AnswerTracker } from './drain.ts';
 
 /**
  * The HTTP server with timeouts suited to long uploads: headers must arrive quickly
@@ -37,9 +38,11 @@ export function listen(server: http.Server, port: number, host: string): Promise
 
 /**
  * Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left.
- * Idle keep-alive connections close at once; busy ones close after their answer.
+ * Idle keep-alive connections close at once; busy ones close after their answer, which says
+ * `Connection: close` when it had not started yet.
  */
-export async function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+export async function closeGracefully(server: http.Server, answers: AnswerTracker, graceMs: number): Promise<void> {
+  answers.closeAfterAnswers();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const deadline = setTimeout(() => server.closeAllConnections(), graceMs);

@@ -9,6 +9,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
 import { LocalStore, localStoreOptions } from '../storage/local-store.ts';
 import { clusterMetricsText } from './cluster-metrics.ts';
+import { trackAnswers } from './drain.ts';
 import { closeGracefully, createHttpServer, listen } from './http-server.ts';
 
 export interface ServiceOptions {
@@ -36,7 +37,6 @@ export async function startService(config: Config, { logger, clustered = false, 
   const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
   const hub = createHub(config.chat, logger);
-  let stopping = false;
   const app = createApp(config, {
     store,
     logger,
@@ -44,18 +44,17 @@ export async function startService(config: Config, { logger, clustered = false, 
     metrics,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
     readinessChecks: hub instanceof RedisHub ? [() => hub.check()] : [],
-    isStopping: () => stopping,
   });
   const server = createHttpServer(eventLoopProbe ? withEventLoopProbe(app) : app, config.server);
+  const answers = trackAnswers(server);
   const chat = attachChat(server, config, { logger, hub, metrics });
   const url = await listen(server, config.server.port, config.server.host);
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
-    stopping = true;
     stopped ??= (async () => {
       // Chat sockets are upgraded connections: server.close() would wait for them forever.
-      await Promise.all([closeGracefully(server, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
+      await Promise.all([closeGracefully(server, answers, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
       await Promise.all([store.close(), upstreams.close()]);
     })();
     return stopped;

@@ -1,12 +1,32 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { parseConfig, type Config, type ConfigInput } from '../../src/config.ts';
 import { startService as startRuntimeService, type Service } from '../../src/runtime/service.ts';
 import { ConformanceRecorder } from './conformance.ts';
 
-export const silentLogger = pino({ level: 'silent' });
+/** A pino line as written, parsed. */
+export type LogLine = Record<string, unknown> & { level: number; msg: string };
+
+/**
+ * A logger at `info`, as the service runs by default, whose lines are formatted and kept in
+ * memory: the logging path runs on every route in tests, so a crash in it fails them.
+ */
+export function capturingLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
+/** An `info` logger whose lines are formatted, then dropped: for tests that never read them. */
+export const testLogger = pino({ level: 'info' }, new Writable({ write: (_chunk, _encoding, done) => done() }));
 
 /** A fresh directory under the OS temp dir; never the repo's uploads/. */
 export function tempRoot(prefix = 'media-test-'): Promise<string> {
@@ -15,9 +35,9 @@ export function tempRoot(prefix = 'media-test-'): Promise<string> {
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-/** A validated config for tests: storage in `root`, logging silent, the rest from `overrides`. */
+/** A validated config for tests: storage in `root`, logging at `info`, the rest from `overrides`. */
 export function testConfig(root: string, overrides: DeepPartial<ConfigInput> = {}): Config {
-  const base: Record<string, unknown> = { storage: { root }, log: { level: 'silent' } };
+  const base: Record<string, unknown> = { storage: { root }, log: { level: 'info' } };
   return parseConfig(merge(base, overrides as Record<string, unknown>));
 }
 
@@ -33,6 +53,8 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
 
 export interface RunningService extends Service {
   root: string;
+  /** The service's log lines, logged at `info`. */
+  logs: LogLine[];
   /** Every answer of this service, held to openapi.yaml. */
   conformance: ConformanceRecorder;
   /**
@@ -46,11 +68,13 @@ export interface RunningService extends Service {
 export async function startService(overrides: DeepPartial<ConfigInput> = {}): Promise<RunningService> {
   const root = await tempRoot();
   const config = testConfig(root, merge({ server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 0 } }, overrides as Record<string, unknown>));
-  const service = await startRuntimeService(config, { logger: silentLogger });
+  const { logger, lines } = capturingLogger();
+  const service = await startRuntimeService(config, { logger });
   const conformance = new ConformanceRecorder().attach(service.server);
   return {
     ...service,
     root: service.store.root,
+    logs: lines,
     conformance,
     async close() {
       try {
