@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { AppError } from '../errors.ts';
+import { AppError, fileTooLargeReason } from '../errors.ts';
 import type { MediaStore } from '../storage/media-store.ts';
 import { UrlencodedForm } from './form-urlencoded.ts';
 import type { StagedPart } from './multipart.ts';
@@ -51,7 +51,7 @@ async function urlencodedCandidate(req: Request, store: MediaStore, limits: Body
   const bytes = await form.bytes('body');
   if (bytes === undefined) throw new AppError('MISSING_ARGUMENT', 'required argument missing: body');
   if (bytes.length > limits.maxFileSize) {
-    throw new AppError('TOO_LARGE', 'file larger than the configured limit (media.maxFileSize)');
+    throw new AppError('TOO_LARGE', fileTooLargeReason(limits.maxFileSize));
   }
   return { directory, filename, staged: bytes.length > 0 ? await store.stage(bytes) : undefined };
 }

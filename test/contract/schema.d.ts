@@ -124,7 +124,12 @@ export interface paths {
          *     appear. Pass `nextCursor` as `cursor` for the next page.
          */
         get: operations["listMedia"];
-        put?: never;
+        /**
+         * Not supported (405)
+         * @description Files are stored with POST and never replaced, so PUT is refused, as is every other method a
+         *     `/media` path does not offer (see "Unsupported methods under `/media`" above).
+         */
+        put: operations["putMedia"];
         /**
          * Upload audio files
          * @description **multipart/form-data**: every file part is stored at `<directory>/<filename>`, where
@@ -328,7 +333,7 @@ export interface components {
          * @description The result code (see the code table above).
          * @enum {integer}
          */
-        Code: 200 | 400 | 401 | 404 | 412 | 413 | 416 | 429 | 500 | 501 | 502 | 503 | 504;
+        Code: 200 | 400 | 401 | 404 | 405 | 412 | 413 | 416 | 429 | 500 | 501 | 502 | 503 | 504;
         /** @description A result with nothing more to say than its code. */
         Result: {
             code: components["schemas"]["Code"];
@@ -450,18 +455,12 @@ export interface components {
                 "application/json": components["schemas"]["Result"];
             };
         };
-        /** @description Code 404, no such file. */
+        /** @description Code 404, no such file; the reason says so when the path names a directory. */
         FileNotFound: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "code": 404,
-                 *       "reason": "not found: songs/a.mp3"
-                 *     }
-                 */
                 "application/json": components["schemas"]["Result"];
             };
         };
@@ -572,6 +571,22 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 405, the path does not offer this method. */
+        MethodNotAllowed: {
+            headers: {
+                Allow: components["headers"]["Allow"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 405,
+                 *       "reason": "method not allowed: PUT /media; allowed: GET, HEAD, POST, DELETE"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Result"];
             };
         };
@@ -699,6 +714,12 @@ export interface components {
         "If-None-Match": string;
         "If-Modified-Since": string;
         "If-Range": string;
+        /**
+         * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
+         *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
+         *     `Content-Disposition` (the file plays inline). Any other value is code 400.
+         */
+        Download: "0" | "1";
     };
     requestBodies: {
         /** @description Any body, streamed to the upstream byte for byte (never parsed). */
@@ -709,6 +730,18 @@ export interface components {
         };
     };
     headers: {
+        /**
+         * @description The methods the path offers.
+         * @example GET, HEAD, POST, DELETE
+         */
+        Allow: string;
+        /**
+         * @description With `download=1` only: `attachment; filename="<name>"; filename*=UTF-8''<percent-encoded name>`
+         *     (RFC 6266, RFC 8187). Browsers use `filename*`; `filename` carries the name's raw UTF-8
+         *     octets for clients that read only it (`curl -OJ`). `filename*` is left out when the name is
+         *     ASCII.
+         */
+        "Content-Disposition": string;
         /** @description The file's sha256 in quotes. */
         ETag: string;
         /** @description When the file was stored (HTTP date). */
@@ -985,6 +1018,28 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    putMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Only in `legacy` status mode, which answers HTTP 200 with the 405 body (and `Allow`). */
+            200: {
+                headers: {
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+        };
+    };
     uploadMedia: {
         parameters: {
             query?: never;
@@ -1157,7 +1212,14 @@ export interface operations {
     };
     downloadMedia: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
+                 *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
+                 *     `Content-Disposition` (the file plays inline). Any other value is code 400.
+                 */
+                download?: components["parameters"]["Download"];
+            };
             header?: {
                 /** @description One byte range, RFC 9110 section 14.2. */
                 Range?: components["parameters"]["Range"];
@@ -1185,6 +1247,7 @@ export interface operations {
                     "Last-Modified": components["headers"]["Last-Modified"];
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1202,6 +1265,7 @@ export interface operations {
                     "Last-Modified": components["headers"]["Last-Modified"];
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1239,7 +1303,14 @@ export interface operations {
     };
     headMedia: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
+                 *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
+                 *     `Content-Disposition` (the file plays inline). Any other value is code 400.
+                 */
+                download?: components["parameters"]["Download"];
+            };
             header?: {
                 /** @description One byte range, RFC 9110 section 14.2. */
                 Range?: components["parameters"]["Range"];
@@ -1267,6 +1338,7 @@ export interface operations {
                     "Last-Modified": components["headers"]["Last-Modified"];
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1280,6 +1352,7 @@ export interface operations {
                     "Last-Modified": components["headers"]["Last-Modified"];
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     [name: string]: unknown;
                 };
                 content?: never;
