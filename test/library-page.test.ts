@@ -94,6 +94,17 @@ describe('library page in headless Chromium', () => {
     await service?.close();
   });
 
+  it('links to the chat page and hides the token controls of a service without tokens', async () => {
+    await page.waitForSelector('#token-box[data-tokens="none"]', { state: 'attached' });
+    expect(await page.isHidden('#token-box')).toBe(true);
+    expect(await page.getAttribute('a.chat-link', 'href')).toBe('/chat');
+    const chat = await openLibrary(service.url);
+    await Promise.all([chat.waitForURL(`${service.url}/chat`), chat.click('a.chat-link')]);
+    expect(await chat.title()).toMatch(/chat/i);
+    await chat.close();
+    expect(incidents).toEqual([]);
+  });
+
   it('uploads the fixtures through the file input and lists them with their durations', async () => {
     await uploadThroughInput(page, 'songs', FIXTURES.map(fixturePath));
     for (const name of FIXTURES) {
@@ -253,6 +264,9 @@ describe('library page when the service needs a bearer token', () => {
   it('asks once, says when a token is refused, keeps it for the tab and plays behind it', async () => {
     const page = await openLibrary(service.url);
     await page.waitForSelector('#token-panel:not([hidden])');
+    // Asked GET /auth and kept the token controls: this service has tokens.
+    await page.waitForSelector('#token-box[data-tokens="needed"]');
+    expect(await page.isVisible('#token-box')).toBe(true);
     expect(await page.textContent('#token-message')).toContain('needs a bearer token to browse and play files (401: missing or wrong bearer token)');
 
     await page.fill('#token-input', 'wrong');

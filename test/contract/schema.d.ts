@@ -109,6 +109,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which media requests need a bearer token
+         * @description Lets a client (the library page) offer a token form only where one is needed. Needs no
+         *     token and tells nothing about the tokens themselves.
+         */
+        get: operations["getAuthStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/media": {
         parameters: {
             query?: never;
@@ -339,6 +360,15 @@ export interface components {
             code: components["schemas"]["Code"];
             /** @description Human-readable; may name the offending field or limit. Do not parse it. */
             reason: string;
+        };
+        AuthStatus: {
+            /** @constant */
+            code: 200;
+            reason: string;
+            /** @description POST and DELETE on /media need a token (`auth.tokens` is set). */
+            writesNeedToken: boolean;
+            /** @description Listings and downloads need one too (`auth.protectReads`). */
+            readsNeedToken: boolean;
         };
         /** @description A file stored by this request. */
         StoredFile: {
@@ -928,6 +958,35 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    getAuthStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What needs a token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "reason": "OK",
+                     *       "writesNeedToken": true,
+                     *       "readsNeedToken": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuthStatus"];
+                };
+            };
+            304: components["responses"]["NotModified"];
         };
     };
     listMedia: {

@@ -1,5 +1,5 @@
 import { CODES } from '../../src/errors.ts';
-import { HTTP_METHODS, OpenApiDocument, type Located, type Node } from './openapi.ts';
+import { HTTP_METHODS, OpenApiDocument, type Located } from './openapi.ts';
 
 /** One answer the service gave, as it went on the wire. */
 export interface Exchange {
