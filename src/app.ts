@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { authStatus } from './auth.ts';
 import { chatRoutes } from './chat/routes.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler, useStatusMode } from './errors.ts';
@@ -50,6 +51,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.use(securityHeaders());
   // The status mode first: a 429 of the rate limit is a media answer too (HTTP 200 in legacy mode).
   app.use('/media', rememberMount, useStatusMode(config.media.statusMode), writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
+  app.get('/auth', authStatus(config.auth));
   app.use('/chat', rememberMount, chatRoutes());
   app.use(libraryRoutes());
 

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { AppError } from './errors.ts';
+import type { Config } from './config.ts';
+import { AppError, sendResult } from './errors.ts';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
 
@@ -19,4 +20,14 @@ export function requireBearer(tokens: readonly string[]): RequestHandler {
     for (const token of accepted) ok = timingSafeEqual(token, presented) || ok;
     next(ok && match ? undefined : new AppError('UNAUTHORIZED'));
   };
+}
+
+/**
+ * GET /auth: which media requests need a bearer token, so a client (the library page) can offer a
+ * token form only where one is needed. Says nothing about the tokens themselves.
+ */
+export function authStatus(auth: Config['auth']): RequestHandler {
+  const writesNeedToken = auth.tokens.length > 0;
+  const body = { writesNeedToken, readsNeedToken: writesNeedToken && auth.protectReads };
+  return (_req, res) => sendResult(res, 'OK', body);
 }

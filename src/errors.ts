@@ -11,6 +11,7 @@ export const CODES = {
   INVALID_ARGUMENT: { code: 400, status: 400, reason: 'invalid argument' },
   UNAUTHORIZED: { code: 401, status: 401, reason: 'missing or wrong bearer token' },
   NOT_FOUND: { code: 404, status: 404, reason: 'not found' },
+  METHOD_NOT_ALLOWED: { code: 405, status: 405, reason: 'method not allowed' },
   TOO_LARGE: { code: 413, status: 413, reason: 'larger than the configured limit' },
   PRECONDITION_FAILED: { code: 412, status: 412, reason: 'precondition failed' },
   RANGE_NOT_SATISFIABLE: { code: 416, status: 416, reason: 'range not satisfiable' },
@@ -92,7 +93,10 @@ function fromParserError(error: unknown): AppError | undefined {
   if (code === 'MISSING_FIELD_NAME' || code === 'INVALID_FIELD_NAME') {
     return new AppError('INVALID_ARGUMENT', `malformed multipart body: ${message}`);
   }
-  if (type === 'entity.too.large') return new AppError('TOO_LARGE', 'request body larger than the configured limit');
+  if (type === 'entity.too.large') {
+    const { limit } = error as { limit?: number };
+    return new AppError('TOO_LARGE', limit === undefined ? 'request body larger than the configured limit' : `request body larger than the limit of ${limit} bytes`);
+  }
   if (type === 'request.aborted') return new AppError('INVALID_ARGUMENT', 'request aborted by the client');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new AppError('UNSUPPORTED_MEDIA_TYPE', message);
@@ -103,6 +107,23 @@ function fromParserError(error: unknown): AppError | undefined {
     return new AppError('INVALID_ARGUMENT', `malformed multipart body: ${message}`);
   }
   return undefined;
+}
+
+/** The 413 reason for a file over `media.maxFileSize`, naming the limit. */
+export function fileTooLargeReason(limit: number): string {
+  return `file larger than the limit of ${limit} bytes (${binaryUnits(limit)}, media.maxFileSize)`;
+}
+
+/** 104857600 -> '100 MiB'; 1.5 MiB -> '1.5 MiB'. */
+function binaryUnits(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toFixed(1))} ${units[unit]}`;
 }
 
 function multerLimitReason(code: string): string {

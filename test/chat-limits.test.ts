@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectChat, handshakeStatus, joinChat, startChat, type RunningChat } from './helpers/chat.ts';
+import { handshakeStatus, joinChat, startChat, type RunningChat } from './helpers/chat.ts';
 import { waitFor } from './helpers/wait.ts';
 
 describe('chat limits', () => {

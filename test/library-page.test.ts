@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
 import { launchBrowser, TEST_OUTPUT, type Browser } from './helpers/browser.ts';
@@ -83,39 +82,6 @@ async function listedFiles(page: Page): Promise<string[][]> {
   );
 }
 
-describe('library page over HTTP', () => {
-  let service: RunningService;
-  beforeAll(async () => {
-    service = await startService();
-  });
-  afterAll(() => service?.close());
-
-  it('serves GET / with module scripts only, under the service CSP', async () => {
-    const res = await request(service.url).get('/');
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/html/);
-    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
-    expect(res.text).toContain('<script type="module" src="/library/library.js"></script>');
-    expect(res.text.match(/<script(?![^>]*\bsrc=)/g)).toBeNull();
-    expect(res.text).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
-  });
-
-  it.each(['library.js', 'api.js', 'token.js', 'upload.js', 'browse.js', 'file-card.js', 'confirm-dialog.js', 'format.js', 'dom.js'])(
-    'serves the module /library/%s as JavaScript',
-    async (file) => {
-      const res = await request(service.url).get(`/library/${file}`);
-      expect(res.status).toBe(200);
-      expect(res.headers['content-type']).toMatch(/javascript/);
-    },
-  );
-
-  it('serves the stylesheet and nothing outside the page directory', async () => {
-    expect((await request(service.url).get('/library/library.css')).headers['content-type']).toMatch(/^text\/css/);
-    expect((await request(service.url).get('/library/%2e%2e/routes.ts')).status).toBe(404);
-    expect((await request(service.url).get('/library/')).status).toBe(404);
-  });
-});
-
 describe('library page in headless Chromium', () => {
   let service: RunningService;
   let page: Page;
@@ -126,6 +92,17 @@ describe('library page in headless Chromium', () => {
   afterAll(async () => {
     await page?.close();
     await service?.close();
+  });
+
+  it('links to the chat page and hides the token controls of a service without tokens', async () => {
+    await page.waitForSelector('#token-box[data-tokens="none"]', { state: 'attached' });
+    expect(await page.isHidden('#token-box')).toBe(true);
+    expect(await page.getAttribute('a.chat-link', 'href')).toBe('/chat');
+    const chat = await openLibrary(service.url);
+    await Promise.all([chat.waitForURL(`${service.url}/chat`), chat.click('a.chat-link')]);
+    expect(await chat.title()).toMatch(/chat/i);
+    await chat.close();
+    expect(incidents).toEqual([]);
   });
 
   it('uploads the fixtures through the file input and lists them with their durations', async () => {
@@ -287,6 +264,9 @@ describe('library page when the service needs a bearer token', () => {
   it('asks once, says when a token is refused, keeps it for the tab and plays behind it', async () => {
     const page = await openLibrary(service.url);
     await page.waitForSelector('#token-panel:not([hidden])');
+    // Asked GET /auth and kept the token controls: this service has tokens.
+    await page.waitForSelector('#token-box[data-tokens="needed"]');
+    expect(await page.isVisible('#token-box')).toBe(true);
     expect(await page.textContent('#token-message')).toContain('needs a bearer token to browse and play files (401: missing or wrong bearer token)');
 
     await page.fill('#token-input', 'wrong');

@@ -1,10 +1,15 @@
-import { symlink, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
 import { fixture, sha256 } from './helpers/media.ts';
 import { upload } from './helpers/upload.ts';
+
+const run = promisify(execFile);
 
 const binary = (req: request.Test) =>
   req.buffer(true).parse((res, callback) => {
@@ -101,6 +106,51 @@ describe('GET|HEAD /media/{directory...}/{filename}', () => {
     const ranged = await request(service.url).head('/media/albums/2024/id3.mp3').set('Range', 'bytes=-100');
     expect(ranged.status).toBe(206);
     expect(ranged.headers['content-length']).toBe('100');
+  });
+
+  it('answers ?download=1 as an attachment named in UTF-8: filename* (RFC 6266) and the raw octets for curl -OJ', async () => {
+    const res = await binary(request(service.url).get(`/media/${encodeURIComponent('歌')}/${encodeURIComponent('歌曲.wav')}?download=1`));
+    expect(res.status).toBe(200);
+    // Node hands header bytes over as latin1: turn them back into the octets sent.
+    const header = Buffer.from(res.headers['content-disposition']!, 'latin1').toString('utf8');
+    expect(header).toBe(`attachment; filename="歌曲.wav"; filename*=UTF-8''%E6%AD%8C%E6%9B%B2.wav`);
+    expect(res.body).toEqual(wav);
+    const plain = await request(service.url).head('/media/albums/2024/id3.mp3?download=1');
+    expect(plain.headers['content-disposition']).toBe('attachment; filename="id3.mp3"');
+  });
+
+  it('lets curl -OJ save a download under its UTF-8 name', async () => {
+    const name = '我的 歌曲.mp3';
+    await upload(service.url, 'multipart', { directory: 'curl', filename: name, bytes: mp3 });
+    const into = await mkdtemp(path.join(os.tmpdir(), 'curl-oj-'));
+    try {
+      await run('curl', ['-sfOJ', `${service.url}/media/curl/${encodeURIComponent(name)}?download=1`], { cwd: into });
+      expect(await readdir(into)).toEqual([name]);
+      expect(await readFile(path.join(into, name))).toEqual(mp3);
+    } finally {
+      await rm(into, { recursive: true, force: true });
+    }
+  });
+
+  it('serves inline, without Content-Disposition, unless asked to download', async () => {
+    for (const query of ['', '?download=0']) {
+      const res = await request(service.url).head(`/media/albums/2024/id3.mp3${query}`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-disposition']).toBeUndefined();
+    }
+    const res = await request(service.url).get('/media/albums/2024/id3.mp3?download=yes');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ code: 400, reason: "invalid argument: download must be 1 or 0" });
+  });
+
+  it.each([
+    ['/media/albums', 'albums'],
+    ['/media/albums/2024', 'albums/2024'],
+    [`/media/${encodeURIComponent('歌')}`, '歌'],
+  ])('answers %s, a directory, with 404 saying how to list it', async (url, directory) => {
+    const res = await request(service.url).get(url);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ code: 404, reason: `${directory} is a directory; list it with GET /media?directory=${directory}` });
   });
 
   it('answers a missing file with JSON 404', async () => {

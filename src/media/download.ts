@@ -1,20 +1,28 @@
 import { pipeline } from 'node:stream/promises';
+import { encodeExtended } from 'content-disposition';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.ts';
 import type { ByteRange, MediaStore, OpenedMedia } from '../storage/media-store.ts';
 import { parseMediaPath } from './media-path.ts';
+import { directorySchema, type MediaPath } from './schemas.ts';
 
 /**
  * GET|HEAD /media/{directory...}/{filename}: streams the stored file with validators, answers
- * conditional requests with 304 and one byte range with 206 (RFC 9110 sections 13 and 14).
+ * conditional requests with 304 and one byte range with 206 (RFC 9110 sections 13 and 14);
+ * `?download=1` asks the client to save it under its name (RFC 6266).
  */
 export function downloadHandler(store: MediaStore): RequestHandler {
   return async (req, res) => {
     const segments = (req.params as { path: string[] }).path;
-    const target = parseMediaPath({ directory: segments.slice(0, -1).join('/'), filename: segments.at(-1) });
+    const attachment = wantsAttachment(req.query.download);
+    const target = await fileTarget(store, segments);
     const file = await store.open(target);
-    if (!file) throw new AppError('NOT_FOUND', `not found: ${target.directory}/${target.filename}`);
+    if (!file) {
+      await refuseDirectory(store, segments);
+      throw new AppError('NOT_FOUND', `not found: ${target.directory}/${target.filename}`);
+    }
 
+    if (attachment) res.set('Content-Disposition', attachmentDisposition(file.filename));
     res.set({
       'Content-Type': file.contentType,
       ETag: `"${file.sha256}"`,
@@ -37,6 +45,40 @@ export function downloadHandler(store: MediaStore): RequestHandler {
     }
     await send(file, range, res);
   };
+}
+
+/** `?download=1`: an attachment; absent or `0`: inline. */
+function wantsAttachment(value: unknown): boolean {
+  if (value === undefined || value === '0') return false;
+  if (value === '1') return true;
+  throw new AppError('INVALID_ARGUMENT', 'invalid argument: download must be 1 or 0');
+}
+
+/**
+ * `attachment` with the name twice (RFC 6266): `filename*` in RFC 8187 encoding, which browsers
+ * prefer, and `filename` as the name's raw UTF-8 octets (obs-text in a quoted-string, RFC 9110
+ * 5.6.4) for clients that read only that one: `curl -OJ` saves those octets, i.e. the UTF-8 name,
+ * where an ASCII fallback would give it `?? ??.mp3`.
+ */
+function attachmentDisposition(filename: string): string {
+  const octets = Buffer.from(filename.replace(/["\\]/g, '\\$&'), 'utf8').toString('latin1');
+  const ascii = /^[\x20-\x7e]*$/.test(filename);
+  return `attachment; filename="${octets}"${ascii ? '' : `; filename*=${encodeExtended(filename)}`}`;
+}
+
+/** The file a path names. A one-segment path has no directory part (code 503) unless it is a directory. */
+async function fileTarget(store: MediaStore, segments: string[]): Promise<MediaPath> {
+  if (segments.length === 1) await refuseDirectory(store, segments);
+  return parseMediaPath({ directory: segments.slice(0, -1).join('/'), filename: segments.at(-1) });
+}
+
+/** When the path names a stored directory, not a file: 404 saying how to list it. */
+async function refuseDirectory(store: MediaStore, segments: string[]): Promise<void> {
+  const directory = segments.join('/');
+  // The path rules first: nothing unsafe reaches the store.
+  if (!directorySchema.safeParse(directory).success) return;
+  if ((await store.list(directory, { limit: 1 })) === undefined) return;
+  throw new AppError('NOT_FOUND', `${directory} is a directory; list it with GET /media?directory=${directory}`);
 }
 
 /** The one range to serve, undefined for the whole file; throws 416 when none can be served. */

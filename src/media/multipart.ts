@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import multer, { type StorageEngine } from 'multer';
+import { AppError, fileTooLargeReason } from '../errors.ts';
 import type { MediaStore, StagedUpload } from '../storage/media-store.ts';
 
 /** A multipart file part once its bytes are staged. */
@@ -52,7 +53,7 @@ export const settleStaging: ErrorRequestHandler = (error, req, _res, next) => {
 
 /** multer with every limit set (its defaults are unlimited) and UTF-8 file names. */
 export function multipartParser(store: MediaStore, limits: MultipartLimits): RequestHandler {
-  return multer({
+  const parse = multer({
     storage: new StagingEngine(store),
     defParamCharset: 'utf8',
     // Keep the file name as sent: busboy would otherwise strip '../' silently, and a traversal
@@ -68,4 +69,9 @@ export function multipartParser(store: MediaStore, limits: MultipartLimits): Req
       headerPairs: 100,
     },
   }).any();
+  // multer's error names the limit it hit, not its value: the reason states the value.
+  return (req, res, next) =>
+    parse(req, res, (error?: unknown) =>
+      next(error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE' ? new AppError('TOO_LARGE', fileTooLargeReason(limits.maxFileSize)) : error),
+    );
 }

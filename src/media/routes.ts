@@ -1,7 +1,7 @@
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { requireBearer } from '../auth.ts';
 import type { Config } from '../config.ts';
-import { sendResult, useStatusMode } from '../errors.ts';
+import { AppError, sendResult, useStatusMode } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { addToRequestLine } from '../observability/request-logger.ts';
 import type { MediaStore } from '../storage/media-store.ts';
@@ -60,9 +60,21 @@ export function mediaRoutes({ config, store, metrics }: MediaDeps): Router {
     sendResult(res, 'OK', { ...target, deleted });
   });
 
+  router.all('/', methodNotAllowed('GET, HEAD, POST, DELETE'));
+  router.all('/*path', methodNotAllowed('GET, HEAD'));
+
   router.use(settleStaging);
 
   return router;
+}
+
+/** 405 with `Allow` for the methods a route lacks (RFC 9110 15.5.6); OPTIONS keeps Express's answer. */
+function methodNotAllowed(allow: string): RequestHandler {
+  return (req, res, next) => {
+    if (req.method === 'OPTIONS') return next();
+    res.set('Allow', allow);
+    throw new AppError('METHOD_NOT_ALLOWED', `method not allowed: ${req.method} ${req.originalUrl}; allowed: ${allow}`);
+  };
 }
 
 /** `directory` and `filename` from the query string, else from a urlencoded body. */

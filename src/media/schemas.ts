@@ -4,6 +4,7 @@ const MAX_SEGMENT_BYTES = 255;
 const MAX_SEGMENTS = 8;
 
 // C0 controls, DEL and C1 controls: never part of a stored name.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Percent escapes of '.', '/', '\' and NUL: a name that would turn into traversal if anything
 // downstream decoded it once more is refused, not stored literally.

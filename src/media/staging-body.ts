@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { AppError } from '../errors.ts';
+import { AppError, fileTooLargeReason } from '../errors.ts';
 import type { MediaStore, StagedUpload } from '../storage/media-store.ts';
 
 /**
@@ -34,7 +34,7 @@ export class StagingBody {
 
   write(bytes: Buffer): void {
     this.size += bytes.length;
-    if (this.size > this.maxFileSize) throw new AppError('TOO_LARGE', 'file larger than the configured limit (media.maxFileSize)');
+    if (this.size > this.maxFileSize) throw new AppError('TOO_LARGE', fileTooLargeReason(this.maxFileSize));
     if (bytes.length > 0) this.stream!.write(bytes);
   }
 

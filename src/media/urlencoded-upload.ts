@@ -54,7 +54,7 @@ export async function readUrlencodedUpload(req: IncomingMessage, store: MediaSto
     let received = 0;
     for await (const piece of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       received += piece.length;
-      if (received > maxBytes) throw new AppError('TOO_LARGE', 'request body larger than the configured limit');
+      if (received > maxBytes) throw new AppError('TOO_LARGE', `request body larger than the limit of ${maxBytes} bytes`);
       scanner.write(piece);
       await body.flowing();
     }

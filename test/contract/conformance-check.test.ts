@@ -43,7 +43,7 @@ describe('checkExchange', () => {
   });
 
   it('fails an error body whose code is not in the code table', () => {
-    expect(checkExchange(spec, answer('GET', '/media/a/b.mp3', 404, { code: 405, reason: 'x' })).join('\n')).toMatch(/\/code must be equal to one of the allowed values/);
+    expect(checkExchange(spec, answer('GET', '/media/a/b.mp3', 404, { code: 418, reason: 'x' })).join('\n')).toMatch(/\/code must be equal to one of the allowed values/);
   });
 
   it('fails an undocumented header, and a missing required one', () => {
@@ -78,8 +78,21 @@ describe('checkExchange', () => {
 
   it('allows only 404 {code, reason} on routes it does not document', () => {
     expect(checkExchange(spec, answer('GET', '/a/b', 404, { code: 404, reason: 'no route for GET /a/b' }))).toEqual([]);
-    expect(checkExchange(spec, answer('PUT', '/media', 404, { code: 404, reason: 'no route for PUT /media' }))).toEqual([]);
+    expect(checkExchange(spec, answer('PUT', '/nowhere', 404, { code: 404, reason: 'no route for PUT /nowhere' }))).toEqual([]);
     expect(checkExchange(spec, answer('GET', '/a/b', 200, { code: 200, reason: 'OK' }))[0]).toMatch(/only 404 is documented for unknown routes/);
+  });
+
+  it('allows only 405 {code: 405, reason} with Allow for a method a /media path lacks', () => {
+    const allow = { ...JSON_TYPE, allow: 'GET, HEAD' };
+    expect(checkExchange(spec, answer('PATCH', '/media/a/b.mp3', 405, { code: 405, reason: 'method not allowed' }, allow))).toEqual([]);
+    expect(checkExchange(spec, answer('PATCH', '/media/a/b.mp3', 200, { code: 405, reason: 'method not allowed' }, allow))).toEqual([]);
+    expect(checkExchange(spec, answer('PATCH', '/media/a/b.mp3', 404, { code: 404, reason: 'no route' }, allow))).toEqual([
+      'PATCH /media/{directory}/{filename}: status 404, documented 405',
+      'PATCH /media/{directory}/{filename}: code is not 405',
+    ]);
+    expect(checkExchange(spec, answer('PATCH', '/media/a/b.mp3', 405, { code: 405, reason: 'method not allowed' }))).toEqual([
+      'PATCH /media/{directory}/{filename}: no Allow header',
+    ]);
   });
 
   it("tells the proxy's own answers (JSON, no Via) from the upstream's (any, with Via)", () => {

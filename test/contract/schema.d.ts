@@ -109,6 +109,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which media requests need a bearer token
+         * @description Lets a client (the library page) offer a token form only where one is needed. Needs no
+         *     token and tells nothing about the tokens themselves.
+         */
+        get: operations["getAuthStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/media": {
         parameters: {
             query?: never;
@@ -124,7 +145,12 @@ export interface paths {
          *     appear. Pass `nextCursor` as `cursor` for the next page.
          */
         get: operations["listMedia"];
-        put?: never;
+        /**
+         * Not supported (405)
+         * @description Files are stored with POST and never replaced, so PUT is refused, as is every other method a
+         *     `/media` path does not offer (see "Unsupported methods under `/media`" above).
+         */
+        put: operations["putMedia"];
         /**
          * Upload audio files
          * @description **multipart/form-data**: every file part is stored at `<directory>/<filename>`, where
@@ -333,12 +359,21 @@ export interface components {
          * @description The result code (see the code table above).
          * @enum {integer}
          */
-        Code: 200 | 400 | 401 | 404 | 412 | 413 | 416 | 429 | 500 | 501 | 502 | 503 | 504 | 507;
+        Code: 200 | 400 | 401 | 404 | 405 | 412 | 413 | 416 | 429 | 500 | 501 | 502 | 503 | 504 | 507;
         /** @description A result with nothing more to say than its code. */
         Result: {
             code: components["schemas"]["Code"];
             /** @description Human-readable; may name the offending field or limit. Do not parse it. */
             reason: string;
+        };
+        AuthStatus: {
+            /** @constant */
+            code: 200;
+            reason: string;
+            /** @description POST and DELETE on /media need a token (`auth.tokens` is set). */
+            writesNeedToken: boolean;
+            /** @description Listings and downloads need one too (`auth.protectReads`). */
+            readsNeedToken: boolean;
         };
         /** @description A file stored by this request. */
         StoredFile: {
@@ -455,18 +490,12 @@ export interface components {
                 "application/json": components["schemas"]["Result"];
             };
         };
-        /** @description Code 404, no such file. */
+        /** @description Code 404, no such file; the reason says so when the path names a directory. */
         FileNotFound: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "code": 404,
-                 *       "reason": "not found: songs/a.mp3"
-                 *     }
-                 */
                 "application/json": components["schemas"]["Result"];
             };
         };
@@ -577,6 +606,22 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 405, the path does not offer this method. */
+        MethodNotAllowed: {
+            headers: {
+                Allow: components["headers"]["Allow"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 405,
+                 *       "reason": "method not allowed: PUT /media; allowed: GET, HEAD, POST, DELETE"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Result"];
             };
         };
@@ -704,6 +749,12 @@ export interface components {
         "If-None-Match": string;
         "If-Modified-Since": string;
         "If-Range": string;
+        /**
+         * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
+         *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
+         *     `Content-Disposition` (the file plays inline). Any other value is code 400.
+         */
+        Download: "0" | "1";
     };
     requestBodies: {
         /** @description Any body, streamed to the upstream byte for byte (never parsed). */
@@ -714,6 +765,18 @@ export interface components {
         };
     };
     headers: {
+        /**
+         * @description The methods the path offers.
+         * @example GET, HEAD, POST, DELETE
+         */
+        Allow: string;
+        /**
+         * @description With `download=1` only: `attachment; filename="<name>"; filename*=UTF-8''<percent-encoded name>`
+         *     (RFC 6266, RFC 8187). Browsers use `filename*`; `filename` carries the name's raw UTF-8
+         *     octets for clients that read only it (`curl -OJ`). `filename*` is left out when the name is
+         *     ASCII.
+         */
+        "Content-Disposition": string;
         /** @description The file's sha256 in quotes. */
         ETag: string;
         /** @description When the file was stored (HTTP date). */
@@ -902,6 +965,35 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getAuthStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What needs a token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "reason": "OK",
+                     *       "writesNeedToken": true,
+                     *       "readsNeedToken": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuthStatus"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+        };
+    };
     listMedia: {
         parameters: {
             query?: {
@@ -988,6 +1080,28 @@ export interface operations {
                 };
             };
             500: components["responses"]["InternalError"];
+        };
+    };
+    putMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Only in `legacy` status mode, which answers HTTP 200 with the 405 body (and `Allow`). */
+            200: {
+                headers: {
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
         };
     };
     uploadMedia: {
@@ -1187,7 +1301,14 @@ export interface operations {
     };
     downloadMedia: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
+                 *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
+                 *     `Content-Disposition` (the file plays inline). Any other value is code 400.
+                 */
+                download?: components["parameters"]["Download"];
+            };
             header?: {
                 /** @description One byte range, RFC 9110 section 14.2. */
                 Range?: components["parameters"]["Range"];
@@ -1215,6 +1336,7 @@ export interface operations {
                     "Last-Modified": components["headers"]["Last-Modified"];
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1232,6 +1354,7 @@ export interface operations {
                     "Last-Modified": components["headers"]["Last-Modified"];
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1269,7 +1392,14 @@ export interface operations {
     };
     headMedia: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
+                 *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
+                 *     `Content-Disposition` (the file plays inline). Any other value is code 400.
+                 */
+                download?: components["parameters"]["Download"];
+            };
             header?: {
                 /** @description One byte range, RFC 9110 section 14.2. */
                 Range?: components["parameters"]["Range"];
@@ -1297,6 +1427,7 @@ export interface operations {
                     "Last-Modified": components["headers"]["Last-Modified"];
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1310,6 +1441,7 @@ export interface operations {
                     "Last-Modified": components["headers"]["Last-Modified"];
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     [name: string]: unknown;
                 };
                 content?: never;

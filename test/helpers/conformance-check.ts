@@ -1,5 +1,5 @@
 import { CODES } from '../../src/errors.ts';
-import { HTTP_METHODS, OpenApiDocument, type Located, type Node } from './openapi.ts';
+import { HTTP_METHODS, OpenApiDocument, type Located } from './openapi.ts';
 
 /** One answer the service gave, as it went on the wire. */
 export interface Exchange {
@@ -46,6 +46,7 @@ export function checkExchange(spec: OpenApiDocument, exchange: Exchange): string
   const operation = explicit ?? (matched && method === 'head' ? spec.child(matched.item, 'get') : undefined);
   if (!operation) {
     if (matched && method === 'options') return checkOptions(exchange);
+    if (matched && /^\/media(\/|$)/.test(path)) return checkMethodNotAllowed(spec, exchange, `${exchange.method} ${matched.template}`);
     return checkUnknownRoute(spec, exchange, path);
   }
   const where = `${exchange.method} ${matched!.template}`;
@@ -173,6 +174,15 @@ function checkUnknownRoute(spec: OpenApiDocument, exchange: Exchange, path: stri
   const body = checkJsonBody(spec, '/components/schemas/Result', exchange);
   if (exchange.json && legacyCode(exchange) !== 404) body.push('code is not 404');
   return body.map((problem) => `${where}: ${problem}`);
+}
+
+/** A method a documented /media path lacks: 405 `{code: 405, reason}` with Allow (HTTP 200 in legacy mode). */
+function checkMethodNotAllowed(spec: OpenApiDocument, exchange: Exchange, where: string): string[] {
+  const problems = expectStatus(exchange, exchange.status === 200 ? 200 : 405, 'application/json', where);
+  if (exchange.headers.allow === undefined) problems.push(`${where}: no Allow header`);
+  problems.push(...checkJsonBody(spec, '/components/schemas/Result', exchange).map((problem) => `${where}: ${problem}`));
+  if (exchange.json && legacyCode(exchange) !== 405) problems.push(`${where}: code is not 405`);
+  return problems;
 }
 
 /** OPTIONS on a documented path (outside /proxy): 200 text/plain with Allow. */

@@ -7,6 +7,7 @@ const TOKEN_KEY = 'media-library.token';
 const READS_KEY = 'media-library.readsNeedToken';
 
 const ui = {
+  box: document.getElementById('token-box'),
   state: document.getElementById('token-state'),
   open: document.getElementById('token-open'),
   forget: document.getElementById('token-forget'),
@@ -110,4 +111,15 @@ ui.forget.addEventListener('click', () => {
   showState();
 });
 
+/** Hides the token controls when the service has no tokens; keeps them when it cannot tell. */
+async function hideBoxWithoutTokens() {
+  const answer = await fetch('/auth').then((response) => response.json()).catch(() => undefined);
+  const known = typeof answer?.writesNeedToken === 'boolean' && typeof answer?.readsNeedToken === 'boolean';
+  const needed = answer?.writesNeedToken || answer?.readsNeedToken;
+  // What the page learnt, for styles and tests: none, needed or unknown.
+  ui.box.dataset.tokens = !known ? 'unknown' : needed ? 'needed' : 'none';
+  ui.box.hidden = known && !needed;
+}
+
 showState();
+void hideBoxWithoutTokens();

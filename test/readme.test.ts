@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { access, copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from './helpers/app.ts';
+import { codeBlocks, outputDifferences, README, README_URL, section, shellSteps } from './helpers/readme.ts';
+
+const REPO = new URL('..', import.meta.url).pathname;
+/** The scratch directory the walkthrough creates; each run uses its own temp dir instead. */
+const README_SCRATCH = '/tmp/media-demo';
+
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const jsonOf = (text: string): { code?: unknown } | undefined => {
+  try {
+    return JSON.parse(text) as { code?: unknown };
+  } catch {
+    return undefined;
+  }
+};
+
+describe('the README walkthrough (## Media API), every command in order against a fresh service', () => {
+  const steps = shellSteps(section(README, '## Media API'));
+  let service: RunningService;
+  let scratch: string;
+  let stateDir: string;
+  /** Where the next command runs: the repository at first, then wherever a `cd` left the shell. */
+  let cwd = REPO;
+  beforeAll(async () => {
+    service = await startService();
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'readme-walkthrough-'));
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'readme-shell-'));
+  });
+  afterAll(async () => {
+    await service?.close();
+    await rm(scratch, { recursive: true, force: true });
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('has commands to run', () => {
+    expect(steps.length).toBeGreaterThan(15);
+  });
+
+  it.each(steps.map((step) => [step.command, step] as const))('$ %s', async (_command, step) => {
+    const command = step.command.replaceAll(README_URL, service.url).replaceAll(README_SCRATCH, scratch);
+    const pwdFile = path.join(stateDir, 'pwd');
+    // Each command runs in its own bash; the directory it ends in carries over, as in one session.
+    const ran = await run('bash', ['-c', `${command}\n__status=$?; pwd > "$README_PWD"; exit $__status`], cwd, { README_PWD: pwdFile });
+    cwd = (await readFile(pwdFile, 'utf8')).trim();
+
+    expect(ran.status, ran.stderr).toBe(0);
+    const answer = jsonOf(ran.stdout);
+    // An answer shown in a comment has that code; any other JSON answer must be a success.
+    if (answer?.code !== undefined) expect(answer.code).toBe(step.code ?? 200);
+    else expect(step.code, `no JSON answer: ${ran.stdout}`).toBeUndefined();
+    if (step.output !== undefined) expect(outputDifferences(step.output, answer)).toEqual([]);
+    if (step.saves !== undefined) await expect(access(path.join(cwd, step.saves))).resolves.toBeUndefined();
+  });
+});
+
+describe('the README TypeScript client (### A TypeScript client)', () => {
+  let service: RunningService;
+  let dir: string;
+  beforeAll(async () => {
+    service = await startService({ auth: { tokens: ['tok1'] } });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'readme-client-'));
+  });
+  afterAll(async () => {
+    await service?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs as written, in a directory with the sample files and the generated types, and stores and deletes', async () => {
+    const [snippet] = codeBlocks(section(README, '### A TypeScript client')).filter((block) => block.lang === 'ts');
+    await writeFile(path.join(dir, 'client.mts'), snippet!.body.replaceAll(README_URL, service.url));
+    // What the README's own set-up steps give: the generated types and openapi-fetch installed.
+    await copyFile(new URL('contract/schema.d.ts', import.meta.url), path.join(dir, 'schema.d.ts'));
+    await symlink(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+    for (const file of ['tone.mp3', 'tone.wav']) await copyFile(new URL(`fixtures/${file}`, import.meta.url), path.join(dir, file));
+
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const ran = await run(process.execPath, ['--import', tsx, 'client.mts'], dir);
+    expect(ran).toMatchObject({ status: 0, stdout: '' });
+    // It stored tone.mp3 and tone.wav under songs/, then deleted tone.mp3.
+    await expect(access(path.join(service.root, 'songs', 'tone.wav'))).resolves.toBeUndefined();
+    await expect(access(path.join(service.root, 'songs', 'tone.mp3'))).rejects.toThrow(/ENOENT/);
+  });
+});
