@@ -2,16 +2,25 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { startService } from './service.ts';
+import { startFailureLine } from './start-failure.ts';
 
 /** IPC message the cluster primary sends to ask a worker for a graceful stop. */
 export const SHUTDOWN_MESSAGE = 'media-service:shutdown';
+/** IPC message type a worker sends when it cannot start; the primary prints its line and gives up. */
+export const START_FAILED_MESSAGE = 'media-service:start-failed';
 
 /**
  * Runs the service in this process until SIGTERM/SIGINT (or the primary's shutdown message):
  * graceful stop, exit 0. A second signal forces exit 1.
  */
 export async function runProcess(config: Config, logger: Logger, options: { eventLoopProbe?: boolean } = {}): Promise<void> {
-  const service = await startService(config, { logger, clustered: cluster.isWorker, eventLoopProbe: options.eventLoopProbe });
+  const service = await startService(config, { logger, clustered: cluster.isWorker, eventLoopProbe: options.eventLoopProbe }).catch(
+    (error: unknown) => {
+      const line = startFailureLine(error, config);
+      if (line === undefined) throw error;
+      return exitWithStartFailure(line);
+    },
+  );
   logger.info({ url: service.url, root: config.storage.root, pid: process.pid }, `listening on ${service.url}`);
 
   let stopping = false;
@@ -40,4 +49,11 @@ export async function runProcess(config: Config, logger: Logger, options: { even
   process.on('message', (message) => {
     if (message === SHUTDOWN_MESSAGE) stop('primary');
   });
+}
+
+/** Prints the one line on stderr (a worker hands it to its primary, so a cluster prints it once) and exits 1. */
+function exitWithStartFailure(line: string): Promise<never> {
+  if (cluster.isWorker) process.send!({ type: START_FAILED_MESSAGE, line }, () => process.exit(1));
+  else process.stderr.write(`${line}\n`, () => process.exit(1));
+  return new Promise<never>(() => {});
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 
 const projectRoot = new URL('../../', import.meta.url).pathname;
@@ -61,4 +62,15 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
       return exitOf(child, timeoutMs);
     },
   };
+}
+
+/** A loopback port the OS says is free right now (for a server that must keep its port across restarts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
 }
