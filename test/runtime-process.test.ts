@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempRoot } from './helpers/app.ts';
 import { filesUnder, fixture } from './helpers/media.ts';
-import { exitOf, freePort, startServiceProcess, type ServiceProcess } from './helpers/process.ts';
+import { exitOf, freePort, isRunning, startServiceProcess, type ServiceProcess } from './helpers/process.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** GET on a fresh connection each time, so the cluster spreads them over its workers. */
@@ -88,14 +88,6 @@ describe('cluster primary when workers die', () => {
     return service;
   }
   const deathLines = (service: ServiceProcess) => logLines(service).filter((line) => String(line.msg).startsWith('worker died'));
-  const isAlive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   it('replaces both workers when both are killed at once, logging each death', async () => {
     const service = await startCluster({});
@@ -119,7 +111,7 @@ describe('cluster primary when workers die', () => {
     expect(await exitOf(service.child)).toBe(1);
     const last = deathLines(service).at(-1);
     expect(last).toMatchObject({ pid: third, signal: 'SIGKILL', deaths: 3, msg: 'worker died; too many deaths, giving up' });
-    await waitFor('every worker gone', () => listeningPids(service).every((pid) => !isAlive(pid)));
+    await waitFor('every worker gone', () => listeningPids(service).every((pid) => !isRunning(pid)));
   }, 60_000);
 });
 

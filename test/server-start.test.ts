@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempRoot } from './helpers/app.ts';
-import { exitOf, spawnService, startServiceProcess } from './helpers/process.ts';
+import { exitOf, freePort, isRunning, projectRoot, spawnService, startServiceProcess } from './helpers/process.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /** Runs the service expecting it not to start: its exit code and stderr lines. */
 async function failedStart(env: Record<string, string>): Promise<{ code: number | null; lines: string[] }> {
@@ -106,4 +108,41 @@ describe('the service process', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/server\.port \(from PORT\)/);
   });
+});
+
+describe('npm start', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  it('serves from dist/ (building it when stale) and stops gracefully, exit 0, when the npm process gets SIGTERM', async () => {
+    const root = await tempRoot();
+    cleanup.push(() => rm(root, { recursive: true, force: true }));
+    const port = await freePort();
+    const healthz = `http://127.0.0.1:${port}/healthz`;
+    const npm = spawn('npm', ['start'], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), UPLOAD_DIR: root },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout!.on('data', (chunk) => (output += chunk));
+    npm.stderr!.on('data', (chunk) => (output += chunk));
+    cleanup.push(async () => npm.exitCode === null && npm.signalCode === null && npm.kill('SIGKILL'));
+    const servicePid = () => Number(/"pid":(\d+)[^\n]*"msg":"listening on/.exec(output)?.[1]);
+    cleanup.push(async () => servicePid() && isRunning(servicePid()) && process.kill(servicePid(), 'SIGKILL'));
+
+    // A fresh clone builds dist/ first (tsc, tens of seconds on a busy machine).
+    await waitFor('a healthy answer', async () => (await fetch(healthz).then((res) => res.status, () => 0)) === 200, 150_000, 200);
+    const pid = servicePid();
+    expect(pid).toBeGreaterThan(0);
+    expect(pid).not.toBe(npm.pid);
+
+    npm.kill('SIGTERM');
+    expect(await exitOf(npm, 30_000)).toBe(0);
+    expect(output).toContain('"msg":"stopped"');
+    await expect(fetch(healthz)).rejects.toThrow();
+    expect(isRunning(pid)).toBe(false);
+  }, 200_000);
 });

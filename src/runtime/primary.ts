@@ -97,6 +97,6 @@ export function runPrimary(count: number, config: Config['server'], logger: Logg
     });
   }
 
-  logger.info({ workers: count, pid: process.pid }, 'cluster primary starting workers');
+  logger.info({ workers: count }, 'cluster primary starting workers');
   for (let i = 0; i < count; i++) fork();
 }
