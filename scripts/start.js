@@ -2,7 +2,8 @@
 // installed, i.e. not in a production install), then runs dist/server.js in this same process,
 // so the signals a supervisor sends to `npm start` reach the server itself.
 import cluster from 'node:cluster';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,7 +30,7 @@ function compilerPath() {
   }
 }
 
-function buildIfStale() {
+async function buildIfStale() {
   const stale = !existsSync(entry) || !existsSync(buildStamp) || statSync(buildStamp).mtimeMs < newestSourceMs();
   if (!stale) return;
   const tsc = compilerPath();
@@ -42,13 +43,21 @@ function buildIfStale() {
     return;
   }
   process.stderr.write('building dist/ (npm run build)\n');
-  const build = spawnSync(process.execPath, [tsc, '-p', `${project}tsconfig.json`], { stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  const build = spawn(process.execPath, [tsc, '-p', `${project}tsconfig.json`], { stdio: 'inherit' });
+  // A stop asked for during the build stops the build too: nothing is serving yet, so exit 0.
+  const stopBuild = () => {
+    build.kill('SIGTERM');
+    process.exit(0);
+  };
+  process.once('SIGTERM', stopBuild).once('SIGINT', stopBuild);
+  const [status] = await once(build, 'exit');
+  process.off('SIGTERM', stopBuild).off('SIGINT', stopBuild);
+  if (status !== 0) process.exit(status ?? 1);
   const now = new Date();
   utimesSync(buildStamp, now, now);
 }
 
 // Cluster workers run this file again: the primary has already built.
-if (cluster.isPrimary) buildIfStale();
+if (cluster.isPrimary) await buildIfStale();
 process.setSourceMapsEnabled(true);
 await import(pathToFileURL(entry).href);
