@@ -17,6 +17,10 @@ const serverSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     /** Processes sharing the port; 0 = one per CPU. */
     workers: z.number().int().min(0).max(256).default(1),
+    /** Cluster: the primary stops everything and exits 1 once this many workers died within the window below. */
+    workerDeathLimit: z.number().int().min(1).default(10),
+    /** The sliding window over which worker deaths are counted. */
+    workerDeathWindowMs: z.number().int().min(1000).default(60_000),
     /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before they are cut. */
     shutdownGraceMs: z.number().int().min(0).default(30_000),
     /** A client must send all request headers within this time (slow-headers attacks). */
@@ -117,6 +121,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
+/** A config that cannot be used; `message` holds one line per problem, each naming its key. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -136,15 +141,17 @@ function numberOrString(value: string): unknown {
 
 /**
  * Validates a config object, applies defaults and resolves the storage root.
- * Throws ConfigError with one line naming the offending key.
+ * Throws ConfigError listing every problem, one line each naming the offending key.
  */
 export function parseConfig(input: unknown, cwd = process.cwd(), origins: Record<string, string> = {}): Config {
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const key = issue.path.join('.') || '(root)';
-    const origin = origins[key] ? ` (from ${origins[key]})` : '';
-    throw new ConfigError(`invalid config: ${key}${origin}: ${issue.message}`);
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(root)';
+      const origin = origins[key] ? ` (from ${origins[key]})` : '';
+      return `invalid config: ${key}${origin}: ${issue.message.replace(/\s*\n\s*/g, ' ')}`;
+    });
+    throw new ConfigError(lines.join('\n'));
   }
   const config = result.data;
   config.storage.root = path.resolve(cwd, config.storage.root);

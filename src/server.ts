@@ -23,7 +23,7 @@ if (workers > 1 && cluster.isPrimary) {
   if (!config.chat.redisUrl) {
     logger.warn({ workers }, 'chat.redisUrl is not set: chat rooms are per worker, so clients on different workers do not meet');
   }
-  runPrimary(workers, logger);
+  runPrimary(workers, config.server, logger);
 } else {
   // BENCH_EVENT_LOOP=1: the benchmark's event-loop probe (test/bench), never in production.
   await runProcess(config, logger, { eventLoopProbe: process.env.BENCH_EVENT_LOOP === '1' });

@@ -69,6 +69,23 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reports every problem, one line each naming its key', async () => {
+    const cwd = await projectWith({ 'config/default.json': { media: { maxFileSize: -1, statusMode: 'tornado' }, server: { colour: 'red' } } });
+    let message = '';
+    try {
+      loadConfig({ env: { PORT: 'eighty' }, cwd });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    const lines = message.split('\n').sort();
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^invalid config: media\.maxFileSize: /);
+    expect(lines[1]).toMatch(/^invalid config: media\.statusMode: /);
+    expect(lines[2]).toMatch(/^invalid config: server\.port \(from PORT\): /);
+    expect(lines[3]).toMatch(/^invalid config: server: .*colour/);
+  });
+
   it('reports a CONFIG_FILE that does not exist or is not JSON', async () => {
     const cwd = await projectWith({ 'broken.json': '{ not json' });
     expect(() => loadConfig({ env: { CONFIG_FILE: 'missing.json' }, cwd })).toThrow(/CONFIG_FILE: no such file/);

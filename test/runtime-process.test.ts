@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempRoot } from './helpers/app.ts';
 import { filesUnder, fixture } from './helpers/media.ts';
-import { startServiceProcess, type ServiceProcess } from './helpers/process.ts';
+import { exitOf, freePort, isRunning, startServiceProcess, type ServiceProcess } from './helpers/process.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** GET on a fresh connection each time, so the cluster spreads them over its workers. */
@@ -66,6 +66,52 @@ describe('cluster mode', () => {
 
     expect(await service.stop('SIGTERM')).toBe(0);
     expect(logLines(service).some((line) => line.msg === 'all workers stopped')).toBe(true);
+  }, 60_000);
+});
+
+describe('cluster primary when workers die', () => {
+  const started: ServiceProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((service) => service.stop('SIGKILL')));
+  });
+
+  async function startCluster(server: Record<string, unknown>): Promise<ServiceProcess> {
+    const root = await tempRoot();
+    roots.push(root);
+    const configFile = path.join(root, 'cluster.json');
+    await writeFile(configFile, JSON.stringify({ server: { workers: 2, ...server }, storage: { root: path.join(root, 'media') } }));
+    // A fixed port: once every worker is gone the primary closes the shared socket, and PORT=0
+    // would give the replacements another one.
+    const service = await startServiceProcess({ CONFIG_FILE: configFile, PORT: String(await freePort()) });
+    started.push(service);
+    await waitFor('two workers listening', () => listeningPids(service).length === 2, 15_000);
+    return service;
+  }
+  const deathLines = (service: ServiceProcess) => logLines(service).filter((line) => String(line.msg).startsWith('worker died'));
+
+  it('replaces both workers when both are killed at once, logging each death', async () => {
+    const service = await startCluster({});
+    const victims = listeningPids(service);
+    for (const pid of victims) process.kill(pid, 'SIGKILL');
+    await waitFor('two replacement workers', () => listeningPids(service).length === 4, 20_000);
+    expect(service.child.exitCode).toBeNull();
+    const deaths = deathLines(service);
+    expect(deaths.map((line) => line.pid).sort()).toEqual([...victims].sort());
+    for (const line of deaths) expect(line).toMatchObject({ level: 50, signal: 'SIGKILL', code: null, msg: 'worker died; replacing it' });
+    expect(await getFresh(`${service.url}/healthz`)).toBe(200);
+    expect(await service.stop('SIGTERM')).toBe(0);
+  }, 60_000);
+
+  it('gives up with exit 1 once workerDeathLimit workers died within the window, leaving no worker', async () => {
+    const service = await startCluster({ workerDeathLimit: 3, workerDeathWindowMs: 600_000 });
+    for (const pid of listeningPids(service)) process.kill(pid, 'SIGKILL');
+    await waitFor('a replacement worker', () => listeningPids(service).length === 3, 20_000);
+    const third = listeningPids(service)[2]!;
+    process.kill(third, 'SIGKILL');
+    expect(await exitOf(service.child)).toBe(1);
+    const last = deathLines(service).at(-1);
+    expect(last).toMatchObject({ pid: third, signal: 'SIGKILL', deaths: 3, msg: 'worker died; too many deaths, giving up' });
+    await waitFor('every worker gone', () => listeningPids(service).every((pid) => !isRunning(pid)));
   }, 60_000);
 });
 

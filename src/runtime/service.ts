@@ -11,6 +11,7 @@ import { LocalStore, localStoreOptions } from '../storage/local-store.ts';
 import { clusterMetricsText } from './cluster-metrics.ts';
 import { trackAnswers } from './drain.ts';
 import { closeGracefully, createHttpServer, listen } from './http-server.ts';
+import { prepareStorageRoot } from './storage-root.ts';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -33,6 +34,7 @@ export interface Service {
 }
 
 export async function startService(config: Config, { logger, clustered = false, eventLoopProbe = false }: ServiceOptions): Promise<Service> {
+  await prepareStorageRoot(config.storage.root);
   const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
   const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 
-const projectRoot = new URL('../../', import.meta.url).pathname;
+export const projectRoot = new URL('../../', import.meta.url).pathname;
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface ServiceProcess {
@@ -23,7 +24,7 @@ export function spawnService(env: Record<string, string>, cwd = projectRoot): Ch
 }
 
 export function exitOf(child: ChildProcess, timeoutMs = 15_000): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code) => {
@@ -61,4 +62,25 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
       return exitOf(child, timeoutMs);
     },
   };
+}
+
+/** A loopback port the OS says is free right now (for a server that must keep its port across restarts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+/** Whether a process with this PID exists (signal 0 checks without sending anything). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
