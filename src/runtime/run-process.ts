@@ -14,6 +14,7 @@ export const START_FAILED_MESSAGE = 'media-service:start-failed';
  * graceful stop, exit 0. A second signal forces exit 1.
  */
 export async function runProcess(config: Config, logger: Logger, options: { eventLoopProbe?: boolean } = {}): Promise<void> {
+  // eslint-disable-next-line prefer-const -- assigned once start-up is done; signals read it before then
   let service: Service | undefined;
   let stopRequested: string | undefined;
   let stopping = false;
