@@ -64,7 +64,9 @@ describe('## Running in production, run as written in a fresh checkout', () => {
     expect(run.running[0]!.output()).not.toContain('chat rooms are per worker');
     // The workers hold connections to this Redis (besides the one asking).
     const client = new Redis(redis.url);
-    const clients = String(await client.client('LIST')).trim().split('\n');
+    const clients = String(await client.client('LIST'))
+      .trim()
+      .split('\n');
     await client.quit();
     expect(clients.length).toBeGreaterThan(1);
     expect(await run.stop()).toEqual([{ command: 'CONFIG_FILE=cluster.json LOG_LEVEL=warn npm start', code: 0, signal: null }]);

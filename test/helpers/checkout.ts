@@ -13,7 +13,9 @@ import { projectRoot } from './process.ts';
  */
 export async function freshCheckout(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'readme-checkout-'));
-  const { stdout } = await promisify(execFile)('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: projectRoot });
+  const { stdout } = await promisify(execFile)('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: projectRoot,
+  });
   for (const file of stdout.split('\0').filter(Boolean)) {
     // A tracked file deleted in the working tree is not in a checkout of it either.
     if (!existsSync(path.join(projectRoot, file))) continue;

@@ -126,7 +126,12 @@ export class ScriptRun {
         `${readme} to answer`,
         async () => {
           if (exited()) throw new Error(`${readme} exited: ${output}`);
-          return server ? (await fetch(`http://127.0.0.1:${port}/healthz`).then((res) => res.status, () => 0)) === 200 : await accepts(port);
+          return server
+            ? (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+                (res) => res.status,
+                () => 0,
+              )) === 200
+            : await accepts(port);
         },
         120_000,
         200,
