@@ -15,6 +15,7 @@ import { scenarios } from './scenarios/index.ts';
  *   --repeats N     repetitions per measurement, median quoted (default 3)
  *   --cpu-prof DIR  write V8 CPU profiles of the service processes to DIR (one per thread;
  *                   summarise one with `node --import tsx test/bench/profile-summary.ts FILE`)
+ *   --list          print the scenarios these options select and exit: a dry run
  */
 const { values } = parseArgs({
   options: {
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     repeats: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    list: { type: 'boolean', default: false },
   },
 });
 
@@ -35,13 +37,18 @@ const options: BenchOptions = {
   repeats: Number(values.repeats ?? (quick ? 1 : 3)),
   cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
 };
-if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
 
-const filters = values.only?.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
-const selected = scenarios.filter(
-  (s) => !filters || filters.some((f) => s.name.toLowerCase().includes(f) || s.module.toLowerCase() === f),
-);
+const filters = values.only
+  ?.split(',')
+  .map((f) => f.trim().toLowerCase())
+  .filter(Boolean);
+const selected = scenarios.filter((s) => !filters || filters.some((f) => s.name.toLowerCase().includes(f) || s.module.toLowerCase() === f));
 if (selected.length === 0) throw new Error(`no scenario matches --only ${values.only}`);
+if (values.list) {
+  process.stdout.write(`${selected.map((s) => `${s.module}: ${s.name}`).join('\n')}\n`);
+  process.exit(0);
+}
+if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
 
 const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'media-bench-'));
 const cleanUp = () => rmSync(tmpRoot, { recursive: true, force: true });
@@ -52,8 +59,10 @@ process.once('SIGINT', () => {
 
 const machine = thisMachine();
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-process.stderr.write(`${command}: ${selected.length} scenarios, ${options.seconds} s runs x ${options.repeats}, ` +
-  `${machine.cores} cores (${machine.cpu}), Node ${machine.node}; scratch ${tmpRoot}\n`);
+process.stderr.write(
+  `${command}: ${selected.length} scenarios, ${options.seconds} s runs x ${options.repeats}, ` +
+    `${machine.cores} cores (${machine.cpu}), Node ${machine.node}; scratch ${tmpRoot}\n`,
+);
 
 const started = Date.now();
 const rows: ResultRow[] = [];
@@ -72,7 +81,9 @@ try {
 }
 
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-process.stdout.write(`\n${command}  (${new Date().toISOString().slice(0, 10)}, ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, ${minutes} min)\n\n`);
+process.stdout.write(
+  `\n${command}  (${new Date().toISOString().slice(0, 10)}, ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, ${minutes} min)\n\n`,
+);
 process.stdout.write(`${markdownTable(rows)}\n`);
 if (!quick) {
   const file = new URL('./results.json', import.meta.url).pathname;

@@ -9,21 +9,48 @@ export const README_URL = 'http://127.0.0.1:8080';
 export interface Block {
   lang: string;
   body: string;
+  /** Where the block starts in the markdown. */
+  at: number;
+  /** The reason given by a `<!-- not run: reason -->` comment right before the block. */
+  notRun?: string;
 }
+
+/**
+ * The test that runs each section's code blocks (a section's subsections included). Any other
+ * block needs a `<!-- not run: reason -->` comment on the line before it.
+ */
+export const RUN_BY: Record<string, string> = {
+  '## Two commands': 'test/readme-start.test.ts (npm start) and .ci/run (npm test)',
+  '## Media API': 'test/readme.test.ts',
+  '## Configuration': 'test/readme-start.test.ts',
+  '## Running in production': 'test/readme-production.test.ts',
+  '## Layout': 'test/readme-reference.test.ts (every path exists)',
+  '## Proxy': 'test/readme-start.test.ts',
+  '## Contract': 'test/readme.test.ts',
+  '## Benchmarks': 'test/readme-reference.test.ts (a --list dry run of each command; the table is results.json)',
+};
 
 /** The text of a `## ` or `### ` section, heading excluded, up to the next heading of its level or above. */
 export function section(markdown: string, heading: string): string {
-  const start = markdown.indexOf(`\n${heading}\n`);
-  if (start === -1) throw new Error(`README has no section '${heading}'`);
+  return markdown.slice(...sectionRange(markdown, heading));
+}
+
+/** Where `section()` finds that section's text: [start, end). */
+export function sectionRange(markdown: string, heading: string): [number, number] {
+  const found = markdown.indexOf(`\n${heading}\n`);
+  if (found === -1) throw new Error(`README has no section '${heading}'`);
+  const start = found + heading.length + 2;
   const level = heading.indexOf(' ');
-  const rest = markdown.slice(start + heading.length + 2);
-  const next = rest.search(new RegExp(`^#{1,${level}} `, 'm'));
-  return next === -1 ? rest : rest.slice(0, next);
+  const next = markdown.slice(start).search(new RegExp(`^#{1,${level}} `, 'm'));
+  return [start, next === -1 ? markdown.length : start + next];
 }
 
 /** The fenced code blocks of `markdown`, in order. */
 export function codeBlocks(markdown: string): Block[] {
-  return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((match) => ({ lang: match[1]!, body: match[2]! }));
+  return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((match) => {
+    const notRun = /<!-- not run: (.+?) -->\n$/.exec(markdown.slice(0, match.index))?.[1];
+    return { lang: match[1]!, body: match[2]!, at: match.index, ...(notRun ? { notRun } : {}) };
+  });
 }
 
 export interface ShellStep {
@@ -68,13 +95,16 @@ export function shellSteps(markdown: string): ShellStep[] {
  */
 export function outputDifferences(shown: unknown, real: unknown, where = '$'): string[] {
   if (typeof shown === 'string' && shown.endsWith('...')) {
-    return typeof real === 'string' && real.startsWith(shown.slice(0, -3)) ? [] : [`${where}: ${JSON.stringify(real)} does not start with ${shown.slice(0, -3)}`];
+    return typeof real === 'string' && real.startsWith(shown.slice(0, -3))
+      ? []
+      : [`${where}: ${JSON.stringify(real)} does not start with ${shown.slice(0, -3)}`];
   }
   if (where.endsWith('.modified')) {
     return typeof real === 'string' && !Number.isNaN(Date.parse(real)) ? [] : [`${where}: ${JSON.stringify(real)} is not a time`];
   }
   if (Array.isArray(shown)) {
-    if (!Array.isArray(real) || real.length !== shown.length) return [`${where}: ${JSON.stringify(real)} is not an array of ${shown.length}`];
+    if (!Array.isArray(real) || real.length !== shown.length)
+      return [`${where}: ${JSON.stringify(real)} is not an array of ${shown.length}`];
     return shown.flatMap((item, index) => outputDifferences(item, real[index], `${where}[${index}]`));
   }
   if (typeof shown === 'object' && shown !== null) {

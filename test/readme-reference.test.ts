@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { markdownTable, type ResultRow } from './bench/lib/results.ts';
+import { projectRoot } from './helpers/process.ts';
+import { codeBlocks, README, RUN_BY, section, sectionRange } from './helpers/readme.ts';
+import { scriptCommands } from './helpers/readme-script.ts';
+
+const packageJson = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('the README keeps to what exists', () => {
+  it('has every code block run by a test, or says on the line before it why not', () => {
+    const ranges = Object.keys(RUN_BY).map((heading) => sectionRange(README, heading));
+    const unrun = codeBlocks(README)
+      .filter((block) => block.notRun === undefined && !ranges.some(([start, end]) => block.at >= start && block.at < end))
+      .map((block) => `${block.lang || 'text'} block at line ${README.slice(0, block.at).split('\n').length}`);
+    expect(unrun).toEqual([]);
+  });
+
+  it('names only npm scripts that package.json has', () => {
+    const named = new Set([...README.matchAll(/\bnpm run ([\w:-]+)/g)].map((match) => match[1]!));
+    named.add('format:check'); // written `npm run format` / `format:check`
+    expect([...named].filter((script) => !(script in packageJson.scripts))).toEqual([]);
+  });
+
+  it('names and links only files of the repository that exist', () => {
+    const paths = new Set([
+      ...[...README.matchAll(/(?<![\w/.-])((?:src|test|config|patches|\.ci)\/[\w./-]*)/g)].map((match) => match[1]!),
+      ...[...README.matchAll(/\]\(((?!https?:|#)[^)]+)\)/g)].map((match) => match[1]!),
+    ]);
+    expect(paths.size).toBeGreaterThan(20);
+    expect([...paths].filter((file) => !existsSync(path.join(projectRoot, file)))).toEqual([]);
+  });
+
+  it('## Layout: every path it lists exists', () => {
+    const [layout] = codeBlocks(section(README, '## Layout'));
+    const listed = layout!.body
+      .split('\n')
+      .map((line) => /^(\S+)\s/.exec(line)?.[1])
+      .filter((entry) => entry !== undefined);
+    expect(listed.length).toBeGreaterThan(10);
+    expect(listed.filter((entry) => !existsSync(path.join(projectRoot, entry)))).toEqual([]);
+  });
+});
+
+describe('## Benchmarks', () => {
+  const commands = scriptCommands(codeBlocks(section(README, '## Benchmarks'))[0]!.body);
+
+  it('`npm run bench` builds, then runs test/bench/run.ts', () => {
+    expect(commands.length).toBeGreaterThan(3);
+    expect(packageJson.scripts.bench).toBe('npm run build --silent && node --import tsx test/bench/run.ts');
+  });
+
+  // The runs take minutes: each command's options are checked by a dry run (`--list`), which
+  // parses them strictly (an unknown option fails) and prints the scenarios they select.
+  it.each(commands.map((step) => [step.command, step] as const))('$ %s selects scenarios (--list dry run)', async (_command, step) => {
+    const args = /^npm run bench(?: -- (.*))?$/.exec(step.command)?.[1]?.split(' ') ?? [];
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const listed = await run(['--import', tsx, 'test/bench/run.ts', ...args, '--list']);
+    expect(listed.status, listed.stderr).toBe(0);
+    const scenarios = listed.stdout.trim().split('\n');
+    expect(scenarios.length).toBeGreaterThan(0);
+    for (const only of /--only (\S+)/.exec(step.command)?.[1]?.split(',') ?? []) {
+      expect(scenarios.some((line) => line.includes(only))).toBe(true);
+    }
+  });
+
+  it('shows the table and the date of test/bench/results.json', () => {
+    const results = JSON.parse(readFileSync(path.join(projectRoot, 'test/bench/results.json'), 'utf8')) as {
+      updated: string;
+      rows: ResultRow[];
+    };
+    const text = section(README, '## Benchmarks');
+    expect(text).toContain(markdownTable(results.rows));
+    expect(text).toContain(`Latest run: ${results.updated.slice(0, 10)}`);
+  });
+});
