@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshCheckout } from './helpers/checkout.ts';
 import { startRedis, type RedisServer } from './helpers/redis.ts';
 import { codeBlocks, README, section } from './helpers/readme.ts';
-import { scriptCommands, ScriptRun, substitutions } from './helpers/readme-script.ts';
+import { scriptCommands, ScriptRun, substitutions, type Ran } from './helpers/readme-script.ts';
 
 // The README's "Running in production" blocks, as written, in a fresh checkout of this tree:
 // `npm ci` and `npm run build` there, then without the dev dependencies.
@@ -17,14 +17,25 @@ describe('## Running in production, run as written in a fresh checkout', () => {
   let checkout: string;
   let tmp: string;
   let redis: RedisServer;
+  /** The other way the block's comment names: a checkout elsewhere, installed with `npm ci --omit=dev` (meanwhile). */
+  let elsewhere: Promise<{ dir: string; install: Ran }>;
   const runs: ScriptRun[] = [];
   beforeAll(async () => {
+    elsewhere = freshCheckout().then(async (dir) => ({
+      dir,
+      install: await new ScriptRun(dir, await substitutions([8080], '/tmp')).once('npm ci --omit=dev'),
+    }));
+    elsewhere.catch(() => {}); // awaited by its test
     [checkout, tmp, redis] = await Promise.all([freshCheckout(), mkdtemp(path.join(os.tmpdir(), 'readme-production-')), startRedis()]);
   });
   afterAll(async () => {
     for (const run of runs) await run.stop();
     await redis?.stop();
-    await Promise.all([checkout, tmp].map((dir) => dir && rm(dir, { recursive: true, force: true })));
+    const other = await elsewhere.then(
+      ({ dir }) => dir,
+      () => undefined,
+    );
+    await Promise.all([checkout, tmp, other].map((dir) => dir && rm(dir, { recursive: true, force: true })));
   });
 
   it('has the build-and-start block and the cluster block', () => {
@@ -50,6 +61,18 @@ describe('## Running in production, run as written in a fresh checkout', () => {
     expect(await run.stop()).toEqual([{ command: 'npm start', code: 0, signal: null }]);
     expect(started.output()).toContain('"msg":"stopped"');
   }, 300_000);
+
+  it('or: dist/ copied into a checkout elsewhere installed with `npm ci --omit=dev` starts there with `npm start`', async () => {
+    expect(blocks[0]!.body).toContain('# or copy dist/ into a checkout elsewhere and run `npm ci --omit=dev` there');
+    const { dir, install } = await elsewhere;
+    expect(install.status, install.stderr).toBe(0);
+    await cp(path.join(checkout, 'dist'), path.join(dir, 'dist'), { recursive: true });
+    const run = new ScriptRun(dir, await substitutions([8080], tmp));
+    runs.push(run);
+    await run.run(scriptCommands('npm start\n'));
+    expect(run.running[0]!.output()).toContain('"msg":"listening on');
+    expect(await run.stop()).toEqual([{ command: 'npm start', code: 0, signal: null }]);
+  }, 120_000);
 
   it('runs the cluster example against a real Redis: ready (Redis answers PING) and no per-worker rooms warning', async () => {
     // The README's Redis at 127.0.0.1:6379 is this test's redis-server on a free port.

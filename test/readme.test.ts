@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,13 +89,16 @@ describe('the README TypeScript client (### A TypeScript client)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('runs as written, in a directory with the sample files and the generated types, and stores and deletes', async () => {
-    const [snippet] = codeBlocks(section(README, '### A TypeScript client')).filter((block) => block.lang === 'ts');
-    await writeFile(path.join(dir, 'client.mts'), snippet!.body.replaceAll(README_URL, service.url));
-    // What the README's own set-up steps give: the generated types and openapi-fetch installed.
-    await copyFile(new URL('contract/schema.d.ts', import.meta.url), path.join(dir, 'schema.d.ts'));
-    await symlink(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
-    for (const file of ['tone.mp3', 'tone.wav']) await copyFile(new URL(`fixtures/${file}`, import.meta.url), path.join(dir, file));
+  it('sets up as written (npm i, openapi-typescript) in a project with openapi.yaml and the sample files, runs, stores and deletes', async () => {
+    const blocks = codeBlocks(section(README, '### A TypeScript client'));
+    expect(blocks.map((block) => block.lang)).toEqual(['sh', 'ts']);
+    for (const file of ['openapi.yaml', 'test/fixtures/tone.mp3', 'test/fixtures/tone.wav'])
+      await copyFile(path.join(REPO, file), path.join(dir, path.basename(file)));
+    for (const { command } of shellSteps(`\`\`\`sh\n${blocks[0]!.body}\`\`\`\n`)) {
+      const setUp = await run('bash', ['-c', command], dir, { HOME: process.env.HOME ?? '' });
+      expect(setUp.status, `${command}: ${setUp.stderr}`).toBe(0);
+    }
+    await writeFile(path.join(dir, 'client.mts'), blocks[1]!.body.replaceAll(README_URL, service.url));
 
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     const ran = await run(process.execPath, ['--import', tsx, 'client.mts'], dir);

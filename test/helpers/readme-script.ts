@@ -140,6 +140,11 @@ export class ScriptRun {
     return this;
   }
 
+  /** Runs one command (substituted) to its end. */
+  async once(readme: string): Promise<Ran> {
+    return { command: readme, comment: '', ...(await this.foreground(substitute(readme, this.subs))) };
+  }
+
   private foreground(command: string): Promise<Omit<Ran, 'command' | 'comment'>> {
     return new Promise((resolve, reject) => {
       const child = this.spawn(command);
