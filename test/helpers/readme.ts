@@ -20,12 +20,12 @@ export interface Block {
  * block needs a `<!-- not run: reason -->` comment on the line before it.
  */
 export const RUN_BY: Record<string, string> = {
-  '## Two commands': 'test/readme-start.test.ts (npm start) and .ci/run (npm test)',
+  '## Two commands': 'test/readme-checkout.test.ts (npm start) and .ci/run (npm test)',
   '## Media API': 'test/readme.test.ts',
-  '## Configuration': 'test/readme-start.test.ts',
-  '## Running in production': 'test/readme-production.test.ts',
+  '## Configuration': 'test/readme-checkout.test.ts',
+  '## Running in production': 'test/readme-checkout.test.ts',
   '## Layout': 'test/readme-reference.test.ts (every path exists)',
-  '## Proxy': 'test/readme-start.test.ts',
+  '## Proxy': 'test/readme-checkout.test.ts',
   '## Contract': 'test/readme.test.ts',
   '## Benchmarks': 'test/readme-reference.test.ts (a --list dry run of each command; the table is results.json)',
 };
