@@ -58,6 +58,21 @@ describe('the README keeps to what exists', () => {
   });
 });
 
+describe('## Chat', () => {
+  it('`node --import tsx test/bench/chat-burst.ts [runs]` replays the burst and prints its figures (one run)', async () => {
+    const command = /`node (--import tsx test\/bench\/chat-burst\.ts) \[runs\]`/.exec(section(README, '## Chat'))?.[1];
+    expect(command).toBeDefined();
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const burst = await run([...command!.replace('tsx', tsx).split(' '), '1']);
+    expect(burst.status, burst.stderr).toBe(0);
+    expect(JSON.parse(burst.stdout)).toMatchObject({
+      run: 1,
+      healthzMs: { n: expect.any(Number) },
+      quietRoomMs: { n: expect.any(Number) },
+    });
+  });
+});
+
 describe('## Benchmarks', () => {
   const commands = scriptCommands(codeBlocks(section(README, '## Benchmarks'))[0]!.body);
 
