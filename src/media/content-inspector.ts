@@ -3,6 +3,8 @@ import type { ByteSource, PoolStats } from '../storage/byte-store.ts';
 import { createWorkerPool } from '../worker-pool.ts';
 import type { Inspection, InspectTask } from './inspect.worker.ts';
 
+const READY_TIMEOUT_MS = 2000;
+
 /** The media rules' worker pool: judging content and reading audio metadata off the event loop. */
 export class ContentInspector {
   private constructor(private readonly pool: Piscina) {}
@@ -15,6 +17,12 @@ export class ContentInspector {
   inspect(source: ByteSource, extension: string, verifyContent: boolean): Promise<Inspection> {
     const task: InspectTask = { source, extension, verifyContent };
     return this.pool.run(task) as Promise<Inspection>;
+  }
+
+  /** Readiness: the pool's threads answer. */
+  async ready(): Promise<string[]> {
+    const answer = await this.pool.run(null, { name: 'ping', signal: AbortSignal.timeout(READY_TIMEOUT_MS) }).catch(() => undefined);
+    return answer === 'pong' ? [] : ['media inspect pool not answering'];
   }
 
   stats(): PoolStats {

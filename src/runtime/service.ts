@@ -50,7 +50,7 @@ export async function startService(config: Config, { logger, clustered = false, 
     upstreams,
     metrics,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
-    readinessChecks: hub instanceof RedisHub ? [() => hub.check()] : [],
+    readinessChecks: [() => inspector.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
     isStopping: () => stopping,
   });
   const server = createHttpServer(eventLoopProbe ? withEventLoopProbe(app) : app, config.server);
