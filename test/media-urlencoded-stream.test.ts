@@ -88,9 +88,9 @@ describe('urlencoded uploads read as they arrive', () => {
     req.write('directory=gone&filename=g.mp3&body=');
     // Past the in-memory staging threshold, so a temp file exists before the abort.
     for (let i = 0; i < 8; i++) req.write(percentEncodeBuffer(Buffer.alloc(64 * 1024, 2)));
-    await waitFor('a temp file', async () => (await filesUnder(service.root)).some((f) => f.startsWith('.incoming/')), 10_000);
+    await waitFor('a staged upload', async () => (await service.store.staged()).length > 0, 10_000);
     req.destroy();
-    await waitFor('the temp file removed', async () => (await filesUnder(service.root)).length === before.length, 10_000);
+    await waitFor('the staged upload discarded', async () => (await service.store.staged()).length === 0, 10_000);
     expect(await filesUnder(service.root)).toEqual(before);
   });
 

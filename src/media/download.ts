@@ -2,23 +2,25 @@ import { pipeline } from 'node:stream/promises';
 import { encodeExtended } from 'content-disposition';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.ts';
-import type { ByteRange, MediaStore, OpenedMedia } from '../storage/media-store.ts';
+import type { ByteRange } from '../storage/byte-store.ts';
+import type { MediaLibrary } from './media-library.ts';
 import { parseMediaPath } from './media-path.ts';
 import { directorySchema, type MediaPath } from './schemas.ts';
+import type { OpenedMedia } from './stored-file.ts';
 
 /**
  * GET|HEAD /media/{directory...}/{filename}: streams the stored file with validators, answers
  * conditional requests with 304 and one byte range with 206 (RFC 9110 sections 13 and 14);
  * `?download=1` asks the client to save it under its name (RFC 6266).
  */
-export function downloadHandler(store: MediaStore): RequestHandler {
+export function downloadHandler(library: MediaLibrary): RequestHandler {
   return async (req, res) => {
     const segments = (req.params as { path: string[] }).path;
     const attachment = wantsAttachment(req.query.download);
-    const target = await fileTarget(store, segments);
-    const file = await store.open(target);
+    const target = await fileTarget(library, segments);
+    const file = await library.open(target);
     if (!file) {
-      await refuseDirectory(store, segments);
+      await refuseDirectory(library, segments);
       throw new AppError('NOT_FOUND', `not found: ${target.directory}/${target.filename}`);
     }
 
@@ -67,17 +69,17 @@ function attachmentDisposition(filename: string): string {
 }
 
 /** The file a path names. A one-segment path has no directory part (code 503) unless it is a directory. */
-async function fileTarget(store: MediaStore, segments: string[]): Promise<MediaPath> {
-  if (segments.length === 1) await refuseDirectory(store, segments);
+async function fileTarget(library: MediaLibrary, segments: string[]): Promise<MediaPath> {
+  if (segments.length === 1) await refuseDirectory(library, segments);
   return parseMediaPath({ directory: segments.slice(0, -1).join('/'), filename: segments.at(-1) });
 }
 
 /** When the path names a stored directory, not a file: 404 saying how to list it. */
-async function refuseDirectory(store: MediaStore, segments: string[]): Promise<void> {
+async function refuseDirectory(library: MediaLibrary, segments: string[]): Promise<void> {
   const directory = segments.join('/');
   // The path rules first: nothing unsafe reaches the store.
   if (!directorySchema.safeParse(directory).success) return;
-  if ((await store.list(directory, { limit: 1 })) === undefined) return;
+  if ((await library.list(directory, { limit: 1 })) === undefined) return;
   throw new AppError('NOT_FOUND', `${directory} is a directory; list it with GET /media?directory=${directory}`);
 }
 
@@ -104,7 +106,7 @@ function ifRangeMatches(req: Request, res: Response): boolean {
 
 async function send(file: OpenedMedia, range: ByteRange | undefined, res: Response): Promise<void> {
   try {
-    await pipeline(file.read(range), res);
+    await pipeline(await file.read(range), res);
   } catch (error) {
     // Once bytes are on the wire the only honest answer to a failure is a cut connection. A
     // client that went away (even before the headers left) lands here too: nothing to answer,
