@@ -7,11 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshCheckout } from './helpers/checkout.ts';
 import { projectRoot } from './helpers/process.ts';
 import { startRedis, type RedisServer } from './helpers/redis.ts';
-import { codeBlocks, README, section } from './helpers/readme.ts';
+import { runnableBlocks } from './helpers/readme.ts';
 import { curlDifferences, scriptCommands, ScriptRun, substitutions, type Ran } from './helpers/readme-script.ts';
 
-const shBlocks = (heading: string) => codeBlocks(section(README, heading)).filter((block) => block.lang === 'sh');
-const production = shBlocks('## Running in production');
+/** The section's one block of commands (a test that runs it runs them all; a second block would go unrun). */
+const shBlocks = (heading: string) => {
+  const blocks = runnableBlocks(heading);
+  expect(blocks.map((block) => block.lang)).toEqual(blocks.map(() => 'sh'));
+  return blocks;
+};
+const production = runnableBlocks('## Running in production');
 
 // The README's examples that install or start the service, as written, in order, in one fresh
 // checkout of this tree: `npm ci && npm start` (the first of the two commands; the second,
@@ -44,7 +49,8 @@ describe('the README examples that install or start the service, run as written 
   });
 
   it('## Two commands: `npm ci && npm test` is what CI runs', async () => {
-    const [block] = shBlocks('## Two commands');
+    const [block, ...more] = shBlocks('## Two commands');
+    expect(more).toEqual([]);
     expect(scriptCommands(block!.body).map((step) => step.command)).toEqual(['npm ci && npm start', 'npm ci && npm test']);
     const ci = await readFile(path.join(projectRoot, '.ci/run'), 'utf8');
     expect(ci.split('\n').filter((line) => /^npm /.test(line))).toEqual([expect.stringMatching(/^npm ci( |$)/), 'npm test']);
@@ -67,7 +73,8 @@ describe('the README examples that install or start the service, run as written 
   }, 300_000);
 
   it('## Configuration example: the file and the environment both apply (legacy status mode, a token, port 9000)', async () => {
-    const [block] = shBlocks('## Configuration');
+    const [block, ...more] = shBlocks('## Configuration');
+    expect(more).toEqual([]);
     const run = new ScriptRun(checkout, await substitutions([8080, 9000], tmp));
     runs.push(run);
     await run.run(scriptCommands(block!.body));
@@ -81,7 +88,8 @@ describe('the README examples that install or start the service, run as written 
   }, 120_000);
 
   it('## Proxy example: upstreams, cache, streaming, unknown names and unsafe paths answer as shown', async () => {
-    const [block] = shBlocks('## Proxy');
+    const [block, ...more] = shBlocks('## Proxy');
+    expect(more).toEqual([]);
     const run = new ScriptRun(checkout, await substitutions([8080, 9000, 9001], tmp));
     runs.push(run);
     await run.run(scriptCommands(block!.body));
@@ -99,6 +107,7 @@ describe('the README examples that install or start the service, run as written 
     expect(stopped.find((entry) => entry.command.endsWith('npm start'))).toMatchObject({ code: 0 });
   }, 120_000);
   it('## Running in production: has the build-and-start block and the cluster block', () => {
+    expect(production.map((block) => block.lang)).toEqual(['sh', 'sh']);
     expect(production.map((block) => scriptCommands(block.body).map((step) => step.command))).toEqual([
       ['npm ci && npm run build', 'npm prune --omit=dev', 'npm start'],
       [expect.stringMatching(/^echo .* > cluster\.json$/), 'CONFIG_FILE=cluster.json LOG_LEVEL=warn npm start'],

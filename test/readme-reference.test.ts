@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { markdownTable, type ResultRow } from './bench/lib/results.ts';
 import { projectRoot } from './helpers/process.ts';
-import { codeBlocks, README, RUN_BY, section, sectionRange } from './helpers/readme.ts';
+import { codeBlocks, README, RUN_BY, runnableBlocks, section, sectionRange } from './helpers/readme.ts';
 import { scriptCommands } from './helpers/readme-script.ts';
 
 const packageJson = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -48,7 +48,8 @@ describe('the README keeps to what exists', () => {
   });
 
   it('## Layout: every path it lists exists', () => {
-    const [layout] = codeBlocks(section(README, '## Layout'));
+    const [layout, ...more] = runnableBlocks('## Layout');
+    expect(more).toEqual([]);
     const listed = layout!.body
       .split('\n')
       .map((line) => /^(\S+)\s/.exec(line)?.[1])
@@ -74,7 +75,12 @@ describe('## Chat', () => {
 });
 
 describe('## Benchmarks', () => {
-  const commands = scriptCommands(codeBlocks(section(README, '## Benchmarks'))[0]!.body);
+  const [block, ...more] = runnableBlocks('## Benchmarks');
+  const commands = scriptCommands(block!.body);
+
+  it('has one block of commands', () => {
+    expect([block!.lang, more]).toEqual(['sh', []]);
+  });
 
   it('`npm run bench` builds, then runs test/bench/run.ts', () => {
     expect(commands.length).toBeGreaterThan(3);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
-import { codeBlocks, outputDifferences, README, README_URL, section, shellSteps } from './helpers/readme.ts';
+import { outputDifferences, README, README_URL, runnableBlocks, section, shellSteps } from './helpers/readme.ts';
 
 const REPO = new URL('..', import.meta.url).pathname;
 /** The scratch directory the walkthrough creates; each run uses its own temp dir instead. */
@@ -56,8 +56,11 @@ describe('the README walkthrough (## Media API), every command in order against 
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('has commands to run', () => {
+  it('has commands to run, and besides them only their outputs', () => {
     expect(steps.length).toBeGreaterThan(15);
+    const blocks = runnableBlocks('## Media API');
+    expect(blocks.filter((block) => block.lang === 'json')).toHaveLength(steps.filter((step) => step.output !== undefined).length);
+    expect(blocks.filter((block) => !['sh', 'json'].includes(block.lang))).toEqual([]);
   });
 
   it.each(steps.map((step) => [step.command, step] as const))('$ %s', async (_command, step) => {
@@ -90,7 +93,8 @@ describe('the README TypeScript client (### A TypeScript client)', () => {
   });
 
   it('sets up as written (npm i, openapi-typescript) in a project with openapi.yaml and the sample files, runs, stores and deletes', async () => {
-    const blocks = codeBlocks(section(README, '### A TypeScript client'));
+    // The client's two blocks are the whole of ## Contract's.
+    const blocks = runnableBlocks('## Contract');
     expect(blocks.map((block) => block.lang)).toEqual(['sh', 'ts']);
     for (const file of ['openapi.yaml', 'test/fixtures/tone.mp3', 'test/fixtures/tone.wav'])
       await copyFile(path.join(REPO, file), path.join(dir, path.basename(file)));

@@ -45,6 +45,11 @@ export function sectionRange(markdown: string, heading: string): [number, number
   return [start, next === -1 ? markdown.length : start + next];
 }
 
+/** The code blocks of a README section that a test must run (those not marked `not run`). */
+export function runnableBlocks(heading: string): Block[] {
+  return codeBlocks(section(README, heading)).filter((block) => block.notRun === undefined);
+}
+
 /** The fenced code blocks of `markdown`, in order. */
 export function codeBlocks(markdown: string): Block[] {
   return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((match) => {
