@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { proxyConfigSchema } from './proxy/config.ts';
 import { chatConfigSchema } from './chat/config.ts';
+import { uploadsConfigSchema } from './uploads/config.ts';
 
 const extension = z
   .string()
@@ -90,6 +91,13 @@ const authSchema = z
   })
   .strict();
 
+const corsSchema = z
+  .object({
+    /** Browser origins (`https://host:port`) allowed to call /media and /uploads; empty = none. */
+    allowedOrigins: z.array(z.url()).default([]),
+  })
+  .strict();
+
 const logSchema = z
   .object({
     /** pino level; also LOG_LEVEL. */
@@ -107,6 +115,8 @@ export const configSchema = z
     proxy: proxyConfigSchema.prefault({}),
     log: logSchema.prefault({}),
     chat: chatConfigSchema.prefault({}),
+    uploads: uploadsConfigSchema.prefault({}),
+    cors: corsSchema.prefault({}),
   })
   .strict()
   .superRefine(({ server, storage }, ctx) => {

@@ -91,6 +91,21 @@ export class Staging {
     }
   }
 
+  /** Moves a complete file of the same filesystem into staging, as an upload of this process. */
+  async takeFile(file: string): Promise<Held> {
+    const id = `${process.pid}-${randomUUID()}`;
+    const tempPath = this.tempPathOf(id);
+    inUse.add(tempPath);
+    try {
+      await fs.rename(file, tempPath);
+      const { size } = await fs.stat(tempPath);
+      return this.hold({ id, size, tempPath });
+    } catch (error) {
+      inUse.delete(tempPath);
+      throw asStorageError(error);
+    }
+  }
+
   /** A staged upload of this process, or one another process left in the staging area. */
   async adopt(id: string): Promise<Held | undefined> {
     const mine = this.held.get(id);

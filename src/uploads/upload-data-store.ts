@@ -1,0 +1,107 @@
+import fs from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { DataStore, ERRORS, Upload } from '@tus/utils';
+import { AppError } from '../errors.ts';
+import { checksumHash, requestChecksum } from './checksum.ts';
+import type { UploadRecord, UploadRecords } from './upload-records.ts';
+
+export interface UploadDataStoreOptions {
+  expireAfterMs: number;
+  /** fsync the bytes of each chunk before its offset counts. */
+  fsync: boolean;
+  /** Bytes that counted (received whole and verified). */
+  onBytes?: (bytes: number) => void;
+}
+
+/**
+ * @tus/server's DataStore over files any process of the host can read (UploadRecords): the offset
+ * and metadata live in the record, the bytes beside it. Adds what @tus/file-store lacks: the
+ * checksum extension (a chunk counts only when its `Upload-Checksum` matches; otherwise its bytes
+ * are cut off again and the answer is 460) and an offset that only moves once the bytes are written.
+ */
+export class UploadDataStore extends DataStore {
+  constructor(
+    readonly records: UploadRecords,
+    private readonly options: UploadDataStoreOptions,
+  ) {
+    super();
+    // creation-defer-length is left out: the size must be judged against media.maxFileSize at creation.
+    this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
+  }
+
+  override async create(upload: Upload): Promise<Upload> {
+    const record: UploadRecord = {
+      id: upload.id,
+      size: upload.size ?? 0,
+      offset: 0,
+      metadata: upload.metadata ?? {},
+      creationDate: new Date().toISOString(),
+    };
+    await fs.writeFile(this.records.dataPath(upload.id), '', { flag: 'wx' });
+    await this.records.write(record);
+    upload.creation_date = record.creationDate;
+    return upload;
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    const record = await this.mustRead(id);
+    return new Upload({ id, size: record.size, offset: record.offset, metadata: record.metadata, creation_date: record.creationDate });
+  }
+
+  override async write(stream: Readable, id: string, offset: number): Promise<number> {
+    const record = await this.mustRead(id);
+    if (record.offset !== offset) throw ERRORS.INVALID_OFFSET;
+    const checksum = requestChecksum.getStore();
+    const hash = checksum && checksumHash(checksum);
+    const file = await fs.open(this.records.dataPath(id), 'r+');
+    let position = offset;
+    try {
+      // Bytes past the offset never counted: a chunk cut short with a checksum, or refused.
+      await file.truncate(offset);
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        hash?.update(chunk);
+        await file.write(chunk, 0, chunk.length, position);
+        position += chunk.length;
+      }
+      const digest = hash?.digest('base64');
+      if (checksum && digest !== checksum.digest) {
+        throw new AppError('CHECKSUM_MISMATCH', `checksum mismatch: the chunk's ${checksum.algorithm} is ${digest}, Upload-Checksum says ${checksum.digest}; the offset stays ${offset}`);
+      }
+      if (this.options.fsync) await file.sync();
+    } catch (error) {
+      await file.truncate(offset);
+      throw error;
+    } finally {
+      await file.close();
+    }
+    await this.records.write({ ...record, offset: position });
+    this.options.onBytes?.(position - offset);
+    return position;
+  }
+
+  override async remove(id: string): Promise<void> {
+    if (!(await this.records.remove(id))) throw ERRORS.FILE_NOT_FOUND;
+  }
+
+  override getExpiration(): number {
+    return this.options.expireAfterMs;
+  }
+
+  /** Removes uploads older than the expiry (incomplete ones; a complete one left by a crash too). */
+  override async deleteExpired(): Promise<number> {
+    const now = Date.now();
+    let removed = 0;
+    for (const id of await this.records.ids()) {
+      const record = await this.records.read(id).catch(() => undefined);
+      if (!record || Date.parse(record.creationDate) + this.options.expireAfterMs > now) continue;
+      if (await this.records.remove(id)) removed += 1;
+    }
+    return removed;
+  }
+
+  private async mustRead(id: string): Promise<UploadRecord> {
+    const record = await this.records.read(id);
+    if (!record) throw ERRORS.FILE_NOT_FOUND;
+    return record;
+  }
+}
