@@ -12,10 +12,16 @@ export interface ChunkChecksum {
 }
 
 /**
- * The checksum of the request being handled. @tus/server hands its store only the body stream, so
- * the route puts the request's checksum here and the store's write reads it.
+ * What the store needs to know of the request being handled: @tus/server hands it only the body
+ * stream, so the route puts the request's checksum here and the store's write reads it.
  */
-export const requestChecksum = new AsyncLocalStorage<ChunkChecksum | undefined>();
+export interface TusRequestContext {
+  checksum?: ChunkChecksum;
+  /** The upload this request completed and published (its record is gone, the request still asks for it). */
+  finished?: { id: string; size: number; metadata: Record<string, string | null>; creationDate: string };
+}
+
+export const tusRequest = new AsyncLocalStorage<TusRequestContext>();
 
 /** Parses the header; undefined when absent. A malformed one is 400 (tus: "400 Bad Request"). */
 export function parseChecksumHeader(value: string | undefined): ChunkChecksum | undefined {

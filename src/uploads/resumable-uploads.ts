@@ -10,7 +10,7 @@ import { PublishPipeline } from '../media/publish-pipeline.ts';
 import { storeUploads } from '../media/upload-service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
-import { parseChecksumHeader, requestChecksum } from './checksum.ts';
+import { parseChecksumHeader, tusRequest } from './checksum.ts';
 import { FileLocker } from './file-locker.ts';
 import { judgeCreation } from './creation.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
@@ -82,6 +82,8 @@ export class ResumableUploads {
     /** The same judgement and answer as POST /media; the upload's files are gone afterwards, whatever the outcome. */
     async function finish(upload: Upload) {
       const { directory, filename } = upload.metadata ?? {};
+      const context = tusRequest.getStore();
+      if (context) context.finished = { id: upload.id, size: upload.size ?? 0, metadata: upload.metadata ?? {}, creationDate: upload.creation_date ?? '' };
       try {
         const staged = await store.stageFile(records.dataPath(upload.id));
         const outcome = await storeUploads(store, pipeline, media, [{ directory: directory ?? undefined, filename: filename ?? undefined, staged }]);
@@ -100,7 +102,7 @@ export class ResumableUploads {
   handler(): RequestHandler {
     return async (req, res) => {
       const checksum = parseChecksumHeader(req.headers['upload-checksum'] as string | undefined);
-      const answer = await requestChecksum.run(checksum, () => this.tus.handleWeb(new NodeRequest({ req, res })));
+      const answer = await tusRequest.run({ checksum }, () => this.tus.handleWeb(new NodeRequest({ req, res })));
       await sendTusAnswer(res, answer);
     };
   }

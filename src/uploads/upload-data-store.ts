@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../errors.ts';
-import { checksumHash, requestChecksum } from './checksum.ts';
+import { checksumHash, tusRequest } from './checksum.ts';
 import type { UploadRecord, UploadRecords } from './upload-records.ts';
 
 export interface UploadDataStoreOptions {
@@ -51,7 +51,7 @@ export class UploadDataStore extends DataStore {
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
     const record = await this.mustRead(id);
     if (record.offset !== offset) throw ERRORS.INVALID_OFFSET;
-    const checksum = requestChecksum.getStore();
+    const checksum = tusRequest.getStore()?.checksum;
     const hash = checksum && checksumHash(checksum);
     const file = await fs.open(this.records.dataPath(id), 'r+');
     let position = offset;
@@ -100,6 +100,9 @@ export class UploadDataStore extends DataStore {
   }
 
   private async mustRead(id: string): Promise<UploadRecord> {
+    // @tus/server's creation-with-upload asks for the upload once more after it was published.
+    const finished = tusRequest.getStore()?.finished;
+    if (finished?.id === id) return { ...finished, offset: finished.size };
     const record = await this.records.read(id);
     if (!record) throw ERRORS.FILE_NOT_FOUND;
     return record;

@@ -563,7 +563,8 @@ export interface components {
         /** @description Code 409, `Upload-Offset` is not the upload's offset; code 501, the file exists (at creation, or taken meanwhile when the last byte arrived). */
         TusConflict: {
             headers: {
-                "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
                 [name: string]: unknown;
             };
             content: {
@@ -573,7 +574,8 @@ export interface components {
         /** @description Code 410, the upload expired (`uploads.expireAfterMs`); after the sweep it is 404. */
         TusGone: {
             headers: {
-                "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
                 [name: string]: unknown;
             };
             content: {
@@ -583,7 +585,8 @@ export interface components {
         /** @description Code 423, another request holds the upload longer than `uploads.lockTimeoutMs`; retry. */
         TusBusy: {
             headers: {
-                "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
                 [name: string]: unknown;
             };
             content: {
@@ -593,7 +596,8 @@ export interface components {
         /** @description Code 460, `Upload-Checksum` does not match the chunk; its bytes are dropped and the offset stays. */
         TusChecksumMismatch: {
             headers: {
-                "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
                 [name: string]: unknown;
             };
             content: {
@@ -609,9 +613,8 @@ export interface components {
          */
         TusRefused: {
             headers: {
-                "Tus-Resumable": components["headers"]["Tus-Resumable"];
-                /** @description On a failed final chunk, the bytes that had counted. */
-                "Upload-Offset"?: number;
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
                 "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
@@ -911,7 +914,9 @@ export interface components {
         "Tus-Resumable": "1.0.0";
         /** @description Bytes of the upload that count. */
         "Upload-Offset": number;
-        /** @description With a first chunk in the creation request, the bytes of it that counted. */
+        /** @description The tus version; absent on answers given before tus saw the request (401, a malformed Upload-Checksum). */
+        "Tus-Resumable-Optional": "1.0.0";
+        /** @description The bytes that counted (with a first chunk in the creation request; on some refusals). */
         "Upload-Offset-Optional": number;
         /** @description When an incomplete upload is removed (`uploads.expireAfterMs` after its creation), an HTTP date. */
         "Upload-Expires": string;
