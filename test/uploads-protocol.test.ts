@@ -258,3 +258,33 @@ describe('expiry of resumable uploads', () => {
     expect(text).toMatch(/^media_resumable_uploads_expired_total [1-9]/m);
   });
 });
+
+describe('the temp sweep and resumable uploads', () => {
+  let swept: RunningService;
+  beforeAll(async () => {
+    swept = await startService({ server: { idleTimeoutMs: 1000 }, storage: { tempMaxAgeMs: 1000, sweepIntervalMs: 1000 } });
+  });
+  afterAll(() => swept.close());
+
+  it('never removes the bytes of a paused resumable upload', async () => {
+    const bytes = largeMp3(300_000);
+    const send = (location: string, offset: number, chunk: Buffer, method = 'PATCH') =>
+      fetch(`${swept.url}${location}`, {
+        method,
+        headers: { ...TUS_HEADERS, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) },
+        body: new Uint8Array(chunk),
+      });
+    const created = await fetch(`${swept.url}/uploads`, {
+      method: 'POST',
+      headers: { ...TUS_HEADERS, 'Upload-Length': String(bytes.length), 'Upload-Metadata': uploadMetadata('paused', 'long.mp3') },
+    });
+    const location = created.headers.get('location')!;
+    expect((await send(location, 0, bytes.subarray(0, 100_000))).status).toBe(204);
+    // Older than storage.tempMaxAgeMs, through timed sweeps and a start-up sweep.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await (swept.store as unknown as { sweep(atStart: boolean): Promise<number> }).sweep(true);
+    const last = await send(location, 100_000, bytes.subarray(100_000));
+    expect(last.status).toBe(200);
+    expect(await readFile(path.join(swept.root, 'paused', 'long.mp3'))).toEqual(bytes);
+  });
+});

@@ -28,6 +28,7 @@ export class FileLocker implements Locker {
 
 class FileLock implements Lock {
   private release?: () => Promise<void>;
+  private requestRelease?: RequestRelease;
 
   constructor(
     private readonly path: string,
@@ -47,6 +48,7 @@ class FileLock implements Lock {
           // A lock found compromised (its directory removed, its refresh late) is given up, not thrown.
           onCompromised: () => undefined,
         });
+        this.requestRelease = requestRelease;
         holders.set(this.path, requestRelease);
         return;
       } catch (error) {
@@ -58,7 +60,7 @@ class FileLock implements Lock {
   }
 
   async unlock(): Promise<void> {
-    holders.delete(this.path);
+    if (holders.get(this.path) === this.requestRelease) holders.delete(this.path);
     await this.release?.().catch(() => undefined);
     this.release = undefined;
   }
