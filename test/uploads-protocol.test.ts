@@ -288,3 +288,42 @@ describe('the temp sweep and resumable uploads', () => {
     expect(await readFile(path.join(swept.root, 'paused', 'long.mp3'))).toEqual(bytes);
   });
 });
+
+describe('CORS for browsers on other origins (cors.allowedOrigins)', () => {
+  const ORIGIN = 'http://app.example:3000';
+  let withCors: RunningService;
+  beforeAll(async () => {
+    withCors = await startService({ cors: { allowedOrigins: [ORIGIN] } });
+  });
+  afterAll(() => withCors.close());
+
+  const preflight = (route: string, origin: string, method: string) =>
+    fetch(`${withCors.url}${route}`, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'tus-resumable,upload-offset,authorization' },
+    });
+
+  it('answers the preflight of /uploads and /media for a listed origin', async () => {
+    for (const [route, method] of [['/uploads', 'POST'], ['/uploads/0123456789abcdef0123456789abcdef', 'PATCH'], ['/media', 'POST']] as const) {
+      const answer = await preflight(route, ORIGIN, method);
+      expect(answer.status, route).toBe(204);
+      expect(answer.headers.get('access-control-allow-origin'), route).toBe(ORIGIN);
+      expect(answer.headers.get('access-control-allow-methods'), route).toContain(method);
+      expect(answer.headers.get('access-control-allow-headers')!.toLowerCase(), route).toContain('upload-offset');
+    }
+  });
+
+  it('exposes the tus headers a browser client reads, and only to a listed origin', async () => {
+    const bytes = fixture('tone.mp3');
+    const created = await fetch(`${withCors.url}/uploads`, {
+      method: 'POST',
+      headers: { ...TUS_HEADERS, Origin: ORIGIN, 'Upload-Length': String(bytes.length), 'Upload-Metadata': uploadMetadata('cors', 'a.mp3') },
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const exposed = created.headers.get('access-control-expose-headers')!.split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['Location', 'Upload-Offset', 'Upload-Length', 'Upload-Expires', 'Tus-Resumable', 'Tus-Version', 'Tus-Extension']));
+    const stranger = await fetch(`${withCors.url}/uploads`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
