@@ -26,6 +26,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/library/vendor/tus.min.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * tus-js-client's browser build
+         * @description The library page uploads large files with it (from the installed npm package, no CDN).
+         */
+        get: operations["getTusClient"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/library/{asset}": {
         parameters: {
             query?: never;
@@ -992,12 +1012,39 @@ export interface operations {
             416: components["responses"]["PageRangeNotSatisfiable"];
         };
     };
+    getTusClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            206: components["responses"]["PagePart"];
+            304: components["responses"]["NotModified"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
     getLibraryAsset: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                asset: "index.html" | "library.css" | "library.js" | "api.js" | "browse.js" | "confirm-dialog.js" | "dom.js" | "file-card.js" | "format.js" | "token.js" | "upload.js";
+                asset: "index.html" | "library.css" | "library.js" | "api.js" | "browse.js" | "confirm-dialog.js" | "dom.js" | "file-card.js" | "format.js" | "resumable.js" | "token.js" | "upload.js";
             };
             cookie?: never;
         };
