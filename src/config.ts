@@ -98,6 +98,13 @@ const corsSchema = z
   })
   .strict();
 
+const redisSchema = z
+  .object({
+    /** Redis URL (redis://host:port/db) shared by the processes and hosts of one service: locks of resumable uploads (else chat.redisUrl). */
+    url: z.string().min(1).optional(),
+  })
+  .strict();
+
 const logSchema = z
   .object({
     /** pino level; also LOG_LEVEL. */
@@ -117,6 +124,7 @@ export const configSchema = z
     chat: chatConfigSchema.prefault({}),
     uploads: uploadsConfigSchema.prefault({}),
     cors: corsSchema.prefault({}),
+    redis: redisSchema.prefault({}),
   })
   .strict()
   .superRefine(({ server, storage }, ctx) => {

@@ -67,8 +67,7 @@ export async function startService(config: Config, { logger, clustered = false, 
     stopped ??= (async () => {
       // Chat sockets are upgraded connections: server.close() would wait for them forever.
       await Promise.all([closeGracefully(server, answers, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
-      uploads.close();
-      await Promise.all([store.close(), inspector.close(), upstreams.close()]);
+      await Promise.all([uploads.close(), store.close(), inspector.close(), upstreams.close()]);
     })();
     return stopped;
   };

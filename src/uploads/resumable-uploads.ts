@@ -1,6 +1,7 @@
 import { Server as TusServer } from '@tus/server';
 import { EVENTS, type Upload } from '@tus/utils';
 import type { RequestHandler } from 'express';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { NodeRequest } from 'srvx/node';
 import type { Config } from '../config.ts';
@@ -12,6 +13,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader, tusRequest } from './checksum.ts';
 import { FileLocker } from './file-locker.ts';
+import { RedisLocker } from './redis-locker.ts';
 import { judgeCreation } from './creation.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
 import { UploadDataStore } from './upload-data-store.ts';
@@ -41,6 +43,7 @@ export class ResumableUploads {
     private readonly dataStore: UploadDataStore,
     private readonly deps: ResumableDeps,
     sweepIntervalMs: number,
+    private readonly redis: Redis | undefined,
   ) {
     const sweep = () => void this.sweepExpired().catch((err: unknown) => deps.logger.warn({ err }, 'resumable upload sweep failed'));
     this.sweepTimer = setInterval(sweep, sweepIntervalMs).unref();
@@ -56,12 +59,16 @@ export class ResumableUploads {
       onBytes: (bytes) => metrics.resumableBytes.inc(bytes),
     });
     const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
+    // Several hosts (a shared bucket) need a lock they all see; one host does with lock files.
+    const redisUrl = config.redis.url ?? config.chat.redisUrl;
+    const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+    redis?.on('error', (err) => logger.warn({ err }, 'uploads redis connection error'));
     const tus = new TusServer({
       path: UPLOADS_PATH,
       datastore: dataStore,
       relativeLocation: true,
       maxSize: media.maxFileSize,
-      locker: new FileLocker((id) => records.lockPath(id), uploads.lockTimeoutMs),
+      locker: redis ? new RedisLocker(redis, uploads.lockTimeoutMs) : new FileLocker((id) => records.lockPath(id), uploads.lockTimeoutMs),
       async onUploadCreate(_req, upload) {
         await judgeCreation(store, media, upload);
         return {};
@@ -95,7 +102,7 @@ export class ResumableUploads {
       }
     }
 
-    return new ResumableUploads(tus, dataStore, deps, uploads.sweepIntervalMs);
+    return new ResumableUploads(tus, dataStore, deps, uploads.sweepIntervalMs, redis);
   }
 
   /** The Express handler for everything under /uploads (mounted ahead of any body parser). */
@@ -114,7 +121,8 @@ export class ResumableUploads {
     return removed;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     clearInterval(this.sweepTimer);
+    await this.redis?.quit().catch(() => undefined);
   }
 }
