@@ -83,8 +83,9 @@ export interface ByteStore {
   /**
    * Stages a complete file the caller assembled under `privateDirectory(area)` by moving it (no
    * copy): how a resumable upload, written piece by piece, reaches commit. The file is gone after.
+   * `sha256` (hex), when the caller hashed the bytes as they were written, spares re-reading them.
    */
-  stageFile(file: string): Promise<StagedBytes>;
+  stageFile(file: string, sha256?: string): Promise<StagedBytes>;
   /** A directory of the store's private area for a caller's own work files (created if absent). */
   privateDirectory(area: string): Promise<string>;
   /** A staged upload by its id, from this process or another; undefined when gone. */

@@ -92,7 +92,7 @@ export class ResumableUploads {
       const context = tusRequest.getStore();
       if (context) context.finished = { id: upload.id, size: upload.size ?? 0, metadata: upload.metadata ?? {}, creationDate: upload.creation_date ?? '' };
       try {
-        const staged = await store.stageFile(records.dataPath(upload.id));
+        const staged = await store.stageFile(records.dataPath(upload.id), dataStore.takeSha256(upload.id, upload.size ?? 0));
         const outcome = await storeUploads(store, pipeline, media, [{ directory: directory ?? undefined, filename: filename ?? undefined, staged }]);
         const entry = new AppError(outcome.codeName).entry;
         for (const file of outcome.files) if (file.code === 200 && file.size !== undefined) metrics.bytesStored.inc(file.size);

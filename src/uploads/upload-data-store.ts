@@ -1,7 +1,9 @@
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../errors.ts';
+import { asStorageError } from '../storage/no-space.ts';
 import { checksumHash, tusRequest } from './checksum.ts';
 import type { UploadRecord, UploadRecords } from './upload-records.ts';
 
@@ -20,6 +22,12 @@ export interface UploadDataStoreOptions {
  * are cut off again and the answer is 460) and an offset that only moves once the bytes are written.
  */
 export class UploadDataStore extends DataStore {
+  /**
+   * The sha256 of uploads whose every byte so far went through this process, in order: the
+   * publish then skips re-reading the file. An upload continued elsewhere is hashed at commit.
+   */
+  private readonly running = new Map<string, { offset: number; hash: Hash }>();
+
   constructor(
     readonly records: UploadRecords,
     private readonly options: UploadDataStoreOptions,
@@ -37,9 +45,14 @@ export class UploadDataStore extends DataStore {
       metadata: upload.metadata ?? {},
       creationDate: new Date().toISOString(),
     };
-    await fs.writeFile(this.records.dataPath(upload.id), '', { flag: 'wx' });
-    await this.records.write(record);
+    try {
+      await fs.writeFile(this.records.dataPath(upload.id), '', { flag: 'wx' });
+      await this.records.write(record);
+    } catch (error) {
+      throw asStorageError(error);
+    }
     upload.creation_date = record.creationDate;
+    this.running.set(upload.id, { offset: 0, hash: createHash('sha256') });
     return upload;
   }
 
@@ -54,12 +67,15 @@ export class UploadDataStore extends DataStore {
     const checksum = tusRequest.getStore()?.checksum;
     const hash = checksum && checksumHash(checksum);
     const file = await fs.open(this.records.dataPath(id), 'r+');
+    const running = this.running.get(id);
+    const whole = running?.offset === offset ? running.hash : undefined;
     let position = offset;
     try {
       // Bytes past the offset never counted: a chunk cut short with a checksum, or refused.
       await file.truncate(offset);
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         hash?.update(chunk);
+        whole?.update(chunk);
         await file.write(chunk, 0, chunk.length, position);
         position += chunk.length;
       }
@@ -70,16 +86,27 @@ export class UploadDataStore extends DataStore {
       if (this.options.fsync) await file.sync();
     } catch (error) {
       await file.truncate(offset);
-      throw error;
+      this.running.delete(id);
+      throw asStorageError(error);
     } finally {
       await file.close();
     }
     await this.records.write({ ...record, offset: position });
+    if (whole) running!.offset = position;
+    else this.running.delete(id);
     this.options.onBytes?.(position - offset);
     return position;
   }
 
+  /** The sha256 (hex) of a complete upload hashed as it arrived here; undefined otherwise. Forgets it. */
+  takeSha256(id: string, size: number): string | undefined {
+    const running = this.running.get(id);
+    this.running.delete(id);
+    return running?.offset === size ? running.hash.digest('hex') : undefined;
+  }
+
   override async remove(id: string): Promise<void> {
+    this.running.delete(id);
     if (!(await this.records.remove(id))) throw ERRORS.FILE_NOT_FOUND;
   }
 
@@ -94,6 +121,7 @@ export class UploadDataStore extends DataStore {
     for (const id of await this.records.ids()) {
       const record = await this.records.read(id).catch(() => undefined);
       if (!record || Date.parse(record.creationDate) + this.options.expireAfterMs > now) continue;
+      this.running.delete(id);
       if (await this.records.remove(id)) removed += 1;
     }
     return removed;

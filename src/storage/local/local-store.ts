@@ -73,8 +73,8 @@ export class LocalStore implements ByteStore {
     return { id, size };
   }
 
-  async stageFile(file: string): Promise<StagedBytes> {
-    const { id, size } = await this.staging.takeFile(file);
+  async stageFile(file: string, sha256?: string): Promise<StagedBytes> {
+    const { id, size } = await this.staging.takeFile(file, sha256);
     return { id, size };
   }
 
