@@ -15,6 +15,9 @@ import type { UpstreamRegistry } from './proxy/upstream-registry.ts';
 import { securityHeaders, writeRateLimit } from './security.ts';
 import type { ContentInspector } from './media/content-inspector.ts';
 import type { ByteStore } from './storage/byte-store.ts';
+import { corsFor } from './cors.ts';
+import type { ResumableUploads } from './uploads/resumable-uploads.ts';
+import { uploadRoutes } from './uploads/routes.ts';
 
 export interface AppDeps {
   store: ByteStore;
@@ -26,6 +29,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Text for /metrics: this process's by default; in a cluster, the sum over the workers. */
   metricsText?: () => Promise<string>;
+  /** tus resumable uploads at /uploads; the caller closes them on shutdown. */
+  uploads?: ResumableUploads;
   /** Readiness checks beyond the store's (e.g. Redis), each returning its problems. */
   readinessChecks?: Array<() => Promise<string[]>>;
 }
@@ -52,6 +57,13 @@ export function createApp(config: Config, deps: AppDeps): Express {
     }),
   );
   app.use(securityHeaders());
+  // Before the routes: preflight requests are answered here (for /uploads, tus answers OPTIONS).
+  if (config.cors.allowedOrigins.length > 0) {
+    app.use('/media', corsFor(config.cors.allowedOrigins, false));
+    app.use('/uploads', corsFor(config.cors.allowedOrigins, true));
+  }
+  // Ahead of any body parser: tus handlers read the request body themselves.
+  if (deps.uploads) app.use('/uploads', rememberMount, writeRateLimit(config.rateLimit), uploadRoutes(config, deps.uploads));
   // The status mode first: a 429 of the rate limit is a media answer too (HTTP 200 in legacy mode).
   app.use('/media', rememberMount, useStatusMode(config.media.statusMode), writeRateLimit(config.rateLimit), mediaRoutes({ config, store, inspector: deps.inspector, metrics }));
   app.get('/auth', authStatus(config.auth));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { proxyConfigSchema } from './proxy/config.ts';
 import { chatConfigSchema } from './chat/config.ts';
+import { uploadsConfigSchema } from './uploads/config.ts';
 
 const extension = z
   .string()
@@ -90,6 +91,20 @@ const authSchema = z
   })
   .strict();
 
+const corsSchema = z
+  .object({
+    /** Browser origins (`https://host:port`) allowed to call /media and /uploads; empty = none. */
+    allowedOrigins: z.array(z.url()).default([]),
+  })
+  .strict();
+
+const redisSchema = z
+  .object({
+    /** Redis URL (redis://host:port/db) shared by the processes and hosts of one service: locks of resumable uploads (else chat.redisUrl). */
+    url: z.string().min(1).optional(),
+  })
+  .strict();
+
 const logSchema = z
   .object({
     /** pino level; also LOG_LEVEL. */
@@ -107,6 +122,9 @@ export const configSchema = z
     proxy: proxyConfigSchema.prefault({}),
     log: logSchema.prefault({}),
     chat: chatConfigSchema.prefault({}),
+    uploads: uploadsConfigSchema.prefault({}),
+    cors: corsSchema.prefault({}),
+    redis: redisSchema.prefault({}),
   })
   .strict()
   .superRefine(({ server, storage }, ctx) => {

@@ -23,6 +23,11 @@ export const CODES = {
   MISSING_ARGUMENT: { code: 503, status: 400, reason: 'required argument missing' },
   FORMAT_NOT_SUPPORTED: { code: 504, status: 415, reason: 'format not supported' },
   INSUFFICIENT_STORAGE: { code: 507, status: 507, reason: 'insufficient storage' },
+  // Resumable uploads (tus 1.0): code = HTTP status.
+  UPLOAD_OFFSET_CONFLICT: { code: 409, status: 409, reason: 'Upload-Offset does not match the upload' },
+  UPLOAD_GONE: { code: 410, status: 410, reason: 'the upload has expired' },
+  UPLOAD_LOCKED: { code: 423, status: 423, reason: 'the upload is busy with another request; retry' },
+  CHECKSUM_MISMATCH: { code: 460, status: 460, reason: 'checksum mismatch' },
   // Proxy answers: here code = HTTP status, unlike the media codes 502/504 above.
   BAD_GATEWAY: { code: 502, status: 502, reason: 'upstream unreachable' },
   GATEWAY_TIMEOUT: { code: 504, status: 504, reason: 'upstream timed out' },

@@ -68,7 +68,7 @@ async function storeOne(store: ByteStore, pipeline: PublishPipeline, policy: Upl
   }
 }
 
-function validTarget(policy: UploadPolicy, { directory, filename }: UploadCandidate): MediaPath {
+export function validTarget(policy: UploadPolicy, { directory, filename }: UploadCandidate): MediaPath {
   const target = parseMediaPath({ directory, filename });
   const extension = extensionOf(target.filename);
   if (!policy.allowedExtensions.includes(extension)) {

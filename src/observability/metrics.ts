@@ -16,6 +16,10 @@ export class Metrics {
   readonly httpDuration: Histogram<'route' | 'method'>;
   readonly uploads: Counter<'code'>;
   readonly bytesStored: Counter;
+  readonly resumableCreated: Counter;
+  readonly resumableCompleted: Counter<'code'>;
+  readonly resumableExpired: Counter;
+  readonly resumableBytes: Counter;
   readonly chatConnections: Gauge;
   readonly chatMessages: Counter<'type'>;
   readonly proxyDuration: Histogram<'upstream' | 'status'>;
@@ -40,6 +44,15 @@ export class Metrics {
     });
     this.uploads = new Counter({ name: 'media_uploads_total', help: 'Files judged by POST /media, by result code', labelNames: ['code'], registers });
     this.bytesStored = new Counter({ name: 'media_bytes_stored_total', help: 'Bytes of files stored', registers });
+    this.resumableCreated = new Counter({ name: 'media_resumable_uploads_created_total', help: 'Resumable uploads created (POST /uploads accepted)', registers });
+    this.resumableCompleted = new Counter({
+      name: 'media_resumable_uploads_completed_total',
+      help: 'Resumable uploads whose last byte arrived, by the result code of their publishing',
+      labelNames: ['code'],
+      registers,
+    });
+    this.resumableExpired = new Counter({ name: 'media_resumable_uploads_expired_total', help: 'Incomplete resumable uploads removed after uploads.expireAfterMs', registers });
+    this.resumableBytes = new Counter({ name: 'media_resumable_bytes_received_total', help: 'Bytes of resumable uploads received and counted (verified when a checksum came with them)', registers });
     this.chatConnections = new Gauge({ name: 'chat_connections', help: 'Open chat WebSocket connections', registers });
     this.chatMessages = new Counter({ name: 'chat_messages_total', help: 'Chat events broadcast, by type', labelNames: ['type'], registers });
     this.proxyDuration = new Histogram({

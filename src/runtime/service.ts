@@ -10,6 +10,7 @@ import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
 import { ContentInspector } from '../media/content-inspector.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { createStore } from '../storage/create-store.ts';
+import { ResumableUploads } from '../uploads/resumable-uploads.ts';
 import { clusterMetricsText } from './cluster-metrics.ts';
 import { trackAnswers } from './drain.ts';
 import { closeGracefully, createHttpServer, listen } from './http-server.ts';
@@ -45,12 +46,14 @@ export async function startService(config: Config, { logger, clustered = false, 
   const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
   const hub = createHub(config.chat, logger);
+  const uploads = await ResumableUploads.create(config, { store, inspector, metrics, logger });
   const app = createApp(config, {
     store,
     inspector,
     logger,
     upstreams,
     metrics,
+    uploads,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
     readinessChecks: [() => inspector.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
   });
@@ -64,7 +67,7 @@ export async function startService(config: Config, { logger, clustered = false, 
     stopped ??= (async () => {
       // Chat sockets are upgraded connections: server.close() would wait for them forever.
       await Promise.all([closeGracefully(server, answers, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
-      await Promise.all([store.close(), inspector.close(), upstreams.close()]);
+      await Promise.all([uploads.close(), store.close(), inspector.close(), upstreams.close()]);
     })();
     return stopped;
   };

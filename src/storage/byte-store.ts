@@ -80,6 +80,14 @@ export interface ByteStore {
    * without a copy): the caller must not use them afterwards.
    */
   stage(source: Readable | Uint8Array): Promise<StagedBytes>;
+  /**
+   * Stages a complete file the caller assembled under `privateDirectory(area)` by moving it (no
+   * copy): how a resumable upload, written piece by piece, reaches commit. The file is gone after.
+   * `sha256` (hex), when the caller hashed the bytes as they were written, spares re-reading them.
+   */
+  stageFile(file: string, sha256?: string): Promise<StagedBytes>;
+  /** A directory of the store's private area for a caller's own work files (created if absent). */
+  privateDirectory(area: string): Promise<string>;
   /** A staged upload by its id, from this process or another; undefined when gone. */
   adopt(id: string): Promise<StagedBytes | undefined>;
   /** Where a worker thread can read a staged upload's bytes. */

@@ -26,6 +26,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/library/vendor/tus.min.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * tus-js-client's browser build
+         * @description The library page uploads large files with it (from the installed npm package, no CDN).
+         */
+        get: operations["getTusClient"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/library/{asset}": {
         parameters: {
             query?: never;
@@ -98,6 +118,10 @@ export interface paths {
          *     `http_request_duration_seconds`, `media_uploads_total`, `media_bytes_stored_total`,
          *     `media_pool_queue_depth`, `media_pool_utilization`, `chat_connections`,
          *     `chat_messages_total`, `proxy_upstream_duration_seconds`, `proxy_upstream_errors_total`,
+         *     `media_resumable_uploads_created_total` (tus creations accepted),
+         *     `media_resumable_uploads_completed_total{code}` (last byte arrived, by the publishing's
+         *     result code), `media_resumable_uploads_expired_total` (incomplete uploads swept after
+         *     `uploads.expireAfterMs`), `media_resumable_bytes_received_total` (bytes that counted),
          *     event-loop lag and the process defaults. In a cluster, the sum over every worker.
          */
         get: operations["getMetrics"];
@@ -216,6 +240,70 @@ export interface paths {
          */
         head: operations["headMedia"];
         patch?: never;
+        trace?: never;
+    };
+    "/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a resumable upload (tus 1.0 creation, creation-with-upload)
+         * @description tus 1.0 (https://tus.io/protocols/resumable-upload) with the extensions creation,
+         *     creation-with-upload, termination, expiration and checksum. `Upload-Metadata` must carry
+         *     `directory` and `filename` (base64, tus syntax); the request is judged at once by the rules
+         *     of POST /media, and nothing is created for a refused upload: unsafe name 400, missing
+         *     directory or filename code 503, extension not allowed 415 (code 504), `Upload-Length` 0
+         *     code 502, over `media.maxFileSize` 413, the file exists 409 (code 501). Same bearer token
+         *     as POST /media. A body (`Content-Type: application/offset+octet-stream`) is the first chunk;
+         *     when it is the whole file the answer is the final one (see PATCH).
+         */
+        post: operations["createResumableUpload"];
+        delete?: never;
+        /**
+         * What the tus server offers
+         * @description No token needed (browsers send none in a CORS preflight).
+         */
+        options: operations["resumableCapabilities"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Drop an incomplete upload (tus termination) */
+        delete: operations["terminateResumableUpload"];
+        options?: never;
+        /** Where a resumable upload stands */
+        head: operations["resumableOffset"];
+        /**
+         * Append a chunk
+         * @description `Content-Type: application/offset+octet-stream`, `Upload-Offset` = the upload's offset (else
+         *     409). With `Upload-Checksum: <sha1|sha256|md5> <base64 digest>` the chunk counts only when
+         *     it matches; otherwise 460 and the offset stays where it was (the chunk's bytes are dropped).
+         *     A chunk without a checksum counts as far as it arrived. Each request holds a lock on the
+         *     upload, in whichever process of the host it lands (423 when another request keeps it
+         *     longer than `uploads.lockTimeoutMs`; tus clients retry). When the last byte arrives the
+         *     file goes through the pipeline of POST /media (content check, audio metadata, sha256,
+         *     commit without replace) and the answer is POST /media's: 200 with `files[0]`, or the
+         *     refusal (415 code 504 content not audio, 409 code 501 the path was taken meanwhile). The
+         *     upload is gone afterwards either way.
+         */
+        patch: operations["appendResumableUpload"];
         trace?: never;
     };
     "/proxy/{name}/{rest}": {
@@ -359,7 +447,7 @@ export interface components {
          * @description The result code (see the code table above).
          * @enum {integer}
          */
-        Code: 200 | 400 | 401 | 404 | 405 | 412 | 413 | 416 | 429 | 500 | 501 | 502 | 503 | 504 | 507;
+        Code: 200 | 400 | 401 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 507;
         /** @description A result with nothing more to say than its code. */
         Result: {
             code: components["schemas"]["Code"];
@@ -481,6 +569,79 @@ export interface components {
         };
     };
     responses: {
+        /** @description The last byte arrived and the file was stored; the body is POST /media's. */
+        ResumableStored: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                "Upload-Offset": components["headers"]["Upload-Offset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadResult"];
+            };
+        };
+        /** @description Code 409, `Upload-Offset` is not the upload's offset; code 501, the file exists (at creation, or taken meanwhile when the last byte arrived). */
+        TusConflict: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 410, the upload expired (`uploads.expireAfterMs`); after the sweep it is 404. */
+        TusGone: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 423, another request holds the upload longer than `uploads.lockTimeoutMs`; retry. */
+        TusBusy: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 460, `Upload-Checksum` does not match the chunk; its bytes are dropped and the offset stays. */
+        TusChecksumMismatch: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /**
+         * @description Refused, `{code, reason}` (POST /media's failure with `files` when the last byte's
+         *     publishing was refused). Codes: 400/502/503 (bad request, metadata or header), 404 (no
+         *     such upload), 409 (code 409 offset conflict; code 501 the file exists), 410 (expired),
+         *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504),
+         *     423 (busy), 460 (checksum mismatch), 507 (storage full).
+         */
+        TusRefused: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
         /** @description Code 400 (unsafe or malformed directory or filename) or 503 (missing directory or filename). */
         BadPath: {
             headers: {
@@ -744,6 +905,10 @@ export interface components {
         };
     };
     parameters: {
+        /** @description `1.0.0`; without it the answer is 412. */
+        "Tus-Resumable": "1.0.0";
+        /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
+        "Upload-Checksum": string;
         /** @description One byte range, RFC 9110 section 14.2. */
         Range: string;
         "If-None-Match": string;
@@ -765,6 +930,16 @@ export interface components {
         };
     };
     headers: {
+        /** @description The tus version, on every /uploads answer. */
+        "Tus-Resumable": "1.0.0";
+        /** @description Bytes of the upload that count. */
+        "Upload-Offset": number;
+        /** @description The tus version; absent on answers given before tus saw the request (401, a malformed Upload-Checksum). */
+        "Tus-Resumable-Optional": "1.0.0";
+        /** @description The bytes that counted (with a first chunk in the creation request; on some refusals). */
+        "Upload-Offset-Optional": number;
+        /** @description When an incomplete upload is removed (`uploads.expireAfterMs` after its creation), an HTTP date. */
+        "Upload-Expires": string;
         /**
          * @description The methods the path offers.
          * @example GET, HEAD, POST, DELETE
@@ -837,12 +1012,39 @@ export interface operations {
             416: components["responses"]["PageRangeNotSatisfiable"];
         };
     };
+    getTusClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            206: components["responses"]["PagePart"];
+            304: components["responses"]["NotModified"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
     getLibraryAsset: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                asset: "index.html" | "library.css" | "library.js" | "api.js" | "browse.js" | "confirm-dialog.js" | "dom.js" | "file-card.js" | "format.js" | "token.js" | "upload.js";
+                asset: "index.html" | "library.css" | "library.js" | "api.js" | "browse.js" | "confirm-dialog.js" | "dom.js" | "file-card.js" | "format.js" | "resumable.js" | "token.js" | "upload.js";
             };
             cookie?: never;
         };
@@ -1488,6 +1690,185 @@ export interface operations {
                 };
                 content?: never;
             };
+        };
+    };
+    createResumableUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0`; without it the answer is 412. */
+                "Tus-Resumable": components["parameters"]["Tus-Resumable"];
+                "Upload-Length": number;
+                /** @description `directory <base64>,filename <base64>` */
+                "Upload-Metadata": string;
+                /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
+                "Upload-Checksum"?: components["parameters"]["Upload-Checksum"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            200: components["responses"]["ResumableStored"];
+            /** @description Created; `Location` names the upload (relative, `/uploads/<id>`). */
+            201: {
+                headers: {
+                    Location: string;
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                    "Upload-Expires": components["headers"]["Upload-Expires"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["TusRefused"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["TusConflict"];
+            412: components["responses"]["TusRefused"];
+            413: components["responses"]["TusRefused"];
+            415: components["responses"]["TusRefused"];
+            429: components["responses"]["TusRefused"];
+            460: components["responses"]["TusChecksumMismatch"];
+            500: components["responses"]["InternalError"];
+            507: components["responses"]["TusRefused"];
+        };
+    };
+    resumableCapabilities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description tus capabilities. */
+            204: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Tus-Version": "1.0.0";
+                    "Tus-Extension": "creation,creation-with-upload,termination,expiration,checksum";
+                    /** @description `media.maxFileSize` */
+                    "Tus-Max-Size"?: number;
+                    "Tus-Checksum-Algorithm": "sha1,sha256,md5";
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    terminateResumableUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0`; without it the answer is 412. */
+                "Tus-Resumable": components["parameters"]["Tus-Resumable"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Gone, bytes and all. */
+            204: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["TusRefused"];
+            412: components["responses"]["TusRefused"];
+            423: components["responses"]["TusBusy"];
+            429: components["responses"]["TusRefused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    resumableOffset: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0`; without it the answer is 412. */
+                "Tus-Resumable": components["parameters"]["Tus-Resumable"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload's offset and length; no body. */
+            200: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Upload-Offset": components["headers"]["Upload-Offset"];
+                    "Upload-Length": number;
+                    "Upload-Metadata"?: string;
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["TusRefused"];
+            410: components["responses"]["TusGone"];
+            412: components["responses"]["TusRefused"];
+            423: components["responses"]["TusBusy"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    appendResumableUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0`; without it the answer is 412. */
+                "Tus-Resumable": components["parameters"]["Tus-Resumable"];
+                "Upload-Offset": number;
+                /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
+                "Upload-Checksum"?: components["parameters"]["Upload-Checksum"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            200: components["responses"]["ResumableStored"];
+            /** @description The chunk counted. */
+            204: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Upload-Offset": components["headers"]["Upload-Offset"];
+                    "Upload-Expires": components["headers"]["Upload-Expires"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["TusRefused"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["TusRefused"];
+            409: components["responses"]["TusConflict"];
+            410: components["responses"]["TusGone"];
+            412: components["responses"]["TusRefused"];
+            413: components["responses"]["TusRefused"];
+            415: components["responses"]["TusRefused"];
+            423: components["responses"]["TusBusy"];
+            460: components["responses"]["TusChecksumMismatch"];
+            500: components["responses"]["InternalError"];
+            507: components["responses"]["TusRefused"];
         };
     };
     proxyGet: {

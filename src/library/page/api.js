@@ -2,6 +2,7 @@
 // service's own answer `{ code, reason, ... }`, never rejects: in the `legacy` status mode every
 // answer is HTTP 200 and only `code` tells the outcome, so the page always reads `code`.
 
+import { RESUMABLE_THRESHOLD, sendResumable } from './resumable.js';
 import { authorized } from './token.js';
 
 /** Stands in for an answer when none came: `code` 0 is not in the service's table. */
@@ -41,14 +42,20 @@ export function fetchMedia(directory, filename) {
 
 /**
  * POST /media with one file, reporting upload progress as a fraction; resolves to that file's own
- * answer. `onTokenNeeded` is called while the page waits for the person to enter a token.
+ * answer. `onTokenNeeded` is called while the page waits for the person to enter a token. Files
+ * over RESUMABLE_THRESHOLD go through /uploads instead (resumable.js); `onControl` then receives
+ * `{pause, resume}`.
  * XMLHttpRequest, because fetch() has no upload progress events. The File is streamed from disk by
  * the browser, never read into the page, so large files cost the page nothing.
  */
-export function uploadFile(directory, file, { onProgress, onTokenNeeded, signal }) {
+export function uploadFile(directory, file, { onProgress, onTokenNeeded, onControl = () => {}, signal }) {
   const send = (headers) => {
     if (signal.aborted) return Promise.resolve(CANCELLED);
     onProgress(0);
+    if (file.size > RESUMABLE_THRESHOLD) {
+      const answerOfFile = (status, text) => fileAnswer(answerOf(status, text));
+      return sendResumable(directory, file, headers, { onProgress, signal, onControl }, answerOfFile);
+    }
     return sendUpload(directory, file, headers, onProgress, signal);
   };
   return authorized(send, 'write', onTokenNeeded);

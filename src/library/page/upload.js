@@ -67,6 +67,7 @@ async function uploadOne(file, directory) {
         signal: controller.signal,
         onProgress: row.progress,
         onTokenNeeded: row.waitForToken,
+        onControl: row.pausable,
       });
     } finally {
       release();
@@ -104,10 +105,15 @@ function uploadRow(file, directory) {
   const status = element('span', 'upload-status', 'Waiting');
   const cancel = element('button', 'secondary small', 'Cancel');
   cancel.type = 'button';
+  // Resumable uploads only (large files): stop sending and go on later from where it stopped.
+  const pause = element('button', 'secondary small upload-pause', 'Pause');
+  pause.type = 'button';
+  pause.hidden = true;
   const item = element('li', 'upload-item', [
     element('span', 'upload-name', [element('span', 'name', file.name), element('span', 'upload-target', `→ ${directory}/`)]),
     bar,
     status,
+    pause,
     cancel,
   ]);
   item.dataset.state = 'waiting';
@@ -121,6 +127,19 @@ function uploadRow(file, directory) {
       // Every byte is sent and the service is storing the file: cancelling now could not promise
       // that nothing was kept.
       cancel.hidden = fraction >= 1;
+      pause.hidden = pause.hidden || fraction >= 1;
+    },
+    pausable(control) {
+      let paused = false;
+      pause.hidden = false;
+      pause.onclick = () => {
+        paused = !paused;
+        if (paused) control.pause();
+        else control.resume();
+        pause.textContent = paused ? 'Resume' : 'Pause';
+        item.dataset.state = paused ? 'paused' : 'uploading';
+        if (paused) status.textContent = `Paused at ${Math.floor(bar.value * 100)} %`;
+      };
     },
     waitForToken() {
       status.textContent = 'Waiting for a token…';
@@ -131,6 +150,7 @@ function uploadRow(file, directory) {
       item.dataset.code = String(answer.code);
       bar.value = answer.code === 200 ? 1 : bar.value;
       cancel.remove();
+      pause.remove();
       const outcome = answer.cancelled ? 'Cancelled' : outcomeOf(answer.code);
       status.replaceChildren(element('strong', 'outcome', outcome), ' ', element('span', 'reason', details(answer)));
     },

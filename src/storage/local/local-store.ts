@@ -73,6 +73,19 @@ export class LocalStore implements ByteStore {
     return { id, size };
   }
 
+  async stageFile(file: string, sha256?: string): Promise<StagedBytes> {
+    const { id, size } = await this.staging.takeFile(file, sha256);
+    return { id, size };
+  }
+
+  /** `<root>/.<area>`: as unreachable by the API as `.incoming` (no name starts with a dot). */
+  async privateDirectory(area: string): Promise<string> {
+    if (!/^[a-z][a-z0-9-]*$/.test(area)) throw new Error(`not a private area name: ${area}`);
+    const directory = path.join(this.root, `.${area}`);
+    await fs.mkdir(directory, { recursive: true });
+    return directory;
+  }
+
   async adopt(id: string): Promise<StagedBytes | undefined> {
     const held = await this.staging.adopt(id);
     return held && { id: held.id, size: held.size };

@@ -31,6 +31,8 @@ export interface Held extends StagedBytes {
   bytes?: Uint8Array;
   /** Hashing (and flushing) a large upload's temp file while it is written. */
   follower?: WriteFollower;
+  /** The hash its writer computed (a resumable upload's file, taken over whole). */
+  known?: Followed;
 }
 
 /**
@@ -91,6 +93,21 @@ export class Staging {
     }
   }
 
+  /** Moves a complete file of the same filesystem into staging, as an upload of this process. */
+  async takeFile(file: string, sha256?: string): Promise<Held> {
+    const id = `${process.pid}-${randomUUID()}`;
+    const tempPath = this.tempPathOf(id);
+    inUse.add(tempPath);
+    try {
+      await fs.rename(file, tempPath);
+      const { size } = await fs.stat(tempPath);
+      return this.hold({ id, size, tempPath, known: sha256 === undefined ? undefined : { size, sha256 } });
+    } catch (error) {
+      inUse.delete(tempPath);
+      throw asStorageError(error);
+    }
+  }
+
   /** A staged upload of this process, or one another process left in the staging area. */
   async adopt(id: string): Promise<Held | undefined> {
     const mine = this.held.get(id);
@@ -116,6 +133,7 @@ export class Staging {
 
   /** The follower's hash if it covered exactly the staged bytes. */
   async followed(held: Held): Promise<Followed | undefined> {
+    if (held.known) return held.known;
     const followed = await held.follower?.result;
     return followed?.size === held.size ? followed : undefined;
   }

@@ -12,6 +12,7 @@ import {
   type StreamDownloadResult,
   type StreamUploadJob,
   type StreamUploadResult,
+  type TusUploadJob,
 } from '../load/load-job.ts';
 import type { BenchContext } from './context.ts';
 import { cpuWindow, type CpuShares } from './cpu.ts';
@@ -42,6 +43,14 @@ export async function measureStreamUpload(server: ServerProcess, job: Omit<Strea
   if (result.uploads !== job.concurrency) {
     throw new Error(`${what}: ${result.uploads}/${job.concurrency} uploads answered 200; statuses ${JSON.stringify(result.statuses)}, errors ${result.errors.join('; ')}`);
   }
+  return { ...result, ...cpu(result.cpuSeconds) };
+}
+
+/** One resumable upload (tus, `chunkSize` PATCHes) from a separate process; it must be stored. */
+export async function measureTusUpload(server: ServerProcess, job: Omit<TusUploadJob, 'url'>, what: string): Promise<StreamUploadResult & CpuShares> {
+  const cpu = cpuWindow(server.pid);
+  const result = await runLoad<StreamUploadResult>('load/tus-upload-load.ts', { ...job, url: server.url });
+  if (result.uploads !== 1) throw new Error(`${what}: not stored; statuses ${JSON.stringify(result.statuses)}, errors ${result.errors.join('; ')}`);
   return { ...result, ...cpu(result.cpuSeconds) };
 }
 

@@ -57,6 +57,15 @@ export interface StreamUploadJob {
   timeoutSeconds: number;
 }
 
+/** One resumable (tus) upload of `size` bytes in `chunkSize` PATCHes (load/tus-upload-load.ts). */
+export interface TusUploadJob {
+  url: string;
+  size: number;
+  chunkSize: number;
+  filename: string;
+  timeoutSeconds: number;
+}
+
 export interface StreamUploadResult {
   uploads: number;
   /** File bytes of the uploads answered 200. */

@@ -4,6 +4,7 @@ import { eventLoopLag } from './event-loop-lag.ts';
 import { largeMultipart } from './large-multipart.ts';
 import { listing } from './listing.ts';
 import { proxyFastUpstream, proxySlowUpstream } from './proxy.ts';
+import { resumableUpload } from './resumable-upload.ts';
 import type { Scenario } from './scenario.ts';
 import { smallMultipart } from './small-multipart.ts';
 import { smallUrlencoded } from './small-urlencoded.ts';
@@ -15,6 +16,7 @@ export const scenarios: Scenario[] = [
   eventLoopLag,
   smallUrlencoded,
   largeMultipart,
+  resumableUpload,
   download,
   // Last of media: it creates 111,000 files, which are deleted only when the bench ends.
   listing,

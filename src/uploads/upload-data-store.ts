@@ -1,0 +1,138 @@
+import { createHash, type Hash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { DataStore, ERRORS, Upload } from '@tus/utils';
+import { AppError } from '../errors.ts';
+import { asStorageError } from '../storage/no-space.ts';
+import { checksumHash, tusRequest } from './checksum.ts';
+import type { UploadRecord, UploadRecords } from './upload-records.ts';
+
+export interface UploadDataStoreOptions {
+  expireAfterMs: number;
+  /** fsync the bytes of each chunk before its offset counts. */
+  fsync: boolean;
+  /** Bytes that counted (received whole and verified). */
+  onBytes?: (bytes: number) => void;
+}
+
+/**
+ * @tus/server's DataStore over files any process of the host can read (UploadRecords): the offset
+ * and metadata live in the record, the bytes beside it. Adds what @tus/file-store lacks: the
+ * checksum extension (a chunk counts only when its `Upload-Checksum` matches; otherwise its bytes
+ * are cut off again and the answer is 460) and an offset that only moves once the bytes are written.
+ */
+export class UploadDataStore extends DataStore {
+  /**
+   * The sha256 of uploads whose every byte so far went through this process, in order: the
+   * publish then skips re-reading the file. An upload continued elsewhere is hashed at commit.
+   */
+  private readonly running = new Map<string, { offset: number; hash: Hash }>();
+
+  constructor(
+    readonly records: UploadRecords,
+    private readonly options: UploadDataStoreOptions,
+  ) {
+    super();
+    // creation-defer-length is left out: the size must be judged against media.maxFileSize at creation.
+    this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
+  }
+
+  override async create(upload: Upload): Promise<Upload> {
+    const record: UploadRecord = {
+      id: upload.id,
+      size: upload.size ?? 0,
+      offset: 0,
+      metadata: upload.metadata ?? {},
+      creationDate: new Date().toISOString(),
+    };
+    try {
+      await fs.writeFile(this.records.dataPath(upload.id), '', { flag: 'wx' });
+      await this.records.write(record);
+    } catch (error) {
+      throw asStorageError(error);
+    }
+    upload.creation_date = record.creationDate;
+    this.running.set(upload.id, { offset: 0, hash: createHash('sha256') });
+    return upload;
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    const record = await this.mustRead(id);
+    return new Upload({ id, size: record.size, offset: record.offset, metadata: record.metadata, creation_date: record.creationDate });
+  }
+
+  override async write(stream: Readable, id: string, offset: number): Promise<number> {
+    const record = await this.mustRead(id);
+    if (record.offset !== offset) throw ERRORS.INVALID_OFFSET;
+    const checksum = tusRequest.getStore()?.checksum;
+    const hash = checksum && checksumHash(checksum);
+    const file = await fs.open(this.records.dataPath(id), 'r+');
+    const running = this.running.get(id);
+    const whole = running?.offset === offset ? running.hash : undefined;
+    let position = offset;
+    try {
+      // Bytes past the offset never counted: a chunk cut short with a checksum, or refused.
+      await file.truncate(offset);
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        hash?.update(chunk);
+        whole?.update(chunk);
+        await file.write(chunk, 0, chunk.length, position);
+        position += chunk.length;
+      }
+      const digest = hash?.digest('base64');
+      if (checksum && digest !== checksum.digest) {
+        throw new AppError('CHECKSUM_MISMATCH', `checksum mismatch: the chunk's ${checksum.algorithm} is ${digest}, Upload-Checksum says ${checksum.digest}; the offset stays ${offset}`);
+      }
+      if (this.options.fsync) await file.sync();
+    } catch (error) {
+      await file.truncate(offset);
+      this.running.delete(id);
+      throw asStorageError(error);
+    } finally {
+      await file.close();
+    }
+    await this.records.write({ ...record, offset: position });
+    if (whole) running!.offset = position;
+    else this.running.delete(id);
+    this.options.onBytes?.(position - offset);
+    return position;
+  }
+
+  /** The sha256 (hex) of a complete upload hashed as it arrived here; undefined otherwise. Forgets it. */
+  takeSha256(id: string, size: number): string | undefined {
+    const running = this.running.get(id);
+    this.running.delete(id);
+    return running?.offset === size ? running.hash.digest('hex') : undefined;
+  }
+
+  override async remove(id: string): Promise<void> {
+    this.running.delete(id);
+    if (!(await this.records.remove(id))) throw ERRORS.FILE_NOT_FOUND;
+  }
+
+  override getExpiration(): number {
+    return this.options.expireAfterMs;
+  }
+
+  /** Removes uploads older than the expiry (incomplete ones; a complete one left by a crash too). */
+  override async deleteExpired(): Promise<number> {
+    const now = Date.now();
+    let removed = 0;
+    for (const id of await this.records.ids()) {
+      const record = await this.records.read(id).catch(() => undefined);
+      if (!record || Date.parse(record.creationDate) + this.options.expireAfterMs > now) continue;
+      this.running.delete(id);
+      if (await this.records.remove(id)) removed += 1;
+    }
+    return removed;
+  }
+
+  private async mustRead(id: string): Promise<UploadRecord> {
+    // @tus/server's creation-with-upload asks for the upload once more after it was published.
+    const finished = tusRequest.getStore()?.finished;
+    if (finished?.id === id) return { ...finished, offset: finished.size };
+    const record = await this.records.read(id);
+    if (!record) throw ERRORS.FILE_NOT_FOUND;
+    return record;
+  }
+}

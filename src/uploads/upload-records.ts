@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** What any process needs to continue an upload: kept as a file, never only in memory. */
+export interface UploadRecord {
+  id: string;
+  size: number;
+  /** Bytes that count: received whole and, when a checksum came with them, verified. */
+  offset: number;
+  metadata: Record<string, string | null>;
+  /** ISO date. */
+  creationDate: string;
+}
+
+/** @tus/server's default ids (Uid.rand): 32 hex digits; anything else names no upload. */
+const ID = /^[0-9a-f]{32}$/;
+const RECORD_SUFFIX = '.json';
+const DATA_SUFFIX = '.bin';
+
+/** Resumable uploads as files of the store's private area: `<id>.json` (the record) and `<id>.bin` (the bytes so far). */
+export class UploadRecords {
+  constructor(readonly directory: string) {}
+
+  isId(id: string): boolean {
+    return ID.test(id);
+  }
+
+  dataPath(id: string): string {
+    return path.join(this.directory, `${id}${DATA_SUFFIX}`);
+  }
+
+  lockPath(id: string): string {
+    return path.join(this.directory, `${id}.lock`);
+  }
+
+  async read(id: string): Promise<UploadRecord | undefined> {
+    if (!this.isId(id)) return undefined;
+    const text = await fs.readFile(this.recordPath(id), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    return text === undefined ? undefined : (JSON.parse(text) as UploadRecord);
+  }
+
+  /** Replaces the record atomically (write then rename): a reader in another process sees the old or the new one. */
+  async write(record: UploadRecord): Promise<void> {
+    const temp = path.join(this.directory, `${record.id}.${randomUUID()}.tmp`);
+    await fs.writeFile(temp, JSON.stringify(record));
+    await fs.rename(temp, this.recordPath(record.id));
+  }
+
+  /** Removes the record first (the upload is gone for every reader), then its bytes. */
+  async remove(id: string): Promise<boolean> {
+    const existed = await fs.rm(this.recordPath(id)).then(
+      () => true,
+      () => false,
+    );
+    await fs.rm(this.dataPath(id), { force: true });
+    return existed;
+  }
+
+  async ids(): Promise<string[]> {
+    const names = await fs.readdir(this.directory).catch(() => [] as string[]);
+    return names.filter((name) => name.endsWith(RECORD_SUFFIX)).map((name) => name.slice(0, -RECORD_SUFFIX.length)).filter((id) => this.isId(id));
+  }
+
+  private recordPath(id: string): string {
+    return path.join(this.directory, `${id}${RECORD_SUFFIX}`);
+  }
+}
