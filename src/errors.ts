@@ -21,6 +21,8 @@ export const CODES = {
   MISSING_ARGUMENT: { code: 503, status: 400, reason: 'required argument missing' },
   FORMAT_NOT_SUPPORTED: { code: 504, status: 415, reason: 'format not supported' },
   INSUFFICIENT_STORAGE: { code: 507, status: 507, reason: 'insufficient storage' },
+  // The object store (S3 backend) cannot be reached or fails; 503 stays the seed's "argument missing".
+  STORAGE_UNAVAILABLE: { code: 505, status: 503, reason: 'storage unavailable' },
   // Proxy answers: here code = HTTP status, unlike the media codes 502/504 above.
   BAD_GATEWAY: { code: 502, status: 502, reason: 'upstream unreachable' },
   GATEWAY_TIMEOUT: { code: 504, status: 504, reason: 'upstream timed out' },

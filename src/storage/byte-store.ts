@@ -1,0 +1,115 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where an object lives: a directory of `/`-joined segments ('' is the top) and a name. The
+ * store's own key type: callers validate names before they get here (no empty, '.', '..' or
+ * dot-first segments, no control characters, no NUL), the store never trusts them to stay inside.
+ */
+export interface ObjectKey {
+  readonly directory: string;
+  readonly name: string;
+}
+
+/**
+ * Bytes received but not committed. `id` is serialisable: a later request, or another process
+ * sharing the store, finds the same upload again with `adopt(id)`.
+ */
+export interface StagedBytes {
+  readonly id: string;
+  readonly size: number;
+}
+
+/**
+ * Where a worker thread can read staged or stored bytes to inspect them: the bytes themselves
+ * (small uploads held in memory) or a file path it may open. A remote backend adds its own kind.
+ */
+export type ByteSource = { readonly bytes: Uint8Array } | { readonly file: string };
+
+/** What the caller attaches to an object (JSON): opaque to the store, kept in its index. */
+export type Attributes = { readonly [name: string]: unknown };
+
+/** A committed object as the store knows it. */
+export interface StoredObject {
+  readonly key: ObjectKey;
+  readonly size: number;
+  readonly sha256: string;
+  readonly modified: Date;
+  /** Names this exact version of the bytes: attributes are attached only to the version they describe. */
+  readonly version: string;
+  /** Absent for an object the store found without them (copied in by hand). */
+  readonly attributes?: Attributes;
+}
+
+/** Inclusive byte range, as in HTTP `Content-Range`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface ListOptions {
+  limit: number;
+  /** Only names after this one in the listing order: the previous page's last name. */
+  after?: string;
+}
+
+export interface ObjectPage {
+  /** Objects in byte order of their UTF-8 names. */
+  objects: StoredObject[];
+  /** Subdirectory names in the same order (all of them, not paged). */
+  directories: string[];
+  /** Set when more objects follow: pass it as `after` for the next page. */
+  nextAfter?: string;
+}
+
+export interface PoolStats {
+  queueSize: number;
+  utilization: number;
+  threads: number;
+}
+
+/**
+ * The byte-store seam: a local disk, an S3-compatible bucket or a resumable-upload store can each
+ * implement it. It knows bytes, keys and opaque attributes; what the bytes mean (formats, audio
+ * metadata) is for its callers. Errors with a place in the code table are AppErrors:
+ * FILE_EXISTS, INVALID_ARGUMENT (a key the backend cannot hold), INSUFFICIENT_STORAGE.
+ */
+export interface ByteStore {
+  /**
+   * Receives bytes into private staging, hashing them as they arrive. On a source error it
+   * rejects and keeps nothing. Bytes given in one piece are taken over (moved to a worker thread
+   * without a copy): the caller must not use them afterwards.
+   */
+  stage(source: Readable | Uint8Array): Promise<StagedBytes>;
+  /** A staged upload by its id, from this process or another; undefined when gone. */
+  adopt(id: string): Promise<StagedBytes | undefined>;
+  /** Where a worker thread can read a staged upload's bytes. */
+  source(staged: StagedBytes): ByteSource;
+  /**
+   * Makes the staged bytes the object at `key`, whole and (per the backend's durability setting)
+   * durable, without ever replacing an existing object: of concurrent commits to one key exactly
+   * one wins, the others get FILE_EXISTS. Consumes the staged upload whatever the outcome.
+   */
+  commit(staged: StagedBytes, key: ObjectKey, attributes: Attributes): Promise<StoredObject>;
+  /** Drops a staged upload (by handle or id). Safe to call twice, and for an id already committed. */
+  discard(staged: StagedBytes | string): Promise<void>;
+  /** Ids of the staged uploads not yet committed or discarded, of every process. */
+  staged(): Promise<string[]>;
+  /** The object at `key`, undefined when there is none. */
+  head(key: ObjectKey): Promise<StoredObject | undefined>;
+  /** The object's bytes, or one range of them; undefined when there is none. */
+  read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined>;
+  /** Where a worker thread can read a stored object's bytes; undefined when there is none. */
+  storedSource(key: ObjectKey): Promise<ByteSource | undefined>;
+  /** Attaches attributes to one version of an object (ignored when the object has changed since). */
+  annotate(key: ObjectKey, version: string, attributes: Attributes): Promise<void>;
+  /** One page of a directory; undefined when the directory does not exist. */
+  list(directory: string, options: ListOptions): Promise<ObjectPage | undefined>;
+  /** Deletes an object; false when there was none. */
+  remove(key: ObjectKey): Promise<boolean>;
+  /** Problems that keep the store from working (empty when ready), for /readyz. */
+  ready(): Promise<string[]>;
+  /** The store's worker pool, for metrics (zeros when it has none). */
+  stats(): PoolStats;
+  /** Stops background work and releases what the store holds. */
+  close(): Promise<void>;
+}
