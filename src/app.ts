@@ -12,10 +12,13 @@ import { rememberMount, requestLogger } from './observability/request-logger.ts'
 import { proxyRoutes } from './proxy/routes.ts';
 import type { UpstreamRegistry } from './proxy/upstream-registry.ts';
 import { securityHeaders, writeRateLimit } from './security.ts';
-import type { MediaStore } from './storage/media-store.ts';
+import type { ContentInspector } from './media/content-inspector.ts';
+import type { ByteStore } from './storage/byte-store.ts';
 
 export interface AppDeps {
-  store: MediaStore;
+  store: ByteStore;
+  /** The media rules' pool (content checks, audio metadata); the caller closes it on shutdown. */
+  inspector: ContentInspector;
   logger: Logger;
   /** Connection pools for /proxy; the caller closes them on shutdown. */
   upstreams: UpstreamRegistry;
@@ -55,7 +58,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   );
   app.use(securityHeaders());
   // The status mode first: a 429 of the rate limit is a media answer too (HTTP 200 in legacy mode).
-  app.use('/media', rememberMount, useStatusMode(config.media.statusMode), writeRateLimit(config.rateLimit), mediaRoutes({ config, store, metrics }));
+  app.use('/media', rememberMount, useStatusMode(config.media.statusMode), writeRateLimit(config.rateLimit), mediaRoutes({ config, store, inspector: deps.inspector, metrics }));
   app.use('/chat', rememberMount, chatRoutes());
   app.use(libraryRoutes());
 

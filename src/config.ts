@@ -43,6 +43,8 @@ const rateLimitSchema = z
 
 const storageSchema = z
   .object({
+    /** Where bytes live: `local` (the disk under `root`); an S3-compatible bucket follows. */
+    backend: z.enum(['local']).default('local'),
     /** Where media files live; also UPLOAD_DIR. Relative paths resolve against the working directory. */
     root: z.string().min(1).default('./uploads'),
     /** How often the sweep looks for abandoned temp files. */

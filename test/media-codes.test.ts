@@ -95,7 +95,8 @@ describe.each(BODY_KINDS)('POST /media code table, %s body', (kind) => {
     expect(res.status).toBe(415);
     expect(res.body).toMatchObject({ code: 504 });
     expect(res.body.reason).toMatch(/^format not supported: /);
-    expect((await filesUnder(service.root)).filter((f) => f.startsWith('fake') || f.startsWith('.incoming'))).toEqual([]);
+    expect((await filesUnder(service.root)).filter((f) => f.startsWith('fake'))).toEqual([]);
+    expect(await service.store.staged()).toEqual([]);
   });
 
   it('answers 500 with no details when the disk refuses, and leaves no temp file', async () => {
@@ -107,7 +108,7 @@ describe.each(BODY_KINDS)('POST /media code table, %s body', (kind) => {
       const res = await upload(service.url, kind, { directory: 'blocked', filename: 'a.mp3', bytes: fixture('tone.mp3') });
       expect(res.status).toBe(500);
       expect(res.body).toEqual({ code: 500, reason: 'internal error' });
-      expect((await filesUnder(service.root)).filter((f) => f.startsWith('.incoming'))).toEqual([]);
+      expect(await service.store.staged()).toEqual([]);
     } finally {
       execFileSync('chattr', ['-i', blocked]);
     }

@@ -50,7 +50,7 @@ describe('concurrent and interrupted uploads', () => {
     const winner = answers.findIndex((res) => res.body.code === 200);
     const stored = await readFile(path.join(service.root, 'race', 'same.mp3'));
     expect(sha256(stored)).toBe(sha256(bodies[winner]!));
-    expect((await filesUnder(service.root)).filter((f) => f.startsWith('.incoming'))).toEqual([]);
+    expect(await service.store.staged()).toEqual([]);
   });
 
   it('leaves no file and no temp file when the client aborts mid-upload', async () => {
@@ -58,9 +58,9 @@ describe('concurrent and interrupted uploads', () => {
     upload.response.catch(() => undefined);
     await upload.write(fixture('tone.mp3'));
     await upload.write(Buffer.alloc(1024 * 1024));
-    await waitFor('a temp file', async () => (await filesUnder(service.root)).some((f) => f.startsWith('.incoming')));
+    await waitFor('a staged upload', async () => (await service.store.staged()).length > 0);
     upload.req.destroy();
-    await waitFor('the temp file to go', async () => (await filesUnder(service.root)).every((f) => !f.startsWith('.incoming')));
+    await waitFor('the staged upload to go', async () => (await service.store.staged()).length === 0);
     expect((await filesUnder(service.root)).filter((f) => f.includes('aborted'))).toEqual([]);
     expect((await request(service.url).get('/healthz')).status).toBe(200);
   });
@@ -79,7 +79,7 @@ describe('concurrent and interrupted uploads', () => {
     expect(health.status).toBe(200);
     // Loose bound: a blocked event loop would hold this answer until the upload ended.
     expect(elapsed).toBeLessThan(1000);
-    expect((await filesUnder(service.root)).some((f) => f.startsWith('.incoming'))).toBe(true);
+    expect((await service.store.staged()).length).toBeGreaterThan(0);
 
     for (let i = chunks / 2; i < chunks; i++) await upload.write(chunk);
     upload.end();

@@ -1,9 +1,9 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
-import { filesUnder, fixture, sha256, uniqueMp3 } from './helpers/media.ts';
+import { fixture, sha256, uniqueMp3 } from './helpers/media.ts';
 import { upload } from './helpers/upload.ts';
 
 describe('GET /media?directory= and audio metadata', () => {
@@ -43,17 +43,31 @@ describe('GET /media?directory= and audio metadata', () => {
     expect(root.body).toMatchObject({ code: 200, directory: '', directories: ['lib'], files: [] });
   });
 
-  it('keeps metadata in a sidecar, so a listing does not parse the file again', async () => {
-    const sidecar = JSON.parse(await readFile(path.join(service.root, '.meta', 'lib', 'tone.wav'), 'utf8'));
-    expect(sidecar).toMatchObject({ sha256: sha256(fixture('tone.wav')), metadata: { sampleRate: 8000 } });
-  });
-
-  it('describes a file placed by hand on first listing and writes its sidecar', async () => {
+  it('describes a file placed by hand on first listing, and again the same way', async () => {
     await mkdir(path.join(service.root, 'manual'));
     await copyFile(new URL('./fixtures/tone.mp3', import.meta.url), path.join(service.root, 'manual', 'copied.mp3'));
-    const res = await request(service.url).get('/media').query({ directory: 'manual' });
-    expect(res.body.files[0]).toMatchObject({ filename: 'copied.mp3', sha256: sha256(fixture('tone.mp3')), metadata: { sampleRate: 8000 } });
-    expect(await filesUnder(path.join(service.root, '.meta', 'manual'))).toEqual(['copied.mp3']);
+    for (let listing = 0; listing < 2; listing++) {
+      const res = await request(service.url).get('/media').query({ directory: 'manual' });
+      expect(res.body.files).toEqual([
+        expect.objectContaining({ filename: 'copied.mp3', sha256: sha256(fixture('tone.mp3')), metadata: expect.objectContaining({ sampleRate: 8000 }) }),
+      ]);
+    }
+  });
+
+  it('shows files copied in and hides files deleted by hand after a directory was listed', async () => {
+    const directory = path.join(service.root, 'by-hand');
+    await mkdir(directory);
+    await writeFile(path.join(directory, 'first.mp3'), fixture('tone.mp3'));
+    // A directory last changed long ago, as most are: its listing is served from what was read.
+    const longAgo = new Date(Date.now() - 3_600_000);
+    await utimes(directory, longAgo, longAgo);
+    const names = async () => (await request(service.url).get('/media').query({ directory: 'by-hand' })).body.files.map((f: { filename: string }) => f.filename);
+    expect(await names()).toEqual(['first.mp3']);
+    expect(await names()).toEqual(['first.mp3']);
+    await writeFile(path.join(directory, 'second.mp3'), fixture('tone.mp3'));
+    expect(await names()).toEqual(['first.mp3', 'second.mp3']);
+    await rm(path.join(directory, 'first.mp3'));
+    expect(await names()).toEqual(['second.mp3']);
   });
 
   it('pages with limit and cursor in a stable byte order', async () => {

@@ -90,7 +90,7 @@ describe('/metrics, /readyz and headers', () => {
   });
   afterAll(() => service.close());
   afterEach(() => {
-    execFileSync('chattr', ['-i', path.join(service.root, '.incoming')]);
+    execFileSync('chattr', ['-i', service.root]);
   });
 
   it('serves Prometheus text that counts requests, uploads and bytes', async () => {
@@ -111,7 +111,7 @@ describe('/metrics, /readyz and headers', () => {
   it('is ready, and answers 503 with a reason when the storage root is not writable', async () => {
     expect((await request(service.url).get('/readyz')).body).toEqual({ status: 'ready' });
     // chattr +i: read-only even for root, which ignores permission bits.
-    execFileSync('chattr', ['+i', path.join(service.root, '.incoming')]);
+    execFileSync('chattr', ['+i', service.root]);
     const res = await request(service.url).get('/readyz');
     expect(res.status).toBe(503);
     expect(res.body.problems).toEqual([expect.stringMatching(/^storage root not writable/)]);

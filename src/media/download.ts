@@ -1,18 +1,20 @@
 import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.ts';
-import type { ByteRange, MediaStore, OpenedMedia } from '../storage/media-store.ts';
+import type { ByteRange } from '../storage/byte-store.ts';
+import type { MediaLibrary } from './media-library.ts';
 import { parseMediaPath } from './media-path.ts';
+import type { OpenedMedia } from './stored-file.ts';
 
 /**
  * GET|HEAD /media/{directory...}/{filename}: streams the stored file with validators, answers
  * conditional requests with 304 and one byte range with 206 (RFC 9110 sections 13 and 14).
  */
-export function downloadHandler(store: MediaStore): RequestHandler {
+export function downloadHandler(library: MediaLibrary): RequestHandler {
   return async (req, res) => {
     const segments = (req.params as { path: string[] }).path;
     const target = parseMediaPath({ directory: segments.slice(0, -1).join('/'), filename: segments.at(-1) });
-    const file = await store.open(target);
+    const file = await library.open(target);
     if (!file) throw new AppError('NOT_FOUND', `not found: ${target.directory}/${target.filename}`);
 
     res.set({
@@ -62,7 +64,7 @@ function ifRangeMatches(req: Request, res: Response): boolean {
 
 async function send(file: OpenedMedia, range: ByteRange | undefined, res: Response): Promise<void> {
   try {
-    await pipeline(file.read(range), res);
+    await pipeline(await file.read(range), res);
   } catch (error) {
     // Once bytes are on the wire the only honest answer to a failure is a cut connection. A
     // client that went away (even before the headers left) lands here too: nothing to answer,

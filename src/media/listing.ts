@@ -1,13 +1,14 @@
 import type { RequestHandler } from 'express';
 import { AppError, sendResult } from '../errors.ts';
-import type { MediaStore, StoredEntry } from '../storage/media-store.ts';
+import type { MediaLibrary } from './media-library.ts';
 import { listQuerySchema } from './schemas.ts';
+import type { StoredEntry } from './stored-file.ts';
 
 const toCursor = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
 const fromCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
 
 /** GET /media?directory=&limit=&cursor=: one page of files in byte order of their names. */
-export function listingHandler(store: MediaStore): RequestHandler {
+export function listingHandler(library: MediaLibrary): RequestHandler {
   return async (req, res) => {
     const parsed = listQuerySchema.safeParse(req.query);
     if (!parsed.success) {
@@ -15,7 +16,7 @@ export function listingHandler(store: MediaStore): RequestHandler {
       throw new AppError('INVALID_ARGUMENT', `invalid argument: ${issue.path.join('.')}: ${issue.message}`);
     }
     const { directory, limit, cursor } = parsed.data;
-    const page = await store.list(directory, { limit, after: cursor === undefined ? undefined : fromCursor(cursor) });
+    const page = await library.list(directory, { limit, after: cursor === undefined ? undefined : fromCursor(cursor) });
     if (!page) throw new AppError('NOT_FOUND', `not found: directory '${directory}'`);
     sendResult(res, 'OK', {
       directory,

@@ -1,10 +1,10 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import multer, { type StorageEngine } from 'multer';
-import type { MediaStore, StagedUpload } from '../storage/media-store.ts';
+import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 
 /** A multipart file part once its bytes are staged. */
 export interface StagedPart extends Express.Multer.File {
-  staged: StagedUpload;
+  staged: StagedBytes;
 }
 
 /** Staging still running per request: multer may answer an error before a part's stage settles. */
@@ -14,7 +14,7 @@ const staging = new WeakMap<Request, Set<Promise<unknown>>>();
  * Streams every file part into the store's staging area as it arrives; memory stays flat.
  */
 class StagingEngine implements StorageEngine {
-  constructor(private readonly store: MediaStore) {}
+  constructor(private readonly store: ByteStore) {}
 
   _handleFile(req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<StagedPart>) => void): void {
     const running = this.store.stage(file.stream);
@@ -51,7 +51,7 @@ export const settleStaging: ErrorRequestHandler = (error, req, _res, next) => {
 };
 
 /** multer with every limit set (its defaults are unlimited) and UTF-8 file names. */
-export function multipartParser(store: MediaStore, limits: MultipartLimits): RequestHandler {
+export function multipartParser(store: ByteStore, limits: MultipartLimits): RequestHandler {
   return multer({
     storage: new StagingEngine(store),
     defParamCharset: 'utf8',

@@ -3,28 +3,34 @@ import { requireBearer } from '../auth.ts';
 import type { Config } from '../config.ts';
 import { sendResult, useStatusMode } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { MediaStore } from '../storage/media-store.ts';
+import type { ByteStore } from '../storage/byte-store.ts';
+import type { ContentInspector } from './content-inspector.ts';
 import { downloadHandler } from './download.ts';
 import { UrlencodedForm } from './form-urlencoded.ts';
 import { listingHandler } from './listing.ts';
+import { MediaLibrary } from './media-library.ts';
 import { multipartParser, settleStaging } from './multipart.ts';
 import { parseMediaPath } from './media-path.ts';
 import type { MediaPath } from './schemas.ts';
+import { PublishPipeline } from './publish-pipeline.ts';
 import { uploadCandidates } from './upload-candidates.ts';
 import { storeUploads } from './upload-service.ts';
 import { URLENCODED_OVERHEAD } from './urlencoded-upload.ts';
 
 export interface MediaDeps {
   config: Config;
-  store: MediaStore;
+  store: ByteStore;
+  inspector: ContentInspector;
   metrics: Metrics;
 }
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 
-export function mediaRoutes({ config, store, metrics }: MediaDeps): Router {
+export function mediaRoutes({ config, store, inspector, metrics }: MediaDeps): Router {
   const { media } = config;
   const router = Router();
+  const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
+  const library = new MediaLibrary(store, inspector);
   const writeAccess = requireBearer(config.auth.tokens);
   const limits = { maxFileSize: media.maxFileSize, maxFields: media.maxFields };
 
@@ -38,7 +44,7 @@ export function mediaRoutes({ config, store, metrics }: MediaDeps): Router {
     // field is binary and streams into staging.
     async (req, res) => {
       const candidates = await uploadCandidates(req, store, limits);
-      const outcome = await storeUploads(store, media, candidates);
+      const outcome = await storeUploads(store, pipeline, media, candidates);
       for (const file of outcome.files) {
         metrics.uploads.inc({ code: String(file.code) });
         if (file.size !== undefined && file.code === 200) metrics.bytesStored.inc(file.size);
@@ -48,13 +54,13 @@ export function mediaRoutes({ config, store, metrics }: MediaDeps): Router {
   );
 
   const readAccess = requireBearer(config.auth.protectReads ? config.auth.tokens : []);
-  router.get('/', readAccess, listingHandler(store));
+  router.get('/', readAccess, listingHandler(library));
   // Express routes HEAD to GET handlers; the handler answers HEAD with headers only.
-  router.get('/*path', readAccess, downloadHandler(store));
+  router.get('/*path', readAccess, downloadHandler(library));
 
   router.delete('/', writeAccess, express.raw({ type: URLENCODED, limit: URLENCODED_OVERHEAD }), async (req, res) => {
     const target = deleteTarget(req.query, req.body, media.maxFields);
-    const deleted = await store.remove(target);
+    const deleted = await library.remove(target);
     sendResult(res, 'OK', { ...target, deleted });
   });
 

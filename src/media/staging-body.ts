@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { AppError } from '../errors.ts';
-import type { MediaStore, StagedUpload } from '../storage/media-store.ts';
+import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 
 /**
  * A file's bytes on their way into the store's staging as they are decoded, so memory stays
@@ -10,12 +10,12 @@ import type { MediaStore, StagedUpload } from '../storage/media-store.ts';
  */
 export class StagingBody {
   private stream: PassThrough | undefined;
-  private staging: Promise<StagedUpload> | undefined;
+  private staging: Promise<StagedBytes> | undefined;
   private failed = false;
   private size = 0;
 
   constructor(
-    private readonly store: MediaStore,
+    private readonly store: ByteStore,
     private readonly maxFileSize: number,
   ) {}
 
@@ -52,7 +52,7 @@ export class StagingBody {
   }
 
   /** The staged bytes once written (undefined when there was no file). */
-  staged(): Promise<StagedUpload | undefined> {
+  staged(): Promise<StagedBytes | undefined> {
     return this.staging ?? Promise.resolve(undefined);
   }
 

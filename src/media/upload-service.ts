@@ -1,20 +1,21 @@
 import { AppError, CODES, type CodeName } from '../errors.ts';
-import type { MediaStore, StagedUpload, StoredFile } from '../storage/media-store.ts';
+import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import { parseMediaPath } from './media-path.ts';
 import { extensionOf } from './extension.ts';
+import type { PublishPipeline } from './publish-pipeline.ts';
 import type { MediaPath } from './schemas.ts';
+import type { StoredFile } from './stored-file.ts';
 
 /** One file of an upload request, as the body parser found it. */
 export interface UploadCandidate {
   directory?: string;
   filename?: string;
   /** Undefined when there were no bytes to stage. */
-  staged?: StagedUpload;
+  staged?: StagedBytes;
 }
 
 export interface UploadPolicy {
   allowedExtensions: readonly string[];
-  verifyContent: boolean;
 }
 
 export type FileResult = { directory?: string; filename?: string; code: number; reason: string } & Partial<StoredFile>;
@@ -29,8 +30,13 @@ export interface UploadOutcome {
  * Judges each file alone and publishes the good ones. The answer is 200 only when every file was
  * stored, else the first failure's code. Every staged upload is published or discarded.
  */
-export async function storeUploads(store: MediaStore, policy: UploadPolicy, candidates: UploadCandidate[]): Promise<UploadOutcome> {
-  const settled = await Promise.allSettled(candidates.map((candidate) => storeOne(store, policy, candidate)));
+export async function storeUploads(
+  store: ByteStore,
+  pipeline: PublishPipeline,
+  policy: UploadPolicy,
+  candidates: UploadCandidate[],
+): Promise<UploadOutcome> {
+  const settled = await Promise.allSettled(candidates.map((candidate) => storeOne(store, pipeline, policy, candidate)));
   const unexpected = settled.find((result) => result.status === 'rejected');
   if (unexpected) throw unexpected.reason;
   const judged = settled.map((result) => (result as PromiseFulfilledResult<Judged>).value);
@@ -47,22 +53,18 @@ interface Judged {
   result: FileResult;
 }
 
-async function storeOne(store: MediaStore, policy: UploadPolicy, candidate: UploadCandidate): Promise<Judged> {
+async function storeOne(store: ByteStore, pipeline: PublishPipeline, policy: UploadPolicy, candidate: UploadCandidate): Promise<Judged> {
   const { directory, filename, staged } = candidate;
   const named = { directory, filename };
   try {
     const target = validTarget(policy, candidate);
     if (!staged || staged.size === 0) throw new AppError('FILE_EMPTY', 'nothing to store: the file is empty');
-    const stored = await store.publish(staged, target, {
-      extension: extensionOf(target.filename),
-      verifyContent: policy.verifyContent,
-    });
+    const stored = await pipeline.publish(staged, target);
     return { codeName: 'OK', result: { ...stored, code: CODES.OK.code, reason: CODES.OK.reason } };
   } catch (error) {
+    if (staged) await store.discard(staged);
     if (!(error instanceof AppError)) throw error;
     return { codeName: error.codeName, result: { ...named, ...error.toJSON() } };
-  } finally {
-    if (staged) await store.discard(staged);
   }
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { AppError } from '../errors.ts';
-import type { MediaStore } from '../storage/media-store.ts';
+import type { ByteStore } from '../storage/byte-store.ts';
 import { StagingBody } from './staging-body.ts';
 import type { UploadCandidate } from './upload-service.ts';
 import { UrlencodedScanner } from './urlencoded-scanner.ts';
@@ -31,7 +31,7 @@ const DECOMPRESSORS: Record<string, () => Transform> = {
  * order. Every missing or doubled field is judged once the request is read; on any failure,
  * whatever was staged is removed before the error is thrown.
  */
-export async function readUrlencodedUpload(req: IncomingMessage, store: MediaStore, limits: UrlencodedUploadLimits): Promise<UploadCandidate> {
+export async function readUrlencodedUpload(req: IncomingMessage, store: ByteStore, limits: UrlencodedUploadLimits): Promise<UploadCandidate> {
   const names = new Map<string, string>();
   const body = new StagingBody(store, limits.maxFileSize);
   const scanner = new UrlencodedScanner('body', { maxFields: limits.maxFields, ...URLENCODED_FIELD_LIMITS }, {

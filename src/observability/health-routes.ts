@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import type { MediaStore } from '../storage/media-store.ts';
+import type { ByteStore } from '../storage/byte-store.ts';
 
 export interface HealthDeps {
-  store: MediaStore;
+  store: Pick<ByteStore, 'ready'>;
   /** Extra readiness checks (e.g. Redis); each returns problems, empty when fine. */
   checks?: Array<() => Promise<string[]>>;
   /** Prometheus text for /metrics: this process's, or the whole cluster's. */

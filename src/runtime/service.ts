@@ -7,7 +7,9 @@ import type { Config } from '../config.ts';
 import { withEventLoopProbe } from '../diagnostics.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
-import { LocalStore, localStoreOptions } from '../storage/local-store.ts';
+import { ContentInspector } from '../media/content-inspector.ts';
+import type { ByteStore } from '../storage/byte-store.ts';
+import { createStore } from '../storage/create-store.ts';
 import { clusterMetricsText } from './cluster-metrics.ts';
 import { closeGracefully, createHttpServer, listen } from './http-server.ts';
 
@@ -24,7 +26,7 @@ export interface Service {
   url: string;
   config: Config;
   server: http.Server;
-  store: LocalStore;
+  store: ByteStore;
   metrics: Metrics;
   chat: ChatHandle;
   /** Graceful stop: no new connections, in-flight work finishes (up to the grace period), pools drained. */
@@ -32,18 +34,23 @@ export interface Service {
 }
 
 export async function startService(config: Config, { logger, clustered = false, eventLoopProbe = false }: ServiceOptions): Promise<Service> {
-  const store = await LocalStore.open(localStoreOptions(config, (err) => logger.warn({ err }, 'temp sweep failed')));
+  const store = await createStore(config, {
+    onSweepError: (err) => logger.warn({ err }, 'temp sweep failed'),
+    onIndexError: (err) => logger.warn({ err }, 'metadata index write failed'),
+  });
+  const inspector = ContentInspector.create(config.media.poolSize);
   const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
   const hub = createHub(config.chat, logger);
   let stopping = false;
   const app = createApp(config, {
     store,
+    inspector,
     logger,
     upstreams,
     metrics,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
-    readinessChecks: hub instanceof RedisHub ? [() => hub.check()] : [],
+    readinessChecks: [() => inspector.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
     isStopping: () => stopping,
   });
   const server = createHttpServer(eventLoopProbe ? withEventLoopProbe(app) : app, config.server);
@@ -56,7 +63,7 @@ export async function startService(config: Config, { logger, clustered = false, 
     stopped ??= (async () => {
       // Chat sockets are upgraded connections: server.close() would wait for them forever.
       await Promise.all([closeGracefully(server, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
-      await Promise.all([store.close(), upstreams.close()]);
+      await Promise.all([store.close(), inspector.close(), upstreams.close()]);
     })();
     return stopped;
   };

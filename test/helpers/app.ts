@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -50,7 +50,7 @@ export async function startService(overrides: DeepPartial<ConfigInput> = {}): Pr
   const conformance = new ConformanceRecorder().attach(service.server);
   return {
     ...service,
-    root: service.store.root,
+    root: await realpath(config.storage.root),
     conformance,
     async close() {
       try {

@@ -14,12 +14,16 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Every file below `root` (relative paths), the hidden staging directory included. */
+/**
+ * Every file the API can name below `root` (relative paths). Names starting with '.' are the
+ * store's own (staging, index) and never looked at: HTTP tests ask the store (`staged()`) instead.
+ */
 export async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
+    .filter((file) => !file.split(path.sep).some((segment) => segment.startsWith('.')))
     .sort();
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,10 +20,12 @@ async function fill(file: string): Promise<void> {
   }
 }
 
+/** Empty files anywhere below the root, the local backend's staging included. */
 async function zeroByteFiles(root: string): Promise<string[]> {
-  const files = await filesUnder(root);
-  const sizes = await Promise.all(files.map(async (file) => [file, (await stat(path.join(root, file))).size] as const));
-  return sizes.filter(([, size]) => size === 0).map(([file]) => file);
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+  const sizes = await Promise.all(files.map(async (file) => [file, (await stat(file)).size] as const));
+  return sizes.filter(([, size]) => size === 0).map(([file]) => path.relative(root, file));
 }
 
 // A real full filesystem: a 2 MiB tmpfs (the tests run as root).
@@ -78,6 +80,7 @@ describe('a full disk', () => {
       expect(res.body).toMatchObject({ code: 507 });
       expect(res.body.reason).toMatch(/^insufficient storage: .*ENOSPC/);
       expect((await filesUnder(service.root)).filter((file) => !file.startsWith('hand'))).toEqual([]);
+      expect(await service.store.staged()).toEqual([]);
     });
 
     it('answers HTTP 200 with code 507 in legacy mode', async () => {

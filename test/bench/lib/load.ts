@@ -5,6 +5,8 @@ import {
   type AutocannonJob,
   type ChatLoadJob,
   type ChatLoadResult,
+  type ListingLoadJob,
+  type ListingLoadResult,
   type LoadResult,
   type StreamDownloadJob,
   type StreamDownloadResult,
@@ -71,5 +73,12 @@ export async function measureChat(server: ServerProcess, job: Omit<ChatLoadJob, 
   if (result.closedEarly > 0 || result.errors.length > 0) {
     throw new Error(`${what}: ${result.closedEarly} clients closed by the server, errors ${result.errors.join('; ')}`);
   }
+  return { ...result, ...cpu(result.cpuSeconds) };
+}
+
+/** One client walking a directory's pages for the run's length (load/listing-load.ts). */
+export async function measureListing(ctx: BenchContext, server: ServerProcess, job: Omit<ListingLoadJob, 'url' | 'durationSeconds'>): Promise<ListingLoadResult & CpuShares> {
+  const cpu = cpuWindow(server.pid);
+  const result = await runLoad<ListingLoadResult>('load/listing-load.ts', { ...job, url: server.url, durationSeconds: ctx.options.seconds });
   return { ...result, ...cpu(result.cpuSeconds) };
 }

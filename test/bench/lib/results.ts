@@ -20,8 +20,8 @@ export function thisMachine(): Machine {
   };
 }
 
-/** How a figure is judged: a ratio to its baseline at least `min`, or a value at most / at least a bound. */
-export type Target = { ratioAtLeast: number } | { atMost: number } | { atLeast: number } | { report: true };
+/** How a figure is judged: a ratio to its baseline at least / at most a bound, or a value at most / at least a bound. */
+export type Target = { ratioAtLeast: number } | { ratioAtMost: number } | { atMost: number } | { atLeast: number } | { report: true };
 
 export interface ResultRow {
   scenario: string;
@@ -63,6 +63,9 @@ export function makeRow(input: RowInput): ResultRow {
   if ('ratioAtLeast' in input.target) {
     target = `>= ${Math.round(input.target.ratioAtLeast * 100)}% of ${input.baseline?.name ?? '?'}`;
     pass = ratio !== null && ratio >= input.target.ratioAtLeast;
+  } else if ('ratioAtMost' in input.target) {
+    target = `<= ${Math.round(input.target.ratioAtMost * 100)}% of ${input.baseline?.name ?? '?'}`;
+    pass = ratio !== null && ratio <= input.target.ratioAtMost;
   } else if ('atMost' in input.target) {
     target = `<= ${input.target.atMost} ${input.unit}`;
     pass = input.value <= input.target.atMost;

@@ -1,6 +1,7 @@
 import type { BenchContext, Repeated } from './context.ts';
 import { measureLoad, warmUp, type LoadShape } from './load.ts';
-import { startBaseline } from './processes.ts';
+import { startBaseline, type ServerProcess } from './processes.ts';
+import { assertSeedStored, startSeed } from './seed.ts';
 import { startService } from './service.ts';
 
 /** The small-upload load shape of issue 8: 64 KiB MP3s under unique names, 32 connections. */
@@ -26,13 +27,28 @@ export interface SmallUploads {
   multipartFsync: Repeated<ServiceUploadFigures>;
   multipartNoFsync: Repeated<ServiceUploadFigures>;
   urlencodedFsync: Repeated<ServiceUploadFigures>;
+  /** The seed service's own Tornado handlers (baselines/seed-tornado), multipart and urlencoded. */
+  seedMultipart: Repeated<UploadFigures>;
+  seedUrlencoded: Repeated<UploadFigures>;
 }
 
 async function baselineRun(ctx: BenchContext, script: 'raw-upload-server' | 'express-multer-floor'): Promise<UploadFigures> {
   const server = await startBaseline(`baselines/${script}.ts`, ctx.freshDir(`${script}-small`));
+  return measureBaseline(ctx, server, 'multipart', `${script} 64 KiB`);
+}
+
+async function seedRun(ctx: BenchContext, kind: SmallBodyKind): Promise<UploadFigures> {
+  const root = ctx.freshDir(`seed-small-${kind}`);
+  const label = `seed ${kind} 64 KiB`;
+  return measureBaseline(ctx, await startSeed(kind, root), kind, label, (ok) => assertSeedStored(root, 'bench', ok, label));
+}
+
+/** Warm-up and one measured run against a baseline server, which is stopped afterwards. */
+async function measureBaseline(ctx: BenchContext, server: ServerProcess, kind: SmallBodyKind, label: string, check?: (ok: number) => void): Promise<UploadFigures> {
   try {
-    await warmUp(ctx, server, shapeFor('multipart'));
-    const load = await measureLoad(ctx, server, shapeFor('multipart'), `${script} 64 KiB`);
+    await warmUp(ctx, server, shapeFor(kind));
+    const load = await measureLoad(ctx, server, shapeFor(kind), label);
+    check?.(load.ok);
     return {
       reqPerSec: load.reqPerSec,
       p50Ms: load.latencyP50Ms,
@@ -77,17 +93,28 @@ async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean
 
 /**
  * Every small-upload measurement, interleaved per repetition (raw, the Express + multer floor,
- * multipart with fsync, without, urlencoded) and taken once per invocation: the small-upload scenarios all read from it.
+ * the seed's multipart handler, multipart with fsync, without, the seed's urlencoded handler,
+ * urlencoded) and taken once per invocation: the small-upload scenarios all read from it.
  */
 export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
   return ctx.memo('small uploads', () =>
-    ctx.interleave<{ raw: UploadFigures; floor: UploadFigures; multipartFsync: ServiceUploadFigures; multipartNoFsync: ServiceUploadFigures; urlencodedFsync: ServiceUploadFigures }>(
+    ctx.interleave<{
+      raw: UploadFigures;
+      floor: UploadFigures;
+      seedMultipart: UploadFigures;
+      multipartFsync: ServiceUploadFigures;
+      multipartNoFsync: ServiceUploadFigures;
+      seedUrlencoded: UploadFigures;
+      urlencodedFsync: ServiceUploadFigures;
+    }>(
       '64 KiB c=32',
       {
         raw: () => baselineRun(ctx, 'raw-upload-server'),
         floor: () => baselineRun(ctx, 'express-multer-floor'),
+        seedMultipart: () => seedRun(ctx, 'multipart'),
         multipartFsync: () => serviceRun(ctx, 'multipart', true),
         multipartNoFsync: () => serviceRun(ctx, 'multipart', false),
+        seedUrlencoded: () => seedRun(ctx, 'urlencoded'),
         urlencodedFsync: () => serviceRun(ctx, 'urlencoded', true),
       },
     ),

@@ -134,3 +134,27 @@ export interface ChatLoadResult {
   /** CPU seconds the load process itself used. */
   cpuSeconds: number;
 }
+
+export interface ListingLoadJob {
+  url: string;
+  directory: string;
+  /** Files per page. */
+  limit: number;
+  /** A walk follows `nextCursor` from the first page for at most this many pages, then starts again. */
+  maxPages: number;
+  /** Files in the directory: a walk that reaches its end must have seen exactly these. */
+  expectedFiles: number;
+  durationSeconds: number;
+}
+
+export interface ListingLoadResult {
+  /** Pages answered during the measured walks. */
+  pages: number;
+  seconds: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** The first walk, not measured: files copied in by hand are seen for the first time there. */
+  firstWalkMs: number;
+  /** CPU seconds the load process itself used. */
+  cpuSeconds: number;
+}

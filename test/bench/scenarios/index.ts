@@ -2,6 +2,7 @@ import { chatFanOut } from './chat.ts';
 import { download } from './download.ts';
 import { eventLoopLag } from './event-loop-lag.ts';
 import { largeMultipart } from './large-multipart.ts';
+import { listing } from './listing.ts';
 import { proxyFastUpstream, proxySlowUpstream } from './proxy.ts';
 import type { Scenario } from './scenario.ts';
 import { smallMultipart } from './small-multipart.ts';
@@ -15,6 +16,8 @@ export const scenarios: Scenario[] = [
   smallUrlencoded,
   largeMultipart,
   download,
+  // Last of media: it creates 111,000 files, which are deleted only when the bench ends.
+  listing,
   // proxy
   proxySlowUpstream,
   proxyFastUpstream,

@@ -1,7 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import { parseBuffer, parseFromTokenizer, type IAudioMetadata } from 'music-metadata';
 import { fromBlob } from 'strtok3';
-import type { AudioMetadata } from './media-store.ts';
+import type { AudioMetadata } from './stored-file.ts';
 
 /**
  * Duration, bitrate, sample rate, channels, codec and tags; null when the parser gives up.

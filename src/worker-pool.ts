@@ -3,8 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 
 /**
- * Uploads one thread carries at once. Publish tasks are short bursts of CPU (verify, metadata,
- * hash) between waits on the disk (fsync, run on libuv's threadpool), so one thread can overlap
+ * Tasks one thread carries at once. Pool tasks are short bursts of CPU (inspect, hash) between
+ * waits on the disk (writes and fsyncs, run on libuv's threadpool), so one thread can overlap
  * many; further threads start only when the first ones are this busy.
  */
 export const TASKS_PER_THREAD = 16;
@@ -22,12 +22,13 @@ type Balancer = NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalan
 const packingBalancer: Balancer = (_task, workers) => workers.find((worker) => worker.currentUsage < TASKS_PER_THREAD) ?? null;
 
 /**
- * The piscina pool running publish.worker. From sources (vitest, tsx) the worker is a .ts file
- * and its threads need tsx as a loader; the compiled service runs the .js file directly.
+ * A piscina pool running `worker` (a URL of a .ts module, beside the caller). From sources
+ * (vitest, tsx) the worker is the .ts file and its threads need tsx as a loader; the compiled
+ * service runs the .js file directly.
  */
-export function createPublishPool(maxThreads: number): Piscina {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const filename = new URL(fromSource ? './publish.worker.ts' : './publish.worker.js', import.meta.url).href;
+export function createWorkerPool(worker: URL, maxThreads: number): Piscina {
+  const fromSource = worker.href.endsWith('.ts') && import.meta.url.endsWith('.ts');
+  const filename = fromSource ? worker.href : worker.href.replace(/\.ts$/, '.js');
   const needsLoader = fromSource && !process.execArgv.some((arg) => arg.includes('tsx'));
   const execArgv = needsLoader
     ? [...process.execArgv, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]

@@ -1,0 +1,68 @@
+import type { ByteStore, ListOptions, StoredObject } from '../storage/byte-store.ts';
+import type { ContentInspector } from './content-inspector.ts';
+import { contentTypeFor } from './content-types.ts';
+import { extensionOf } from './extension.ts';
+import type { MediaPath } from './schemas.ts';
+import type { MediaAttributes, MediaPage, OpenedMedia, StoredEntry } from './stored-file.ts';
+
+/**
+ * The read side of the media rules: stored objects described as media files. An object that
+ * carries no media attributes (copied into the store by hand) is inspected once, and what was
+ * found is attached to that version of it in the store's index.
+ */
+export class MediaLibrary {
+  constructor(
+    private readonly store: ByteStore,
+    private readonly inspector: ContentInspector,
+  ) {}
+
+  async open(target: MediaPath): Promise<OpenedMedia | undefined> {
+    const key = { directory: target.directory, name: target.filename };
+    const object = await this.store.head(key);
+    if (!object) return undefined;
+    const entry = await this.entry(object);
+    return {
+      ...entry,
+      read: async (range) => {
+        const stream = await this.store.read(key, range);
+        if (!stream) throw new Error(`${target.directory}/${target.filename} vanished while being read`);
+        return stream;
+      },
+    };
+  }
+
+  async list(directory: string, options: ListOptions): Promise<MediaPage | undefined> {
+    const page = await this.store.list(directory, options);
+    if (!page) return undefined;
+    const files = await Promise.all(page.objects.map((object) => this.entry(object)));
+    return { files, directories: page.directories, nextAfter: page.nextAfter };
+  }
+
+  remove(target: MediaPath): Promise<boolean> {
+    return this.store.remove({ directory: target.directory, name: target.filename });
+  }
+
+  private async entry(object: StoredObject): Promise<StoredEntry> {
+    const attributes = (object.attributes as MediaAttributes | undefined) ?? (await this.describe(object));
+    return {
+      directory: object.key.directory,
+      filename: object.key.name,
+      size: object.size,
+      sha256: object.sha256,
+      contentType: attributes.contentType,
+      metadata: attributes.metadata,
+      modified: object.modified,
+    };
+  }
+
+  /** Media attributes of an object that has none yet: its metadata read now, kept for next time. */
+  private async describe(object: StoredObject): Promise<MediaAttributes> {
+    const extension = extensionOf(object.key.name);
+    const contentType = contentTypeFor(extension);
+    const source = await this.store.storedSource(object.key);
+    const inspection = source ? await this.inspector.inspect(source, extension, false) : undefined;
+    const attributes: MediaAttributes = { contentType, metadata: inspection?.ok ? inspection.metadata : null };
+    await this.store.annotate(object.key, object.version, { ...attributes });
+    return attributes;
+  }
+}

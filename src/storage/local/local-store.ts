@@ -1,0 +1,276 @@
+import { createReadStream, type Stats } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Piscina } from 'piscina';
+import { AppError } from '../../errors.ts';
+import { createWorkerPool } from '../../worker-pool.ts';
+import type { Attributes, ByteRange, ByteSource, ByteStore, ListOptions, ObjectKey, ObjectPage, PoolStats, StagedBytes, StoredObject } from '../byte-store.ts';
+import { insufficientStorage } from '../no-space.ts';
+import type { CommitOutcome, CommitTask, FileVersion } from './byte.worker.ts';
+import { findDirectoryInside } from './directory-inside.ts';
+import { byteOrder, reconcileDirectory } from './directory-scan.ts';
+import { lowSpace } from './free-space.ts';
+import { MetadataIndex, type FileRecord } from './metadata-index.ts';
+import { INCOMING_DIR, Staging } from './staging.ts';
+
+export { INCOMING_DIR } from './staging.ts';
+/** The metadata index (LMDB files) lives here, as unreachable by the API as `.incoming`. */
+export const INDEX_DIR = '.index';
+
+const READY_TIMEOUT_MS = 2000;
+
+export interface LocalStoreOptions {
+  root: string;
+  poolSize: number;
+  fsync: boolean;
+  sweepIntervalMs: number;
+  tempMaxAgeMs: number;
+  /** Below this much free space on the root's filesystem, ready() reports a problem. */
+  minFreeBytes?: number;
+  onSweepError?: (error: unknown) => void;
+  /** A write to the metadata index failed (it is caught up later from the files). */
+  onIndexError?: (error: unknown) => void;
+}
+
+const versionOf = ({ ino, size, mtimeMs }: { ino: number; size: number; mtimeMs: number }) => `${ino}-${size}-${mtimeMs}`;
+const matches = (record: FileRecord | undefined, stat: Stats): record is FileRecord & { sha256: string } =>
+  record?.sha256 !== undefined && record.ino === stat.ino && record.size === stat.size && record.mtimeMs === stat.mtimeMs;
+
+/**
+ * ByteStore on the local disk: staging in `<root>/.incoming`, commits by a piscina pool with
+ * link() (never a replace), one file per upload, its metadata in an LMDB index `<root>/.index`.
+ */
+export class LocalStore implements ByteStore {
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  private constructor(
+    readonly root: string,
+    private readonly staging: Staging,
+    private readonly index: MetadataIndex,
+    private readonly pool: Piscina,
+    private readonly options: LocalStoreOptions,
+  ) {
+    const sweep = () => void this.sweep().catch((error) => options.onSweepError?.(error));
+    this.sweepTimer = setInterval(sweep, options.sweepIntervalMs).unref();
+  }
+
+  static async open(options: LocalStoreOptions): Promise<LocalStore> {
+    await fs.mkdir(path.join(options.root, INCOMING_DIR), { recursive: true });
+    await fs.mkdir(path.join(options.root, INDEX_DIR), { recursive: true });
+    const root = await fs.realpath(options.root);
+    const pool = createWorkerPool(new URL('./byte.worker.ts', import.meta.url), options.poolSize);
+    const staging = new Staging(path.join(root, INCOMING_DIR), pool, options.fsync);
+    const index = MetadataIndex.open(path.join(root, INDEX_DIR, 'metadata.mdb'), options.onIndexError);
+    const store = new LocalStore(root, staging, index, pool, options);
+    await store.sweep(true);
+    return store;
+  }
+
+  /** Removes abandoned temp files (see Staging.sweep); at start, every leftover of a dead process. */
+  sweep(atStart = false): Promise<number> {
+    return this.staging.sweep(this.options.tempMaxAgeMs, atStart);
+  }
+
+  async stage(source: Readable | Uint8Array): Promise<StagedBytes> {
+    const { id, size } = await this.staging.stage(source);
+    return { id, size };
+  }
+
+  async adopt(id: string): Promise<StagedBytes | undefined> {
+    const held = await this.staging.adopt(id);
+    return held && { id: held.id, size: held.size };
+  }
+
+  source(staged: StagedBytes): ByteSource {
+    const held = this.staging.heldOf(staged.id);
+    if (!held) throw new Error(`staged upload ${staged.id} is not held by this store`);
+    return held.bytes ? { bytes: held.bytes } : { file: held.tempPath };
+  }
+
+  async commit(staged: StagedBytes, key: ObjectKey, attributes: Attributes): Promise<StoredObject> {
+    const held = this.staging.take(staged) ?? (await this.staging.adopt(staged.id).then((found) => found && this.staging.take(found)));
+    if (!held) throw new Error(`staged upload ${staged.id} is gone`);
+    try {
+      const task: CommitTask = {
+        root: this.root,
+        tempPath: held.tempPath,
+        bytes: held.bytes,
+        directory: key.directory,
+        name: key.name,
+        fsync: this.options.fsync,
+        followed: await this.staging.followed(held),
+      };
+      const bytes = held.bytes;
+      // Zero-copy hand-off when the bytes own their whole ArrayBuffer; otherwise structured clone.
+      const transferList = bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : undefined;
+      const outcome = (await this.pool.run(task, { transferList })) as CommitOutcome;
+      if (!outcome.ok) throw commitError(outcome);
+      const { ok: _ok, ...version } = outcome;
+      // The file is stored; its entry follows. Should the process die in between, the file is
+      // indexed when a listing or a read first sees it.
+      await this.index.putFile(key.directory, key.name, { ...version, attributes });
+      return this.object(key, version, attributes);
+    } finally {
+      this.staging.release(held);
+    }
+  }
+
+  async discard(staged: StagedBytes | string): Promise<void> {
+    await this.staging.discard(typeof staged === 'string' ? staged : staged.id);
+  }
+
+  staged(): Promise<string[]> {
+    return this.staging.ids();
+  }
+
+  async head(key: ObjectKey): Promise<StoredObject | undefined> {
+    const found = await this.stat(key);
+    return found && this.describe(key, found.file, found.stat);
+  }
+
+  async read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
+    const found = await this.stat(key);
+    if (!found) return undefined;
+    // With its end known the stream stops after the last byte instead of reading once more to
+    // find EOF: one file operation fewer per download.
+    const whole = found.stat.size > 0 ? { start: 0, end: found.stat.size - 1 } : undefined;
+    return createReadStream(found.file, range ?? whole);
+  }
+
+  async storedSource(key: ObjectKey): Promise<ByteSource | undefined> {
+    const found = await this.stat(key);
+    return found && { file: found.file };
+  }
+
+  async annotate(key: ObjectKey, version: string, attributes: Attributes): Promise<void> {
+    const record = this.index.file(key.directory, key.name);
+    if (record?.sha256 === undefined || versionOf(record) !== version) return;
+    await this.index.putFile(key.directory, key.name, { ...record, attributes });
+  }
+
+  async list(directory: string, { limit, after }: ListOptions): Promise<ObjectPage | undefined> {
+    const real = await this.realDirectory(directory);
+    if (!real) return undefined;
+    const view = await reconcileDirectory(this.index, real, directory).catch((error: unknown) => {
+      if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw error;
+    });
+    if (!view) return undefined;
+    const page = view.files ? pageOf(view.files, after, limit + 1) : this.index.page(directory, after, limit + 1);
+    const shown = page.slice(0, limit);
+    const objects = await Promise.all(
+      shown.map(({ name, record }) =>
+        record.sha256 !== undefined
+          ? this.object({ directory, name }, record as FileVersion, record.attributes)
+          : this.head({ directory, name }),
+      ),
+    );
+    return {
+      objects: objects.filter((object): object is StoredObject => object !== undefined),
+      directories: view.directories,
+      nextAfter: page.length > limit ? shown.at(-1)!.name : undefined,
+    };
+  }
+
+  async remove(key: ObjectKey): Promise<boolean> {
+    const found = await this.stat(key);
+    if (!found) return false;
+    try {
+      await fs.unlink(found.file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'EPERM') return false;
+      throw error;
+    }
+    await this.index.removeFile(key.directory, key.name);
+    return true;
+  }
+
+  /** Problems that keep the store from working: an unwritable or nearly full root, a pool that does not answer. */
+  async ready(): Promise<string[]> {
+    const problems: string[] = [];
+    // New names must be possible in the root (new directories) and in staging (uploads).
+    for (const probe of [path.join(this.root, `.ready-${process.pid}`), this.staging.tempPathOf(`${process.pid}-ready`)]) {
+      try {
+        await fs.writeFile(probe, '');
+        await fs.rm(probe);
+      } catch (error) {
+        problems.push(`storage root not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        break;
+      }
+    }
+    const low = await lowSpace(this.root, this.options.minFreeBytes ?? 0);
+    if (low) problems.push(low);
+    const timeout = AbortSignal.timeout(READY_TIMEOUT_MS);
+    const answer = await this.pool.run(null, { name: 'ping', signal: timeout }).catch(() => undefined);
+    if (answer !== 'pong') problems.push('publish pool not answering');
+    return problems;
+  }
+
+  stats(): PoolStats {
+    return { queueSize: this.pool.queueSize, utilization: this.pool.utilization, threads: this.pool.threads.length };
+  }
+
+  /** Waits for running tasks, stops the pool and the index, then removes this store's temp files. */
+  async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.pool.close();
+    await this.staging.removeOwnLeftovers();
+    await this.index.close();
+  }
+
+  /** A regular file at `key` (never a symlink, wherever it points) and its stat. */
+  private async stat(key: ObjectKey): Promise<{ file: string; stat: Stats } | undefined> {
+    const directory = await this.realDirectory(key.directory);
+    if (!directory) return undefined;
+    const file = path.join(directory, key.name);
+    const stat = await fs.lstat(file).catch(() => undefined);
+    return stat?.isFile() ? { file, stat } : undefined;
+  }
+
+  /** The object from its index entry; a file without a matching one is hashed and indexed now. */
+  private async describe(key: ObjectKey, file: string, stat: Stats): Promise<StoredObject> {
+    const record = this.index.file(key.directory, key.name);
+    if (matches(record, stat)) return this.object(key, record, record.attributes);
+    const version = (await this.pool.run(file, { name: 'hash' })) as FileVersion;
+    await this.index.putFile(key.directory, key.name, version);
+    return this.object(key, version, undefined);
+  }
+
+  private object(key: ObjectKey, version: FileVersion, attributes: Attributes | undefined): StoredObject {
+    return {
+      key: { directory: key.directory, name: key.name },
+      size: version.size,
+      sha256: version.sha256,
+      modified: new Date(version.mtimeMs),
+      version: versionOf(version),
+      ...(attributes === undefined ? {} : { attributes }),
+    };
+  }
+
+  /** The directory's real path, undefined when absent or unusable; AppError when it resolves outside the root. */
+  private async realDirectory(directory: string): Promise<string | undefined> {
+    const found = await findDirectoryInside(this.root, directory);
+    if (found && !found.ok) throw new AppError('INVALID_ARGUMENT', `invalid argument: ${found.problem}`);
+    return found?.real;
+  }
+}
+
+/** A page from the directory's names as read, for when the index could not take them. */
+function pageOf(names: string[], after: string | undefined, limit: number): Array<{ name: string; record: FileRecord }> {
+  const start = after === undefined ? 0 : names.findIndex((name) => byteOrder(name, after) > 0);
+  if (start === -1) return [];
+  return names.slice(start, start + limit).map((name) => ({ name, record: { ino: 0, size: -1, mtimeMs: 0 } }));
+}
+
+function commitError(outcome: Extract<CommitOutcome, { ok: false }>): AppError {
+  switch (outcome.error) {
+    case 'EXISTS':
+      return new AppError('FILE_EXISTS');
+    case 'PATH':
+      return new AppError('INVALID_ARGUMENT', `invalid argument: ${outcome.detail}`);
+    case 'NO_SPACE':
+      return insufficientStorage(outcome.detail);
+  }
+}
