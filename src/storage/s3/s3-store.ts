@@ -7,12 +7,11 @@ import { ObjectDescriber, type Described } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
 import { attributesRefOf, encodeAttributes, INLINE_ATTRIBUTES_LIMIT, toUserMetadata, type ObjectMetadata } from './object-metadata.ts';
 import { createS3Client } from './s3-client.ts';
+import { MAX_SINGLE_PUT_BYTES } from './s3-config.ts';
 import { isConditionalConflict, isNotFound, isPreconditionFailed, unavailable } from './s3-errors.ts';
 import { listDirectory } from './s3-listing.ts';
 import { StagingDir, type StagedFile } from './staging-dir.ts';
 
-/** The largest object one PutObject may carry on AWS S3 (RGW's `rgw_max_put_size` has the same default). */
-export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 /** A PUT may take this long per MiB beyond the base timeout (a 1 GiB upload: ~17 min at most). */
 const PUT_MS_PER_MIB = 1000;
 const CONFLICT_RETRIES = 3;

@@ -44,16 +44,14 @@ export class StagingDir {
     const id = `${process.pid}-${randomUUID()}`;
     const file = this.fileOf(id);
     if (source instanceof Uint8Array) return this.hold({ id, size: source.length, sha256: sha256Of(source), bytes: source, file });
+    // The source may fail between the head and the rest being read, with no reader listening:
+    // its error is kept (`errored`) and thrown by the reads below, never an unhandled 'error'.
+    source.on('error', () => undefined);
     const head = await readHead(source, MEMORY_STAGING_LIMIT);
     if (head.ended) {
       const bytes = ownedConcat(head.chunks, head.size);
       return this.hold({ id, size: head.size, sha256: sha256Of(bytes), bytes, file });
     }
-    // Reading on at once: Node's stream iterator listens for errors only from its first next(),
-    // and the source may fail while the file is being opened.
-    const rest = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const firstOfRest = rest.next();
-    firstOfRest.catch(() => undefined);
     const hash = createHash('sha256');
     let size = 0;
     const tap = (chunk: Buffer) => {
@@ -63,7 +61,7 @@ export class StagingDir {
     };
     async function* hashed(): AsyncGenerator<Buffer> {
       for (const chunk of head.chunks) yield tap(chunk);
-      for (let next = await firstOfRest; next.done !== true; next = await rest.next()) yield tap(next.value);
+      for await (const chunk of source) yield tap(chunk as Buffer);
     }
     try {
       const handle = await fs.open(file, 'wx', 0o644);
