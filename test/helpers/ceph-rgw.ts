@@ -28,6 +28,10 @@ export interface CephRgw extends RgwEndpoint {
   stopGateway(): Promise<void>;
   /** Starts radosgw again on the same port and waits until it answers signed requests. */
   startGateway(): Promise<void>;
+  /** Freezes radosgw (SIGSTOP): connections are accepted by the kernel, nothing answers. */
+  pauseGateway(): void;
+  /** Lets a frozen radosgw run again (SIGCONT). */
+  resumeGateway(): void;
   /** Stops radosgw, the OSD, then the mon (that order: all at once can hold radosgw for minutes), and removes the directory. */
   stop(): Promise<void>;
 }
@@ -82,6 +86,8 @@ export async function startCephRgw(): Promise<CephRgw> {
       secretAccessKey: SECRET_KEY,
       stopGateway: () => stopDaemon(daemons, 'rgw'),
       startGateway,
+      pauseGateway: () => process.kill(daemons.get('rgw')!, 'SIGSTOP'),
+      resumeGateway: () => process.kill(daemons.get('rgw')!, 'SIGCONT'),
       stop: () => stopCluster(dir, daemons),
     };
   } catch (error) {
@@ -206,6 +212,7 @@ async function stopDaemon(daemons: Map<string, number>, name: string): Promise<v
   daemons.delete(name);
   if (!alive(pid)) return;
   process.kill(pid, 'SIGTERM');
+  process.kill(pid, 'SIGCONT'); // a frozen daemon handles the SIGTERM only once it runs
   const deadline = Date.now() + 15_000;
   while (alive(pid) && !(await isZombie(pid))) {
     if (Date.now() > deadline) {

@@ -21,8 +21,8 @@ interface Listed {
  * continuation, from the name after `after`. S3 lists no user metadata, so the page's objects
  * are described by HeadObject, at most LIST_HEAD_CONCURRENCY at a time, except those this
  * process already knows by key and ETag. The subdirectories (all of them, on every page) come
- * from the same answer when it covers the whole directory, else from a listing of it run in
- * parallel. A directory exists while some key is under it (S3 has no empty directories).
+ * from the same answer when it covers the whole directory, else from a listing of the directory
+ * from its start (one request per 1,000 entries, run in parallel with the page's). A directory exists while some key is under it (S3 has no empty directories).
  */
 export async function listDirectory(
   client: S3Client,
@@ -37,10 +37,16 @@ export async function listDirectory(
   const send = (input: { StartAfter?: string; ContinuationToken?: string; MaxKeys: number }) =>
     client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix, Delimiter: '/', ...input }), { abortSignal: deadline() });
 
-  const pageListing = collectObjects(send, Prefix, after === undefined ? undefined : `${Prefix}${after}`, limit + 1);
-  const first = await pageListing.first;
-  const whole = after === undefined && first.IsTruncated !== true;
-  const [listed, directories] = await Promise.all([pageListing.all, whole ? namesOf(Prefix, first.CommonPrefixes) : allDirectories(send, Prefix)]);
+  // A later page always needs the directory listed from its start for the subdirectories: at once, in parallel.
+  const [first, scanned] = await Promise.all([
+    send({ StartAfter: after === undefined ? undefined : `${Prefix}${after}`, MaxKeys: Math.min(MAX_KEYS, limit + 101) }),
+    after === undefined ? undefined : allDirectories(send, Prefix),
+  ]);
+  const whole = first.IsTruncated !== true;
+  const [listed, directories] = await Promise.all([
+    collectObjects(send, Prefix, first, limit + 1),
+    scanned ?? (whole ? namesOf(Prefix, first.CommonPrefixes) : allDirectories(send, Prefix)),
+  ]);
   const shown = listed.slice(0, limit);
   if (directory !== '' && shown.length === 0 && directories.length === 0 && !(await hasAnyKey(send))) return undefined;
   const objects = await mapBounded(shown, LIST_HEAD_CONCURRENCY, (item) => describe(describer, directory, item));
@@ -53,23 +59,17 @@ export async function listDirectory(
 
 type Send = (input: { StartAfter?: string; ContinuationToken?: string; MaxKeys: number }) => Promise<ListObjectsV2CommandOutput>;
 
-/** Objects from `startAfter` on until `wanted` are found or the directory ends; `first` is its first answer. */
-function collectObjects(send: Send, prefix: string, startAfter: string | undefined, wanted: number) {
-  const first = send({ StartAfter: startAfter, MaxKeys: Math.min(MAX_KEYS, wanted + 100) });
-  const all = (async () => {
-    const found: Listed[] = [];
-    let answer = await first;
-    for (;;) {
-      for (const item of answer.Contents ?? []) {
-        const name = item.Key === undefined ? undefined : ObjectKeys.childName(prefix, item.Key);
-        if (name === undefined || item.Key!.endsWith('/')) continue;
-        found.push({ key: item.Key!, name, version: (item.ETag ?? '').replace(/^"|"$/g, ''), size: item.Size ?? 0, modified: item.LastModified ?? new Date(0) });
-      }
-      if (found.length >= wanted || answer.IsTruncated !== true) return found.slice(0, wanted);
-      answer = await send({ ContinuationToken: answer.NextContinuationToken, MaxKeys: MAX_KEYS });
+/** Objects from the first answer on, following its continuation until `wanted` are found or the directory ends. */
+async function collectObjects(send: Send, prefix: string, first: ListObjectsV2CommandOutput, wanted: number): Promise<Listed[]> {
+  const found: Listed[] = [];
+  for (let answer = first; ; answer = await send({ ContinuationToken: answer.NextContinuationToken, MaxKeys: MAX_KEYS })) {
+    for (const item of answer.Contents ?? []) {
+      const name = item.Key === undefined ? undefined : ObjectKeys.childName(prefix, item.Key);
+      if (name === undefined || item.Key!.endsWith('/')) continue;
+      found.push({ key: item.Key!, name, version: (item.ETag ?? '').replace(/^"|"$/g, ''), size: item.Size ?? 0, modified: item.LastModified ?? new Date(0) });
     }
-  })();
-  return { first, all };
+    if (found.length >= wanted || answer.IsTruncated !== true) return found.slice(0, wanted);
+  }
 }
 
 async function allDirectories(send: Send, prefix: string): Promise<string[]> {
