@@ -41,18 +41,15 @@ export async function reconcileDirectory(index: MetadataIndex, real: string, dir
   const directories = visible.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort(byteOrder);
   const files = new Set(visible.filter((entry) => entry.isFile()).map((entry) => entry.name));
   const indexed = new Set(index.names(directory));
-  const writes: Array<Promise<boolean>> = [];
+  const gone: string[] = [];
   for (const name of indexed) {
     if (files.has(name)) continue;
     // Committed by another process after the readdir? Only a file that is really gone loses its entry.
     const stat = await fs.lstat(path.join(real, name)).catch(() => undefined);
-    if (!stat?.isFile()) writes.push(index.removeFile(directory, name));
+    if (!stat?.isFile()) gone.push(name);
   }
-  for (const name of files) {
-    if (indexed.has(name)) continue;
-    writes.push(index.putFileIfAbsent(directory, name, { ino: 0, size: -1, mtimeMs: 0 }));
-  }
-  writes.push(index.putDirectory(directory, { mtimeNs: String(before.mtimeNs), scannedAtMs, directories }));
-  const recorded = (await Promise.all(writes)).every(Boolean);
+  const seen = [...files].filter((name) => !indexed.has(name));
+  const record = { mtimeNs: String(before.mtimeNs), scannedAtMs, directories };
+  const recorded = await index.recordScan(directory, seen, gone, { ino: 0, size: -1, mtimeMs: 0 }, record);
   return recorded ? { directories } : { directories, files: [...files].sort(byteOrder) };
 }

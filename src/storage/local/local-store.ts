@@ -6,12 +6,12 @@ import type { Piscina } from 'piscina';
 import { AppError } from '../../errors.ts';
 import { createWorkerPool } from '../../worker-pool.ts';
 import type { Attributes, ByteRange, ByteSource, ByteStore, ListOptions, ObjectKey, ObjectPage, PoolStats, StagedBytes, StoredObject } from '../byte-store.ts';
-import { insufficientStorage } from '../no-space.ts';
 import type { CommitOutcome, CommitTask, FileVersion } from './byte.worker.ts';
 import { findDirectoryInside } from './directory-inside.ts';
-import { byteOrder, reconcileDirectory } from './directory-scan.ts';
+import { reconcileDirectory } from './directory-scan.ts';
 import { lowSpace } from './free-space.ts';
-import { MetadataIndex, type FileRecord } from './metadata-index.ts';
+import { MetadataIndex } from './metadata-index.ts';
+import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
 import { INCOMING_DIR, Staging } from './staging.ts';
 
 export { INCOMING_DIR } from './staging.ts';
@@ -32,10 +32,6 @@ export interface LocalStoreOptions {
   /** A write to the metadata index failed (it is caught up later from the files). */
   onIndexError?: (error: unknown) => void;
 }
-
-const versionOf = ({ ino, size, mtimeMs }: { ino: number; size: number; mtimeMs: number }) => `${ino}-${size}-${mtimeMs}`;
-const matches = (record: FileRecord | undefined, stat: Stats): record is FileRecord & { sha256: string } =>
-  record?.sha256 !== undefined && record.ino === stat.ino && record.size === stat.size && record.mtimeMs === stat.mtimeMs;
 
 /**
  * ByteStore on the local disk: staging in `<root>/.incoming`, commits by a piscina pool with
@@ -110,7 +106,7 @@ export class LocalStore implements ByteStore {
       // The file is stored; its entry follows. Should the process die in between, the file is
       // indexed when a listing or a read first sees it.
       await this.index.putFile(key.directory, key.name, { ...version, attributes });
-      return this.object(key, version, attributes);
+      return objectOf(key, version, attributes);
     } finally {
       this.staging.release(held);
     }
@@ -162,7 +158,7 @@ export class LocalStore implements ByteStore {
     const objects = await Promise.all(
       shown.map(({ name, record }) =>
         record.sha256 !== undefined
-          ? this.object({ directory, name }, record as FileVersion, record.attributes)
+          ? objectOf({ directory, name }, record as FileVersion, record.attributes)
           : this.head({ directory, name }),
       ),
     );
@@ -232,21 +228,10 @@ export class LocalStore implements ByteStore {
   /** The object from its index entry; a file without a matching one is hashed and indexed now. */
   private async describe(key: ObjectKey, file: string, stat: Stats): Promise<StoredObject> {
     const record = this.index.file(key.directory, key.name);
-    if (matches(record, stat)) return this.object(key, record, record.attributes);
+    if (matches(record, stat)) return objectOf(key, record, record.attributes);
     const version = (await this.pool.run(file, { name: 'hash' })) as FileVersion;
     await this.index.putFile(key.directory, key.name, version);
-    return this.object(key, version, undefined);
-  }
-
-  private object(key: ObjectKey, version: FileVersion, attributes: Attributes | undefined): StoredObject {
-    return {
-      key: { directory: key.directory, name: key.name },
-      size: version.size,
-      sha256: version.sha256,
-      modified: new Date(version.mtimeMs),
-      version: versionOf(version),
-      ...(attributes === undefined ? {} : { attributes }),
-    };
+    return objectOf(key, version, undefined);
   }
 
   /** The directory's real path, undefined when absent or unusable; AppError when it resolves outside the root. */
@@ -254,23 +239,5 @@ export class LocalStore implements ByteStore {
     const found = await findDirectoryInside(this.root, directory);
     if (found && !found.ok) throw new AppError('INVALID_ARGUMENT', `invalid argument: ${found.problem}`);
     return found?.real;
-  }
-}
-
-/** A page from the directory's names as read, for when the index could not take them. */
-function pageOf(names: string[], after: string | undefined, limit: number): Array<{ name: string; record: FileRecord }> {
-  const start = after === undefined ? 0 : names.findIndex((name) => byteOrder(name, after) > 0);
-  if (start === -1) return [];
-  return names.slice(start, start + limit).map((name) => ({ name, record: { ino: 0, size: -1, mtimeMs: 0 } }));
-}
-
-function commitError(outcome: Extract<CommitOutcome, { ok: false }>): AppError {
-  switch (outcome.error) {
-    case 'EXISTS':
-      return new AppError('FILE_EXISTS');
-    case 'PATH':
-      return new AppError('INVALID_ARGUMENT', `invalid argument: ${outcome.detail}`);
-    case 'NO_SPACE':
-      return insufficientStorage(outcome.detail);
   }
 }

@@ -66,10 +66,19 @@ export class MetadataIndex {
     return this.settle(this.files.put([directoryKey(directory), name], record));
   }
 
-  /** Puts an entry only where there is none: a reconcile never overwrites what a commit wrote. */
-  putFileIfAbsent(directory: string, name: string, record: FileRecord): Promise<boolean> {
-    const key: FileKey = [directoryKey(directory), name];
-    return this.settle(this.files.ifNoExists(key, () => void this.files.put(key, record).catch(() => undefined)));
+  /**
+   * What a read of a directory found, in one transaction: entries for `seen` names that have none
+   * (a commit's entry is never overwritten), `gone` entries dropped, and the directory's record.
+   */
+  recordScan(directory: string, seen: string[], gone: string[], undescribed: FileRecord, record: DirectoryRecord): Promise<boolean> {
+    const key = directoryKey(directory);
+    return this.settle(
+      this.root.transaction(() => {
+        for (const name of seen) if (!this.files.doesExist([key, name])) void this.files.put([key, name], undescribed);
+        for (const name of gone) void this.files.remove([key, name]);
+        void this.directories.put(key, record);
+      }),
+    );
   }
 
   removeFile(directory: string, name: string): Promise<boolean> {
@@ -98,10 +107,6 @@ export class MetadataIndex {
 
   directory(directory: string): DirectoryRecord | undefined {
     return this.directories.get(directoryKey(directory));
-  }
-
-  putDirectory(directory: string, record: DirectoryRecord): Promise<boolean> {
-    return this.settle(this.directories.put(directoryKey(directory), record));
   }
 
   /** True when the write was committed. */
