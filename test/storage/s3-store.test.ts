@@ -130,6 +130,7 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
     expect(found!.attributes).toBeUndefined();
     const source = await store.storedSource(key('byhand', 'h.mp3'));
     expect(Buffer.from((source as { bytes: Uint8Array }).bytes).toString()).toBe('by hand');
+    expect(await store.staged()).toEqual([]);
     await store.annotate(key('byhand', 'h.mp3'), found!.version, { contentType: 'audio/mpeg', metadata: null });
     const other = await openS3Store(rgw, bucket, { prefix: 'media' });
     try {
@@ -137,6 +138,13 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('refuses a path longer than an S3 key may be as an invalid argument, not as the bucket failing', async () => {
+    const long = key('x'.repeat(600), `${'y'.repeat(500)}.mp3`);
+    await expect(store.commit(await store.stage(Buffer.from('long')), long, {})).rejects.toMatchObject({ codeName: 'INVALID_ARGUMENT' });
+    await expect(store.head(long)).rejects.toMatchObject({ codeName: 'INVALID_ARGUMENT' });
+    expect(await store.staged()).toEqual([]);
   });
 
   it('reports ready when the bucket answers', async () => {

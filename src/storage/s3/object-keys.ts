@@ -1,4 +1,8 @@
+import { AppError } from '../../errors.ts';
 import type { ObjectKey } from '../byte-store.ts';
+
+/** S3 keys are at most 1024 bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
 
 /**
  * Where keys live in the bucket: `<prefix><directory>/<name>`, the prefix ending in '/' when
@@ -11,8 +15,11 @@ export class ObjectKeys {
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   }
 
+  /** The object's key; INVALID_ARGUMENT for a path longer than S3 allows (a key the backend cannot hold). */
   of(key: ObjectKey): string {
-    return `${this.directoryPrefix(key.directory)}${key.name}`;
+    const full = `${this.directoryPrefix(key.directory)}${key.name}`;
+    if (Buffer.byteLength(full) > MAX_KEY_BYTES) throw new AppError('INVALID_ARGUMENT', `invalid argument: the path is longer than S3 allows (${MAX_KEY_BYTES} bytes with storage.s3.prefix)`);
+    return full;
   }
 
   /** The prefix of a directory's children: `<prefix><directory>/`, or the prefix alone for the top. */

@@ -137,9 +137,7 @@ export class S3Store implements ByteStore {
     if (!stream) return undefined;
     // Objects without the store's metadata (copied into the bucket by other means) are read in
     // whole to be inspected once; their attributes are then kept with them (annotate).
-    const staged = await this.staging.stage(stream).catch((error: unknown) => this.fail(error));
-    setTimeout(() => void this.staging.discard(staged.id), STORED_SOURCE_KEEP_MS).unref();
-    return staged.bytes ? { bytes: staged.bytes } : { file: staged.file };
+    return this.staging.copy(stream, STORED_SOURCE_KEEP_MS).catch((error: unknown) => this.fail(error));
   }
 
   async annotate(key: ObjectKey, version: string, attributes: Attributes): Promise<void> {

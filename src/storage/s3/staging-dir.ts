@@ -10,6 +10,8 @@ import { asStorageError } from '../no-space.ts';
 /** `<pid>-<uuid>`: whose a staged file is, so leftovers of a dead process can go at start. */
 const ID = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SUFFIX = '.part';
+/** Copies of stored objects fetched to be inspected: not staged uploads, gone after a while. */
+const COPY_SUFFIX = '.copy';
 /** Uploads up to this size stay in memory until their PUT; larger ones go to a file. */
 export const MEMORY_STAGING_LIMIT = 256 * 1024;
 
@@ -40,9 +42,9 @@ export class StagingDir {
     return staging;
   }
 
-  async stage(source: Readable | Uint8Array): Promise<StagedFile> {
+  async stage(source: Readable | Uint8Array, suffix = SUFFIX): Promise<StagedFile> {
     const id = `${process.pid}-${randomUUID()}`;
-    const file = this.fileOf(id);
+    const file = this.fileOf(id, suffix);
     if (source instanceof Uint8Array) return this.hold({ id, size: source.length, sha256: sha256Of(source), bytes: source, file });
     // The source may fail between the head and the rest being read, with no reader listening:
     // its error is kept (`errored`) and thrown by the reads below, never an unhandled 'error'.
@@ -80,6 +82,15 @@ export class StagingDir {
     const file = this.fileOf(id);
     const stat = await fs.stat(file).catch(() => undefined);
     return stat?.isFile() ? this.hold({ id, size: stat.size, file }) : undefined;
+  }
+
+  /** A local copy of a stored object's bytes for a worker to read, removed after `keepMs`; never listed as staged. */
+  async copy(source: Readable, keepMs: number): Promise<{ bytes: Uint8Array } | { file: string }> {
+    const copied = await this.stage(source, COPY_SUFFIX);
+    this.held.delete(copied.id);
+    if (copied.bytes) return { bytes: copied.bytes };
+    setTimeout(() => void fs.rm(copied.file, { force: true }), keepMs).unref();
+    return { file: copied.file };
   }
 
   get(id: string): StagedFile | undefined {
@@ -125,8 +136,8 @@ export class StagingDir {
     await Promise.all([...this.held.keys()].map((id) => this.discard(id)));
   }
 
-  private fileOf(id: string): string {
-    return path.join(this.dir, `${id}${SUFFIX}`);
+  private fileOf(id: string, suffix = SUFFIX): string {
+    return path.join(this.dir, `${id}${suffix}`);
   }
 
   private hold(staged: StagedFile): StagedFile {
@@ -136,10 +147,8 @@ export class StagingDir {
 
   private async removeLeftoversOfGoneProcesses(): Promise<void> {
     for (const name of await fs.readdir(this.dir)) {
-      const pid = Number(ID.exec(name.slice(0, -SUFFIX.length))?.[1]);
-      if (name.endsWith(SUFFIX) && Number.isInteger(pid) && pid !== process.pid && !isRunning(pid)) {
-        await fs.rm(path.join(this.dir, name), { force: true });
-      }
+      const pid = Number(/^(\d+)-.*\.(part|copy)$/.exec(name)?.[1]);
+      if (Number.isInteger(pid) && pid !== process.pid && !isRunning(pid)) await fs.rm(path.join(this.dir, name), { force: true });
     }
   }
 }
