@@ -53,6 +53,11 @@ export async function startCephRgw(): Promise<CephRgw> {
   await requireCommands();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ceph-rgw-'));
   const daemons = new Map<string, number>();
+  // A runner that exits without its teardown (killed, process.exit) must not leave daemons behind.
+  const onExit = () => {
+    for (const name of ['rgw', 'osd', 'mon']) if (daemons.has(name)) process.kill(daemons.get(name)!, 'SIGKILL');
+  };
+  process.once('exit', onExit);
   try {
     const [monPort, rgwPort, bindMin] = await freePorts();
     const conf = path.join(dir, 'ceph.conf');
@@ -88,7 +93,10 @@ export async function startCephRgw(): Promise<CephRgw> {
       startGateway,
       pauseGateway: () => process.kill(daemons.get('rgw')!, 'SIGSTOP'),
       resumeGateway: () => process.kill(daemons.get('rgw')!, 'SIGCONT'),
-      stop: () => stopCluster(dir, daemons),
+      stop: async () => {
+        await stopCluster(dir, daemons);
+        process.off('exit', onExit);
+      },
     };
   } catch (error) {
     await stopCluster(dir, daemons, false);
