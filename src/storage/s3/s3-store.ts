@@ -1,20 +1,17 @@
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../errors.ts';
 import type { Attributes, ByteRange, ByteSource, ByteStore, ListOptions, ObjectKey, ObjectPage, PoolStats, StagedBytes, StoredObject } from '../byte-store.ts';
+import { putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
 import { attributesRefOf, encodeAttributes, INLINE_ATTRIBUTES_LIMIT, toUserMetadata, type ObjectMetadata } from './object-metadata.ts';
 import { createS3Client } from './s3-client.ts';
 import { MAX_SINGLE_PUT_BYTES } from './s3-config.ts';
-import { isConditionalConflict, isNotFound, isPreconditionFailed, unavailable } from './s3-errors.ts';
+import { isNotFound, unavailable } from './s3-errors.ts';
 import { listDirectory } from './s3-listing.ts';
-import { StagingDir, type StagedFile } from './staging-dir.ts';
+import { StagingDir } from './staging-dir.ts';
 
-/** A PUT may take this long per MiB beyond the base timeout (a 1 GiB upload: ~17 min at most). */
-const PUT_MS_PER_MIB = 1000;
-const CONFLICT_RETRIES = 3;
 /** How long a stored object's bytes fetched for inspection stay on this host. */
 const STORED_SOURCE_KEEP_MS = 5 * 60_000;
 
@@ -93,7 +90,10 @@ export class S3Store implements ByteStore {
       const metadata: ObjectMetadata = { sha256, upload: held.id };
       if (encoded.length > INLINE_ATTRIBUTES_LIMIT) metadata.attributesRef = await this.putAttributes(encoded);
       const contentType = typeof attributes.contentType === 'string' ? attributes.contentType : undefined;
-      const version = await this.putNew(key, held, toUserMetadata(metadata, encoded), contentType);
+      const version = await putIfAbsent(
+        { client: this.putClient, describer: this.describer, bucket: this.options.bucket, timeoutMs: this.options.timeoutMs },
+        { key: this.keys.of(key), held, metadata: toUserMetadata(metadata, encoded), contentType },
+      ).catch((error: unknown) => this.fail(error));
       this.describer.remember(this.keys.of(key), version, { sha256, attributes });
       return { key: { ...key }, size: held.size, sha256, modified: new Date(), version, attributes };
     } finally {
@@ -190,35 +190,6 @@ export class S3Store implements ByteStore {
     this.putClient.destroy();
   }
 
-  /** One conditional PUT of the staged bytes; the new object's version (its ETag). */
-  private async putNew(key: ObjectKey, held: StagedFile, metadata: Record<string, string>, contentType: string | undefined): Promise<string> {
-    const Key = this.keys.of(key);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const answer = await this.putClient.send(
-          new PutObjectCommand({
-            Bucket: this.options.bucket,
-            Key,
-            Body: held.bytes ?? createReadStream(held.file),
-            ContentLength: held.size,
-            ContentType: contentType,
-            Metadata: metadata,
-            IfNoneMatch: '*',
-          }),
-          { abortSignal: AbortSignal.timeout(this.options.timeoutMs + Math.ceil(held.size / 2 ** 20) * PUT_MS_PER_MIB) },
-        );
-        return unquote(answer.ETag);
-      } catch (error) {
-        if (isConditionalConflict(error) && attempt < CONFLICT_RETRIES) continue;
-        if (!isPreconditionFailed(error)) throw this.unavailable(error);
-        // A PUT that reached the bucket but whose answer was lost, then sent again, finds itself.
-        const existing = await this.describer.head(Key).catch(() => undefined);
-        if (existing?.upload === held.id) return existing.version;
-        throw new AppError('FILE_EXISTS');
-      }
-    }
-  }
-
   /** Attributes too large for a header, in a content-addressed object the PUT then names. */
   private async putAttributes(encoded: string): Promise<string> {
     const ref = attributesRefOf(encoded);
@@ -250,8 +221,4 @@ function objectOf(key: ObjectKey, found: Described): StoredObject {
     version: found.version,
     ...(found.attributes === undefined ? {} : { attributes: found.attributes }),
   };
-}
-
-export function unquote(etag: string | undefined): string {
-  return (etag ?? '').replace(/^"|"$/g, '');
 }
