@@ -11,7 +11,7 @@ const run = promisify(execFile);
  * memstore, tcp_nodelay on the gateway (else every answer with a body stalls ~44 ms) and a quick
  * garbage collection (memstore keeps deleted data in RAM until it runs).
  */
-export async function writeConfig(dir: string, { fsid, monPort, rgwPort, bindMin }: { fsid: string; monPort: number; rgwPort: number; bindMin: number }): Promise<void> {
+export async function writeConfig(dir: string, { fsid, monPort, rgwPort, bindMin, memstoreBytes }: { fsid: string; monPort: number; rgwPort: number; bindMin: number; memstoreBytes: number }): Promise<void> {
   for (const sub of ['run', 'log', 'mon', 'osd/0', 'rgw']) await fs.mkdir(path.join(dir, sub), { recursive: true });
   const conf = `[global]
 fsid = ${fsid}
@@ -44,7 +44,7 @@ paxos_min_wait = 0.001
 [osd]
 osd_data = ${dir}/osd/$id
 osd_objectstore = memstore
-memstore_device_bytes = 3221225472
+memstore_device_bytes = ${memstoreBytes}
 [client.rgw.a]
 rgw_frontends = beast endpoint=127.0.0.1:${rgwPort} tcp_nodelay=1
 rgw_data = ${dir}/rgw

@@ -50,7 +50,7 @@ const SECRET_KEY = 'media-test-secret-key-not-for-production-0001';
  * daemon runs in the foreground (-f) in its own session and is stopped by its recorded PID.
  * The recipe and its settings: shared TOOLCHAIN.md "A real S3 server for tests".
  */
-export async function startCephRgw(): Promise<CephRgw> {
+export async function startCephRgw({ memstoreBytes = 3 * 1024 ** 3 }: { memstoreBytes?: number } = {}): Promise<CephRgw> {
   await requireCommands();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ceph-rgw-'));
   const daemons = new Map<string, number>();
@@ -63,7 +63,8 @@ export async function startCephRgw(): Promise<CephRgw> {
     const [monPort, rgwPort, bindMin] = await freePorts();
     const conf = path.join(dir, 'ceph.conf');
     const fsid = randomUUID();
-    await writeConfig(dir, { fsid, monPort, rgwPort, bindMin });
+    // The OSD keeps objects in RAM up to this size; past ~95% of it the cluster stops taking writes.
+    await writeConfig(dir, { fsid, monPort, rgwPort, bindMin, memstoreBytes });
     const ceph = (...args: string[]) => run('ceph', ['-c', conf, '--connect-timeout', '10', ...args], { timeout: 20_000 });
     await createKeyring(dir);
     await run('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, '--set-min-mon-release', 'pacific', '--enable-all-features', path.join(dir, 'monmap')]);
