@@ -73,7 +73,7 @@ const mediaSchema = z
     maxFiles: z.number().int().min(1).default(10),
     /** Most non-file fields in one request. */
     maxFields: z.number().int().min(1).default(20),
-    /** Worker threads for verify, hash, fsync and publish (the Tornado service used 5). */
+    /** Worker threads of each pool (inspect; write, hash and publish), at most one per core (the Tornado service used 5). */
     poolSize: z.number().int().min(1).max(64).default(5),
     /** fsync each file (and its directory) before answering 200. */
     fsync: z.boolean().default(true),

@@ -51,7 +51,7 @@ export function serverProcess(child: ChildProcess, url: string, output: () => st
     peakRssBytes: () => peakRssOf(child.pid!),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`server ${url} died during the run: ${output()}`);
+        throw new Error(`server ${url} (pid ${child.pid}) died during the run (exit ${child.exitCode}, signal ${child.signalCode}): ${output()}`);
       }
       const exited = once(child, 'exit');
       child.kill('SIGTERM');

@@ -18,7 +18,7 @@ const GROWTH_ALLOWED = 1.5;
 const TONE = readFileSync(new URL('../../fixtures/tone.mp3', import.meta.url));
 
 type Size = (typeof SIZES)[number];
-type ListingFigures = { p50Ms: number; p99Ms: number; firstWalkMs: number; backgroundCpuPct: number };
+type ListingFigures = { p50Ms: number; p99Ms: number; backgroundCpuPct: number };
 
 const directoryOf = (size: Size) => `list-${size}`;
 const count = (size: number) => size.toLocaleString('en-US');
@@ -56,11 +56,15 @@ function listingRoot(ctx: BenchContext): Promise<string> {
   });
 }
 
+/** The first walk of each directory after its files were copied in: the service sees them for the first time. */
+const firstSight = new Map<Size, number>();
+
 async function listingRun(ctx: BenchContext, root: string, size: Size): Promise<ListingFigures> {
   const service = await startService({ root, cpuProfDir: ctx.options.cpuProfDir });
   try {
     const result = await measureListing(ctx, service, { directory: directoryOf(size), limit: PAGE, maxPages: MAX_PAGES, expectedFiles: size });
-    return { p50Ms: result.latencyP50Ms, p99Ms: result.latencyP99Ms, firstWalkMs: result.firstWalkMs, backgroundCpuPct: result.backgroundCpuPct };
+    if (!firstSight.has(size)) firstSight.set(size, result.firstWalkMs);
+    return { p50Ms: result.latencyP50Ms, p99Ms: result.latencyP99Ms, backgroundCpuPct: result.backgroundCpuPct };
   } finally {
     await service.stop();
   }
@@ -98,15 +102,15 @@ export const listing: Scenario = {
         makeRow({ ...common, figure: `p99, ${count(size)} files`, value: figures.median.p99Ms, runs: figures.runs.map((run) => run.p99Ms), target: { report: true } }),
       );
     }
-    // The first walk of each run (first sight of the copied files in the first run only).
+    // Once, not a median: only the first walk meets files no listing has seen yet.
     rows.push(
       ...SIZES.map((size) =>
         makeRow({
           scenario: this.name,
-          figure: `first walk of ${Math.min(MAX_PAGES, size / PAGE)} pages, first run, ${count(size)} files`,
+          figure: `first walk of ${Math.min(MAX_PAGES, size / PAGE)} pages after the files were copied in, ${count(size)} files`,
           unit: 'ms',
-          value: measured[`n${size}`].runs[0]!.firstWalkMs,
-          runs: measured[`n${size}`].runs.map((run) => run.firstWalkMs),
+          value: firstSight.get(size)!,
+          runs: [firstSight.get(size)!],
           target: { report: true },
         }),
       ),
