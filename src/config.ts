@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { proxyConfigSchema } from './proxy/config.ts';
 import { chatConfigSchema } from './chat/config.ts';
 import { uploadsConfigSchema } from './uploads/config.ts';
+import { MAX_SINGLE_PUT_BYTES, s3ConfigSchema } from './storage/s3/s3-config.ts';
 
 const extension = z
   .string()
@@ -48,8 +49,10 @@ const rateLimitSchema = z
 
 const storageSchema = z
   .object({
-    /** Where bytes live: `local` (the disk under `root`); an S3-compatible bucket follows. */
-    backend: z.enum(['local']).default('local'),
+    /** Where bytes live (also STORAGE_BACKEND): `local`, the disk under `root`; `s3`, the bucket of `storage.s3` (staging under `root`). */
+    backend: z.enum(['local', 's3']).default('local'),
+    /** The bucket of backend `s3`. */
+    s3: s3ConfigSchema.prefault({}),
     /** Where media files live; also UPLOAD_DIR. Relative paths resolve against the working directory. */
     root: z.string().min(1).default('./uploads'),
     /** How often the sweep looks for abandoned temp files. */
@@ -127,6 +130,14 @@ export const configSchema = z
     redis: redisSchema.prefault({}),
   })
   .strict()
+  .superRefine(({ storage, media }, ctx) => {
+    if (storage.backend !== 's3') return;
+    if (storage.s3.bucket === undefined) ctx.addIssue({ code: 'custom', path: ['storage', 's3', 'bucket'], message: 'required with storage.backend s3' });
+    // Files are published with one conditional PutObject: nothing larger can be stored.
+    if (media.maxFileSize > MAX_SINGLE_PUT_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['media', 'maxFileSize'], message: `must be at most ${MAX_SINGLE_PUT_BYTES} (5 GiB, one S3 PUT) with storage.backend s3` });
+    }
+  })
   .superRefine(({ server, storage }, ctx) => {
     // A client may pause for up to the idle timeout; its temp file must outlive that pause.
     if (storage.tempMaxAgeMs < server.idleTimeoutMs) {
@@ -151,6 +162,10 @@ const envKeys: Record<string, { key: string[]; parse: (value: string) => unknown
   PORT: { key: ['server', 'port'], parse: numberOrString },
   HOST: { key: ['server', 'host'], parse: (v) => v },
   UPLOAD_DIR: { key: ['storage', 'root'], parse: (v) => v },
+  STORAGE_BACKEND: { key: ['storage', 'backend'], parse: (v) => v },
+  S3_ENDPOINT: { key: ['storage', 's3', 'endpoint'], parse: (v) => v },
+  S3_BUCKET: { key: ['storage', 's3', 'bucket'], parse: (v) => v },
+  S3_REGION: { key: ['storage', 's3', 'region'], parse: (v) => v },
   AUTH_TOKENS: { key: ['auth', 'tokens'], parse: (v) => v.split(',').map((t) => t.trim()).filter(Boolean) },
   LOG_LEVEL: { key: ['log', 'level'], parse: (v) => v },
 };

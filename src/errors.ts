@@ -23,6 +23,8 @@ export const CODES = {
   MISSING_ARGUMENT: { code: 503, status: 400, reason: 'required argument missing' },
   FORMAT_NOT_SUPPORTED: { code: 504, status: 415, reason: 'format not supported' },
   INSUFFICIENT_STORAGE: { code: 507, status: 507, reason: 'insufficient storage' },
+  // The object store (S3 backend) cannot be reached or fails; 503 stays the seed's "argument missing".
+  STORAGE_UNAVAILABLE: { code: 505, status: 503, reason: 'storage unavailable' },
   // Resumable uploads (tus 1.0): code = HTTP status.
   UPLOAD_OFFSET_CONFLICT: { code: 409, status: 409, reason: 'Upload-Offset does not match the upload' },
   UPLOAD_GONE: { code: 410, status: 410, reason: 'the upload has expired' },

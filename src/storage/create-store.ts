@@ -1,6 +1,8 @@
 import type { Config } from '../config.ts';
 import type { ByteStore } from './byte-store.ts';
+import path from 'node:path';
 import { LocalStore } from './local/local-store.ts';
+import { S3Store } from './s3/s3-store.ts';
 
 /** The byte store `storage.backend` names, opened on the validated config. */
 export interface StoreEvents {
@@ -20,5 +22,19 @@ export function createStore(config: Config, events: StoreEvents = {}): Promise<B
         minFreeBytes: config.storage.minFreeBytes,
         ...events,
       });
+    case 's3': {
+      const { endpoint, bucket, region, prefix, forcePathStyle, createBucket, timeoutMs } = config.storage.s3;
+      return S3Store.open({
+        endpoint,
+        bucket: bucket!,
+        region,
+        prefix,
+        forcePathStyle: forcePathStyle ?? endpoint !== undefined,
+        createBucket,
+        // The same private directory the local backend stages in: unreachable through the API.
+        stagingDir: path.join(config.storage.root, '.incoming'),
+        timeoutMs,
+      });
+    }
   }
 }

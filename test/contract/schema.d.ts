@@ -94,7 +94,9 @@ export interface paths {
         /**
          * Process can do its work
          * @description Ready when the storage root is writable with at least `storage.minFreeBytes` free, the
-         *     publish pool answers and (with `chat.redisUrl`) Redis answers PING.
+         *     publish pool answers and (with `chat.redisUrl`) Redis answers PING. With
+         *     `storage.backend: s3`: when the staging directory is writable and the bucket answers
+         *     (a problem then names the bucket and the cause); ready again as soon as it does.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -447,7 +449,7 @@ export interface components {
          * @description The result code (see the code table above).
          * @enum {integer}
          */
-        Code: 200 | 400 | 401 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 507;
+        Code: 200 | 400 | 401 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 507;
         /** @description A result with nothing more to say than its code. */
         Result: {
             code: components["schemas"]["Code"];
@@ -483,7 +485,7 @@ export interface components {
         /** @description A file of this request that was not stored, with the names it was sent under. */
         RefusedFile: {
             /** @enum {integer} */
-            code: 400 | 501 | 502 | 503 | 504 | 507;
+            code: 400 | 501 | 502 | 503 | 504 | 505 | 507;
             reason: string;
             directory?: string;
             filename?: string;
@@ -799,6 +801,21 @@ export interface components {
                  * @example {
                  *       "code": 429,
                  *       "reason": "too many requests: slow down and retry later"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 505, the S3 bucket (storage backend `s3`) cannot be reached, times out or fails; the reason names the bucket and the cause. Answers again as soon as it is back. */
+        StorageUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 505,
+                 *       "reason": "storage unavailable: bucket 'media': timed out"
                  *     }
                  */
                 "application/json": components["schemas"]["Result"];
@@ -1282,6 +1299,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StorageUnavailable"];
         };
     };
     putMedia: {
@@ -1418,6 +1436,31 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            /** @description Code 505, the S3 bucket cannot be reached or fails (storage backend `s3`); the reason names the bucket and the cause. Nothing of the file was kept. */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 505,
+                     *       "reason": "storage unavailable: bucket 'media': unreachable (ECONNREFUSED)",
+                     *       "files": [
+                     *         {
+                     *           "directory": "songs",
+                     *           "filename": "a.mp3",
+                     *           "code": 505,
+                     *           "reason": "storage unavailable: bucket 'media': unreachable (ECONNREFUSED)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadFailure"];
+                };
+            };
             /** @description Code 507, the storage filesystem is full or over quota; the reason names the cause. Nothing of the file was kept. */
             507: {
                 headers: {
@@ -1499,6 +1542,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StorageUnavailable"];
         };
     };
     downloadMedia: {
@@ -1590,6 +1634,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StorageUnavailable"];
         };
     };
     headMedia: {
@@ -1685,6 +1730,13 @@ export interface operations {
             };
             /** @description Internal error; no body. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Code 505, the S3 bucket cannot be reached or fails; no body. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

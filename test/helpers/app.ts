@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { parseConfig, type Config, type ConfigInput } from '../../src/config.ts';
 import { startService as startRuntimeService, type Service } from '../../src/runtime/service.ts';
 import { ConformanceRecorder } from './conformance.ts';
+import { s3SuiteOverrides } from './s3-suite.ts';
 
 /** A pino line as written, parsed. */
 export type LogLine = Record<string, unknown> & { level: number; msg: string };
@@ -67,7 +68,8 @@ export interface RunningService extends Service {
 /** The whole service on 127.0.0.1 with a free port and its own temp root, as server.ts runs it. */
 export async function startService(overrides: DeepPartial<ConfigInput> = {}): Promise<RunningService> {
   const root = await tempRoot();
-  const config = testConfig(root, merge({ server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 0 } }, overrides as Record<string, unknown>));
+  const base = merge({ server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 0 } }, await s3SuiteOverrides());
+  const config = testConfig(root, merge(base, overrides as Record<string, unknown>));
   const { logger, lines } = capturingLogger();
   const service = await startRuntimeService(config, { logger });
   const conformance = new ConformanceRecorder().attach(service.server);

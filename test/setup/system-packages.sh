@@ -9,9 +9,12 @@ here=.
 # The list can be swapped for another one (the tests of this script do).
 list="${SYSTEM_PACKAGES_LIST:-$here/system-packages.txt}"
 missing=()
-while read -r command package _; do
+lean=()
+while read -r command package flag _; do
   [[ -z "$command" || "$command" == \#* ]] && continue
-  command -v "$command" >/dev/null || missing+=("$package")
+  command -v "$command" >/dev/null && continue
+  missing+=("$package")
+  [[ "$flag" == lean ]] && lean+=("$package")
 done <"$list"
 ((${#missing[@]} == 0)) && exit 0
 
@@ -28,4 +31,9 @@ fi
 echo "Installing what the tests need: $install" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq "${missing[@]}" >/dev/null
+full=()
+for package in "${missing[@]}"; do
+  [[ " ${lean[*]} " == *" $package "* ]] || full+=("$package")
+done
+((${#full[@]} == 0)) || apt-get install -y -qq "${full[@]}" >/dev/null
+((${#lean[@]} == 0)) || apt-get install -y -qq --no-install-recommends "${lean[@]}" >/dev/null

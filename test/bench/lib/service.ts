@@ -13,6 +13,8 @@ export interface ServiceOptions {
   probeEventLoop?: boolean;
   /** Writes V8 CPU profiles of the service (main thread and pool threads) here. */
   cpuProfDir?: string;
+  /** Further environment variables (e.g. the S3 backend's credentials). */
+  env?: Record<string, string>;
 }
 
 export interface EventLoopLag {
@@ -47,6 +49,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       HOST: '127.0.0.1',
       PORT: String(port),
       ...(options.probeEventLoop ? { BENCH_EVENT_LOOP: '1' } : {}),
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,6 +5,7 @@ import { largeMultipart } from './large-multipart.ts';
 import { listing } from './listing.ts';
 import { proxyFastUpstream, proxySlowUpstream } from './proxy.ts';
 import { resumableUpload } from './resumable-upload.ts';
+import { s3Rgw } from './s3-rgw.ts';
 import type { Scenario } from './scenario.ts';
 import { smallMultipart } from './small-multipart.ts';
 import { smallUrlencoded } from './small-urlencoded.ts';
@@ -18,6 +19,7 @@ export const scenarios: Scenario[] = [
   largeMultipart,
   resumableUpload,
   download,
+  s3Rgw,
   // Last of media: it creates 111,000 files, which are deleted only when the bench ends.
   listing,
   // proxy

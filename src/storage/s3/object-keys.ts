@@ -1,0 +1,39 @@
+import { AppError } from '../../errors.ts';
+import type { ObjectKey } from '../byte-store.ts';
+
+/** S3 keys are at most 1024 bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Where keys live in the bucket: `<prefix><directory>/<name>`, the prefix ending in '/' when
+ * set. Names starting with '.' are the store's own (`.attributes/`): never listed.
+ */
+export class ObjectKeys {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  }
+
+  /** The object's key; INVALID_ARGUMENT for a path longer than S3 allows (a key the backend cannot hold). */
+  of(key: ObjectKey): string {
+    const full = `${this.directoryPrefix(key.directory)}${key.name}`;
+    if (Buffer.byteLength(full) > MAX_KEY_BYTES) throw new AppError('INVALID_ARGUMENT', `invalid argument: the path is longer than S3 allows (${MAX_KEY_BYTES} bytes with storage.s3.prefix)`);
+    return full;
+  }
+
+  /** The prefix of a directory's children: `<prefix><directory>/`, or the prefix alone for the top. */
+  directoryPrefix(directory: string): string {
+    return directory === '' ? this.prefix : `${this.prefix}${directory}/`;
+  }
+
+  attributes(ref: string): string {
+    return `${this.prefix}.attributes/${ref}.json`;
+  }
+
+  /** A child's name from its key or common prefix; undefined for the store's own and for empty names. */
+  static childName(parentPrefix: string, key: string): string | undefined {
+    const name = key.slice(parentPrefix.length).replace(/\/$/, '');
+    return name === '' || name.startsWith('.') || name.includes('/') ? undefined : name;
+  }
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/** The most one PutObject may carry on AWS S3 (and Ceph RGW's default `rgw_max_put_size`): 5 GiB. */
+export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+
+/** `storage.s3`: the bucket of the `s3` backend. Credentials come from the AWS SDK's default chain. */
+export const s3ConfigSchema = z
+  .object({
+    /** S3-compatible endpoint (also S3_ENDPOINT), e.g. `http://127.0.0.1:7480`; absent = AWS itself. */
+    endpoint: z.url({ protocol: /^https?$/ }).optional(),
+    /** Bucket name (also S3_BUCKET); required with backend `s3`. */
+    bucket: z.string().min(3).max(63).optional(),
+    /** Region to sign for (also S3_REGION). */
+    region: z.string().min(1).default('us-east-1'),
+    /** Key prefix inside the bucket ('' = none; a trailing '/' is added when missing). */
+    prefix: z.string().default(''),
+    /** Path-style URLs (`<endpoint>/<bucket>/<key>`); default: true when an endpoint is set. */
+    forcePathStyle: z.boolean().optional(),
+    /** Create the bucket at start (and when /readyz finds it missing). */
+    createBucket: z.boolean().default(false),
+    /** Deadline of each S3 call up to its answer, in ms (an upload's PUT gets 1 s more per MiB). */
+    timeoutMs: z.number().int().min(100).default(10_000),
+  })
+  .strict();

@@ -1,0 +1,239 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { AppError } from '../../errors.ts';
+import type { Attributes, ByteRange, ByteSource, ByteStore, ListOptions, ObjectKey, ObjectPage, PoolStats, StagedBytes, StoredObject } from '../byte-store.ts';
+import { putIfAbsent } from './conditional-put.ts';
+import { ObjectDescriber, type Described } from './object-describer.ts';
+import { ObjectKeys } from './object-keys.ts';
+import { attributesRefOf, encodeAttributes, INLINE_ATTRIBUTES_LIMIT, toUserMetadata, type ObjectMetadata } from './object-metadata.ts';
+import { createS3Client } from './s3-client.ts';
+import { MAX_SINGLE_PUT_BYTES } from './s3-config.ts';
+import { isNotFound, unavailable } from './s3-errors.ts';
+import { listDirectory } from './s3-listing.ts';
+import { StagingDir } from './staging-dir.ts';
+
+/** How long a stored object's bytes fetched for inspection stay on this host. */
+const STORED_SOURCE_KEEP_MS = 5 * 60_000;
+
+export interface S3StoreOptions {
+  /** Absent for AWS itself. */
+  endpoint?: string;
+  bucket: string;
+  region: string;
+  /** Key prefix inside the bucket ('' for none). */
+  prefix: string;
+  forcePathStyle: boolean;
+  /** Create the bucket when it is missing (at start and when checking readiness). */
+  createBucket: boolean;
+  /** Local staging directory of this host: uploads are received and checked here first. */
+  stagingDir: string;
+  /** Deadline of each S3 call up to its answer (a PUT gets more per MiB). */
+  timeoutMs: number;
+  /** Requests in flight to the gateway from this process, at most. */
+  maxSockets?: number;
+}
+
+/**
+ * ByteStore on an S3-compatible bucket (AWS S3, MinIO, Ceph RGW): bytes are staged and hashed on
+ * this host, then published with one conditional PutObject (`If-None-Match: *`, so an existing
+ * object is never replaced) that carries their sha256 and the attributes as user metadata.
+ * Several hosts may share the bucket. An attribute `contentType` (a string) also becomes the
+ * object's Content-Type, so the bucket serves the bytes right to other readers. Any failure of
+ * the bucket is code 505 (STORAGE_UNAVAILABLE); each call is retried by its next request.
+ */
+export class S3Store implements ByteStore {
+  private readonly keys: ObjectKeys;
+  private readonly describer: ObjectDescriber;
+
+  private constructor(
+    private readonly client: S3Client,
+    private readonly putClient: S3Client,
+    private readonly staging: StagingDir,
+    private readonly options: S3StoreOptions,
+  ) {
+    this.keys = new ObjectKeys(options.prefix);
+    this.describer = new ObjectDescriber(client, options.bucket, this.keys, (signal) => this.deadline(signal));
+  }
+
+  static async open(options: S3StoreOptions): Promise<S3Store> {
+    const staging = await StagingDir.open(options.stagingDir);
+    const common = { endpoint: options.endpoint, region: options.region, forcePathStyle: options.forcePathStyle, timeoutMs: options.timeoutMs, maxSockets: options.maxSockets ?? 64 };
+    const store = new S3Store(createS3Client({ ...common, maxAttempts: 2 }), createS3Client({ ...common, maxAttempts: 1 }), staging, options);
+    // A bucket that is unreachable now is reported by ready(); the service starts anyway.
+    await store.ready();
+    return store;
+  }
+
+  async stage(source: Readable | Uint8Array): Promise<StagedBytes> {
+    const { id, size } = await this.staging.stage(source);
+    return { id, size };
+  }
+
+  async stageFile(file: string, sha256?: string): Promise<StagedBytes> {
+    const { id, size } = await this.staging.takeFile(file, sha256);
+    return { id, size };
+  }
+
+  /** `<storage.root>/.<area>` on this host, beside the staging directory (never in the bucket). */
+  async privateDirectory(area: string): Promise<string> {
+    if (!/^[a-z][a-z0-9-]*$/.test(area)) throw new Error(`not a private area name: ${area}`);
+    const directory = path.join(path.dirname(this.options.stagingDir), `.${area}`);
+    await fs.mkdir(directory, { recursive: true });
+    return directory;
+  }
+
+  async adopt(id: string): Promise<StagedBytes | undefined> {
+    const staged = await this.staging.adopt(id);
+    return staged && { id: staged.id, size: staged.size };
+  }
+
+  source(staged: StagedBytes): ByteSource {
+    const held = this.staging.get(staged.id);
+    if (!held) throw new Error(`staged upload ${staged.id} is not held by this store`);
+    return held.bytes ? { bytes: held.bytes } : { file: held.file };
+  }
+
+  async commit(staged: StagedBytes, key: ObjectKey, attributes: Attributes): Promise<StoredObject> {
+    const held = this.staging.get(staged.id) ?? (await this.staging.adopt(staged.id));
+    if (!held) throw new Error(`staged upload ${staged.id} is gone`);
+    try {
+      if (held.size > MAX_SINGLE_PUT_BYTES) throw new AppError('TOO_LARGE', `file larger than one S3 PUT allows (${MAX_SINGLE_PUT_BYTES} bytes)`);
+      const sha256 = await this.staging.sha256(held);
+      const encoded = encodeAttributes(attributes);
+      const metadata: ObjectMetadata = { sha256, upload: held.id };
+      if (encoded.length > INLINE_ATTRIBUTES_LIMIT) metadata.attributesRef = await this.putAttributes(encoded);
+      const contentType = typeof attributes.contentType === 'string' ? attributes.contentType : undefined;
+      const version = await putIfAbsent(
+        { client: this.putClient, describer: this.describer, bucket: this.options.bucket, timeoutMs: this.options.timeoutMs },
+        { key: this.keys.of(key), held, metadata: toUserMetadata(metadata, encoded), contentType },
+      ).catch((error: unknown) => this.fail(error));
+      this.describer.remember(this.keys.of(key), version, { sha256, attributes });
+      return { key: { ...key }, size: held.size, sha256, modified: new Date(), version, attributes };
+    } finally {
+      await this.staging.discard(held.id);
+    }
+  }
+
+  async discard(staged: StagedBytes | string): Promise<void> {
+    await this.staging.discard(typeof staged === 'string' ? staged : staged.id);
+  }
+
+  staged(): Promise<string[]> {
+    return this.staging.ids();
+  }
+
+  async head(key: ObjectKey): Promise<StoredObject | undefined> {
+    const found = await this.describer.head(this.keys.of(key)).catch((error: unknown) => this.fail(error));
+    return found && objectOf(key, found);
+  }
+
+  async read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
+    // The deadline runs until the answer's head arrives; the body then streams at the client's pace.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), this.options.timeoutMs);
+    try {
+      const answer = await this.client.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: this.keys.of(key), Range: range && `bytes=${range.start}-${range.end}` }),
+        { abortSignal: controller.signal },
+      );
+      return answer.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw this.unavailable(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async storedSource(key: ObjectKey): Promise<ByteSource | undefined> {
+    const stream = await this.read(key);
+    if (!stream) return undefined;
+    // Objects without the store's metadata (copied into the bucket by other means) are read in
+    // whole to be inspected once; their attributes are then kept with them (annotate).
+    return this.staging.copy(stream, STORED_SOURCE_KEEP_MS).catch((error: unknown) => this.fail(error));
+  }
+
+  async annotate(key: ObjectKey, version: string, attributes: Attributes): Promise<void> {
+    await this.describer.annotate(this.keys.of(key), version, attributes).catch((error: unknown) => this.fail(error));
+  }
+
+  async list(directory: string, options: ListOptions): Promise<ObjectPage | undefined> {
+    return listDirectory(this.client, this.describer, this.keys, this.options.bucket, directory, options, () => this.deadline()).catch((error: unknown) =>
+      this.fail(error),
+    );
+  }
+
+  async remove(key: ObjectKey): Promise<boolean> {
+    const Key = this.keys.of(key);
+    try {
+      // DeleteObject answers 204 for a missing key too: the HEAD says whether there was one.
+      await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key }), { abortSignal: this.deadline() });
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key }), { abortSignal: this.deadline() });
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw this.unavailable(error);
+    }
+  }
+
+  /** Problems that keep the store from working: staging not writable, the bucket unreachable or missing. */
+  async ready(): Promise<string[]> {
+    const problems: string[] = [];
+    if (!(await this.staging.writable())) problems.push('staging directory not writable');
+    const Bucket = this.options.bucket;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket }), { abortSignal: this.deadline() });
+    } catch (error) {
+      if (isNotFound(error) && this.options.createBucket) {
+        await this.client.send(new CreateBucketCommand({ Bucket }), { abortSignal: this.deadline() }).catch(() => undefined);
+        return this.ready();
+      }
+      problems.push(isNotFound(error) ? `storage unavailable: bucket '${Bucket}' does not exist` : this.unavailable(error).message);
+    }
+    return problems;
+  }
+
+  stats(): PoolStats {
+    return { queueSize: 0, utilization: 0, threads: 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.staging.close();
+    this.client.destroy();
+    this.putClient.destroy();
+  }
+
+  /** Attributes too large for a header, in a content-addressed object the PUT then names. */
+  private async putAttributes(encoded: string): Promise<string> {
+    const ref = attributesRefOf(encoded);
+    const put = new PutObjectCommand({ Bucket: this.options.bucket, Key: this.keys.attributes(ref), Body: encoded, ContentType: 'application/json' });
+    await this.client.send(put, { abortSignal: this.deadline() }).catch((error: unknown) => this.fail(error));
+    return ref;
+  }
+
+  private deadline(signal?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  }
+
+  private unavailable(error: unknown): AppError {
+    return error instanceof AppError ? error : unavailable(error, this.options.bucket);
+  }
+
+  private fail(error: unknown): never {
+    throw this.unavailable(error);
+  }
+}
+
+function objectOf(key: ObjectKey, found: Described): StoredObject {
+  return {
+    key: { directory: key.directory, name: key.name },
+    size: found.size,
+    sha256: found.sha256,
+    modified: found.modified,
+    version: found.version,
+    ...(found.attributes === undefined ? {} : { attributes: found.attributes }),
+  };
+}
