@@ -65,7 +65,13 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // Ahead of any body parser: tus handlers read the request body themselves.
   if (deps.uploads) app.use('/uploads', rememberMount, writeRateLimit(config.rateLimit), uploadRoutes(config, deps.uploads));
   // The status mode first: a 429 of the rate limit is a media answer too (HTTP 200 in legacy mode).
-  app.use('/media', rememberMount, useStatusMode(config.media.statusMode), writeRateLimit(config.rateLimit), mediaRoutes({ config, store, inspector: deps.inspector, metrics }));
+  app.use(
+    '/media',
+    rememberMount,
+    useStatusMode(config.media.statusMode),
+    writeRateLimit(config.rateLimit),
+    mediaRoutes({ config, store, inspector: deps.inspector, metrics }),
+  );
   app.get('/auth', authStatus(config.auth));
   app.use('/chat', rememberMount, chatRoutes());
   app.use(libraryRoutes());

@@ -56,11 +56,23 @@ const storageSchema = z
     /** Where media files live; also UPLOAD_DIR. Relative paths resolve against the working directory. */
     root: z.string().min(1).default('./uploads'),
     /** How often the sweep looks for abandoned temp files. */
-    sweepIntervalMs: z.number().int().min(1000).default(10 * 60_000),
+    sweepIntervalMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(10 * 60_000),
     /** Temp files older than this, of no upload in progress, are abandoned; at least server.idleTimeoutMs. */
-    tempMaxAgeMs: z.number().int().min(1000).default(6 * 60 * 60_000),
+    tempMaxAgeMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(6 * 60 * 60_000),
     /** /readyz reports the service unready when the root's filesystem has less free space than this. */
-    minFreeBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+    minFreeBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(64 * 1024 * 1024),
   })
   .strict();
 
@@ -73,7 +85,11 @@ const mediaSchema = z
     /** Extensions accepted for upload, compared case-insensitively. */
     allowedExtensions: z.array(extension).min(1).default(['.mp3', '.wav']),
     /** Largest accepted file in bytes; larger is code 413. */
-    maxFileSize: z.number().int().min(1).default(100 * 1024 * 1024),
+    maxFileSize: z
+      .number()
+      .int()
+      .min(1)
+      .default(100 * 1024 * 1024),
     /** Most file parts in one multipart request. */
     maxFiles: z.number().int().min(1).default(10),
     /** Most non-file fields in one request. */
@@ -132,10 +148,15 @@ export const configSchema = z
   .strict()
   .superRefine(({ storage, media }, ctx) => {
     if (storage.backend !== 's3') return;
-    if (storage.s3.bucket === undefined) ctx.addIssue({ code: 'custom', path: ['storage', 's3', 'bucket'], message: 'required with storage.backend s3' });
+    if (storage.s3.bucket === undefined)
+      ctx.addIssue({ code: 'custom', path: ['storage', 's3', 'bucket'], message: 'required with storage.backend s3' });
     // Files are published with one conditional PutObject: nothing larger can be stored.
     if (media.maxFileSize > MAX_SINGLE_PUT_BYTES) {
-      ctx.addIssue({ code: 'custom', path: ['media', 'maxFileSize'], message: `must be at most ${MAX_SINGLE_PUT_BYTES} (5 GiB, one S3 PUT) with storage.backend s3` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['media', 'maxFileSize'],
+        message: `must be at most ${MAX_SINGLE_PUT_BYTES} (5 GiB, one S3 PUT) with storage.backend s3`,
+      });
     }
   })
   .superRefine(({ server, storage }, ctx) => {
@@ -166,7 +187,14 @@ const envKeys: Record<string, { key: string[]; parse: (value: string) => unknown
   S3_ENDPOINT: { key: ['storage', 's3', 'endpoint'], parse: (v) => v },
   S3_BUCKET: { key: ['storage', 's3', 'bucket'], parse: (v) => v },
   S3_REGION: { key: ['storage', 's3', 'region'], parse: (v) => v },
-  AUTH_TOKENS: { key: ['auth', 'tokens'], parse: (v) => v.split(',').map((t) => t.trim()).filter(Boolean) },
+  AUTH_TOKENS: {
+    key: ['auth', 'tokens'],
+    parse: (v) =>
+      v
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+  },
   LOG_LEVEL: { key: ['log', 'level'], parse: (v) => v },
 };
 

@@ -2,7 +2,18 @@ import cors from 'cors';
 import type { RequestHandler } from 'express';
 
 /** What a browser may read of a tus answer (tus-js-client needs Location and Upload-Offset). */
-const EXPOSED = ['Location', 'Upload-Offset', 'Upload-Length', 'Upload-Expires', 'Upload-Metadata', 'Tus-Resumable', 'Tus-Version', 'Tus-Extension', 'Tus-Max-Size', 'Tus-Checksum-Algorithm'];
+const EXPOSED = [
+  'Location',
+  'Upload-Offset',
+  'Upload-Length',
+  'Upload-Expires',
+  'Upload-Metadata',
+  'Tus-Resumable',
+  'Tus-Version',
+  'Tus-Extension',
+  'Tus-Max-Size',
+  'Tus-Checksum-Algorithm',
+];
 
 /**
  * CORS for browser clients on `origins` (exact matches). With `passPreflight` the route answers

@@ -102,7 +102,10 @@ function fromParserError(error: unknown): AppError | undefined {
   }
   if (type === 'entity.too.large') {
     const { limit } = error as { limit?: number };
-    return new AppError('TOO_LARGE', limit === undefined ? 'request body larger than the configured limit' : `request body larger than the limit of ${limit} bytes`);
+    return new AppError(
+      'TOO_LARGE',
+      limit === undefined ? 'request body larger than the configured limit' : `request body larger than the limit of ${limit} bytes`,
+    );
   }
   if (type === 'request.aborted') return new AppError('INVALID_ARGUMENT', 'request aborted by the client');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {

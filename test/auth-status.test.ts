@@ -23,10 +23,13 @@ describe('GET /auth', () => {
     ['no tokens', () => open, false, false],
     ['tokens', () => writes, true, false],
     ['tokens and auth.protectReads', () => everything, true, true],
-  ] as const)('says which requests need a token on a service with %s, without one', async (_what, service, writesNeedToken, readsNeedToken) => {
-    const res = await request(service().url).get('/auth');
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ code: 200, reason: 'OK', writesNeedToken, readsNeedToken });
-    expect(res.text).not.toContain('s3cret');
-  });
+  ] as const)(
+    'says which requests need a token on a service with %s, without one',
+    async (_what, service, writesNeedToken, readsNeedToken) => {
+      const res = await request(service().url).get('/auth');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ code: 200, reason: 'OK', writesNeedToken, readsNeedToken });
+      expect(res.text).not.toContain('s3cret');
+    },
+  );
 });

@@ -78,7 +78,7 @@ describe.each(hubs)('%s chat hub', (_name, createHub) => {
     await hub.close();
   });
 
-  it('lets the event loop run during a large fan-out, lets a quiet room go first and keeps each member\'s order', async () => {
+  it("lets the event loop run during a large fan-out, lets a quiet room go first and keeps each member's order", async () => {
     const hub = createHub(0, 10);
     const seen: string[][] = Array.from({ length: 2000 }, () => []);
     seen.forEach((mine) => hub.subscribe('big', (events) => mine.push(...texts(decode(events)))));

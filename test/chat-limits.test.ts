@@ -69,7 +69,11 @@ describe('chat limits', () => {
     expect(atAnn.map((e) => (e.type === 'error' ? e.code : e.type))).toEqual(['message', 'message', 'room_busy', 'room_busy', 'room_busy']);
     expect(atAnn[2]).toMatchObject({ text: 'room busy takes at most 2 messages per 60000 ms' });
     bob.send('6');
-    expect((await bob.take(3)).map((e) => (e.type === 'error' ? e.code : e.type === 'message' ? e.text : e.type))).toEqual(['1', '2', 'room_busy']);
+    expect((await bob.take(3)).map((e) => (e.type === 'error' ? e.code : e.type === 'message' ? e.text : e.type))).toEqual([
+      '1',
+      '2',
+      'room_busy',
+    ]);
     // Still connected: a busy room is not the client's fault.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(running.chat.connections).toBe(2);
@@ -96,7 +100,12 @@ describe('chat limits', () => {
   });
 
   it('drops a client that stops reading, while the others keep receiving', async () => {
-    running = await startChat({ maxMessageBytes: 32 * 1024, maxBufferedBytes: 64 * 1024, rateLimit: { messages: 100_000 }, roomRateLimit: { messages: 100_000 } });
+    running = await startChat({
+      maxMessageBytes: 32 * 1024,
+      maxBufferedBytes: 64 * 1024,
+      rateLimit: { messages: 100_000 },
+      roomRateLimit: { messages: 100_000 },
+    });
     const writer = await joinChat(running, { name: 'writer', room: 'flood' });
     const reader = await joinChat(running, { name: 'reader', room: 'flood' });
     const slow = await joinChat(running, { name: 'slow', room: 'flood' });

@@ -70,7 +70,12 @@ describe('chat rooms shared through Redis', () => {
     bob.send('b1');
     bob.send('b2');
     const atBob = await bob.take(4);
-    expect(atBob.map((e) => (e.type === 'error' ? e.code : e.type === 'message' ? e.text : e.type))).toEqual(['a1', 'a2', 'b1', 'room_busy']);
+    expect(atBob.map((e) => (e.type === 'error' ? e.code : e.type === 'message' ? e.text : e.type))).toEqual([
+      'a1',
+      'a2',
+      'b1',
+      'room_busy',
+    ]);
     expect(atBob[3]).toMatchObject({ text: 'room busy takes at most 3 messages per 60000 ms' });
     await Promise.all([ann.close(), bob.close()]);
     await Promise.all([north.close(), south.close()]);

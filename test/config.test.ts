@@ -40,7 +40,14 @@ describe('loadConfig', () => {
       'extra.json': { server: { port: 3000 }, media: { allowedExtensions: ['.MP3'] } },
     });
     const config = loadConfig({
-      env: { NODE_ENV: 'production', CONFIG_FILE: 'extra.json', PORT: '4000', UPLOAD_DIR: '/srv/media', AUTH_TOKENS: ' a, b ,,', LOG_LEVEL: 'warn' },
+      env: {
+        NODE_ENV: 'production',
+        CONFIG_FILE: 'extra.json',
+        PORT: '4000',
+        UPLOAD_DIR: '/srv/media',
+        AUTH_TOKENS: ' a, b ,,',
+        LOG_LEVEL: 'warn',
+      },
       cwd,
     });
     expect(config.server).toMatchObject({ port: 4000, host: '0.0.0.0' });
@@ -70,7 +77,9 @@ describe('loadConfig', () => {
   });
 
   it('reports every problem, one line each naming its key', async () => {
-    const cwd = await projectWith({ 'config/default.json': { media: { maxFileSize: -1, statusMode: 'tornado' }, server: { colour: 'red' } } });
+    const cwd = await projectWith({
+      'config/default.json': { media: { maxFileSize: -1, statusMode: 'tornado' }, server: { colour: 'red' } },
+    });
     let message = '';
     try {
       loadConfig({ env: { PORT: 'eighty' }, cwd });

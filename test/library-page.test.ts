@@ -63,13 +63,19 @@ async function uploadThroughInput(page: Page, directory: string, files: string[]
 
 /** Navigates inside the page (the address names the directory), keeping the upload rows. */
 async function showDirectory(page: Page, directory: string): Promise<void> {
-  await page.evaluate((hash) => {
-    location.hash = hash;
-  }, `#/${encodeURIComponent(directory)}`);
+  await page.evaluate(
+    (hash) => {
+      location.hash = hash;
+    },
+    `#/${encodeURIComponent(directory)}`,
+  );
 }
 
 function uploadRow(page: Page, name: string) {
-  return page.locator('.upload-item').filter({ has: page.getByText(name, { exact: true }) }).last();
+  return page
+    .locator('.upload-item')
+    .filter({ has: page.getByText(name, { exact: true }) })
+    .last();
 }
 
 function card(page: Page, filename: string) {
@@ -77,9 +83,11 @@ function card(page: Page, filename: string) {
 }
 
 async function listedFiles(page: Page): Promise<string[][]> {
-  return page.locator('#files .file').evaluateAll((cards) =>
-    cards.map((card) => [card.querySelector('.file-name')?.textContent ?? '', card.querySelector('.duration')?.textContent ?? '']),
-  );
+  return page
+    .locator('#files .file')
+    .evaluateAll((cards) =>
+      cards.map((card) => [card.querySelector('.file-name')?.textContent ?? '', card.querySelector('.duration')?.textContent ?? '']),
+    );
 }
 
 describe('library page in headless Chromium', () => {
@@ -128,7 +136,9 @@ describe('library page in headless Chromium', () => {
     const row = uploadRow(page, 'notes.mp3');
     expect(await row.getAttribute('data-state')).toBe('failed');
     expect(await row.getAttribute('data-code')).toBe('504');
-    expect(await row.locator('.upload-status').textContent()).toMatch(/Not a supported audio file\s+504 · format not supported: .*not \.mp3/);
+    expect(await row.locator('.upload-status').textContent()).toMatch(
+      /Not a supported audio file\s+504 · format not supported: .*not \.mp3/,
+    );
     await page.waitForSelector('#browse-status:has-text("Nothing in rejects/ yet")');
     expect(await page.locator('#files .file').count()).toBe(0);
     await expect(stat(path.join(service.root, 'rejects', 'notes.mp3'))).rejects.toThrow(/ENOENT/);
@@ -197,7 +207,12 @@ describe('library page in headless Chromium', () => {
   it('shows a large upload progressing while the page stays responsive', async () => {
     // Throttle uploads to 4 MiB/s so that the 3 MiB file takes long enough to watch.
     const cdp = await browser.context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * 1024 * 1024 });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 4 * 1024 * 1024,
+    });
     await page.evaluate(() => {
       const watch = { values: [] as number[], longestGapMs: 0 };
       (globalThis as unknown as { watch: typeof watch }).watch = watch;
@@ -228,7 +243,9 @@ describe('library page in headless Chromium', () => {
 
   it('pages through a directory of more files than one page holds', async () => {
     const names = Array.from({ length: 23 }, (_, i) => `track-${String(i + 1).padStart(2, '0')}.mp3`);
-    await Promise.all(names.map((filename) => upload(service.url, 'multipart', { directory: 'many', filename, bytes: fixture('tone.mp3') }).expect(200)));
+    await Promise.all(
+      names.map((filename) => upload(service.url, 'multipart', { directory: 'many', filename, bytes: fixture('tone.mp3') }).expect(200)),
+    );
     await showDirectory(page, 'many');
     await page.waitForFunction(() => document.querySelectorAll('#files .file').length === 20);
     expect(await page.locator('#previous').isDisabled()).toBe(true);
@@ -244,7 +261,10 @@ describe('library page in headless Chromium', () => {
     await mkdir(TEST_OUTPUT, { recursive: true });
     await showDirectory(page, 'songs');
     await page.waitForFunction(() => document.querySelectorAll('#files .file').length === 3);
-    for (const [name, width, height] of [['desktop', 1280, 900], ['phone', 390, 844]] as const) {
+    for (const [name, width, height] of [
+      ['desktop', 1280, 900],
+      ['phone', 390, 844],
+    ] as const) {
       await page.setViewportSize({ width, height });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `horizontal overflow at ${width} px`).toBeLessThanOrEqual(0);
@@ -267,7 +287,9 @@ describe('library page when the service needs a bearer token', () => {
     // Asked GET /auth and kept the token controls: this service has tokens.
     await page.waitForSelector('#token-box[data-tokens="needed"]');
     expect(await page.isVisible('#token-box')).toBe(true);
-    expect(await page.textContent('#token-message')).toContain('needs a bearer token to browse and play files (401: missing or wrong bearer token)');
+    expect(await page.textContent('#token-message')).toContain(
+      'needs a bearer token to browse and play files (401: missing or wrong bearer token)',
+    );
 
     await page.fill('#token-input', 'wrong');
     await page.click('#token-form button[type="submit"]');
@@ -313,7 +335,9 @@ describe('library page when only writes need a bearer token, in legacy status mo
     expect(await uploadRow(page, 'tone.mp3').locator('.upload-status').textContent()).toBe('Waiting for a token…');
     await page.click('#token-cancel');
     await page.waitForSelector('.upload-item[data-code="401"]');
-    expect(await uploadRow(page, 'tone.mp3').locator('.upload-status').textContent()).toBe('Token needed 401 · missing or wrong bearer token');
+    expect(await uploadRow(page, 'tone.mp3').locator('.upload-status').textContent()).toBe(
+      'Token needed 401 · missing or wrong bearer token',
+    );
     expect(await page.isHidden('#token-panel')).toBe(true);
 
     await page.setInputFiles('#file-input', [fixturePath('tone.mp3')]);

@@ -41,7 +41,11 @@ async function pick(page: Page, directory: string, file: string): Promise<void> 
   await page.setInputFiles('#file-input', file);
 }
 
-const row = (page: Page, name: string) => page.locator('.upload-item').filter({ has: page.getByText(name, { exact: true }) }).last();
+const row = (page: Page, name: string) =>
+  page
+    .locator('.upload-item')
+    .filter({ has: page.getByText(name, { exact: true }) })
+    .last();
 
 /** Request lines of the service for one method and path. */
 const requests = (method: string, url: string | RegExp) =>

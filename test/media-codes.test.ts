@@ -72,9 +72,10 @@ describe.each(BODY_KINDS)('POST /media code table, %s body', (kind) => {
     const res = await upload(service.url, kind, { directory: 'm', filename: '', bytes: fixture('tone.mp3') });
     expect(res.status).toBe(400);
     // A multipart part with an empty filename is what browsers send for an empty file input.
-    const expected = kind === 'urlencoded'
-      ? { code: 503, reason: 'required argument missing: filename' }
-      : { code: 502, reason: 'nothing to store: the request has no file part' };
+    const expected =
+      kind === 'urlencoded'
+        ? { code: 503, reason: 'required argument missing: filename' }
+        : { code: 502, reason: 'nothing to store: the request has no file part' };
     expect(res.body).toMatchObject(expected);
   });
 

@@ -140,7 +140,7 @@ describe('GET|HEAD /media/{directory...}/{filename}', () => {
     }
     const res = await request(service.url).get('/media/albums/2024/id3.mp3?download=yes');
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 400, reason: "invalid argument: download must be 1 or 0" });
+    expect(res.body).toEqual({ code: 400, reason: 'invalid argument: download must be 1 or 0' });
   });
 
   it.each([

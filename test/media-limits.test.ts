@@ -53,9 +53,15 @@ describe('limits', () => {
     const extra = ['x1', 'x2', 'x3', 'x4'];
     let res;
     if (kind === 'urlencoded') {
-      res = await request(service.url).post('/media').type('form').send(`${extra.map((x) => `${x}=1`).join('&')}&directory=a&filename=b.mp3&body=c`);
+      res = await request(service.url)
+        .post('/media')
+        .type('form')
+        .send(`${extra.map((x) => `${x}=1`).join('&')}&directory=a&filename=b.mp3&body=c`);
     } else {
-      const { body, contentType } = multipartBody([...extra.map((x) => ({ name: x, body: '1' })), { name: 'f', filename: 'b.mp3', body: fixture('tone.mp3') }]);
+      const { body, contentType } = multipartBody([
+        ...extra.map((x) => ({ name: x, body: '1' })),
+        { name: 'f', filename: 'b.mp3', body: fixture('tone.mp3') },
+      ]);
       res = await request(service.url).post('/media').set('Content-Type', contentType).send(body);
     }
     expect(res.status).toBe(413);
@@ -65,14 +71,20 @@ describe('limits', () => {
 
   it('answers 413 for a urlencoded body over the encoded-size limit', async () => {
     // Empty pairs are no fields and decode to nothing: only the encoded-size limit stops them.
-    const res = await request(service.url).post('/media').type('form').send(`directory=a&filename=b.mp3&body=c${'&'.repeat(MAX_FILE_SIZE * 3 + 70 * 1024)}`);
+    const res = await request(service.url)
+      .post('/media')
+      .type('form')
+      .send(`directory=a&filename=b.mp3&body=c${'&'.repeat(MAX_FILE_SIZE * 3 + 70 * 1024)}`);
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ code: 413, reason: `request body larger than the limit of ${MAX_FILE_SIZE * 3 + 64 * 1024} bytes` });
   });
 
   it('answers 413 when the decoded urlencoded file is over media.maxFileSize', async () => {
     // Unescaped bytes: the encoded body is within the parser's limit, the decoded file is not.
-    const res = await request(service.url).post('/media').type('form').send(`directory=a&filename=b.mp3&body=${'x'.repeat(MAX_FILE_SIZE + 1)}`);
+    const res = await request(service.url)
+      .post('/media')
+      .type('form')
+      .send(`directory=a&filename=b.mp3&body=${'x'.repeat(MAX_FILE_SIZE + 1)}`);
     expect(res.status).toBe(413);
     expect(res.body.reason).toBe('file larger than the limit of 65536 bytes (64 KiB, media.maxFileSize)');
   });
@@ -80,7 +92,10 @@ describe('limits', () => {
   it('states a limit of whole mebibytes in MiB', async () => {
     const mebibytes = await startService({ media: { maxFileSize: 2 * 1024 * 1024 } });
     try {
-      const res = await request(mebibytes.url).post('/media').field('directory', 'big').attach('f', Buffer.alloc(2 * 1024 * 1024 + 1), 'big.mp3');
+      const res = await request(mebibytes.url)
+        .post('/media')
+        .field('directory', 'big')
+        .attach('f', Buffer.alloc(2 * 1024 * 1024 + 1), 'big.mp3');
       expect(res.status).toBe(413);
       expect(res.body.reason).toBe('file larger than the limit of 2097152 bytes (2 MiB, media.maxFileSize)');
     } finally {

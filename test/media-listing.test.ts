@@ -49,7 +49,11 @@ describe('GET /media?directory= and audio metadata', () => {
     for (let listing = 0; listing < 2; listing++) {
       const res = await request(service.url).get('/media').query({ directory: 'manual' });
       expect(res.body.files).toEqual([
-        expect.objectContaining({ filename: 'copied.mp3', sha256: sha256(fixture('tone.mp3')), metadata: expect.objectContaining({ sampleRate: 8000 }) }),
+        expect.objectContaining({
+          filename: 'copied.mp3',
+          sha256: sha256(fixture('tone.mp3')),
+          metadata: expect.objectContaining({ sampleRate: 8000 }),
+        }),
       ]);
     }
   });
@@ -61,7 +65,8 @@ describe('GET /media?directory= and audio metadata', () => {
     // A directory last changed long ago, as most are: its listing is served from what was read.
     const longAgo = new Date(Date.now() - 3_600_000);
     await utimes(directory, longAgo, longAgo);
-    const names = async () => (await request(service.url).get('/media').query({ directory: 'by-hand' })).body.files.map((f: { filename: string }) => f.filename);
+    const names = async () =>
+      (await request(service.url).get('/media').query({ directory: 'by-hand' })).body.files.map((f: { filename: string }) => f.filename);
     expect(await names()).toEqual(['first.mp3']);
     expect(await names()).toEqual(['first.mp3']);
     await writeFile(path.join(directory, 'second.mp3'), fixture('tone.mp3'));
@@ -77,7 +82,9 @@ describe('GET /media?directory= and audio metadata', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const res = await request(service.url).get('/media').query({ directory: 'paged', limit: 3, ...(cursor ? { cursor } : {}) });
+      const res = await request(service.url)
+        .get('/media')
+        .query({ directory: 'paged', limit: 3, ...(cursor ? { cursor } : {}) });
       expect(res.status).toBe(200);
       expect(res.body.files.length).toBeLessThanOrEqual(3);
       seen.push(...res.body.files.map((f: { filename: string }) => f.filename));

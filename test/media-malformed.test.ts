@@ -16,9 +16,18 @@ describe('malformed multipart bodies', () => {
   afterAll(() => service.close());
 
   it.each([
-    ['a truncated body', Buffer.concat([part('Content-Disposition: form-data; name="directory"', 'a'), part('Content-Disposition: form-data; name="f"; filename="t.mp3"', fixture('tone.mp3')).subarray(0, 500)])],
+    [
+      'a truncated body',
+      Buffer.concat([
+        part('Content-Disposition: form-data; name="directory"', 'a'),
+        part('Content-Disposition: form-data; name="f"; filename="t.mp3"', fixture('tone.mp3')).subarray(0, 500),
+      ]),
+    ],
     ['a part with no name', Buffer.concat([part('Content-Disposition: form-data; filename="t.mp3"', fixture('tone.mp3')), end])],
-    ['a header line starting with a space', Buffer.concat([part(' Content-Disposition: form-data; name="f"; filename="t.mp3"', fixture('tone.mp3')), end])],
+    [
+      'a header line starting with a space',
+      Buffer.concat([part(' Content-Disposition: form-data; name="f"; filename="t.mp3"', fixture('tone.mp3')), end]),
+    ],
     ['a part with no headers', Buffer.concat([Buffer.from(`--${B}\r\n\r\nbody\r\n`), end])],
     ['garbage instead of parts', Buffer.from('this is not multipart at all')],
   ])('answers a JSON error for %s, keeps nothing and keeps serving', async (_label, body) => {

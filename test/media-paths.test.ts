@@ -72,7 +72,12 @@ describe.each(BODY_KINDS)('upload paths, %s body', (kind) => {
     expect(res.body.files[0]).toMatchObject({ directory, filename });
     const names = await readdir(path.join(service.root, directory));
     expect(names).toContain(filename);
-    expect(Buffer.from(names.find((n) => n === filename)!, 'utf8')).toEqual(Buffer.from(filename, 'utf8'));
+    expect(
+      Buffer.from(
+        names.find((n) => n === filename)!,
+        'utf8',
+      ),
+    ).toEqual(Buffer.from(filename, 'utf8'));
   });
 
   it('compares the extension case-insensitively', async () => {
@@ -107,12 +112,13 @@ describe('urlencoded bytes', () => {
   });
 
   it("decodes '+' as a space and keeps raw and unescaped bytes as sent", async () => {
-    const body = Buffer.concat([
-      Buffer.from('directory=raw&filename=r.mp3&body=a+b%2B%zz%'),
-      Buffer.from([0xff, 0x80, 0x00]),
-    ]);
+    const body = Buffer.concat([Buffer.from('directory=raw&filename=r.mp3&body=a+b%2B%zz%'), Buffer.from([0xff, 0x80, 0x00])]);
     // fetch sends the Buffer as is; form libraries would re-encode it.
-    const res = await fetch(`${service.url}/media`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const res = await fetch(`${service.url}/media`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(await res.json()).toMatchObject({ code: 200 });
     const stored = await readFile(path.join(service.root, 'raw', 'r.mp3'));
     expect(stored).toEqual(Buffer.concat([Buffer.from('a b+%zz%'), Buffer.from([0xff, 0x80, 0x00])]));
@@ -175,7 +181,10 @@ describe('multipart directory and several files', () => {
       ['notes.txt', 504],
       ['good.wav', 200],
     ]);
-    expect((await filesUnder(service.root)).filter((f) => f.startsWith('mixed'))).toEqual([path.join('mixed', 'good.mp3'), path.join('mixed', 'good.wav')]);
+    expect((await filesUnder(service.root)).filter((f) => f.startsWith('mixed'))).toEqual([
+      path.join('mixed', 'good.mp3'),
+      path.join('mixed', 'good.wav'),
+    ]);
   });
 
   it('refuses a directory field given twice (400) and keeps no temp file', async () => {

@@ -62,15 +62,21 @@ describe('the streaming urlencoded scanner', () => {
   });
 
   it('refuses a field value over its limit with code 413 before reading it whole', () => {
-    const scanner = new UrlencodedScanner('body', { maxFields: 20, maxNameBytes: 1024, maxValueBytes: 8192 }, {
-      field: () => {},
-      streamStart: () => {},
-      streamData: () => {},
-      streamEnd: () => {},
-    });
+    const scanner = new UrlencodedScanner(
+      'body',
+      { maxFields: 20, maxNameBytes: 1024, maxValueBytes: 8192 },
+      {
+        field: () => {},
+        streamStart: () => {},
+        streamData: () => {},
+        streamEnd: () => {},
+      },
+    );
     scanner.write(Buffer.from('directory='));
     scanner.write(Buffer.alloc(8192, 0x61));
-    expect(() => scanner.write(Buffer.from('a'))).toThrow(expect.objectContaining({ code: 413, message: expect.stringMatching(/directory/) }));
+    expect(() => scanner.write(Buffer.from('a'))).toThrow(
+      expect.objectContaining({ code: 413, message: expect.stringMatching(/directory/) }),
+    );
   });
 
   it('refuses a field name over its limit and too many fields with code 413', () => {

@@ -35,7 +35,11 @@ describe('urlencoded uploads read as they arrive', () => {
 
   it('stores the body when it comes before directory and filename', async () => {
     const bytes = fixture('tone.mp3');
-    const res = await postPieces(service.url, [Buffer.from('body='), percentEncodeBuffer(bytes), Buffer.from('&filename=late.mp3&directory=first')]);
+    const res = await postPieces(service.url, [
+      Buffer.from('body='),
+      percentEncodeBuffer(bytes),
+      Buffer.from('&filename=late.mp3&directory=first'),
+    ]);
     expect(res.body).toMatchObject({ code: 200 });
     expect(await readFile(path.join(service.root, 'first', 'late.mp3'))).toEqual(bytes);
   });
@@ -54,20 +58,26 @@ describe('urlencoded uploads read as they arrive', () => {
   it('answers 413 for a body over media.maxFileSize and leaves nothing in the storage root', async () => {
     const before = await filesUnder(service.root);
     const file = generatedFile(4 * MAX_FILE_SIZE, 64 * 1024);
-    const res = await postPieces(service.url, (function* () {
-      yield Buffer.from('directory=big&filename=big.mp3&body=');
-      yield* file.encoded();
-    })());
+    const res = await postPieces(
+      service.url,
+      (function* () {
+        yield Buffer.from('directory=big&filename=big.mp3&body=');
+        yield* file.encoded();
+      })(),
+    );
     expect(res.status).toBe(413);
     expect(res.body.reason).toMatch(/larger than the limit of \d+ bytes/);
     expect(await filesUnder(service.root)).toEqual(before);
   });
 
   it('answers 413 for a directory field far over the field limit, without holding it whole', async () => {
-    const res = await postPieces(service.url, (function* () {
-      yield Buffer.from('filename=a.mp3&body=abc&directory=');
-      for (let i = 0; i < 16; i++) yield Buffer.alloc(64 * 1024, 0x61);
-    })());
+    const res = await postPieces(
+      service.url,
+      (function* () {
+        yield Buffer.from('filename=a.mp3&body=abc&directory=');
+        for (let i = 0; i < 16; i++) yield Buffer.alloc(64 * 1024, 0x61);
+      })(),
+    );
     expect(res.status).toBe(413);
     expect(res.body).toMatchObject({ code: 413 });
     expect(res.body.reason).toMatch(/directory/);
@@ -75,7 +85,11 @@ describe('urlencoded uploads read as they arrive', () => {
 
   it('refuses a second body field (400) and removes the first one staged', async () => {
     const before = await filesUnder(service.root);
-    const res = await postPieces(service.url, [Buffer.from('directory=twice&filename=t.mp3&body='), percentEncodeBuffer(Buffer.alloc(512 * 1024, 1)), Buffer.from('&body=x')]);
+    const res = await postPieces(service.url, [
+      Buffer.from('directory=twice&filename=t.mp3&body='),
+      percentEncodeBuffer(Buffer.alloc(512 * 1024, 1)),
+      Buffer.from('&body=x'),
+    ]);
     expect(res.status).toBe(400);
     expect(res.body.reason).toMatch(/body given more than once/);
     expect(await filesUnder(service.root)).toEqual(before);
@@ -140,19 +154,25 @@ describe('urlencoded upload memory', () => {
     // Warm up (pool thread, code paths, staging to disk), then restart the peak-RSS counter
     // (proc(5): clear_refs 5).
     const warmFile = generatedFile(1024 * 1024);
-    const warm = await postPieces(service.url, (function* () {
-      yield Buffer.from('directory=warm&filename=w.mp3&body=');
-      yield* warmFile.encoded();
-    })());
+    const warm = await postPieces(
+      service.url,
+      (function* () {
+        yield Buffer.from('directory=warm&filename=w.mp3&body=');
+        yield* warmFile.encoded();
+      })(),
+    );
     expect(warm.body.code).toBe(200);
     await writeFile(`/proc/${pid}/clear_refs`, '5');
     const before = await memoryOf(pid);
 
     const file = generatedFile(64 * 1024 * 1024);
-    const res = await postPieces(service.url, (function* () {
-      yield Buffer.from('directory=big&filename=big.mp3&body=');
-      yield* file.encoded();
-    })());
+    const res = await postPieces(
+      service.url,
+      (function* () {
+        yield Buffer.from('directory=big&filename=big.mp3&body=');
+        yield* file.encoded();
+      })(),
+    );
     const after = await memoryOf(pid);
 
     expect(res.body).toMatchObject({ code: 200 });

@@ -101,7 +101,11 @@ describe('proxy cache', () => {
   it('lets the upstream decide range and conditional requests', async () => {
     await get('/proxy/cached/conditional');
     expect((await get('/proxy/cached/conditional')).headers['x-cache']).toBe('HIT');
-    const asks: Array<Record<string, string>> = [{ Range: 'bytes=0-3' }, { 'If-None-Match': '"v1"' }, { 'If-Modified-Since': new Date().toUTCString() }];
+    const asks: Array<Record<string, string>> = [
+      { Range: 'bytes=0-3' },
+      { 'If-None-Match': '"v1"' },
+      { 'If-Modified-Since': new Date().toUTCString() },
+    ];
     for (const headers of asks) {
       expect((await get('/proxy/cached/conditional', headers)).headers['x-cache']).toBe('MISS');
     }

@@ -155,15 +155,17 @@ describe('proxy failures', () => {
 
   it('never cuts an answer the client is slow to read: the timeout is for upstream silence', async () => {
     const received = await new Promise<number>((resolve, reject) => {
-      http.get(`${service.url}/proxy/live/big`, { agent: false }, (res) => {
-        let bytes = 0;
-        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        res.on('end', () => resolve(bytes));
-        res.on('error', reject);
-        res.on('aborted', () => reject(new Error('cut')));
-        res.pause();
-        setTimeout(() => res.resume(), 700);
-      }).on('error', reject);
+      http
+        .get(`${service.url}/proxy/live/big`, { agent: false }, (res) => {
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          res.on('end', () => resolve(bytes));
+          res.on('error', reject);
+          res.on('aborted', () => reject(new Error('cut')));
+          res.pause();
+          setTimeout(() => res.resume(), 700);
+        })
+        .on('error', reject);
     });
     expect(received).toBe(16 * 1024 * 1024);
   });

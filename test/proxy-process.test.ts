@@ -23,7 +23,10 @@ describe('the proxy in a service process at the default log level', () => {
     root = await tempRoot();
     upstream = await startUpstream((req, res) => req.pipe(res));
     const configFile = path.join(root, 'proxy.json');
-    await writeFile(configFile, JSON.stringify({ storage: { root: path.join(root, 'media') }, proxy: { upstreams: { echo: `${upstream.url}/` } } }));
+    await writeFile(
+      configFile,
+      JSON.stringify({ storage: { root: path.join(root, 'media') }, proxy: { upstreams: { echo: `${upstream.url}/` } } }),
+    );
     service = await startServiceProcess({ CONFIG_FILE: configFile });
   });
   afterAll(async () => {
@@ -33,12 +36,23 @@ describe('the proxy in a service process at the default log level', () => {
   });
 
   it('forwards a request with a body, logs it at info and keeps running', async () => {
-    const answer = await send(service.url, { method: 'POST', path: '/proxy/echo/x', headers: { 'X-Request-Id': 'proxied-body' }, body: 'hi' });
+    const answer = await send(service.url, {
+      method: 'POST',
+      path: '/proxy/echo/x',
+      headers: { 'X-Request-Id': 'proxied-body' },
+      body: 'hi',
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.toString()).toBe('hi');
-    const line = () => outputLines(service).find((l) => typeof l === 'object' && (l.req as { id?: string } | undefined)?.id === 'proxied-body');
-    await waitFor('the proxied request\'s log line', () => line() !== undefined || service.child.exitCode !== null);
-    expect(line()).toMatchObject({ level: 30, route: '/proxy', res: { statusCode: 200 }, req: { method: 'POST', remoteAddress: '127.0.0.1' } });
+    const line = () =>
+      outputLines(service).find((l) => typeof l === 'object' && (l.req as { id?: string } | undefined)?.id === 'proxied-body');
+    await waitFor("the proxied request's log line", () => line() !== undefined || service.child.exitCode !== null);
+    expect(line()).toMatchObject({
+      level: 30,
+      route: '/proxy',
+      res: { statusCode: 200 },
+      req: { method: 'POST', remoteAddress: '127.0.0.1' },
+    });
 
     expect((await send(service.url, { path: '/healthz' })).status).toBe(200);
     expect(service.child.exitCode).toBeNull();

@@ -18,7 +18,9 @@ function get(agent: http.Agent, url: string): Promise<Answered> {
     const req = http.get(url, { agent }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body, socket: req.socket!, reused: req.reusedSocket }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, connection: res.headers.connection, body, socket: req.socket!, reused: req.reusedSocket }),
+      );
     });
     req.on('error', reject);
   });

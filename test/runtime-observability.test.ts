@@ -32,8 +32,12 @@ describe('request logs and ids', () => {
   });
 
   it('echoes a valid X-Request-Id and logs one line per request with route, status, bytes and duration', async () => {
-    const res = await upload(running.service.url, 'multipart', { directory: 'logs', filename: 'a.mp3', bytes: fixture('tone.mp3'), token: 'top-secret-token' })
-      .set('X-Request-Id', 'client-chosen.id-1');
+    const res = await upload(running.service.url, 'multipart', {
+      directory: 'logs',
+      filename: 'a.mp3',
+      bytes: fixture('tone.mp3'),
+      token: 'top-secret-token',
+    }).set('X-Request-Id', 'client-chosen.id-1');
     expect(res.headers['x-request-id']).toBe('client-chosen.id-1');
     const line = running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'client-chosen.id-1');
     expect(line).toMatchObject({ route: '/media/', res: { statusCode: 200 }, req: { method: 'POST' } });
@@ -56,16 +60,20 @@ describe('request logs and ids', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     socket.destroy();
     const line = () => running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'leaves-early');
-    await waitFor('the aborted request\'s log line', () => line() !== undefined);
+    await waitFor("the aborted request's log line", () => line() !== undefined);
     expect(line()).toMatchObject({ aborted: true, route: '/media/', req: { method: 'POST' } });
   });
 
   it('logs the code, reason, directory and filename of a refused upload on its request line', async () => {
     const idOf = (id: string) => running.lines.find((l) => (l.req as { id?: string } | undefined)?.id === id);
-    const refused = await upload(running.service.url, 'multipart', { directory: 'logs', filename: 'notes.txt', bytes: fixture('tone.mp3'), token: 'top-secret-token' })
-      .set('X-Request-Id', 'refused-format');
+    const refused = await upload(running.service.url, 'multipart', {
+      directory: 'logs',
+      filename: 'notes.txt',
+      bytes: fixture('tone.mp3'),
+      token: 'top-secret-token',
+    }).set('X-Request-Id', 'refused-format');
     expect(refused.status).toBe(415);
-    await waitFor('the refused upload\'s line', () => idOf('refused-format') !== undefined);
+    await waitFor("the refused upload's line", () => idOf('refused-format') !== undefined);
     expect(idOf('refused-format')).toMatchObject({
       res: { statusCode: 415 },
       code: 504,
@@ -73,9 +81,18 @@ describe('request logs and ids', () => {
       files: [{ directory: 'logs', filename: 'notes.txt', code: 504 }],
     });
 
-    await request(running.service.url).post('/media').set('Authorization', 'Bearer top-secret-token').set('X-Request-Id', 'refused-type').type('text/plain').send('x');
-    await waitFor('the refused type\'s line', () => idOf('refused-type') !== undefined);
-    expect(idOf('refused-type')).toMatchObject({ res: { statusCode: 415 }, code: 502, reason: expect.stringContaining("Content-Type 'text/plain") });
+    await request(running.service.url)
+      .post('/media')
+      .set('Authorization', 'Bearer top-secret-token')
+      .set('X-Request-Id', 'refused-type')
+      .type('text/plain')
+      .send('x');
+    await waitFor("the refused type's line", () => idOf('refused-type') !== undefined);
+    expect(idOf('refused-type')).toMatchObject({
+      res: { statusCode: 415 },
+      code: 502,
+      reason: expect.stringContaining("Content-Type 'text/plain"),
+    });
   });
 
   it('labels the files of the pages with their route in logs and metrics, not as unmatched', async () => {
@@ -102,7 +119,12 @@ describe('request logs and ids', () => {
   });
 
   it('never logs bearer tokens or file contents', async () => {
-    await upload(running.service.url, 'urlencoded', { directory: 'logs', filename: 'b.mp3', bytes: fixture('tone.mp3'), token: 'top-secret-token' });
+    await upload(running.service.url, 'urlencoded', {
+      directory: 'logs',
+      filename: 'b.mp3',
+      bytes: fixture('tone.mp3'),
+      token: 'top-secret-token',
+    });
     const text = JSON.stringify(running.lines);
     expect(text).not.toContain('top-secret-token');
     expect(text).not.toContain(fixture('tone.mp3').subarray(0, 16).toString('latin1'));
@@ -158,7 +180,12 @@ describe('/metrics, /readyz and headers', () => {
     expect(value(/^http_requests_total\{route="\/healthz",method="GET",status="200"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^media_uploads_total\{code="200"\} (\d+)$/m)).toBe(1);
     expect(value(/^media_bytes_stored_total (\d+)$/m)).toBe(fixture('tone.mp3').length);
-    for (const name of ['http_request_duration_seconds_bucket', 'media_pool_queue_depth', 'media_pool_utilization', 'nodejs_eventloop_lag_p99_seconds']) {
+    for (const name of [
+      'http_request_duration_seconds_bucket',
+      'media_pool_queue_depth',
+      'media_pool_utilization',
+      'nodejs_eventloop_lag_p99_seconds',
+    ]) {
       expect(res.text).toContain(name);
     }
   });
@@ -182,7 +209,13 @@ describe('/metrics, /readyz and headers', () => {
   it('limits writes per client when configured, answering JSON 429', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 4; i++) {
-      codes.push((await request(service.url).delete('/media').query({ directory: 'm', filename: `x${i}.mp3` })).status);
+      codes.push(
+        (
+          await request(service.url)
+            .delete('/media')
+            .query({ directory: 'm', filename: `x${i}.mp3` })
+        ).status,
+      );
     }
     expect(codes.slice(0, 2)).toEqual([200, 200]);
     const limited = await request(service.url).delete('/media').query({ directory: 'm', filename: 'y.mp3' });

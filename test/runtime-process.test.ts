@@ -10,10 +10,12 @@ import { waitFor } from './helpers/wait.ts';
 /** GET on a fresh connection each time, so the cluster spreads them over its workers. */
 function getFresh(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      })
+      .on('error', reject);
   });
 }
 
@@ -27,7 +29,9 @@ function logLines(service: ServiceProcess): Array<Record<string, unknown>> {
 }
 
 const listeningPids = (service: ServiceProcess) =>
-  logLines(service).filter((line) => String(line.msg).startsWith('listening on')).map((line) => line.pid as number);
+  logLines(service)
+    .filter((line) => String(line.msg).startsWith('listening on'))
+    .map((line) => line.pid as number);
 
 const roots: string[] = [];
 afterAll(async () => {
@@ -50,7 +54,11 @@ describe('cluster mode', () => {
     await waitFor('two workers listening', () => listeningPids(service).length === 2, 15_000);
 
     for (let i = 0; i < 20; i++) expect(await getFresh(`${service.url}/healthz`)).toBe(200);
-    const answering = new Set(logLines(service).filter((line) => line.msg === 'GET /healthz 200').map((line) => line.pid));
+    const answering = new Set(
+      logLines(service)
+        .filter((line) => line.msg === 'GET /healthz 200')
+        .map((line) => line.pid),
+    );
     expect(answering.size).toBe(2);
     expect(logLines(service).some((line) => String(line.msg).startsWith('chat.redisUrl is not set'))).toBe(true);
 

@@ -3,9 +3,18 @@ import { loadConfig, parseConfig } from '../src/config.ts';
 
 describe('storage.backend s3 configuration', () => {
   it('reads the backend and the bucket from STORAGE_BACKEND, S3_ENDPOINT, S3_BUCKET and S3_REGION', () => {
-    const config = loadConfig({ env: { STORAGE_BACKEND: 's3', S3_ENDPOINT: 'http://127.0.0.1:7480', S3_BUCKET: 'media', S3_REGION: 'eu-west-1' }, cwd: '/nonexistent' });
+    const config = loadConfig({
+      env: { STORAGE_BACKEND: 's3', S3_ENDPOINT: 'http://127.0.0.1:7480', S3_BUCKET: 'media', S3_REGION: 'eu-west-1' },
+      cwd: '/nonexistent',
+    });
     expect(config.storage.backend).toBe('s3');
-    expect(config.storage.s3).toMatchObject({ endpoint: 'http://127.0.0.1:7480', bucket: 'media', region: 'eu-west-1', prefix: '', createBucket: false });
+    expect(config.storage.s3).toMatchObject({
+      endpoint: 'http://127.0.0.1:7480',
+      bucket: 'media',
+      region: 'eu-west-1',
+      prefix: '',
+      createBucket: false,
+    });
   });
 
   it('defaults to the local backend and region us-east-1', () => {
@@ -15,12 +24,16 @@ describe('storage.backend s3 configuration', () => {
   });
 
   it('refuses backend s3 without a bucket, naming the key', () => {
-    expect(() => parseConfig({ storage: { backend: 's3' } })).toThrow('invalid config: storage.s3.bucket: required with storage.backend s3');
+    expect(() => parseConfig({ storage: { backend: 's3' } })).toThrow(
+      'invalid config: storage.s3.bucket: required with storage.backend s3',
+    );
   });
 
   it('refuses a media.maxFileSize larger than one S3 PUT (5 GiB) with backend s3 only', () => {
     const large = { media: { maxFileSize: 6 * 1024 ** 3 } };
-    expect(() => parseConfig({ ...large, storage: { backend: 's3', s3: { bucket: 'media' } } })).toThrow(/media.maxFileSize: must be at most 5368709120/);
+    expect(() => parseConfig({ ...large, storage: { backend: 's3', s3: { bucket: 'media' } } })).toThrow(
+      /media.maxFileSize: must be at most 5368709120/,
+    );
     expect(parseConfig(large).media.maxFileSize).toBe(6 * 1024 ** 3);
   });
 

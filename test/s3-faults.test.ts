@@ -58,7 +58,9 @@ describe('S3 backend when the bucket is unreachable', () => {
   async function expectRecovered(): Promise<void> {
     expect((await request(service.url).get('/readyz')).body).toEqual({ status: 'ready' });
     expect((await request(service.url).get('/media/f/kept.mp3')).status).toBe(200);
-    expect((await upload(service.url, 'multipart', { directory: 'f', filename: `after-${Date.now()}.mp3`, bytes: uniqueMp3('after') })).status).toBe(200);
+    expect(
+      (await upload(service.url, 'multipart', { directory: 'f', filename: `after-${Date.now()}.mp3`, bytes: uniqueMp3('after') })).status,
+    ).toBe(200);
   }
 
   it('answers 505 (HTTP 503; 200 in legacy mode) while radosgw is stopped, /readyz 503 naming the bucket, and recovers when it is back', async () => {

@@ -24,11 +24,14 @@ describe('media API on an S3 bucket', () => {
     expect(stored.body.files[0]).toMatchObject({ code: 200, sha256: sha256(bytes), size: bytes.length, contentType: 'audio/mpeg' });
     expect(stored.body.files[0].metadata).toMatchObject({ codec: expect.any(String) });
 
-    const whole = await request(service.url).get('/media/songs/tone.mp3').buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+    const whole = await request(service.url)
+      .get('/media/songs/tone.mp3')
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
     expect(whole.status).toBe(200);
     expect(whole.headers.etag).toBe(`"${sha256(bytes)}"`);
     expect(whole.headers['content-type']).toBe('audio/mpeg');
@@ -41,7 +44,13 @@ describe('media API on an S3 bucket', () => {
 
     expect((await request(service.url).get('/media/songs/tone.mp3').set('Range', `bytes=${bytes.length}-`)).status).toBe(416);
     expect((await request(service.url).head('/media/songs/tone.mp3')).headers['content-length']).toBe(String(bytes.length));
-    expect((await request(service.url).get('/media/songs/tone.mp3').set('If-None-Match', `"${sha256(bytes)}"`)).status).toBe(304);
+    expect(
+      (
+        await request(service.url)
+          .get('/media/songs/tone.mp3')
+          .set('If-None-Match', `"${sha256(bytes)}"`)
+      ).status,
+    ).toBe(304);
   });
 
   it('answers 501 (HTTP 409) for a name that exists and keeps the first file', async () => {
@@ -54,7 +63,8 @@ describe('media API on an S3 bucket', () => {
   });
 
   it('lists a directory with its files’ metadata and subdirectories, and 404 for one that does not exist', async () => {
-    for (const name of ['b.mp3', 'a.mp3']) await upload(service.url, 'multipart', { directory: 'lib', filename: name, bytes: uniqueMp3(name) });
+    for (const name of ['b.mp3', 'a.mp3'])
+      await upload(service.url, 'multipart', { directory: 'lib', filename: name, bytes: uniqueMp3(name) });
     await upload(service.url, 'multipart', { directory: 'lib/inner', filename: 'x.mp3', bytes: uniqueMp3('x') });
     const listed = await request(service.url).get('/media').query({ directory: 'lib' });
     expect(listed.status).toBe(200);
@@ -72,7 +82,10 @@ describe('media API on an S3 bucket', () => {
     const removed = await request(service.url).delete('/media').query({ directory: 'del', filename: 'x.mp3' });
     expect(removed.body).toMatchObject({ code: 200, deleted: true });
     expect((await request(service.url).get('/media/del/x.mp3')).status).toBe(404);
-    expect((await request(service.url).delete('/media').query({ directory: 'del', filename: 'x.mp3' })).body).toMatchObject({ code: 200, deleted: false });
+    expect((await request(service.url).delete('/media').query({ directory: 'del', filename: 'x.mp3' })).body).toMatchObject({
+      code: 200,
+      deleted: false,
+    });
   });
 
   it('is ready while the bucket answers', async () => {

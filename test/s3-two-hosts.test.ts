@@ -26,7 +26,14 @@ describe('two hosts sharing one bucket', () => {
       roots.push(root);
       const configFile = path.join(root, 'host.json');
       await writeFile(configFile, JSON.stringify({ chat: { redisUrl: redis.url } }));
-      hosts.push(await startServiceProcess({ ...s3Env(rgw, bucket), UPLOAD_DIR: path.join(root, 'media'), CONFIG_FILE: configFile, LOG_LEVEL: 'info' }));
+      hosts.push(
+        await startServiceProcess({
+          ...s3Env(rgw, bucket),
+          UPLOAD_DIR: path.join(root, 'media'),
+          CONFIG_FILE: configFile,
+          LOG_LEVEL: 'info',
+        }),
+      );
     }
   }, 60_000);
   afterAll(async () => {
@@ -41,7 +48,9 @@ describe('two hosts sharing one bucket', () => {
     expect((await upload(a.url, 'multipart', { directory: 'shared', filename: 'one.mp3', bytes })).status).toBe(200);
 
     const listed = await (await fetch(`${b.url}/media?directory=shared`)).json();
-    expect(listed.files).toEqual([expect.objectContaining({ filename: 'one.mp3', sha256: sha256(bytes), size: bytes.length, contentType: 'audio/mpeg' })]);
+    expect(listed.files).toEqual([
+      expect.objectContaining({ filename: 'one.mp3', sha256: sha256(bytes), size: bytes.length, contentType: 'audio/mpeg' }),
+    ]);
     const downloaded = await fetch(`${b.url}/media/shared/one.mp3`);
     expect(downloaded.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
     expect(Buffer.from(await downloaded.arrayBuffer()).equals(bytes)).toBe(true);
@@ -54,7 +63,9 @@ describe('two hosts sharing one bucket', () => {
   it('lets exactly one of 20 concurrent uploads of one path through both hosts win, the stored file wholly its bytes', async () => {
     const name = `race-${randomUUID()}.mp3`;
     const bodies = Array.from({ length: 20 }, (_, i) => uniqueMp3(`writer ${i} ${'x'.repeat(300_000)}`));
-    const answers = await Promise.all(bodies.map((bytes, i) => upload(hosts[i % 2]!.url, i % 3 ? 'multipart' : 'urlencoded', { directory: 'race', filename: name, bytes })));
+    const answers = await Promise.all(
+      bodies.map((bytes, i) => upload(hosts[i % 2]!.url, i % 3 ? 'multipart' : 'urlencoded', { directory: 'race', filename: name, bytes })),
+    );
     const winners = answers.flatMap((answer, i) => (answer.status === 200 ? [i] : []));
     expect(winners).toHaveLength(1);
     for (const answer of answers) if (answer.status !== 200) expect(answer.body).toMatchObject({ code: 501 });
@@ -69,7 +80,8 @@ describe('two hosts sharing one bucket', () => {
     for (const host of hosts) {
       const log = host.output();
       expect(log).toContain('"url":"/media"');
-      for (const secret of [rgw.secretAccessKey, rgw.accessKeyId, 'Signature=', 'AWS4-HMAC-SHA256', 'x-amz-']) expect(log).not.toContain(secret);
+      for (const secret of [rgw.secretAccessKey, rgw.accessKeyId, 'Signature=', 'AWS4-HMAC-SHA256', 'x-amz-'])
+        expect(log).not.toContain(secret);
     }
   });
 });

@@ -134,7 +134,16 @@ describe('npm start', () => {
     cleanup.push(async () => servicePid() && isRunning(servicePid()) && process.kill(servicePid(), 'SIGKILL'));
 
     // A fresh clone builds dist/ first (tsc, tens of seconds on a busy machine).
-    await waitFor('a healthy answer', async () => (await fetch(healthz).then((res) => res.status, () => 0)) === 200, 150_000, 200);
+    await waitFor(
+      'a healthy answer',
+      async () =>
+        (await fetch(healthz).then(
+          (res) => res.status,
+          () => 0,
+        )) === 200,
+      150_000,
+      200,
+    );
     const pid = servicePid();
     expect(pid).toBeGreaterThan(0);
     expect(pid).not.toBe(npm.pid);

@@ -49,7 +49,13 @@ describe('resumable uploads across processes', () => {
       sessions += 1;
       try {
         // One chunk per process: the client stops after it, as a phone losing its connection would.
-        answer = await tusUpload(service.url, bytes, { directory: 'restart', filename: 'five.mp3', chunkSize, uploadUrl, stopAfterChunk: () => true });
+        answer = await tusUpload(service.url, bytes, {
+          directory: 'restart',
+          filename: 'five.mp3',
+          chunkSize,
+          uploadUrl,
+          stopAfterChunk: () => true,
+        });
         uploadUrl = answer.uploadUrl;
       } finally {
         await service.stop();
@@ -97,13 +103,21 @@ describe('resumable uploads across processes', () => {
         last = await onFreshConnection(
           `${service.url}${location}`,
           'PATCH',
-          { ...TUS_HEADERS, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset), 'Upload-Checksum': checksumHeader('sha256', chunk) },
+          {
+            ...TUS_HEADERS,
+            'Content-Type': 'application/offset+octet-stream',
+            'Upload-Offset': String(offset),
+            'Upload-Checksum': checksumHeader('sha256', chunk),
+          },
           chunk,
         );
         expect(last.status).toBe(offset + chunk.length < bytes.length ? 204 : 200);
         expect(last.headers['upload-offset']).toBe(String(offset + chunk.length));
       }
-      expect(JSON.parse(last!.body)).toMatchObject({ code: 200, files: [{ directory: 'cluster', filename: 'shared.mp3', sha256: sha256(bytes) }] });
+      expect(JSON.parse(last!.body)).toMatchObject({
+        code: 200,
+        files: [{ directory: 'cluster', filename: 'shared.mp3', sha256: sha256(bytes) }],
+      });
       expect(sha256(await readFile(path.join(root, 'media', 'cluster', 'shared.mp3')))).toBe(sha256(bytes));
 
       // The same chunk twice at once, on two connections (so two workers): the upload's lock lets
@@ -116,7 +130,12 @@ describe('resumable uploads across processes', () => {
       const twice = second.headers.location!;
       const chunk = bytes.subarray(0, 400_000);
       const send = () =>
-        onFreshConnection(`${service!.url}${twice}`, 'PATCH', { ...TUS_HEADERS, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' }, chunk);
+        onFreshConnection(
+          `${service!.url}${twice}`,
+          'PATCH',
+          { ...TUS_HEADERS, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' },
+          chunk,
+        );
       const statuses = (await Promise.all([send(), send()])).map((answer) => answer.status).sort();
       expect(statuses[0]).toBe(204);
       expect([409, 423]).toContain(statuses[1]);
@@ -124,7 +143,10 @@ describe('resumable uploads across processes', () => {
       expect(offset.headers['upload-offset']).toBe(String(chunk.length));
 
       // Request lines are logged when the answer ends: wait for the last PATCH's.
-      const patchPids = () => lines().filter((line) => line.req?.method === 'PATCH' && line.req.url === location).map((line) => line.pid);
+      const patchPids = () =>
+        lines()
+          .filter((line) => line.req?.method === 'PATCH' && line.req.url === location)
+          .map((line) => line.pid);
       await waitFor('every PATCH logged', () => patchPids().length === 6, 5000);
       expect(new Set(patchPids()).size).toBe(2);
     });

@@ -47,7 +47,9 @@ describe('resumable uploads (tus 1.0) at /uploads', () => {
     const answer = await fetch(`${service.url}/uploads`, { method: 'OPTIONS' });
     expect(answer.status).toBe(204);
     expect(answer.headers.get('tus-version')).toBe('1.0.0');
-    expect(answer.headers.get('tus-extension')!.split(',')).toEqual(expect.arrayContaining(['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum']));
+    expect(answer.headers.get('tus-extension')!.split(',')).toEqual(
+      expect.arrayContaining(['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum']),
+    );
     expect(answer.headers.get('tus-checksum-algorithm')!.split(',')).toEqual(expect.arrayContaining(['sha1', 'sha256']));
     expect(answer.headers.get('tus-max-size')).toBe(String(MAX_FILE_SIZE));
     // tus-node-server would allow every origin; CORS is off unless cors.allowedOrigins is set.
@@ -300,11 +302,19 @@ describe('CORS for browsers on other origins (cors.allowedOrigins)', () => {
   const preflight = (route: string, origin: string, method: string) =>
     fetch(`${withCors.url}${route}`, {
       method: 'OPTIONS',
-      headers: { Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'tus-resumable,upload-offset,authorization' },
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': method,
+        'Access-Control-Request-Headers': 'tus-resumable,upload-offset,authorization',
+      },
     });
 
   it('answers the preflight of /uploads and /media for a listed origin', async () => {
-    for (const [route, method] of [['/uploads', 'POST'], ['/uploads/0123456789abcdef0123456789abcdef', 'PATCH'], ['/media', 'POST']] as const) {
+    for (const [route, method] of [
+      ['/uploads', 'POST'],
+      ['/uploads/0123456789abcdef0123456789abcdef', 'PATCH'],
+      ['/media', 'POST'],
+    ] as const) {
       const answer = await preflight(route, ORIGIN, method);
       expect(answer.status, route).toBe(204);
       expect(answer.headers.get('access-control-allow-origin'), route).toBe(ORIGIN);
@@ -317,13 +327,31 @@ describe('CORS for browsers on other origins (cors.allowedOrigins)', () => {
     const bytes = fixture('tone.mp3');
     const created = await fetch(`${withCors.url}/uploads`, {
       method: 'POST',
-      headers: { ...TUS_HEADERS, Origin: ORIGIN, 'Upload-Length': String(bytes.length), 'Upload-Metadata': uploadMetadata('cors', 'a.mp3') },
+      headers: {
+        ...TUS_HEADERS,
+        Origin: ORIGIN,
+        'Upload-Length': String(bytes.length),
+        'Upload-Metadata': uploadMetadata('cors', 'a.mp3'),
+      },
     });
     expect(created.status).toBe(201);
     expect(created.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     const exposed = created.headers.get('access-control-expose-headers')!.split(/,\s*/);
-    expect(exposed).toEqual(expect.arrayContaining(['Location', 'Upload-Offset', 'Upload-Length', 'Upload-Expires', 'Tus-Resumable', 'Tus-Version', 'Tus-Extension']));
-    const stranger = await fetch(`${withCors.url}/uploads`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } });
+    expect(exposed).toEqual(
+      expect.arrayContaining([
+        'Location',
+        'Upload-Offset',
+        'Upload-Length',
+        'Upload-Expires',
+        'Tus-Resumable',
+        'Tus-Version',
+        'Tus-Extension',
+      ]),
+    );
+    const stranger = await fetch(`${withCors.url}/uploads`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

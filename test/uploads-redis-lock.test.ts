@@ -41,7 +41,10 @@ describe('the Redis lock of resumable uploads (redis.url)', () => {
   it('serialises the PATCHes of one upload sent to two services sharing the root and the Redis', async () => {
     const root = await tempRoot();
     const config = testConfig(root, { server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 0 }, redis: { url: redis.url } });
-    const services: Service[] = [await startRuntimeService(config, { logger: testLogger }), await startRuntimeService(config, { logger: testLogger })];
+    const services: Service[] = [
+      await startRuntimeService(config, { logger: testLogger }),
+      await startRuntimeService(config, { logger: testLogger }),
+    ];
     try {
       const before = await setCalls();
       const bytes = largeMp3(600_000);

@@ -111,11 +111,14 @@ export function createHub(config: Config['chat'], logger: Logger): ChatHub {
 }
 
 async function closeAll(sockets: Set<WebSocket>, code: number, timeoutMs: number): Promise<void> {
-  const closed = [...sockets].map((socket) => new Promise<void>((resolve) => {
-    if (socket.readyState === WebSocket.CLOSED) return resolve();
-    socket.once('close', () => resolve());
-    socket.close(code, code === CLOSE_GOING_AWAY ? 'server shutting down' : undefined);
-  }));
+  const closed = [...sockets].map(
+    (socket) =>
+      new Promise<void>((resolve) => {
+        if (socket.readyState === WebSocket.CLOSED) return resolve();
+        socket.once('close', () => resolve());
+        socket.close(code, code === CLOSE_GOING_AWAY ? 'server shutting down' : undefined);
+      }),
+  );
   const timer = setTimeout(() => sockets.forEach((socket) => socket.terminate()), timeoutMs);
   await Promise.all(closed);
   clearTimeout(timer);

@@ -31,7 +31,12 @@ export const chatConfigSchema = z
     /** Rooms whose history is kept in memory; the least recently used is forgotten beyond this. */
     maxRooms: z.number().int().min(1).default(1000),
     /** Largest WebSocket message accepted, in bytes; a larger one closes the connection with 1009. */
-    maxMessageBytes: z.number().int().min(64).max(1024 * 1024).default(4096),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(64)
+      .max(1024 * 1024)
+      .default(4096),
     /** Per-connection message rate limit; more get a `rate_limited` error event and count as strikes. */
     rateLimit: rateLimitSchema(20, 10_000).prefault({}),
     /**
@@ -48,7 +53,11 @@ export const chatConfigSchema = z
     /** Ping interval; a peer that has not answered the previous ping by the next one is dropped. */
     heartbeatMs: z.number().int().min(10).default(30_000),
     /** Bytes queued for one client before it counts as a slow reader and is dropped. */
-    maxBufferedBytes: z.number().int().min(1024).default(1024 * 1024),
+    maxBufferedBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
     /** Time a closing handshake may take on shutdown before the socket is destroyed. */
     closeTimeoutMs: z.number().int().min(0).default(5000),
   })

@@ -38,7 +38,16 @@ return 1
 `;
 
 interface PublishCommand {
-  publishRoomEvent(rateKey: string, historyKey: string, channel: string, data: string, isMessage: string, limit: number, windowMs: number, historySize: number): Promise<number>;
+  publishRoomEvent(
+    rateKey: string,
+    historyKey: string,
+    channel: string,
+    data: string,
+    isMessage: string,
+    limit: number,
+    windowMs: number,
+    historySize: number,
+  ): Promise<number>;
 }
 
 /**

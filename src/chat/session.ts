@@ -2,14 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
 import type { ChatConfig } from './config.ts';
-import {
-  connectQuerySchema,
-  errorEvent,
-  parseClientEvent,
-  roomEvent,
-  type ErrorCode,
-  type ServerEvent,
-} from './protocol.ts';
+import { connectQuerySchema, errorEvent, parseClientEvent, roomEvent, type ErrorCode, type ServerEvent } from './protocol.ts';
 import { RateWindow } from './rate-limit.ts';
 import type { ChatHub } from './rooms.ts';
 

@@ -9,12 +9,16 @@ export class UrlencodedForm {
   /** Splits a raw body into fields; more than `maxFields` fields, or a field over its limit, is code 413. */
   static parse(body: Buffer, maxFields: number): UrlencodedForm {
     const fields = new Map<string, string[]>();
-    const scanner = new UrlencodedScanner(undefined, { maxFields, ...URLENCODED_FIELD_LIMITS }, {
-      field: (name, value) => fields.set(name, [...(fields.get(name) ?? []), value.toString('utf8')]),
-      streamStart: () => {},
-      streamData: () => {},
-      streamEnd: () => {},
-    });
+    const scanner = new UrlencodedScanner(
+      undefined,
+      { maxFields, ...URLENCODED_FIELD_LIMITS },
+      {
+        field: (name, value) => fields.set(name, [...(fields.get(name) ?? []), value.toString('utf8')]),
+        streamStart: () => {},
+        streamData: () => {},
+        streamEnd: () => {},
+      },
+    );
     scanner.write(body);
     scanner.end();
     return new UrlencodedForm(fields);

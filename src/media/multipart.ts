@@ -21,10 +21,12 @@ class StagingEngine implements StorageEngine {
     const running = this.store.stage(file.stream);
     const pending = staging.get(req) ?? new Set();
     staging.set(req, pending.add(running));
-    running.then(
-      (staged) => callback(null, { staged, size: staged.size }),
-      (error: unknown) => callback(error),
-    ).finally(() => pending.delete(running));
+    running
+      .then(
+        (staged) => callback(null, { staged, size: staged.size }),
+        (error: unknown) => callback(error),
+      )
+      .finally(() => pending.delete(running));
   }
 
   // multer calls this for every staged part when the request fails (limit, abort, malformed body).
@@ -72,6 +74,10 @@ export function multipartParser(store: ByteStore, limits: MultipartLimits): Requ
   // multer's error names the limit it hit, not its value: the reason states the value.
   return (req, res, next) =>
     parse(req, res, (error?: unknown) =>
-      next(error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE' ? new AppError('TOO_LARGE', fileTooLargeReason(limits.maxFileSize)) : error),
+      next(
+        error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE'
+          ? new AppError('TOO_LARGE', fileTooLargeReason(limits.maxFileSize))
+          : error,
+      ),
     );
 }

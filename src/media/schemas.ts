@@ -66,5 +66,8 @@ export type MediaPath = z.infer<typeof mediaPathSchema>;
 export const listQuerySchema = z.object({
   directory: z.union([z.literal(''), directorySchema]).default(''),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from a previous page').optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from a previous page')
+    .optional(),
 });

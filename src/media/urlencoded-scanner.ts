@@ -45,7 +45,7 @@ export class UrlencodedScanner {
   ) {}
 
   write(piece: Buffer): void {
-    for (let at = 0; at < piece.length; ) {
+    for (let at = 0; at < piece.length;) {
       let stop = piece.indexOf(AMPERSAND, at);
       if (stop === -1) stop = piece.length;
       if (this.state === 'name') {

@@ -31,22 +31,30 @@ const DECOMPRESSORS: Record<string, () => Transform> = {
  * order. Every missing or doubled field is judged once the request is read; on any failure,
  * whatever was staged is removed before the error is thrown.
  */
-export async function readUrlencodedUpload(req: IncomingMessage, store: ByteStore, limits: UrlencodedUploadLimits): Promise<UploadCandidate> {
+export async function readUrlencodedUpload(
+  req: IncomingMessage,
+  store: ByteStore,
+  limits: UrlencodedUploadLimits,
+): Promise<UploadCandidate> {
   const names = new Map<string, string>();
   const body = new StagingBody(store, limits.maxFileSize);
-  const scanner = new UrlencodedScanner('body', { maxFields: limits.maxFields, ...URLENCODED_FIELD_LIMITS }, {
-    field(name, value) {
-      if (!(NAMED as readonly string[]).includes(name)) return;
-      if (names.has(name)) throw givenTwice(name);
-      names.set(name, value.toString('utf8'));
+  const scanner = new UrlencodedScanner(
+    'body',
+    { maxFields: limits.maxFields, ...URLENCODED_FIELD_LIMITS },
+    {
+      field(name, value) {
+        if (!(NAMED as readonly string[]).includes(name)) return;
+        if (names.has(name)) throw givenTwice(name);
+        names.set(name, value.toString('utf8'));
+      },
+      streamStart() {
+        if (body.started) throw givenTwice('body');
+        body.start();
+      },
+      streamData: (bytes) => body.write(bytes),
+      streamEnd: () => body.end(),
     },
-    streamStart() {
-      if (body.started) throw givenTwice('body');
-      body.start();
-    },
-    streamData: (bytes) => body.write(bytes),
-    streamEnd: () => body.end(),
-  });
+  );
   const maxBytes = limits.maxFileSize * 3 + URLENCODED_OVERHEAD;
   let source: Readable = req;
   try {

@@ -42,19 +42,41 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
-    this.uploads = new Counter({ name: 'media_uploads_total', help: 'Files judged by POST /media, by result code', labelNames: ['code'], registers });
+    this.uploads = new Counter({
+      name: 'media_uploads_total',
+      help: 'Files judged by POST /media, by result code',
+      labelNames: ['code'],
+      registers,
+    });
     this.bytesStored = new Counter({ name: 'media_bytes_stored_total', help: 'Bytes of files stored', registers });
-    this.resumableCreated = new Counter({ name: 'media_resumable_uploads_created_total', help: 'Resumable uploads created (POST /uploads accepted)', registers });
+    this.resumableCreated = new Counter({
+      name: 'media_resumable_uploads_created_total',
+      help: 'Resumable uploads created (POST /uploads accepted)',
+      registers,
+    });
     this.resumableCompleted = new Counter({
       name: 'media_resumable_uploads_completed_total',
       help: 'Resumable uploads whose last byte arrived, by the result code of their publishing',
       labelNames: ['code'],
       registers,
     });
-    this.resumableExpired = new Counter({ name: 'media_resumable_uploads_expired_total', help: 'Incomplete resumable uploads removed after uploads.expireAfterMs', registers });
-    this.resumableBytes = new Counter({ name: 'media_resumable_bytes_received_total', help: 'Bytes of resumable uploads received and counted (verified when a checksum came with them)', registers });
+    this.resumableExpired = new Counter({
+      name: 'media_resumable_uploads_expired_total',
+      help: 'Incomplete resumable uploads removed after uploads.expireAfterMs',
+      registers,
+    });
+    this.resumableBytes = new Counter({
+      name: 'media_resumable_bytes_received_total',
+      help: 'Bytes of resumable uploads received and counted (verified when a checksum came with them)',
+      registers,
+    });
     this.chatConnections = new Gauge({ name: 'chat_connections', help: 'Open chat WebSocket connections', registers });
-    this.chatMessages = new Counter({ name: 'chat_messages_total', help: 'Chat events broadcast, by type', labelNames: ['type'], registers });
+    this.chatMessages = new Counter({
+      name: 'chat_messages_total',
+      help: 'Chat events broadcast, by type',
+      labelNames: ['type'],
+      registers,
+    });
     this.proxyDuration = new Histogram({
       name: 'proxy_upstream_duration_seconds',
       help: 'Time until the upstream answered headers, by upstream and status',

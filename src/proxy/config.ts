@@ -12,7 +12,11 @@ const cacheSchema = z
     /** Most answers kept for this upstream; the least recently used goes first. */
     maxEntries: z.number().int().min(1).default(1000),
     /** Largest body stored, in bytes; larger answers are passed through and not stored. */
-    maxBodyBytes: z.number().int().min(1).default(1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(1024 * 1024),
   })
   .strict();
 

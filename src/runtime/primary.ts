@@ -63,7 +63,10 @@ export function runPrimary(count: number, config: Config['server'], logger: Logg
     while (deathTimes[0]! <= now - config.workerDeathWindowMs) deathTimes.shift();
     const death = { pid: worker.process.pid, code, signal, livedMs: lived };
     if (deathTimes.length >= config.workerDeathLimit) {
-      logger.fatal({ ...death, deaths: deathTimes.length, windowMs: config.workerDeathWindowMs }, 'worker died; too many deaths, giving up');
+      logger.fatal(
+        { ...death, deaths: deathTimes.length, windowMs: config.workerDeathWindowMs },
+        'worker died; too many deaths, giving up',
+      );
       giveUp();
     }
     restartDelay = lived >= HEALTHY_AFTER_MS ? 0 : Math.min(MAX_RESTART_DELAY_MS, Math.max(FIRST_RESTART_DELAY_MS, restartDelay * 2));

@@ -36,7 +36,10 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, { logger, clustered = false, eventLoopProbe = false }: ServiceOptions): Promise<Service> {
+export async function startService(
+  config: Config,
+  { logger, clustered = false, eventLoopProbe = false }: ServiceOptions,
+): Promise<Service> {
   await prepareStorageRoot(config.storage.root);
   const store = await createStore(config, {
     onSweepError: (err) => logger.warn({ err }, 'temp sweep failed'),

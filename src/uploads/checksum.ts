@@ -30,7 +30,10 @@ export function parseChecksumHeader(value: string | undefined): ChunkChecksum | 
   if (!match) throw new AppError('INVALID_ARGUMENT', 'invalid argument: Upload-Checksum must be "<algorithm> <base64 digest>"');
   const algorithm = match[1] as ChunkChecksum['algorithm'];
   if (!CHECKSUM_ALGORITHMS.includes(algorithm)) {
-    throw new AppError('INVALID_ARGUMENT', `invalid argument: checksum algorithm '${algorithm}' is not one of ${CHECKSUM_ALGORITHMS.join(', ')}`);
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `invalid argument: checksum algorithm '${algorithm}' is not one of ${CHECKSUM_ALGORITHMS.join(', ')}`,
+    );
   }
   return { algorithm, digest: match[2]! };
 }

@@ -46,7 +46,10 @@ class RedisLock implements Lock {
       if (signal.aborted || Date.now() > deadline) throw new AppError('UPLOAD_LOCKED');
       await sleep(RETRY_MS);
     }
-    this.refresher = setInterval(() => void this.redis.eval(REFRESH, 1, this.key, this.token, TTL_MS).catch(() => undefined), REFRESH_MS).unref();
+    this.refresher = setInterval(
+      () => void this.redis.eval(REFRESH, 1, this.key, this.token, TTL_MS).catch(() => undefined),
+      REFRESH_MS,
+    ).unref();
   }
 
   async unlock(): Promise<void> {

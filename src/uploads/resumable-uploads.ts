@@ -90,10 +90,18 @@ export class ResumableUploads {
     async function finish(upload: Upload) {
       const { directory, filename } = upload.metadata ?? {};
       const context = tusRequest.getStore();
-      if (context) context.finished = { id: upload.id, size: upload.size ?? 0, metadata: upload.metadata ?? {}, creationDate: upload.creation_date ?? '' };
+      if (context)
+        context.finished = {
+          id: upload.id,
+          size: upload.size ?? 0,
+          metadata: upload.metadata ?? {},
+          creationDate: upload.creation_date ?? '',
+        };
       try {
         const staged = await store.stageFile(records.dataPath(upload.id), dataStore.takeSha256(upload.id, upload.size ?? 0));
-        const outcome = await storeUploads(store, pipeline, media, [{ directory: directory ?? undefined, filename: filename ?? undefined, staged }]);
+        const outcome = await storeUploads(store, pipeline, media, [
+          { directory: directory ?? undefined, filename: filename ?? undefined, staged },
+        ]);
         const entry = new AppError(outcome.codeName).entry;
         for (const file of outcome.files) if (file.code === 200 && file.size !== undefined) metrics.bytesStored.inc(file.size);
         return { code: entry.code, status: entry.status, body: { code: entry.code, reason: outcome.reason, files: outcome.files } };

@@ -81,7 +81,10 @@ export class UploadDataStore extends DataStore {
       }
       const digest = hash?.digest('base64');
       if (checksum && digest !== checksum.digest) {
-        throw new AppError('CHECKSUM_MISMATCH', `checksum mismatch: the chunk's ${checksum.algorithm} is ${digest}, Upload-Checksum says ${checksum.digest}; the offset stays ${offset}`);
+        throw new AppError(
+          'CHECKSUM_MISMATCH',
+          `checksum mismatch: the chunk's ${checksum.algorithm} is ${digest}, Upload-Checksum says ${checksum.digest}; the offset stays ${offset}`,
+        );
       }
       if (this.options.fsync) await file.sync();
     } catch (error) {

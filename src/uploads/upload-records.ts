@@ -62,7 +62,10 @@ export class UploadRecords {
 
   async ids(): Promise<string[]> {
     const names = await fs.readdir(this.directory).catch(() => [] as string[]);
-    return names.filter((name) => name.endsWith(RECORD_SUFFIX)).map((name) => name.slice(0, -RECORD_SUFFIX.length)).filter((id) => this.isId(id));
+    return names
+      .filter((name) => name.endsWith(RECORD_SUFFIX))
+      .map((name) => name.slice(0, -RECORD_SUFFIX.length))
+      .filter((id) => this.isId(id));
   }
 
   private recordPath(id: string): string {

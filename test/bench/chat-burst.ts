@@ -21,13 +21,15 @@ for (let run = 1; run <= runs; run++) {
   const service = await startServiceProcess({ UPLOAD_DIR: root, HOST: '127.0.0.1' });
   try {
     const figures = await runChatBurst(service.url, { clients: 200, messagesEach: 20, timeoutMs: 60_000 });
-    console.log(JSON.stringify({
-      run,
-      healthzMs: summary(figures.healthzMs),
-      quietRoomMs: summary(figures.quietMs),
-      serverLagMaxMs: Math.round(figures.serverLagMaxMs),
-      burstMs: figures.burstMs,
-    }));
+    console.log(
+      JSON.stringify({
+        run,
+        healthzMs: summary(figures.healthzMs),
+        quietRoomMs: summary(figures.quietMs),
+        serverLagMaxMs: Math.round(figures.serverLagMaxMs),
+        burstMs: figures.burstMs,
+      }),
+    );
   } finally {
     await service.stop('SIGTERM');
     await rm(root, { recursive: true, force: true });

@@ -31,14 +31,18 @@ async function memory(pid: number): Promise<{ rss: number; peak: number }> {
 
 function upload(url: string, n: number): Promise<{ code: number; sha256?: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/media`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => {
-        const body = JSON.parse(text);
-        resolve({ code: body.code, sha256: body.files?.[0]?.sha256 });
-      });
-    });
+    const req = http.request(
+      `${url}/media`,
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => {
+          const body = JSON.parse(text);
+          resolve({ code: body.code, sha256: body.files?.[0]?.sha256 });
+        });
+      },
+    );
     req.on('error', reject);
     void (async () => {
       req.write(`directory=bench&filename=f${n}.mp3&body=`);
@@ -53,10 +57,12 @@ function upload(url: string, n: number): Promise<{ code: number; sha256?: string
 function healthz(url: string): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    http.get(`${url}/healthz`, { agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(performance.now() - started));
-    }).on('error', reject);
+    http
+      .get(`${url}/healthz`, { agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(performance.now() - started));
+      })
+      .on('error', reject);
   });
 }
 
@@ -83,17 +89,24 @@ try {
   const after = await memory(pid);
   latencies.sort((a, b) => a - b);
   const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]!;
-  console.log(JSON.stringify({
-    clients,
-    fileMiB: mib,
-    codes: results.map((r) => r.code),
-    byteExact: results.every((r) => r.sha256 === expectedSha),
-    seconds: Number(seconds.toFixed(1)),
-    rssBeforeMB: Math.round(before.rss),
-    peakRssMB: Math.round(after.peak),
-    growthMB: Math.round(after.peak - before.rss),
-    healthz: { samples: latencies.length, p50ms: Math.round(latencies[latencies.length >> 1]!), p99ms: Math.round(p99), maxms: Math.round(latencies.at(-1)!) },
-  }));
+  console.log(
+    JSON.stringify({
+      clients,
+      fileMiB: mib,
+      codes: results.map((r) => r.code),
+      byteExact: results.every((r) => r.sha256 === expectedSha),
+      seconds: Number(seconds.toFixed(1)),
+      rssBeforeMB: Math.round(before.rss),
+      peakRssMB: Math.round(after.peak),
+      growthMB: Math.round(after.peak - before.rss),
+      healthz: {
+        samples: latencies.length,
+        p50ms: Math.round(latencies[latencies.length >> 1]!),
+        p99ms: Math.round(p99),
+        maxms: Math.round(latencies.at(-1)!),
+      },
+    }),
+  );
 } finally {
   await service.stop();
   await rm(root, { recursive: true, force: true });

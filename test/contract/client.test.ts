@@ -58,7 +58,13 @@ describe('a client generated from openapi.yaml', () => {
     });
     expect(response.status).toBe(200);
     expect(error).toBeUndefined();
-    expect(data?.files[0]).toMatchObject({ directory: 'sdk/2024', filename: 'tone.mp3', size: mp3.length, sha256: sha256(mp3), contentType: 'audio/mpeg' });
+    expect(data?.files[0]).toMatchObject({
+      directory: 'sdk/2024',
+      filename: 'tone.mp3',
+      size: mp3.length,
+      sha256: sha256(mp3),
+      contentType: 'audio/mpeg',
+    });
   });
 
   it('uploads application/x-www-form-urlencoded with a binary body', async () => {
@@ -80,7 +86,10 @@ describe('a client generated from openapi.yaml', () => {
     const whole = await client.GET('/media/{directory}/{filename}', { params, parseAs: 'arrayBuffer' });
     expect(whole.response.status).toBe(200);
     expect(Buffer.from(whole.data!)).toEqual(mp3);
-    const part = await client.GET('/media/{directory}/{filename}', { params: { ...params, header: { Range: 'bytes=0-9' } }, parseAs: 'arrayBuffer' });
+    const part = await client.GET('/media/{directory}/{filename}', {
+      params: { ...params, header: { Range: 'bytes=0-9' } },
+      parseAs: 'arrayBuffer',
+    });
     expect(part.response.status).toBe(206);
     expect(Buffer.from(part.data!)).toEqual(mp3.subarray(0, 10));
     const head = await client.HEAD('/media/{directory}/{filename}', { params });
@@ -93,7 +102,11 @@ describe('a client generated from openapi.yaml', () => {
   });
 
   const upload = (directory: string, filename: string, bytes: Uint8Array, headers: Record<string, string> = auth) =>
-    client.POST('/media', { headers: { ...headers, ...URLENCODED }, body: { directory, filename, body: Buffer.from(bytes).toString('latin1') }, bodySerializer: urlencoded });
+    client.POST('/media', {
+      headers: { ...headers, ...URLENCODED },
+      body: { directory, filename, body: Buffer.from(bytes).toString('latin1') },
+      bodySerializer: urlencoded,
+    });
 
   /** The error body and status of a failed call; the type is the union of the documented error bodies. */
   async function failure(call: Promise<{ error?: unknown; response: Response }>): Promise<{ status: number; error: Result }> {
@@ -117,13 +130,19 @@ describe('a client generated from openapi.yaml', () => {
 
   it('reports 415 (code 502) for an unsupported Content-Type', async () => {
     const { status, error } = await failure(
-      client.POST('/media', { headers: { ...auth, 'Content-Type': 'text/plain' }, body: { directory: 'a', filename: 'b.mp3', body: 'x' }, bodySerializer: () => 'x' }),
+      client.POST('/media', {
+        headers: { ...auth, 'Content-Type': 'text/plain' },
+        body: { directory: 'a', filename: 'b.mp3', body: 'x' },
+        bodySerializer: () => 'x',
+      }),
     );
     expect([status, error.code]).toEqual([415, 502]);
   });
 
   it('reports 404 (code 404) for a missing file and a missing directory', async () => {
-    const file = await failure(client.GET('/media/{directory}/{filename}', { params: { path: { directory: 'sdk', filename: 'none.mp3' } } }));
+    const file = await failure(
+      client.GET('/media/{directory}/{filename}', { params: { path: { directory: 'sdk', filename: 'none.mp3' } } }),
+    );
     expect([file.status, file.error.code]).toEqual([404, 404]);
     const listing = await failure(client.GET('/media', { params: { query: { directory: 'absent' } } }));
     expect([listing.status, listing.error.code]).toEqual([404, 404]);

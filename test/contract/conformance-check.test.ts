@@ -43,11 +43,16 @@ describe('checkExchange', () => {
   });
 
   it('fails an error body whose code is not in the code table', () => {
-    expect(checkExchange(spec, answer('GET', '/media/a/b.mp3', 404, { code: 418, reason: 'x' })).join('\n')).toMatch(/\/code must be equal to one of the allowed values/);
+    expect(checkExchange(spec, answer('GET', '/media/a/b.mp3', 404, { code: 418, reason: 'x' })).join('\n')).toMatch(
+      /\/code must be equal to one of the allowed values/,
+    );
   });
 
   it('fails an undocumented header, and a missing required one', () => {
-    const problems = checkExchange(spec, answer('GET', '/media/a/b.mp3', 401, { code: 401, reason: 'missing or wrong bearer token' }, { ...JSON_TYPE, 'x-secret': '1' }));
+    const problems = checkExchange(
+      spec,
+      answer('GET', '/media/a/b.mp3', 401, { code: 401, reason: 'missing or wrong bearer token' }, { ...JSON_TYPE, 'x-secret': '1' }),
+    );
     expect(problems).toEqual([
       'GET /media/{directory}/{filename} 401: required header WWW-Authenticate is missing',
       'GET /media/{directory}/{filename} 401: header x-secret is not documented',
@@ -61,16 +66,39 @@ describe('checkExchange', () => {
   });
 
   it('matches a directory of several segments, and HEAD on a GET route', () => {
-    const headers = { 'content-type': 'audio/mpeg', etag: `"${stored.sha256}"`, 'last-modified': 'x', 'accept-ranges': 'bytes', 'cache-control': 'no-cache' };
+    const headers = {
+      'content-type': 'audio/mpeg',
+      etag: `"${stored.sha256}"`,
+      'last-modified': 'x',
+      'accept-ranges': 'bytes',
+      'cache-control': 'no-cache',
+    };
     expect(checkExchange(spec, { ...answer('GET', '/media/a/b/c/d.mp3?x=1', 200, undefined, headers) })).toEqual([]);
     expect(checkExchange(spec, answer('HEAD', '/healthz', 200, undefined))).toEqual([]);
   });
 
   it('holds a legacy-mode answer to the body and headers of its semantic status', () => {
-    const exists = { code: 501, reason: 'file already exists', files: [{ directory: 'd', filename: 'a.mp3', code: 501, reason: 'file already exists' }] };
+    const exists = {
+      code: 501,
+      reason: 'file already exists',
+      files: [{ directory: 'd', filename: 'a.mp3', code: 501, reason: 'file already exists' }],
+    };
     expect(checkExchange(spec, answer('POST', '/media', 200, exists))).toEqual([]);
-    expect(checkExchange(spec, answer('POST', '/media', 200, { code: 401, reason: 'missing or wrong bearer token' }, { ...JSON_TYPE, 'www-authenticate': 'Bearer' }))).toEqual([]);
-    expect(checkExchange(spec, answer('POST', '/media', 200, { code: 401, reason: 'x' })).join('\n')).toMatch(/as 401: .*WWW-Authenticate is missing/);
+    expect(
+      checkExchange(
+        spec,
+        answer(
+          'POST',
+          '/media',
+          200,
+          { code: 401, reason: 'missing or wrong bearer token' },
+          { ...JSON_TYPE, 'www-authenticate': 'Bearer' },
+        ),
+      ),
+    ).toEqual([]);
+    expect(checkExchange(spec, answer('POST', '/media', 200, { code: 401, reason: 'x' })).join('\n')).toMatch(
+      /as 401: .*WWW-Authenticate is missing/,
+    );
     expect(checkExchange(spec, answer('GET', '/media', 200, { code: 416, reason: 'x' }))).toEqual([
       'legacy answer with code 416 has no documented semantic status for GET /media',
     ]);
@@ -79,7 +107,9 @@ describe('checkExchange', () => {
   it('allows only 404 {code, reason} on routes it does not document', () => {
     expect(checkExchange(spec, answer('GET', '/a/b', 404, { code: 404, reason: 'no route for GET /a/b' }))).toEqual([]);
     expect(checkExchange(spec, answer('PUT', '/nowhere', 404, { code: 404, reason: 'no route for PUT /nowhere' }))).toEqual([]);
-    expect(checkExchange(spec, answer('GET', '/a/b', 200, { code: 200, reason: 'OK' }))[0]).toMatch(/only 404 is documented for unknown routes/);
+    expect(checkExchange(spec, answer('GET', '/a/b', 200, { code: 200, reason: 'OK' }))[0]).toMatch(
+      /only 404 is documented for unknown routes/,
+    );
   });
 
   it('allows only 405 {code: 405, reason} with Allow for a method a /media path lacks', () => {
@@ -100,17 +130,26 @@ describe('checkExchange', () => {
     expect(checkExchange(spec, answer('GET', '/proxy/api/x', 404, undefined, via))).toEqual([]);
     expect(checkExchange(spec, answer('POST', '/proxy/api', 201, undefined, via))).toEqual([]);
     expect(checkExchange(spec, answer('GET', '/proxy/api/x', 502, { code: 502, reason: 'upstream "api" unreachable' }))).toEqual([]);
-    expect(checkExchange(spec, answer('GET', '/proxy/api/x', 502, { code: 502 })).join('\n')).toMatch(/must have required property 'reason'/);
+    expect(checkExchange(spec, answer('GET', '/proxy/api/x', 502, { code: 502 })).join('\n')).toMatch(
+      /must have required property 'reason'/,
+    );
     expect(checkExchange(spec, answer('GET', '/proxy/api/x', 418, { code: 418, reason: 'x' })).join('\n')).toMatch(/Via is missing/);
   });
 
   it('checks WebSocket handshakes', () => {
-    const handshake = (status: number, headers: Exchange['headers'], target = '/chat/ws?name=ann') => ({ ...answer('GET', target, status, undefined, headers), upgrade: true });
+    const handshake = (status: number, headers: Exchange['headers'], target = '/chat/ws?name=ann') => ({
+      ...answer('GET', target, status, undefined, headers),
+      upgrade: true,
+    });
     expect(checkExchange(spec, handshake(101, { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-accept': 'x' }))).toEqual([]);
     expect(checkExchange(spec, handshake(403, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }))).toEqual([]);
     expect(checkExchange(spec, handshake(404, { 'content-type': 'text/plain; charset=utf-8' }, '/elsewhere'))).toEqual([]);
-    expect(checkExchange(spec, handshake(101, { upgrade: 'websocket', connection: 'Upgrade' })).join('\n')).toMatch(/Sec-WebSocket-Accept is missing/);
-    expect(checkExchange(spec, handshake(409, { 'content-type': 'text/plain' }))).toEqual(['status 409 is not documented for GET /chat/ws']);
+    expect(checkExchange(spec, handshake(101, { upgrade: 'websocket', connection: 'Upgrade' })).join('\n')).toMatch(
+      /Sec-WebSocket-Accept is missing/,
+    );
+    expect(checkExchange(spec, handshake(409, { 'content-type': 'text/plain' }))).toEqual([
+      'status 409 is not documented for GET /chat/ws',
+    ]);
     expect(checkExchange(spec, { ...handshake(405, { 'content-type': 'text/html' }), method: 'POST' })).toEqual([]);
   });
 });

@@ -16,9 +16,13 @@ function responseExamples(spec: OpenApiDocument): Array<{ status: string; where:
       for (const [status, raw] of Object.entries(responses ?? {})) {
         const response = spec.resolve(raw, '').value;
         for (const media of Object.values((response.content as Record<string, Node> | undefined) ?? {})) {
-          const values = [media.example, ...Object.values((media.examples as Record<string, Node> | undefined) ?? {}).map((e) => spec.resolve(e, '').value.value)];
+          const values = [
+            media.example,
+            ...Object.values((media.examples as Record<string, Node> | undefined) ?? {}).map((e) => spec.resolve(e, '').value.value),
+          ];
           for (const value of values) {
-            if (value && typeof value === 'object') found.push({ status, where: `${method.toUpperCase()} ${template} ${status}`, value: value as Node });
+            if (value && typeof value === 'object')
+              found.push({ status, where: `${method.toUpperCase()} ${template} ${status}`, value: value as Node });
           }
         }
       }
@@ -38,7 +42,10 @@ describe('openapi.yaml and the code table', () => {
 
   it.each(Object.entries(CODES))('shows %s with its code under its HTTP status in a response example', (name, entry) => {
     const shown = examples.filter(({ status, value }) => status === String(entry.status) && value.code === entry.code);
-    expect(shown.map(({ where }) => where), `${name}: no example with code ${entry.code} under HTTP ${entry.status}`).not.toEqual([]);
+    expect(
+      shown.map(({ where }) => where),
+      `${name}: no example with code ${entry.code} under HTTP ${entry.status}`,
+    ).not.toEqual([]);
   });
 
   it('has no code in its Code enum that the code table lacks', () => {

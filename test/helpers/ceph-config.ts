@@ -11,7 +11,16 @@ const run = promisify(execFile);
  * memstore, tcp_nodelay on the gateway (else every answer with a body stalls ~44 ms) and a quick
  * garbage collection (memstore keeps deleted data in RAM until it runs).
  */
-export async function writeConfig(dir: string, { fsid, monPort, rgwPort, bindMin, memstoreBytes }: { fsid: string; monPort: number; rgwPort: number; bindMin: number; memstoreBytes: number }): Promise<void> {
+export async function writeConfig(
+  dir: string,
+  {
+    fsid,
+    monPort,
+    rgwPort,
+    bindMin,
+    memstoreBytes,
+  }: { fsid: string; monPort: number; rgwPort: number; bindMin: number; memstoreBytes: number },
+): Promise<void> {
   for (const sub of ['run', 'log', 'mon', 'osd/0', 'rgw']) await fs.mkdir(path.join(dir, sub), { recursive: true });
   const conf = `[global]
 fsid = ${fsid}

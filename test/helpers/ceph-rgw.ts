@@ -12,7 +12,8 @@ import { waitFor as poll } from './wait.ts';
 const run = promisify(execFile);
 
 /** Polls a probe that may throw (a daemon not up yet) until it answers true. */
-const waitFor = (what: string, probe: () => Promise<boolean>, timeoutMs: number) => poll(what, () => probe().catch(() => false), timeoutMs, 50);
+const waitFor = (what: string, probe: () => Promise<boolean>, timeoutMs: number) =>
+  poll(what, () => probe().catch(() => false), timeoutMs, 50);
 
 /** Where a test finds the gateway: what a service needs in S3_ENDPOINT and AWS_* variables. */
 export interface RgwEndpoint {
@@ -67,7 +68,18 @@ export async function startCephRgw({ memstoreBytes = 3 * 1024 ** 3 }: { memstore
     await writeConfig(dir, { fsid, monPort, rgwPort, bindMin, memstoreBytes });
     const ceph = (...args: string[]) => run('ceph', ['-c', conf, '--connect-timeout', '10', ...args], { timeout: 20_000 });
     await createKeyring(dir);
-    await run('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, '--set-min-mon-release', 'pacific', '--enable-all-features', path.join(dir, 'monmap')]);
+    await run('monmaptool', [
+      '--create',
+      '--fsid',
+      fsid,
+      '--addv',
+      'a',
+      `[v2:127.0.0.1:${monPort}]`,
+      '--set-min-mon-release',
+      'pacific',
+      '--enable-all-features',
+      path.join(dir, 'monmap'),
+    ]);
     await run('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', path.join(dir, 'monmap'), '--keyring', path.join(dir, 'keyring')]);
     daemons.set('mon', startDaemon(dir, 'ceph-mon', ['-c', conf, '-f', '-i', 'a']));
     await waitFor('ceph mon', () => ceph('mon', 'stat').then(() => true), 20_000);
@@ -83,7 +95,11 @@ export async function startCephRgw({ memstoreBytes = 3 * 1024 ** 3 }: { memstore
     };
     daemons.set('rgw', startDaemon(dir, 'radosgw', ['-c', conf, '-f', '-n', 'client.rgw.a']));
     await waitFor('radosgw port', () => answersHttp(endpoint), 60_000);
-    await run('radosgw-admin', ['-c', conf, 'user', 'create', '--uid=test', '--display-name=Test', `--access-key=${ACCESS_KEY}`, `--secret-key=${SECRET_KEY}`], { timeout: 30_000 });
+    await run(
+      'radosgw-admin',
+      ['-c', conf, 'user', 'create', '--uid=test', '--display-name=Test', `--access-key=${ACCESS_KEY}`, `--secret-key=${SECRET_KEY}`],
+      { timeout: 30_000 },
+    );
     await waitFor('radosgw answering', () => answersSigned(endpoint), 30_000);
     return {
       dir,
@@ -111,7 +127,8 @@ async function requireCommands(): Promise<void> {
   for (const command of CEPH_COMMANDS) {
     await run('sh', ['-c', `command -v ${command}`]).catch(() => missing.push(command));
   }
-  if (missing.length > 0) throw new Error(`The S3 tests need Ceph (missing: ${missing.join(', ')}): as root, run \`apt-get update && ${INSTALL}\`.`);
+  if (missing.length > 0)
+    throw new Error(`The S3 tests need Ceph (missing: ${missing.join(', ')}): as root, run \`apt-get update && ${INSTALL}\`.`);
 }
 
 /** A free mon port, a free gateway port and the start of 20 free ports for the daemons' own sockets. */

@@ -88,7 +88,9 @@ export async function runChatBurst(baseUrl: string, options: BurstOptions): Prom
     await new Promise((resolve) => setImmediate(resolve));
   }
   const expected = options.messagesEach;
-  await waitFor('every burst message to be answered', () => answers.every((count) => count >= expected), options.timeoutMs, 50).catch(() => undefined);
+  await waitFor('every burst message to be answered', () => answers.every((count) => count >= expected), options.timeoutMs, 50).catch(
+    () => undefined,
+  );
   const burstMs = Date.now() - started;
   const lagMs = await serverLagMaxMs(baseUrl);
   clearInterval(quietTimer);

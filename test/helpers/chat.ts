@@ -18,7 +18,10 @@ type ChatOverrides = Partial<Omit<ChatConfig, 'rateLimit' | 'roomRateLimit'>> & 
 const testDefaults: ChatOverrides = { heartbeatMs: 60_000, closeTimeoutMs: 500 };
 
 /** The app and the chat on one real HTTP server on 127.0.0.1; `close()` stops both. */
-export async function startChat(overrides: ChatOverrides = {}, server: { trustProxy?: boolean | number | string } = {}): Promise<RunningChat> {
+export async function startChat(
+  overrides: ChatOverrides = {},
+  server: { trustProxy?: boolean | number | string } = {},
+): Promise<RunningChat> {
   const service = await startService({ chat: { ...testDefaults, ...overrides }, server });
   return { ...service, wsUrl: `${service.url.replace(/^http/, 'ws')}/chat/ws` };
 }
@@ -57,7 +60,12 @@ export class ChatClient {
 
   /** The next `count` events not taken yet; fails after `timeoutMs`. */
   async take(count: number, timeoutMs = 3000): Promise<ServerEvent[]> {
-    await waitFor(`${count} events (have ${this.events.length - this.cursor})`, () => this.events.length >= this.cursor + count, timeoutMs, 5);
+    await waitFor(
+      `${count} events (have ${this.events.length - this.cursor})`,
+      () => this.events.length >= this.cursor + count,
+      timeoutMs,
+      5,
+    );
     const taken = this.events.slice(this.cursor, this.cursor + count);
     this.cursor += count;
     return taken;
@@ -76,7 +84,11 @@ export class ChatClient {
 
 /** Opens a client and waits for the handshake to finish. */
 export async function connectChat(running: RunningChat, options: ConnectOptions = {}): Promise<ChatClient> {
-  const socket = new WebSocket(chatUrl(running, options), { headers: options.headers, autoPong: options.autoPong ?? true, localAddress: options.localAddress });
+  const socket = new WebSocket(chatUrl(running, options), {
+    headers: options.headers,
+    autoPong: options.autoPong ?? true,
+    localAddress: options.localAddress,
+  });
   const client = new ChatClient(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());

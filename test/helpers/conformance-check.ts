@@ -24,7 +24,9 @@ const single = (value: string | string[] | undefined) => (Array.isArray(value) ?
 
 /** The HTTP statuses a result code has in `semantic` mode (502 is 400, 415 or the proxy's 502). */
 function semanticStatuses(code: number): number[] {
-  return Object.values(CODES).filter((entry) => entry.code === code).map((entry) => entry.status);
+  return Object.values(CODES)
+    .filter((entry) => entry.code === code)
+    .map((entry) => entry.status);
 }
 
 /**
@@ -37,7 +39,8 @@ function semanticStatuses(code: number): number[] {
 export function checkExchange(spec: OpenApiDocument, exchange: Exchange): string[] {
   const path = exchange.target.replace(ABSOLUTE_FORM, '').replace(/[?#].*$/s, '') || '/';
   if (exchange.upgrade && path !== '/chat/ws') return expectStatus(exchange, 404, 'text/plain', 'a WebSocket handshake to another path');
-  if (exchange.upgrade && exchange.method !== 'GET') return expectStatus(exchange, 405, 'text/html', 'a WebSocket handshake with another method than GET');
+  if (exchange.upgrade && exchange.method !== 'GET')
+    return expectStatus(exchange, 405, 'text/html', 'a WebSocket handshake with another method than GET');
 
   const matched = spec.matchPath(path);
   const method = exchange.method.toLowerCase();

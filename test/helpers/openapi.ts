@@ -111,7 +111,8 @@ export class OpenApiDocument {
     if (validator(value)) return [];
     return (validator.errors ?? []).map((error) => {
       const { additionalProperty, allowedValues } = error.params as { additionalProperty?: string; allowedValues?: unknown[] };
-      const detail = additionalProperty !== undefined ? ` '${additionalProperty}'` : allowedValues ? ` ${JSON.stringify(allowedValues)}` : '';
+      const detail =
+        additionalProperty !== undefined ? ` '${additionalProperty}'` : allowedValues ? ` ${JSON.stringify(allowedValues)}` : '';
       return `${error.instancePath || '(top level)'} ${error.message ?? 'is invalid'}${detail}`;
     });
   }

@@ -63,7 +63,12 @@ export async function postPieces(url: string, pieces: Iterable<Buffer>, pauseMs 
     req.on('error', reject);
   });
   let finished = false;
-  const settled = answered.then(() => {}, () => {}).finally(() => (finished = true));
+  const settled = answered
+    .then(
+      () => {},
+      () => {},
+    )
+    .finally(() => (finished = true));
   for (const piece of pieces) {
     // The server may answer (an error) before the body is sent: stop writing then.
     if (finished) break;

@@ -54,12 +54,19 @@ export function runByteStoreContract(name: string, harness: StoreHarness): void 
     ])('stages bytes given %s, commits them and reads them back whole (%s)', async (_how, kind, make) => {
       const store = await open();
       const bytes = make();
-      const staged = await store.stage(kind === 'small' ? Buffer.from(bytes) : Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]));
+      const staged = await store.stage(
+        kind === 'small' ? Buffer.from(bytes) : Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]),
+      );
       expect(staged.size).toBe(bytes.length);
       const key = { directory: 'a/b', name: `${kind}.bin` };
       const stored = await store.commit(staged, key, { note: 'x' });
       expect(stored).toMatchObject({ key, size: bytes.length, sha256: sha256(bytes), attributes: { note: 'x' } });
-      expect(await store.head(key)).toMatchObject({ size: bytes.length, sha256: sha256(bytes), version: stored.version, attributes: { note: 'x' } });
+      expect(await store.head(key)).toMatchObject({
+        size: bytes.length,
+        sha256: sha256(bytes),
+        version: stored.version,
+        attributes: { note: 'x' },
+      });
       expect(await storedBytes(store, key)).toEqual(bytes);
       expect(await store.staged()).toEqual([]);
     });
@@ -117,7 +124,12 @@ export function runByteStoreContract(name: string, harness: StoreHarness): void 
       const bytes = randomBytes(LARGE);
       const key = { directory: 'r', name: 'ranges.bin' };
       await store.commit(await store.stage(Readable.from([bytes])), key, {});
-      for (const range of [{ start: 0, end: 0 }, { start: 1000, end: 70_000 }, { start: LARGE - 1, end: LARGE - 1 }, { start: 0, end: LARGE - 1 }]) {
+      for (const range of [
+        { start: 0, end: 0 },
+        { start: 1000, end: 70_000 },
+        { start: LARGE - 1, end: LARGE - 1 },
+        { start: 0, end: LARGE - 1 },
+      ]) {
         const stream = await store.read(key, range);
         expect(await buffer(stream!)).toEqual(bytes.subarray(range.start, range.end + 1));
       }

@@ -13,7 +13,10 @@ import { sha256 } from '../helpers/media.ts';
 /** Every file below the root, the store's own directories included (this is the local backend's test). */
 async function allFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name))).sort();
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
+    .sort();
 }
 
 describe('local backend: files and index', () => {
@@ -22,7 +25,13 @@ describe('local backend: files and index', () => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
   });
   async function open(root?: string) {
-    const store = await LocalStore.open({ root: root ?? (await tempRoot('local-index-')), poolSize: 1, fsync: true, sweepIntervalMs: 3_600_000, tempMaxAgeMs: 3_600_000 });
+    const store = await LocalStore.open({
+      root: root ?? (await tempRoot('local-index-')),
+      poolSize: 1,
+      fsync: true,
+      sweepIntervalMs: 3_600_000,
+      tempMaxAgeMs: 3_600_000,
+    });
     stores.push(store);
     return store;
   }
@@ -32,7 +41,11 @@ describe('local backend: files and index', () => {
     const before = (await allFiles(store.root)).filter((file) => file.startsWith(INDEX_DIR));
     for (let i = 0; i < 5; i++) {
       const bytes = Buffer.from(`upload ${i}`);
-      await store.commit(await store.stage(i % 2 ? Readable.from([bytes, Buffer.alloc(300 * 1024)]) : bytes), { directory: 'd', name: `${i}.bin` }, {});
+      await store.commit(
+        await store.stage(i % 2 ? Readable.from([bytes, Buffer.alloc(300 * 1024)]) : bytes),
+        { directory: 'd', name: `${i}.bin` },
+        {},
+      );
     }
     const after = await allFiles(store.root);
     expect(after.filter((file) => !file.startsWith(INDEX_DIR))).toEqual(['d/0.bin', 'd/1.bin', 'd/2.bin', 'd/3.bin', 'd/4.bin']);
@@ -86,7 +99,9 @@ describe('local backend: several processes on one root', () => {
     const root = await tempRoot('local-processes-');
     const script = new URL('./fixtures/commit-many.ts', import.meta.url).pathname;
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const children = ['a', 'b', 'c'].map((prefix) => spawn(process.execPath, ['--import', tsx, script, root, prefix, '40'], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const children = ['a', 'b', 'c'].map((prefix) =>
+      spawn(process.execPath, ['--import', tsx, script, root, prefix, '40'], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    );
     const codes = await Promise.all(children.map(async (child) => (await once(child, 'exit'))[0]));
     expect(codes).toEqual([0, 0, 0]);
     const store = await LocalStore.open({ root, poolSize: 1, fsync: false, sweepIntervalMs: 3_600_000, tempMaxAgeMs: 3_600_000 });

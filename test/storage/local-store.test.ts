@@ -25,7 +25,9 @@ runByteStoreContract('local disk', {
   openAlongside: (store) => openOn(rootOf(store)),
   async crashWhileStaged(store, bytes) {
     const script = new URL('./fixtures/stage-then-die.ts', import.meta.url).pathname;
-    const child = spawn(process.execPath, ['--import', tsx, script, rootOf(store), String(bytes.length)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', tsx, script, rootOf(store), String(bytes.length)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     for await (const chunk of child.stdout) {
       out += chunk;

@@ -23,7 +23,13 @@ async function age(file: string, ageMs: number): Promise<void> {
 /** A process that is alive until killed, and its pid. */
 function liveProcess() {
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
-  return { pid: child.pid!, stop: async () => { child.kill('SIGKILL'); if (child.exitCode === null && child.signalCode === null) await once(child, 'exit'); } };
+  return {
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    },
+  };
 }
 
 /** The pid of a process that has exited. */

@@ -32,7 +32,16 @@ runByteStoreContract('S3 bucket (Ceph RGW)', {
     const stagingDir = await tempRoot('s3-contract-');
     dirs.push(stagingDir);
     const bucket = await freshBucket(rgw);
-    return openWith({ endpoint: rgw.endpoint, bucket, region: rgw.region, prefix: '', forcePathStyle: true, createBucket: false, stagingDir, timeoutMs: 5000 });
+    return openWith({
+      endpoint: rgw.endpoint,
+      bucket,
+      region: rgw.region,
+      prefix: '',
+      forcePathStyle: true,
+      createBucket: false,
+      stagingDir,
+      timeoutMs: 5000,
+    });
   },
   openAlongside: (store) => openWith(optionsOf.get(store)!),
   async crashWhileStaged(store, bytes) {

@@ -134,7 +134,10 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
     await store.annotate(key('byhand', 'h.mp3'), found!.version, { contentType: 'audio/mpeg', metadata: null });
     const other = await openS3Store(rgw, bucket, { prefix: 'media' });
     try {
-      expect(await other.head(key('byhand', 'h.mp3'))).toMatchObject({ sha256: sha256('by hand'), attributes: { contentType: 'audio/mpeg', metadata: null } });
+      expect(await other.head(key('byhand', 'h.mp3'))).toMatchObject({
+        sha256: sha256('by hand'),
+        attributes: { contentType: 'audio/mpeg', metadata: null },
+      });
     } finally {
       await other.close();
     }

@@ -92,9 +92,16 @@ function renderEvent(event) {
   const time = new Date(event.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   if (event.type === 'message') {
     const kind = event.from === me ? 'message own' : 'message';
-    renderLine(kind, [['time', time], ['from', event.from], ['text', event.text]]);
+    renderLine(kind, [
+      ['time', time],
+      ['from', event.from],
+      ['text', event.text],
+    ]);
   } else {
-    renderLine('event', [['time', time], ['text', event.text]]);
+    renderLine('event', [
+      ['time', time],
+      ['text', event.text],
+    ]);
   }
 }
 

@@ -113,7 +113,9 @@ ui.forget.addEventListener('click', () => {
 
 /** Hides the token controls when the service has no tokens; keeps them when it cannot tell. */
 async function hideBoxWithoutTokens() {
-  const answer = await fetch('/auth').then((response) => response.json()).catch(() => undefined);
+  const answer = await fetch('/auth')
+    .then((response) => response.json())
+    .catch(() => undefined);
   const known = typeof answer?.writesNeedToken === 'boolean' && typeof answer?.readsNeedToken === 'boolean';
   const needed = answer?.writesNeedToken || answer?.readsNeedToken;
   // What the page learnt, for styles and tests: none, needed or unknown.

@@ -56,10 +56,14 @@ async function uploadOne(file, directory) {
   const controller = new AbortController();
   // Cancel settles the row at once, whether it waits its turn, uploads, or waits for a token.
   const cancelled = new Promise((resolve) => {
-    row.cancel.addEventListener('click', () => {
-      controller.abort();
-      resolve(CANCELLED);
-    }, { once: true });
+    row.cancel.addEventListener(
+      'click',
+      () => {
+        controller.abort();
+        resolve(CANCELLED);
+      },
+      { once: true },
+    );
   });
   const uploaded = turn().then(async (release) => {
     try {

@@ -38,7 +38,10 @@ export async function reconcileDirectory(index: MetadataIndex, real: string, dir
   const scannedAtMs = Date.now();
   const entries = await fs.readdir(real, { withFileTypes: true });
   const visible = entries.filter((entry) => !entry.name.startsWith('.'));
-  const directories = visible.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort(byteOrder);
+  const directories = visible
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort(byteOrder);
   const files = new Set(visible.filter((entry) => entry.isFile()).map((entry) => entry.name));
   const indexed = new Set(index.names(directory));
   const gone: string[] = [];

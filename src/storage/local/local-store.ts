@@ -5,7 +5,18 @@ import type { Readable } from 'node:stream';
 import type { Piscina } from 'piscina';
 import { AppError } from '../../errors.ts';
 import { createWorkerPool } from '../../worker-pool.ts';
-import type { Attributes, ByteRange, ByteSource, ByteStore, ListOptions, ObjectKey, ObjectPage, PoolStats, StagedBytes, StoredObject } from '../byte-store.ts';
+import type {
+  Attributes,
+  ByteRange,
+  ByteSource,
+  ByteStore,
+  ListOptions,
+  ObjectKey,
+  ObjectPage,
+  PoolStats,
+  StagedBytes,
+  StoredObject,
+} from '../byte-store.ts';
 import type { CommitOutcome, CommitTask, FileVersion } from './byte.worker.ts';
 import { findDirectoryInside } from './directory-inside.ts';
 import { reconcileDirectory } from './directory-scan.ts';
@@ -112,7 +123,8 @@ export class LocalStore implements ByteStore {
       };
       const bytes = held.bytes;
       // Zero-copy hand-off when the bytes own their whole ArrayBuffer; otherwise structured clone.
-      const transferList = bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : undefined;
+      const transferList =
+        bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : undefined;
       const outcome = (await this.pool.run(task, { transferList })) as CommitOutcome;
       if (!outcome.ok) throw commitError(outcome);
       const { ok: _ok, ...version } = outcome;

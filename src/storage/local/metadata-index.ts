@@ -91,7 +91,10 @@ export class MetadataIndex {
     const out: Array<{ name: string; record: FileRecord }> = [];
     const end = [`${key}\u0000`] as unknown as FileKey;
     const range = this.files.getRange({ start: [key, after ?? ''], end, limit: limit + 1 });
-    for (const { key: [, name], value } of range) {
+    for (const {
+      key: [, name],
+      value,
+    } of range) {
       if (name === after) continue;
       out.push({ name, record: value });
       if (out.length === limit) break;
@@ -117,7 +120,14 @@ export class MetadataIndex {
     } catch (error) {
       // lmdb-js gives the cause as a second promise; it is the one worth reporting.
       const cause = (error as { commitError?: Promise<unknown> }).commitError;
-      this.onWriteError(cause ? await cause.then(() => error, (reason: unknown) => reason) : error);
+      this.onWriteError(
+        cause
+          ? await cause.then(
+              () => error,
+              (reason: unknown) => reason,
+            )
+          : error,
+      );
       return false;
     }
   }

@@ -31,7 +31,10 @@ interface NewObject {
  * which is why files are limited to one PUT). Answers the new object's version (its ETag); 412 is
  * FILE_EXISTS; any other failure is thrown as the SDK gave it.
  */
-export async function putIfAbsent({ client, describer, bucket, timeoutMs }: Bucket, { key, held, metadata, contentType }: NewObject): Promise<string> {
+export async function putIfAbsent(
+  { client, describer, bucket, timeoutMs }: Bucket,
+  { key, held, metadata, contentType }: NewObject,
+): Promise<string> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       const answer = await client.send(

@@ -100,7 +100,9 @@ export class ObjectDescriber {
 
   private async attributesOf(ref: string): Promise<Attributes | undefined> {
     try {
-      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.attributes(ref) }), { abortSignal: this.deadline() });
+      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.attributes(ref) }), {
+        abortSignal: this.deadline(),
+      });
       return parseAttributes(await answer.Body!.transformToString());
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -111,7 +113,9 @@ export class ObjectDescriber {
   /** The digest of an object written by other means, read in whole once; undefined when it is gone or changed. */
   private async hashOf(key: string, version: string): Promise<string | undefined> {
     try {
-      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: version }), { abortSignal: this.deadline() });
+      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: version }), {
+        abortSignal: this.deadline(),
+      });
       const hash = createHash('sha256');
       await pipeline(answer.Body as Readable, hash);
       return hash.digest('hex');

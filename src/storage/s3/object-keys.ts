@@ -18,7 +18,11 @@ export class ObjectKeys {
   /** The object's key; INVALID_ARGUMENT for a path longer than S3 allows (a key the backend cannot hold). */
   of(key: ObjectKey): string {
     const full = `${this.directoryPrefix(key.directory)}${key.name}`;
-    if (Buffer.byteLength(full) > MAX_KEY_BYTES) throw new AppError('INVALID_ARGUMENT', `invalid argument: the path is longer than S3 allows (${MAX_KEY_BYTES} bytes with storage.s3.prefix)`);
+    if (Buffer.byteLength(full) > MAX_KEY_BYTES)
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `invalid argument: the path is longer than S3 allows (${MAX_KEY_BYTES} bytes with storage.s3.prefix)`,
+      );
     return full;
   }
 

@@ -66,7 +66,13 @@ async function collectObjects(send: Send, prefix: string, first: ListObjectsV2Co
     for (const item of answer.Contents ?? []) {
       const name = item.Key === undefined ? undefined : ObjectKeys.childName(prefix, item.Key);
       if (name === undefined || item.Key!.endsWith('/')) continue;
-      found.push({ key: item.Key!, name, version: (item.ETag ?? '').replace(/^"|"$/g, ''), size: item.Size ?? 0, modified: item.LastModified ?? new Date(0) });
+      found.push({
+        key: item.Key!,
+        name,
+        version: (item.ETag ?? '').replace(/^"|"$/g, ''),
+        size: item.Size ?? 0,
+        modified: item.LastModified ?? new Date(0),
+      });
     }
     if (found.length >= wanted || answer.IsTruncated !== true) return found.slice(0, wanted);
   }
@@ -99,8 +105,23 @@ async function hasAnyKey(send: Send): Promise<boolean> {
 async function describe(describer: ObjectDescriber, directory: string, item: Listed): Promise<StoredObject | undefined> {
   const key = { directory, name: item.name };
   const known = describer.recall(item.key, item.version);
-  if (known) return { key, size: item.size, sha256: known.sha256, modified: item.modified, version: item.version, ...(known.attributes === undefined ? {} : { attributes: known.attributes }) };
+  if (known)
+    return {
+      key,
+      size: item.size,
+      sha256: known.sha256,
+      modified: item.modified,
+      version: item.version,
+      ...(known.attributes === undefined ? {} : { attributes: known.attributes }),
+    };
   const found = await describer.head(item.key);
   if (!found) return undefined;
-  return { key, size: found.size, sha256: found.sha256, modified: found.modified, version: found.version, ...(found.attributes === undefined ? {} : { attributes: found.attributes }) };
+  return {
+    key,
+    size: found.size,
+    sha256: found.sha256,
+    modified: found.modified,
+    version: found.version,
+    ...(found.attributes === undefined ? {} : { attributes: found.attributes }),
+  };
 }

@@ -1,9 +1,28 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../errors.ts';
-import type { Attributes, ByteRange, ByteSource, ByteStore, ListOptions, ObjectKey, ObjectPage, PoolStats, StagedBytes, StoredObject } from '../byte-store.ts';
+import type {
+  Attributes,
+  ByteRange,
+  ByteSource,
+  ByteStore,
+  ListOptions,
+  ObjectKey,
+  ObjectPage,
+  PoolStats,
+  StagedBytes,
+  StoredObject,
+} from '../byte-store.ts';
 import { putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
@@ -59,8 +78,19 @@ export class S3Store implements ByteStore {
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
     const staging = await StagingDir.open(options.stagingDir);
-    const common = { endpoint: options.endpoint, region: options.region, forcePathStyle: options.forcePathStyle, timeoutMs: options.timeoutMs, maxSockets: options.maxSockets ?? 64 };
-    const store = new S3Store(createS3Client({ ...common, maxAttempts: 2 }), createS3Client({ ...common, maxAttempts: 1 }), staging, options);
+    const common = {
+      endpoint: options.endpoint,
+      region: options.region,
+      forcePathStyle: options.forcePathStyle,
+      timeoutMs: options.timeoutMs,
+      maxSockets: options.maxSockets ?? 64,
+    };
+    const store = new S3Store(
+      createS3Client({ ...common, maxAttempts: 2 }),
+      createS3Client({ ...common, maxAttempts: 1 }),
+      staging,
+      options,
+    );
     // A bucket that is unreachable now is reported by ready(); the service starts anyway.
     await store.ready();
     return store;
@@ -99,7 +129,8 @@ export class S3Store implements ByteStore {
     const held = this.staging.get(staged.id) ?? (await this.staging.adopt(staged.id));
     if (!held) throw new Error(`staged upload ${staged.id} is gone`);
     try {
-      if (held.size > MAX_SINGLE_PUT_BYTES) throw new AppError('TOO_LARGE', `file larger than one S3 PUT allows (${MAX_SINGLE_PUT_BYTES} bytes)`);
+      if (held.size > MAX_SINGLE_PUT_BYTES)
+        throw new AppError('TOO_LARGE', `file larger than one S3 PUT allows (${MAX_SINGLE_PUT_BYTES} bytes)`);
       const sha256 = await this.staging.sha256(held);
       const encoded = encodeAttributes(attributes);
       const metadata: ObjectMetadata = { sha256, upload: held.id };
@@ -160,8 +191,8 @@ export class S3Store implements ByteStore {
   }
 
   async list(directory: string, options: ListOptions): Promise<ObjectPage | undefined> {
-    return listDirectory(this.client, this.describer, this.keys, this.options.bucket, directory, options, () => this.deadline()).catch((error: unknown) =>
-      this.fail(error),
+    return listDirectory(this.client, this.describer, this.keys, this.options.bucket, directory, options, () => this.deadline()).catch(
+      (error: unknown) => this.fail(error),
     );
   }
 
@@ -208,7 +239,12 @@ export class S3Store implements ByteStore {
   /** Attributes too large for a header, in a content-addressed object the PUT then names. */
   private async putAttributes(encoded: string): Promise<string> {
     const ref = attributesRefOf(encoded);
-    const put = new PutObjectCommand({ Bucket: this.options.bucket, Key: this.keys.attributes(ref), Body: encoded, ContentType: 'application/json' });
+    const put = new PutObjectCommand({
+      Bucket: this.options.bucket,
+      Key: this.keys.attributes(ref),
+      Body: encoded,
+      ContentType: 'application/json',
+    });
     await this.client.send(put, { abortSignal: this.deadline() }).catch((error: unknown) => this.fail(error));
     return ref;
   }

@@ -75,7 +75,11 @@ export class BenchContext {
       const repetition: Record<string, Record<string, number>> = {};
       for (const name of names) {
         const figures = await variants[name](index);
-        this.log(`${label} ${name} #${index + 1}: ${Object.entries(figures).map(([k, v]) => `${k}=${round(v)}`).join(' ')}`);
+        this.log(
+          `${label} ${name} #${index + 1}: ${Object.entries(figures)
+            .map(([k, v]) => `${k}=${round(v)}`)
+            .join(' ')}`,
+        );
         repetition[name] = figures;
       }
       const otherLoad = Math.max(...Object.values(repetition).map((figures) => figures.backgroundCpuPct ?? 0));

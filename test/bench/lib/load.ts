@@ -23,13 +23,23 @@ export type LoadShape = Omit<AutocannonJob, 'url' | 'durationSeconds'>;
 /** Unmeasured load first: JIT, pool threads and the page cache settle before the figures count. */
 export async function warmUp(ctx: BenchContext, server: ServerProcess, shape: LoadShape): Promise<void> {
   if (ctx.options.warmupSeconds <= 0) return;
-  const result = await runLoad<LoadResult>('load/autocannon-load.ts', { ...shape, url: server.url, durationSeconds: ctx.options.warmupSeconds });
+  const result = await runLoad<LoadResult>('load/autocannon-load.ts', {
+    ...shape,
+    url: server.url,
+    durationSeconds: ctx.options.warmupSeconds,
+  });
   // Slow answers may not complete within a short warm-up; wrong ones fail it.
   assertClean('warm-up', result, { allowNone: true });
 }
 
 /** One measured autocannon run from a separate process; any unexpected answer fails it. */
-export async function measureLoad(ctx: BenchContext, server: ServerProcess, shape: LoadShape, what: string, helperPids: number[] = []): Promise<LoadResult & CpuShares> {
+export async function measureLoad(
+  ctx: BenchContext,
+  server: ServerProcess,
+  shape: LoadShape,
+  what: string,
+  helperPids: number[] = [],
+): Promise<LoadResult & CpuShares> {
   const cpu = cpuWindow(server.pid, helperPids);
   const result = await runLoad<LoadResult>('load/autocannon-load.ts', { ...shape, url: server.url, durationSeconds: ctx.options.seconds });
   assertClean(what, result);
@@ -37,29 +47,51 @@ export async function measureLoad(ctx: BenchContext, server: ServerProcess, shap
 }
 
 /** Streams large uploads from a separate process; every upload must be answered 200. */
-export async function measureStreamUpload(server: ServerProcess, job: Omit<StreamUploadJob, 'url'>, what: string): Promise<StreamUploadResult & CpuShares> {
+export async function measureStreamUpload(
+  server: ServerProcess,
+  job: Omit<StreamUploadJob, 'url'>,
+  what: string,
+): Promise<StreamUploadResult & CpuShares> {
   const cpu = cpuWindow(server.pid);
   const result = await runLoad<StreamUploadResult>('load/stream-upload-load.ts', { ...job, url: server.url });
   if (result.uploads !== job.concurrency) {
-    throw new Error(`${what}: ${result.uploads}/${job.concurrency} uploads answered 200; statuses ${JSON.stringify(result.statuses)}, errors ${result.errors.join('; ')}`);
+    throw new Error(
+      `${what}: ${result.uploads}/${job.concurrency} uploads answered 200; statuses ${JSON.stringify(result.statuses)}, errors ${result.errors.join('; ')}`,
+    );
   }
   return { ...result, ...cpu(result.cpuSeconds) };
 }
 
 /** One resumable upload (tus, `chunkSize` PATCHes) from a separate process; it must be stored. */
-export async function measureTusUpload(server: ServerProcess, job: Omit<TusUploadJob, 'url'>, what: string): Promise<StreamUploadResult & CpuShares> {
+export async function measureTusUpload(
+  server: ServerProcess,
+  job: Omit<TusUploadJob, 'url'>,
+  what: string,
+): Promise<StreamUploadResult & CpuShares> {
   const cpu = cpuWindow(server.pid);
   const result = await runLoad<StreamUploadResult>('load/tus-upload-load.ts', { ...job, url: server.url });
-  if (result.uploads !== 1) throw new Error(`${what}: not stored; statuses ${JSON.stringify(result.statuses)}, errors ${result.errors.join('; ')}`);
+  if (result.uploads !== 1)
+    throw new Error(`${what}: not stored; statuses ${JSON.stringify(result.statuses)}, errors ${result.errors.join('; ')}`);
   return { ...result, ...cpu(result.cpuSeconds) };
 }
 
 /** Whole-file downloads streamed by a load process for the run's length; any non-200 fails it. */
-export async function measureStreamDownload(ctx: BenchContext, server: ServerProcess, job: Omit<StreamDownloadJob, 'url' | 'durationSeconds'>, what: string): Promise<StreamDownloadResult & CpuShares> {
+export async function measureStreamDownload(
+  ctx: BenchContext,
+  server: ServerProcess,
+  job: Omit<StreamDownloadJob, 'url' | 'durationSeconds'>,
+  what: string,
+): Promise<StreamDownloadResult & CpuShares> {
   const cpu = cpuWindow(server.pid);
-  const result = await runLoad<StreamDownloadResult>('load/stream-download-load.ts', { ...job, url: server.url, durationSeconds: ctx.options.seconds });
+  const result = await runLoad<StreamDownloadResult>('load/stream-download-load.ts', {
+    ...job,
+    url: server.url,
+    durationSeconds: ctx.options.seconds,
+  });
   if (Object.keys(result.unexpected).length > 0 || result.errors.length > 0 || result.bytes === 0) {
-    throw new Error(`${what}: unexpected answers ${JSON.stringify(result.unexpected)}, errors ${result.errors.join('; ')}, ${result.bytes} bytes`);
+    throw new Error(
+      `${what}: unexpected answers ${JSON.stringify(result.unexpected)}, errors ${result.errors.join('; ')}, ${result.bytes} bytes`,
+    );
   }
   return { ...result, ...cpu(result.cpuSeconds) };
 }
@@ -86,8 +118,16 @@ export async function measureChat(server: ServerProcess, job: Omit<ChatLoadJob, 
 }
 
 /** One client walking a directory's pages for the run's length (load/listing-load.ts). */
-export async function measureListing(ctx: BenchContext, server: ServerProcess, job: Omit<ListingLoadJob, 'url' | 'durationSeconds'>): Promise<ListingLoadResult & CpuShares> {
+export async function measureListing(
+  ctx: BenchContext,
+  server: ServerProcess,
+  job: Omit<ListingLoadJob, 'url' | 'durationSeconds'>,
+): Promise<ListingLoadResult & CpuShares> {
   const cpu = cpuWindow(server.pid);
-  const result = await runLoad<ListingLoadResult>('load/listing-load.ts', { ...job, url: server.url, durationSeconds: ctx.options.seconds });
+  const result = await runLoad<ListingLoadResult>('load/listing-load.ts', {
+    ...job,
+    url: server.url,
+    durationSeconds: ctx.options.seconds,
+  });
   return { ...result, ...cpu(result.cpuSeconds) };
 }

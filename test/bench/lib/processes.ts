@@ -51,7 +51,9 @@ export function serverProcess(child: ChildProcess, url: string, output: () => st
     peakRssBytes: () => peakRssOf(child.pid!),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`server ${url} (pid ${child.pid}) died during the run (exit ${child.exitCode}, signal ${child.signalCode}): ${output()}`);
+        throw new Error(
+          `server ${url} (pid ${child.pid}) died during the run (exit ${child.exitCode}, signal ${child.signalCode}): ${output()}`,
+        );
       }
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
@@ -99,7 +101,10 @@ export async function waitUntilUp(url: string, child: ChildProcess, output: () =
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output()}`);
-    const ok = await fetch(url).then((res) => res.ok, () => false);
+    const ok = await fetch(url).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -129,16 +129,15 @@ export function rowLine(row: ResultRow): string {
 
 /** The Markdown table the README quotes. */
 export function markdownTable(rows: ResultRow[]): string {
-  const lines = [
-    '| scenario | figure | service | baseline | ratio | target | result | other load |',
-    '|---|---|---|---|---|---|---|---|',
-  ];
+  const lines = ['| scenario | figure | service | baseline | ratio | target | result | other load |', '|---|---|---|---|---|---|---|---|'];
   for (const row of rows) {
     const baseline = row.baseline === null ? '' : `${row.baseline} ${row.unit} (${row.baselineName})`;
     const ratio = row.ratio === null ? '' : `${(row.ratio * 100).toFixed(0)}%`;
     const rerun = row.discardedRuns > 0 ? ` (${row.discardedRuns} run repeated)` : '';
     const background = row.backgroundCpuPct === null ? '' : `${row.backgroundCpuPct}%${rerun}`;
-    lines.push(`| ${row.scenario} | ${row.figure} | ${row.value} ${row.unit} | ${baseline} | ${ratio} | ${row.target} | ${verdict(row.pass)} | ${background} |`);
+    lines.push(
+      `| ${row.scenario} | ${row.figure} | ${row.value} ${row.unit} | ${baseline} | ${ratio} | ${row.target} | ${verdict(row.pass)} | ${background} |`,
+    );
   }
   return lines.join('\n');
 }

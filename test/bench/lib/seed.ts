@@ -18,7 +18,11 @@ const hasTornado = () => {
   }
 };
 
-const aptInstall = () => execFileSync('apt-get', ['install', '-y', 'python3-tornado'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+const aptInstall = () =>
+  execFileSync('apt-get', ['install', '-y', 'python3-tornado'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 
 let checked = false;
 

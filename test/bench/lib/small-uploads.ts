@@ -16,7 +16,14 @@ const shapeFor = (kind: SmallBodyKind): LoadShape => ({
   expectStatus: 200,
 });
 
-export type UploadFigures = { reqPerSec: number; p50Ms: number; p99Ms: number; serverCpuPct: number; loadCpuPct: number; backgroundCpuPct: number };
+export type UploadFigures = {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  serverCpuPct: number;
+  loadCpuPct: number;
+  backgroundCpuPct: number;
+};
 export type ServiceUploadFigures = UploadFigures & { lagP99Ms: number; lagMaxMs: number };
 
 export interface SmallUploads {
@@ -44,7 +51,13 @@ async function seedRun(ctx: BenchContext, kind: SmallBodyKind): Promise<UploadFi
 }
 
 /** Warm-up and one measured run against a baseline server, which is stopped afterwards. */
-async function measureBaseline(ctx: BenchContext, server: ServerProcess, kind: SmallBodyKind, label: string, check?: (ok: number) => void): Promise<UploadFigures> {
+async function measureBaseline(
+  ctx: BenchContext,
+  server: ServerProcess,
+  kind: SmallBodyKind,
+  label: string,
+  check?: (ok: number) => void,
+): Promise<UploadFigures> {
   try {
     await warmUp(ctx, server, shapeFor(kind));
     const load = await measureLoad(ctx, server, shapeFor(kind), label);
@@ -106,17 +119,14 @@ export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
       multipartNoFsync: ServiceUploadFigures;
       seedUrlencoded: UploadFigures;
       urlencodedFsync: ServiceUploadFigures;
-    }>(
-      '64 KiB c=32',
-      {
-        raw: () => baselineRun(ctx, 'raw-upload-server'),
-        floor: () => baselineRun(ctx, 'express-multer-floor'),
-        seedMultipart: () => seedRun(ctx, 'multipart'),
-        multipartFsync: () => serviceRun(ctx, 'multipart', true),
-        multipartNoFsync: () => serviceRun(ctx, 'multipart', false),
-        seedUrlencoded: () => seedRun(ctx, 'urlencoded'),
-        urlencodedFsync: () => serviceRun(ctx, 'urlencoded', true),
-      },
-    ),
+    }>('64 KiB c=32', {
+      raw: () => baselineRun(ctx, 'raw-upload-server'),
+      floor: () => baselineRun(ctx, 'express-multer-floor'),
+      seedMultipart: () => seedRun(ctx, 'multipart'),
+      multipartFsync: () => serviceRun(ctx, 'multipart', true),
+      multipartNoFsync: () => serviceRun(ctx, 'multipart', false),
+      seedUrlencoded: () => seedRun(ctx, 'urlencoded'),
+      urlencodedFsync: () => serviceRun(ctx, 'urlencoded', true),
+    }),
   );
 }

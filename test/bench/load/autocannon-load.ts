@@ -19,11 +19,23 @@ function setupFor(request: RequestKind): (spec: RequestSpec) => RequestSpec {
   switch (request.kind) {
     case 'multipart-upload': {
       const content = mp3Bytes(request.size);
-      return (spec) => ({ ...spec, method: 'POST', path: '/media', headers: { 'content-type': MULTIPART_TYPE }, body: multipartBody('bench', nextName(), content) });
+      return (spec) => ({
+        ...spec,
+        method: 'POST',
+        path: '/media',
+        headers: { 'content-type': MULTIPART_TYPE },
+        body: multipartBody('bench', nextName(), content),
+      });
     }
     case 'urlencoded-upload': {
       const encoded = percentEncode(mp3Bytes(request.size));
-      return (spec) => ({ ...spec, method: 'POST', path: '/media', headers: { 'content-type': URLENCODED_TYPE }, body: urlencodedBody('bench', nextName(), encoded) });
+      return (spec) => ({
+        ...spec,
+        method: 'POST',
+        path: '/media',
+        headers: { 'content-type': URLENCODED_TYPE },
+        body: urlencodedBody('bench', nextName(), encoded),
+      });
     }
     case 'get': {
       const { path } = request;

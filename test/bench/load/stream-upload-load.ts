@@ -21,7 +21,10 @@ async function uploadOne(index: number): Promise<number> {
   });
   const answered = once(request, 'response') as Promise<[http.IncomingMessage]>;
   let answeredEarly = false;
-  void answered.then(() => (answeredEarly = true), () => undefined);
+  void answered.then(
+    () => (answeredEarly = true),
+    () => undefined,
+  );
   request.write(head);
   // A server that answers before the body ends (a limit, an error) stops the upload.
   for (let sent = 0; sent < job.size && !answeredEarly; sent += BLOCK.length) {

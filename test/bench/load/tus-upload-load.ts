@@ -37,7 +37,10 @@ const deadline = setTimeout(() => {
 const started = performance.now();
 let stored = false;
 try {
-  const created = await send('POST', '/uploads', { 'upload-length': job.size, 'upload-metadata': `directory ${b64('bench')},filename ${b64(job.filename)}` });
+  const created = await send('POST', '/uploads', {
+    'upload-length': job.size,
+    'upload-metadata': `directory ${b64('bench')},filename ${b64(job.filename)}`,
+  });
   const location = created.headers.location;
   if (created.statusCode !== 201 || !location) throw new Error(`creation answered ${created.statusCode}`);
   for (let offset = 0; offset < job.size; offset += job.chunkSize) {

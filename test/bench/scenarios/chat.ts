@@ -70,7 +70,11 @@ export const chatFanOut: Scenario = {
     const { raw, service } = await ctx.interleave<{ raw: ChatFigures; service: ChatFigures }>('chat', {
       raw: () => chatRun(ctx, () => startBaseline('baselines/raw-ws-broadcast.ts', ''), 'raw-ws-broadcast'),
       service: (index) =>
-        chatRun(ctx, () => startService({ root: ctx.freshDir(`chat-${index}`), config: CHAT_CONFIG, cpuProfDir: ctx.options.cpuProfDir }), 'service chat'),
+        chatRun(
+          ctx,
+          () => startService({ root: ctx.freshDir(`chat-${index}`), config: CHAT_CONFIG, cpuProfDir: ctx.options.cpuProfDir }),
+          'service chat',
+        ),
     });
     const figures = [
       ['deliveries/s', 'deliveriesPerSec', 'msg/s', { atLeast: OFFERED }],

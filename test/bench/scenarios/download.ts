@@ -38,14 +38,22 @@ function autocannonCase(figure: string, key: DownloadCase['key'], ratioAtLeast: 
 
 const CASES: DownloadCase[] = [
   // Issue 15: 80% of the raw server for small files.
-  autocannonCase('64 KiB file, whole, c=32', 'reqPerSec', 0.8, { connections: 32, expectStatus: 200, request: { kind: 'download', path: SMALL_PATH } }),
+  autocannonCase('64 KiB file, whole, c=32', 'reqPerSec', 0.8, {
+    connections: 32,
+    expectStatus: 200,
+    request: { kind: 'download', path: SMALL_PATH },
+  }),
   {
     figure: '1 GiB file, whole, c=4',
     key: 'mbPerSec',
     ratioAtLeast: 0.7,
     async run(ctx, server, label) {
       const result = await measureStreamDownload(ctx, server, { path: LARGE_PATH, concurrency: 4 }, label);
-      return { reqPerSec: result.completed / result.seconds, mbPerSec: toMBps(result.bytesPerSec), backgroundCpuPct: result.backgroundCpuPct };
+      return {
+        reqPerSec: result.completed / result.seconds,
+        mbPerSec: toMBps(result.bytesPerSec),
+        backgroundCpuPct: result.backgroundCpuPct,
+      };
     },
   },
   // 64 KiB ranges: with 1 MiB ones autocannon's own parsing capped both servers at ~170 req/s.
@@ -76,7 +84,10 @@ function filesRoot(ctx: BenchContext): Promise<string> {
   });
 }
 
-async function downloadRun(start: () => Promise<ServerProcess>, measure: (server: ServerProcess) => Promise<DownloadFigures>): Promise<DownloadFigures> {
+async function downloadRun(
+  start: () => Promise<ServerProcess>,
+  measure: (server: ServerProcess) => Promise<DownloadFigures>,
+): Promise<DownloadFigures> {
   const server = await start();
   try {
     return await measure(server);

@@ -12,7 +12,12 @@ const CONCURRENCY = [1, 4];
 type LargeFigures = { mbPerSec: number; peakRssMiB: number; backgroundCpuPct: number };
 
 /** One run: `concurrency` uploads of 1 GiB at once into a fresh directory, then the files go. */
-async function largeRun(ctx: BenchContext, start: (root: string) => Promise<ServerProcess>, label: string, concurrency: number): Promise<LargeFigures> {
+async function largeRun(
+  ctx: BenchContext,
+  start: (root: string) => Promise<ServerProcess>,
+  label: string,
+  concurrency: number,
+): Promise<LargeFigures> {
   const root = ctx.freshDir(label);
   const server = await start(root);
   try {
@@ -53,7 +58,10 @@ export const largeMultipart: Scenario = {
     for (const concurrency of CONCURRENCY) {
       const { raw, service, serviceNoFsync } = await measure(ctx, concurrency);
       const backgroundCpuPct = service.median.backgroundCpuPct;
-      for (const [measured, when] of [[service, 'fsync on'], [serviceNoFsync, 'fsync off']] as const) {
+      for (const [measured, when] of [
+        [service, 'fsync on'],
+        [serviceNoFsync, 'fsync off'],
+      ] as const) {
         rows.push(
           makeRow({
             scenario: this.name,

@@ -49,7 +49,8 @@ function listingRoot(ctx: BenchContext): Promise<string> {
     const started = Date.now();
     for (const size of SIZES) {
       const directory = path.join(root, directoryOf(size));
-      for (let i = 0; i < size - UPLOADED; i++) writeFileSync(path.join(directory, `copied-${String(i).padStart(6, '0')}.mp3`), TONE, { flag: 'wx' });
+      for (let i = 0; i < size - UPLOADED; i++)
+        writeFileSync(path.join(directory, `copied-${String(i).padStart(6, '0')}.mp3`), TONE, { flag: 'wx' });
     }
     ctx.log(`listing setup: ${SIZES.map(count).join(' + ')} files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return root;
@@ -62,7 +63,12 @@ const firstSight = new Map<Size, number>();
 async function listingRun(ctx: BenchContext, root: string, size: Size): Promise<ListingFigures> {
   const service = await startService({ root, cpuProfDir: ctx.options.cpuProfDir });
   try {
-    const result = await measureListing(ctx, service, { directory: directoryOf(size), limit: PAGE, maxPages: MAX_PAGES, expectedFiles: size });
+    const result = await measureListing(ctx, service, {
+      directory: directoryOf(size),
+      limit: PAGE,
+      maxPages: MAX_PAGES,
+      expectedFiles: size,
+    });
     if (!firstSight.has(size)) firstSight.set(size, result.firstWalkMs);
     return { p50Ms: result.latencyP50Ms, p99Ms: result.latencyP99Ms, backgroundCpuPct: result.backgroundCpuPct };
   } finally {
@@ -82,14 +88,22 @@ export const listing: Scenario = {
     const root = await listingRoot(ctx);
     const measured = await ctx.interleave<Record<`n${Size}`, ListingFigures>>(
       'listing',
-      Object.fromEntries(SIZES.map((size) => [`n${size}`, () => listingRun(ctx, root, size)])) as Record<`n${Size}`, () => Promise<ListingFigures>>,
+      Object.fromEntries(SIZES.map((size) => [`n${size}`, () => listingRun(ctx, root, size)])) as Record<
+        `n${Size}`,
+        () => Promise<ListingFigures>
+      >,
     );
     const smallest = measured[`n${SIZES[0]}`];
     const rows: ResultRow[] = [];
     for (const size of SIZES) {
       const figures = measured[`n${size}`];
       const judged = size !== SIZES[0];
-      const common = { scenario: this.name, unit: 'ms', backgroundCpuPct: figures.median.backgroundCpuPct, discardedRuns: figures.discarded };
+      const common = {
+        scenario: this.name,
+        unit: 'ms',
+        backgroundCpuPct: figures.median.backgroundCpuPct,
+        discardedRuns: figures.discarded,
+      };
       rows.push(
         makeRow({
           ...common,
@@ -99,7 +113,13 @@ export const listing: Scenario = {
           ...(judged ? { baseline: { name: `${count(SIZES[0])} files`, value: smallest.median.p50Ms } } : {}),
           target: judged ? { ratioAtMost: GROWTH_ALLOWED } : { report: true },
         }),
-        makeRow({ ...common, figure: `p99, ${count(size)} files`, value: figures.median.p99Ms, runs: figures.runs.map((run) => run.p99Ms), target: { report: true } }),
+        makeRow({
+          ...common,
+          figure: `p99, ${count(size)} files`,
+          value: figures.median.p99Ms,
+          runs: figures.runs.map((run) => run.p99Ms),
+          target: { report: true },
+        }),
       );
     }
     // Once, not a median: only the first walk meets files no listing has seen yet.

@@ -34,7 +34,13 @@ async function measureProxy(ctx: BenchContext, delayMs: number, via: 'direct' | 
     await warmUp(ctx, target, shape);
     const helpers = service ? [upstream.pid] : [];
     const load = await measureLoad(ctx, target, shape, `proxy ${delayMs} ms via ${via}`, helpers);
-    return { reqPerSec: load.reqPerSec, p50Ms: load.latencyP50Ms, p99Ms: load.latencyP99Ms, serverCpuPct: load.serverCpuPct, backgroundCpuPct: load.backgroundCpuPct };
+    return {
+      reqPerSec: load.reqPerSec,
+      p50Ms: load.latencyP50Ms,
+      p99Ms: load.latencyP99Ms,
+      serverCpuPct: load.serverCpuPct,
+      backgroundCpuPct: load.backgroundCpuPct,
+    };
   } finally {
     await service?.stop();
     await upstream.stop();

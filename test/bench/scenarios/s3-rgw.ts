@@ -24,7 +24,11 @@ function s3Service(ctx: BenchContext, rgw: CephRgw, root: string, bucket: string
     root,
     media: { maxFileSize: 2 * GIB },
     config: { storage: { backend: 's3', s3: { endpoint: rgw.endpoint, bucket, region: rgw.region, createBucket: true } } },
-    env: { AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      AWS_ACCESS_KEY_ID: rgw.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     cpuProfDir: ctx.options.cpuProfDir,
   });
 }
@@ -43,11 +47,20 @@ async function smallRun(ctx: BenchContext, start: () => Promise<ServerProcess>, 
 /** One 1 GiB upload through the service, then whole downloads of it for the run's length. */
 async function largeRun(ctx: BenchContext, server: ServerProcess, label: string): Promise<LargeFigures> {
   try {
-    const up = await measureStreamUpload(server, { concurrency: 1, size: GIB, filename: LARGE_NAME, timeoutSeconds: 600 }, `${label} upload`);
+    const up = await measureStreamUpload(
+      server,
+      { concurrency: 1, size: GIB, filename: LARGE_NAME, timeoutSeconds: 600 },
+      `${label} upload`,
+    );
     const down = await measureStreamDownload(ctx, server, { path: `/media/bench/${LARGE_NAME}`, concurrency: 1 }, `${label} download`);
     // The gateway's OSD keeps objects in RAM: each run's 1 GiB goes before the next one.
     await fetch(`${server.url}/media?directory=bench&filename=${LARGE_NAME}`, { method: 'DELETE' });
-    return { uploadMBps: toMBps(up.bytesPerSec), downloadMBps: toMBps(down.bytesPerSec), peakRssMiB: server.peakRssBytes() / MIB, backgroundCpuPct: up.backgroundCpuPct };
+    return {
+      uploadMBps: toMBps(up.bytesPerSec),
+      downloadMBps: toMBps(down.bytesPerSec),
+      peakRssMiB: server.peakRssBytes() / MIB,
+      backgroundCpuPct: up.backgroundCpuPct,
+    };
   } finally {
     await server.stop();
   }
@@ -60,7 +73,11 @@ async function sdkRun(rgw: CephRgw, bucket: string): Promise<LargeFigures> {
     const block = mp3Bytes(MIB);
     const key = `sdk-${randomUUID()}.mp3`;
     let started = performance.now();
-    const body = Readable.from((function* () { for (let i = 0; i < GIB / MIB; i++) yield block; })());
+    const body = Readable.from(
+      (function* () {
+        for (let i = 0; i < GIB / MIB; i++) yield block;
+      })(),
+    );
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: GIB }));
     const uploadMBps = toMBps(GIB / ((performance.now() - started) / 1000));
     started = performance.now();
@@ -104,7 +121,8 @@ export const s3Rgw: Scenario = {
       });
       const large = await ctx.interleave<{ sdk: LargeFigures; local: LargeFigures; s3: LargeFigures }>('s3 1 GiB', {
         sdk: async () => sdkRun(rgw, await newBucket(rgw)),
-        local: async () => largeRun(ctx, await startService({ root: ctx.freshDir('s3-large-local'), media: { maxFileSize: 2 * GIB } }), 'local 1 GiB'),
+        local: async () =>
+          largeRun(ctx, await startService({ root: ctx.freshDir('s3-large-local'), media: { maxFileSize: 2 * GIB } }), 'local 1 GiB'),
         s3: async () => largeRun(ctx, await s3Service(ctx, rgw, ctx.freshDir('s3-large'), await newBucket(rgw)), 's3 1 GiB'),
       });
       const common = { scenario: this.name, backgroundCpuPct: large.s3.median.backgroundCpuPct, discardedRuns: large.s3.discarded };

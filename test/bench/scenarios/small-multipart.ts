@@ -14,7 +14,10 @@ export const smallMultipart: Scenario = {
   async run(ctx) {
     const { raw, floor, seedMultipart: seed, multipartFsync, multipartNoFsync } = await smallUploads(ctx);
     const rows: ResultRow[] = [];
-    for (const [service, fsync] of [[multipartFsync, true], [multipartNoFsync, false]] as const) {
+    for (const [service, fsync] of [
+      [multipartFsync, true],
+      [multipartNoFsync, false],
+    ] as const) {
       const when = `fsync ${fsync ? 'on' : 'off'}`;
       const backgroundCpuPct = service.median.backgroundCpuPct;
       const uploadsAgainst = (name: string, value: number, ratioAtLeast: number) =>
@@ -32,7 +35,10 @@ export const smallMultipart: Scenario = {
       // Issue 15: faster than the service it replaces (which never fsyncs), with fsync and without.
       rows.push(uploadsAgainst(SEED, seed.median.reqPerSec, fsync ? 1.2 : 1.5));
       rows.push(uploadsAgainst('raw node:http', raw.median.reqPerSec, fsync ? 0.6 : 0.8));
-      for (const [figure, key] of [['p50', 'p50Ms'], ['p99', 'p99Ms']] as const) {
+      for (const [figure, key] of [
+        ['p50', 'p50Ms'],
+        ['p99', 'p99Ms'],
+      ] as const) {
         rows.push(
           makeRow({
             scenario: this.name,
@@ -43,7 +49,7 @@ export const smallMultipart: Scenario = {
             baseline: { name: 'raw node:http', value: raw.median[key] },
             target: { report: true },
             backgroundCpuPct,
-          discardedRuns: service.discarded,
+            discardedRuns: service.discarded,
           }),
         );
       }
