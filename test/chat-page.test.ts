@@ -25,7 +25,7 @@ describe('chat page over HTTP', () => {
     // A later Content-Security-Policy `default-src 'self'` forbids inline scripts, styles and handlers.
     expect(res.text.match(/<script(?![^>]*\bsrc=)/g)).toBeNull();
     expect(res.text).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
-    expect(res.text).toContain('<meta http-equiv="Content-Security-Policy" content="default-src \'self\'">');
+    expect(res.text).toContain('<meta http-equiv="Content-Security-Policy" content="default-src \'self\'" />');
   });
 
   it.each([

@@ -25,6 +25,7 @@ export const RUN_BY: Record<string, string> = {
   '## Configuration': 'test/readme-checkout.test.ts',
   '## Running in production': 'test/readme-checkout.test.ts',
   '## Layout': 'test/readme-reference.test.ts (every path exists)',
+  '## Resumable uploads': 'test/readme-resumable.test.ts',
   '## Proxy': 'test/readme-checkout.test.ts',
   '## Contract': 'test/readme.test.ts',
   '## Benchmarks': 'test/readme-reference.test.ts (a --list dry run of each command; the table is results.json)',

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from './helpers/app.ts';
+import { README_URL, runnableBlocks } from './helpers/readme.ts';
+
+const REPO = new URL('..', import.meta.url).pathname;
+
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[], cwd: string): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('the README resumable uploads (## Resumable uploads), as written', () => {
+  const [client, byHand] = runnableBlocks('## Resumable uploads');
+  let service: RunningService | undefined;
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'readme-resumable-'));
+    await copyFile(path.join(REPO, 'test/fixtures/tone.mp3'), path.join(dir, 'tone.mp3'));
+  });
+  afterEach(async () => {
+    await service?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('has the tus-js-client example and the curl example', () => {
+    expect([client?.lang, byHand?.lang]).toEqual(['ts', 'sh']);
+  });
+
+  it('stores tone.mp3 through tus-js-client and prints the POST /media answer', async () => {
+    service = await startService({ auth: { tokens: ['s3cret'] } });
+    // The client's own project: tus-js-client resolves from the repository's packages.
+    await symlink(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+    await writeFile(path.join(dir, 'upload.mts'), client!.body.replaceAll(README_URL, service.url));
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const ran = await run(process.execPath, ['--import', tsx, 'upload.mts'], dir);
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout)).toMatchObject({ code: 200, files: [{ directory: 'songs', filename: 'tus.mp3', code: 200 }] });
+    expect(await readFile(path.join(service.root, 'songs/tus.mp3'))).toEqual(await readFile(path.join(dir, 'tone.mp3')));
+  });
+
+  it('stores tone.mp3 with the two curl commands, the second naming the id the first answered', async () => {
+    service = await startService();
+    const [create, patch] = byHand!.body.replaceAll(README_URL, service.url).split(/\n(?=curl )/);
+    const created = await run('bash', ['-c', create!], dir);
+    const id = /^Location: \/uploads\/(\S+)/im.exec(created.stdout)?.[1];
+    expect(created.stdout).toMatch(/^HTTP\/1\.1 201/);
+    expect(id).toBeDefined();
+    const patched = await run('bash', ['-c', patch!.replace('<id>', id!)], dir);
+    expect(patched.status, patched.stderr).toBe(0);
+    expect(JSON.parse(patched.stdout)).toMatchObject({ code: 200, files: [{ directory: 'songs', filename: 'tus.mp3', code: 200 }] });
+    expect(await readFile(path.join(service.root, 'songs/tus.mp3'))).toEqual(await readFile(path.join(dir, 'tone.mp3')));
+  });
+});
