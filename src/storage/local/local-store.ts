@@ -24,6 +24,7 @@ import { lowSpace } from './free-space.ts';
 import { MetadataIndex } from './metadata-index.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
 import { INCOMING_DIR, Staging } from './staging.ts';
+import { privateArea } from '../private-area.ts';
 
 export { INCOMING_DIR } from './staging.ts';
 /** The metadata index (LMDB files) lives here, as unreachable by the API as `.incoming`. */
@@ -91,10 +92,7 @@ export class LocalStore implements ByteStore {
 
   /** `<root>/.<area>`: as unreachable by the API as `.incoming` (no name starts with a dot). */
   async privateDirectory(area: string): Promise<string> {
-    if (!/^[a-z][a-z0-9-]*$/.test(area)) throw new Error(`not a private area name: ${area}`);
-    const directory = path.join(this.root, `.${area}`);
-    await fs.mkdir(directory, { recursive: true });
-    return directory;
+    return privateArea(this.root, area);
   }
 
   async adopt(id: string): Promise<StagedBytes | undefined> {

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -31,6 +30,7 @@ import { createS3Client } from './s3-client.ts';
 import { MAX_SINGLE_PUT_BYTES } from './s3-config.ts';
 import { isNotFound, unavailable } from './s3-errors.ts';
 import { listDirectory } from './s3-listing.ts';
+import { privateArea } from '../private-area.ts';
 import { StagingDir } from './staging-dir.ts';
 
 /** How long a stored object's bytes fetched for inspection stay on this host. */
@@ -108,10 +108,7 @@ export class S3Store implements ByteStore {
 
   /** `<storage.root>/.<area>` on this host, beside the staging directory (never in the bucket). */
   async privateDirectory(area: string): Promise<string> {
-    if (!/^[a-z][a-z0-9-]*$/.test(area)) throw new Error(`not a private area name: ${area}`);
-    const directory = path.join(path.dirname(this.options.stagingDir), `.${area}`);
-    await fs.mkdir(directory, { recursive: true });
-    return directory;
+    return privateArea(path.dirname(this.options.stagingDir), area);
   }
 
   async adopt(id: string): Promise<StagedBytes | undefined> {
