@@ -11,11 +11,9 @@ export function useRgwCredentials(rgw: RgwEndpoint): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
 
-/** An S3Store on `bucket` of the test gateway, staging in a fresh temp directory. */
-export async function openS3Store(rgw: RgwEndpoint, bucket: string, options: Partial<S3StoreOptions> = {}): Promise<S3Store> {
-  useRgwCredentials(rgw);
-  const stagingDir = await fs.mkdtemp(path.join(os.tmpdir(), 's3-staging-'));
-  return S3Store.open({
+/** Options of an S3Store on `bucket` of the test gateway, staging in `stagingDir`. */
+export function rgwStoreOptions(rgw: RgwEndpoint, bucket: string, stagingDir: string): S3StoreOptions {
+  return {
     endpoint: rgw.endpoint,
     bucket,
     region: rgw.region,
@@ -24,8 +22,14 @@ export async function openS3Store(rgw: RgwEndpoint, bucket: string, options: Par
     createBucket: false,
     stagingDir,
     timeoutMs: 5000,
-    ...options,
-  });
+  };
+}
+
+/** An S3Store on `bucket` of the test gateway, staging in a fresh temp directory. */
+export async function openS3Store(rgw: RgwEndpoint, bucket: string, options: Partial<S3StoreOptions> = {}): Promise<S3Store> {
+  useRgwCredentials(rgw);
+  const stagingDir = await fs.mkdtemp(path.join(os.tmpdir(), 's3-staging-'));
+  return S3Store.open({ ...rgwStoreOptions(rgw, bucket, stagingDir), ...options });
 }
 
 /** A stream of `bytes` in 64 KiB chunks, as an upload arrives. */

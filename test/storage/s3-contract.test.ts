@@ -8,7 +8,7 @@ import type { ByteStore } from '../../src/storage/byte-store.ts';
 import { S3Store, type S3StoreOptions } from '../../src/storage/s3/s3-store.ts';
 import { tempRoot } from '../helpers/app.ts';
 import { freshBucket } from '../helpers/s3.ts';
-import { useRgwCredentials } from '../helpers/s3-store.ts';
+import { rgwStoreOptions, useRgwCredentials } from '../helpers/s3-store.ts';
 import { runByteStoreContract } from './byte-store-contract.ts';
 
 // The shared store suite on the S3 backend, against the run's real Ceph RADOS Gateway: each store
@@ -32,16 +32,7 @@ runByteStoreContract('S3 bucket (Ceph RGW)', {
     const stagingDir = await tempRoot('s3-contract-');
     dirs.push(stagingDir);
     const bucket = await freshBucket(rgw);
-    return openWith({
-      endpoint: rgw.endpoint,
-      bucket,
-      region: rgw.region,
-      prefix: '',
-      forcePathStyle: true,
-      createBucket: false,
-      stagingDir,
-      timeoutMs: 5000,
-    });
+    return openWith(rgwStoreOptions(rgw, bucket, stagingDir));
   },
   openAlongside: (store) => openWith(optionsOf.get(store)!),
   async crashWhileStaged(store, bytes) {
