@@ -1,13 +1,14 @@
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /**
- * Pool threads run below the event loop (nice +10): on a machine with few cores they otherwise
- * preempt the thread that accepts and parses requests, which then waits tens of ms. The pool's
- * work still gets every idle cycle. On Linux, niceness is per thread (setpriority(0) names the
- * calling thread); elsewhere it would renice the whole process, so it is left alone there.
+ * Pool threads run below the event loop (nice +10 relative to the process): on a machine with
+ * few cores they otherwise preempt the thread that accepts and parses requests, which then waits
+ * tens of ms. The pool's work still gets every idle cycle. On Linux, niceness is per thread
+ * (setpriority(0) names the calling thread); elsewhere it would renice the whole process, so it
+ * is left alone there.
  */
 const POOL_NICENESS = 10;
 
 export function runBelowEventLoop(): void {
-  if (process.platform === 'linux') setPriority(0, POOL_NICENESS);
+  if (process.platform === 'linux') setPriority(0, Math.min(19, getPriority(0) + POOL_NICENESS));
 }

@@ -17,18 +17,9 @@ export class MediaLibrary {
   ) {}
 
   async open(target: MediaPath): Promise<OpenedMedia | undefined> {
-    const key = { directory: target.directory, name: target.filename };
-    const object = await this.store.head(key);
+    const object = await this.store.open({ directory: target.directory, name: target.filename });
     if (!object) return undefined;
-    const entry = await this.entry(object);
-    return {
-      ...entry,
-      read: async (range) => {
-        const stream = await this.store.read(key, range);
-        if (!stream) throw new Error(`${target.directory}/${target.filename} vanished while being read`);
-        return stream;
-      },
-    };
+    return { ...(await this.entry(object)), read: object.read };
   }
 
   async list(directory: string, options: ListOptions): Promise<MediaPage | undefined> {

@@ -40,6 +40,12 @@ export interface StoredObject {
   readonly attributes?: Attributes;
 }
 
+/** A stored object found for reading: one lookup serves its description and then its bytes. */
+export interface OpenedObject extends StoredObject {
+  /** The object's bytes, or one range of them. Rejects if the object vanished since it was opened. */
+  read(range?: ByteRange): Promise<Readable>;
+}
+
 /** Inclusive byte range, as in HTTP `Content-Range`. */
 export interface ByteRange {
   start: number;
@@ -104,6 +110,8 @@ export interface ByteStore {
   staged(): Promise<string[]>;
   /** The object at `key`, undefined when there is none. */
   head(key: ObjectKey): Promise<StoredObject | undefined>;
+  /** The object at `key` ready to be read (a download's one lookup), undefined when there is none. */
+  open(key: ObjectKey): Promise<OpenedObject | undefined>;
   /** The object's bytes, or one range of them; undefined when there is none. */
   read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined>;
   /** Where a worker thread can read a stored object's bytes; undefined when there is none. */

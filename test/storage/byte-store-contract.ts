@@ -136,6 +136,18 @@ export function runByteStoreContract(name: string, harness: StoreHarness): void 
       expect(await store.read({ directory: 'r', name: 'absent.bin' })).toBeUndefined();
     });
 
+    it('opens an object once for its description and then its bytes, whole or a range', async () => {
+      const store = await open();
+      const bytes = randomBytes(70_000);
+      const key = { directory: 'o', name: 'opened.bin' };
+      await store.commit(await store.stage(Readable.from([bytes])), key, { note: 'kept' });
+      const opened = await store.open(key);
+      expect(opened).toMatchObject({ key, size: bytes.length, sha256: sha256(bytes), attributes: { note: 'kept' } });
+      expect(await buffer(await opened!.read({ start: 5, end: 9 }))).toEqual(bytes.subarray(5, 10));
+      expect(await buffer(await (await store.open(key))!.read())).toEqual(bytes);
+      expect(await store.open({ directory: 'o', name: 'absent.bin' })).toBeUndefined();
+    });
+
     it('lists in UTF-8 byte order, page by page with a cursor, with subdirectories apart', async () => {
       const store = await open();
       const names = ['b', 'a', 'Z', 'é', 'e\u0301', '歌', '🎵', '~', 'a b', '10', '9'].map((n) => `${n}.bin`);

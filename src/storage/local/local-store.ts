@@ -13,6 +13,7 @@ import type {
   ListOptions,
   ObjectKey,
   ObjectPage,
+  OpenedObject,
   PoolStats,
   StagedBytes,
   StoredObject,
@@ -148,13 +149,16 @@ export class LocalStore implements ByteStore {
     return found && this.describe(key, found.file, found.stat);
   }
 
-  async read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
+  async open(key: ObjectKey): Promise<OpenedObject | undefined> {
     const found = await this.stat(key);
     if (!found) return undefined;
-    // With its end known the stream stops after the last byte instead of reading once more to
-    // find EOF: one file operation fewer per download.
-    const whole = found.stat.size > 0 ? { start: 0, end: found.stat.size - 1 } : undefined;
-    return createReadStream(found.file, range ?? whole);
+    const object = await this.describe(key, found.file, found.stat);
+    return { ...object, read: async (range) => readFile(found, range) };
+  }
+
+  async read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
+    const found = await this.stat(key);
+    return found && readFile(found, range);
   }
 
   async storedSource(key: ObjectKey): Promise<ByteSource | undefined> {
@@ -263,4 +267,11 @@ export class LocalStore implements ByteStore {
     if (found && !found.ok) throw new AppError('INVALID_ARGUMENT', `invalid argument: ${found.problem}`);
     return found?.real;
   }
+}
+
+function readFile({ file, stat }: { file: string; stat: Stats }, range?: ByteRange): Readable {
+  // With its end known the stream stops after the last byte instead of reading once more to
+  // find EOF: one file operation fewer per download.
+  const whole = stat.size > 0 ? { start: 0, end: stat.size - 1 } : undefined;
+  return createReadStream(file, range ?? whole);
 }

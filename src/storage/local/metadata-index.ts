@@ -28,8 +28,18 @@ type FileKey = [string, string];
  * whatever the path (8 segments of 255 bytes), and the files of one directory are one range.
  */
 function directoryKey(directory: string): string {
-  return createHash('sha256').update(directory).digest('hex').slice(0, 32);
+  let key = directoryKeys.get(directory);
+  if (key === undefined) {
+    if (directoryKeys.size >= DIRECTORY_KEYS_KEPT) directoryKeys.clear();
+    key = createHash('sha256').update(directory).digest('hex').slice(0, 32);
+    directoryKeys.set(directory, key);
+  }
+  return key;
 }
+
+/** Recent directories' keys: every read and write looks one up, and hashing costs more than the lookup. */
+const directoryKeys = new Map<string, string>();
+const DIRECTORY_KEYS_KEPT = 4096;
 
 /**
  * The metadata of stored files in LMDB (lmdb-js): one memory-mapped B-tree, read without a

@@ -18,6 +18,7 @@ import type {
   ListOptions,
   ObjectKey,
   ObjectPage,
+  OpenedObject,
   PoolStats,
   StagedBytes,
   StoredObject,
@@ -157,6 +158,11 @@ export class S3Store implements ByteStore {
     return found && objectOf(key, found);
   }
 
+  async open(key: ObjectKey): Promise<OpenedObject | undefined> {
+    const object = await this.head(key);
+    return object && { ...object, read: async (range) => (await this.read(key, range)) ?? vanished(key) };
+  }
+
   async read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
     // The deadline runs until the answer's head arrives; the body then streams at the client's pace.
     const controller = new AbortController();
@@ -269,4 +275,8 @@ function objectOf(key: ObjectKey, found: Described): StoredObject {
     version: found.version,
     ...(found.attributes === undefined ? {} : { attributes: found.attributes }),
   };
+}
+
+function vanished(key: ObjectKey): never {
+  throw new Error(`${key.directory}/${key.name} vanished while being read`);
 }
