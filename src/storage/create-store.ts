@@ -2,7 +2,6 @@ import type { Config } from '../config.ts';
 import type { ByteStore } from './byte-store.ts';
 import path from 'node:path';
 import { LocalStore } from './local/local-store.ts';
-import { S3Store } from './s3/s3-store.ts';
 
 /** The byte store `storage.backend` names, opened on the validated config. */
 export interface StoreEvents {
@@ -10,7 +9,7 @@ export interface StoreEvents {
   onIndexError?: (error: unknown) => void;
 }
 
-export function createStore(config: Config, events: StoreEvents = {}): Promise<ByteStore> {
+export async function createStore(config: Config, events: StoreEvents = {}): Promise<ByteStore> {
   switch (config.storage.backend) {
     case 'local':
       return LocalStore.open({
@@ -23,6 +22,8 @@ export function createStore(config: Config, events: StoreEvents = {}): Promise<B
         ...events,
       });
     case 's3': {
+      // Loaded only here: the AWS SDK adds ~4 MB of heap that a local store never uses.
+      const { S3Store } = await import('./s3/s3-store.ts');
       const { endpoint, bucket, region, prefix, forcePathStyle, createBucket, timeoutMs } = config.storage.s3;
       return S3Store.open({
         endpoint,
