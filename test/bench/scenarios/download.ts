@@ -20,6 +20,8 @@ interface DownloadCase {
   /** Share of the raw createReadStream server's figure the service must reach. */
   ratioAtLeast: number;
   run(ctx: BenchContext, server: ServerProcess, label: string): Promise<DownloadFigures>;
+  /** Also measure Express 5 alone doing the raw server's work (a diagnostic row). */
+  withExpressFloor?: boolean;
 }
 
 /** autocannon for many small answers (whole small files, or ranges). */
@@ -38,11 +40,14 @@ function autocannonCase(figure: string, key: DownloadCase['key'], ratioAtLeast: 
 
 const CASES: DownloadCase[] = [
   // Issue 15: 80% of the raw server for small files.
-  autocannonCase('64 KiB file, whole, c=32', 'reqPerSec', 0.8, {
-    connections: 32,
-    expectStatus: 200,
-    request: { kind: 'download', path: SMALL_PATH },
-  }),
+  {
+    ...autocannonCase('64 KiB file, whole, c=32', 'reqPerSec', 0.8, {
+      connections: 32,
+      expectStatus: 200,
+      request: { kind: 'download', path: SMALL_PATH },
+    }),
+    withExpressFloor: true,
+  },
   {
     figure: '1 GiB file, whole, c=4',
     key: 'mbPerSec',
@@ -106,11 +111,16 @@ export const download: Scenario = {
     const startRaw = () => startBaseline('baselines/raw-download-server.ts', root);
     const startOwn = () => startService({ root, cpuProfDir: ctx.options.cpuProfDir });
     const rows: ResultRow[] = [];
-    for (const { figure, key, ratioAtLeast, run } of CASES) {
-      const { raw, service } = await ctx.interleave<{ raw: DownloadFigures; service: DownloadFigures }>(`download ${figure}`, {
-        raw: () => downloadRun(startRaw, (server) => run(ctx, server, `raw-download-server ${figure}`)),
-        service: () => downloadRun(startOwn, (server) => run(ctx, server, `service download ${figure}`)),
-      });
+    const startFloor = () => startBaseline('baselines/express-download-floor.ts', root);
+    for (const { figure, key, ratioAtLeast, run, withExpressFloor } of CASES) {
+      const { raw, service, floor } = await ctx.interleave<{ raw: DownloadFigures; service: DownloadFigures; floor?: DownloadFigures }>(
+        `download ${figure}`,
+        {
+          raw: () => downloadRun(startRaw, (server) => run(ctx, server, `raw-download-server ${figure}`)),
+          service: () => downloadRun(startOwn, (server) => run(ctx, server, `service download ${figure}`)),
+          ...(withExpressFloor ? { floor: () => downloadRun(startFloor, (server) => run(ctx, server, `express-download-floor ${figure}`)) } : {}),
+        },
+      );
       rows.push(
         makeRow({
           scenario: this.name,
@@ -124,6 +134,22 @@ export const download: Scenario = {
           discardedRuns: service.discarded,
         }),
       );
+      if (floor?.median) {
+        const floorRuns = floor.runs.filter((r): r is DownloadFigures => r !== undefined);
+        rows.push(
+          makeRow({
+            scenario: this.name,
+            figure: `${figure}, Express 5 alone (diagnostic)`,
+            unit: 'req/s',
+            value: floor.median.reqPerSec,
+            runs: floorRuns.map((r) => r.reqPerSec),
+            baseline: { name: 'raw createReadStream', value: raw.median.reqPerSec },
+            target: { report: true },
+            backgroundCpuPct: floor.median.backgroundCpuPct,
+            discardedRuns: floor.discarded,
+          }),
+        );
+      }
     }
     return rows;
   },
