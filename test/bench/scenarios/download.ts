@@ -118,7 +118,9 @@ export const download: Scenario = {
         {
           raw: () => downloadRun(startRaw, (server) => run(ctx, server, `raw-download-server ${figure}`)),
           service: () => downloadRun(startOwn, (server) => run(ctx, server, `service download ${figure}`)),
-          ...(withExpressFloor ? { floor: () => downloadRun(startFloor, (server) => run(ctx, server, `express-download-floor ${figure}`)) } : {}),
+          ...(withExpressFloor
+            ? { floor: () => downloadRun(startFloor, (server) => run(ctx, server, `express-download-floor ${figure}`)) }
+            : {}),
         },
       );
       rows.push(
