@@ -133,6 +133,10 @@ describe('expiry of resumable uploads in the bucket', () => {
     const text = await (await fetch(`${service.url}/metrics`)).text();
     expect(text).toMatch(/^media_resumable_uploads_expired_total [2-9]/m);
   });
+
+  it('warns at start that without redis.url uploads are locked per host', () => {
+    expect(service.logs).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringContaining('need redis.url') }));
+  });
 });
 
 function checksumOf(bytes: Buffer): string {
