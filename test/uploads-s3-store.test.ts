@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@tus/utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../src/errors.ts';
@@ -136,6 +136,53 @@ describe('expiry of resumable uploads in the bucket', () => {
 
   it('warns at start that without redis.url uploads are locked per host', () => {
     expect(service.logs).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringContaining('need redis.url') }));
+  });
+});
+
+describe('a bucket that refuses the publish for a while', () => {
+  const rgw = inject('rgw');
+  let bucket: string;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    bucket = await freshBucket(rgw);
+    service = await startService(s3Backend(rgw, bucket));
+  });
+  afterAll(() => service?.close());
+
+  it('keeps the upload less its last piece (503, code 505), so the retry of that piece completes it', async () => {
+    const client = s3Client(rgw);
+    // The gateway refuses every PUT below held/ (403, a failure of the bucket: code 505) until the policy goes.
+    const deny = { Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/held/*` };
+    await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [deny] }) }));
+    const bytes = largeMp3(300_000);
+    const created = await fetch(`${service.url}/uploads`, {
+      method: 'POST',
+      headers: { ...TUS_HEADERS, 'Upload-Length': String(bytes.length), 'Upload-Metadata': uploadMetadata('held', 'late.mp3') },
+    });
+    const location = created.headers.get('location')!;
+    const patch = (offset: number) =>
+      fetch(`${service.url}${location}`, {
+        method: 'PATCH',
+        headers: { ...TUS_HEADERS, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) },
+        body: new Uint8Array(bytes.subarray(offset, offset === 0 ? 100_000 : bytes.length)),
+      });
+    expect((await patch(0)).status).toBe(204);
+    const failed = await patch(100_000);
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toMatchObject({ code: 505, files: [{ filename: 'late.mp3', code: 505 }] });
+    expect(failed.headers.get('upload-offset')).toBe('100000');
+    const head = await fetch(`${service.url}${location}`, { method: 'HEAD', headers: TUS_HEADERS });
+    expect(head.headers.get('upload-offset')).toBe('100000');
+
+    await client.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    client.destroy();
+    const retried = await patch(100_000);
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toMatchObject({ code: 200, files: [{ filename: 'late.mp3', sha256: sha256(bytes) }] });
+    const stored = Buffer.from(await (await fetch(`${service.url}/media/held/late.mp3`)).arrayBuffer());
+    expect(stored.equals(bytes)).toBe(true);
+    expect(await resumableKeys(rgw, bucket)).toEqual([]);
   });
 });
 

@@ -123,6 +123,16 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
     return staged;
   }
 
+  async rewind(id: string): Promise<number | undefined> {
+    const info = await this.objects.readInfo(id);
+    const last = info?.pieces.at(-1);
+    if (!info || !last) return undefined;
+    const offset = info.offset - last.size;
+    await this.objects.writeInfo({ ...info, offset, pieces: info.pieces.slice(0, -1) });
+    await this.objects.removePieces(id, [last]).catch(() => undefined);
+    return offset;
+  }
+
   async forget(id: string): Promise<void> {
     await this.objects.removeUpload(id);
   }

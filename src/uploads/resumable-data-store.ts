@@ -10,6 +10,12 @@ import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 export interface ResumableDataStore extends DataStore {
   /** Stages the bytes of a complete upload in `store` (consumed by the publish, whatever its outcome). */
   stageComplete(store: ByteStore, upload: Upload): Promise<StagedBytes>;
+  /**
+   * Takes the last piece of a complete upload back (its offset moves back by that piece), so that
+   * a publish that failed for a passing reason can run again once the client resends it. Answers
+   * the new offset; absent where the bytes cannot outlive a publish (the local store moves them).
+   */
+  rewind?(id: string): Promise<number | undefined>;
   /** Drops what is left of an upload (its record first, then its bytes). Safe to call twice. */
   forget(id: string): Promise<void>;
   /** Uploads created before `createdBefore` (ms since the epoch), and leftovers of removed ones. */

@@ -1,5 +1,5 @@
 import { Server as TusServer } from '@tus/server';
-import { EVENTS, type Locker, type Upload } from '@tus/utils';
+import { EVENTS, type Locker } from '@tus/utils';
 import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -8,10 +8,10 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
 import { PublishPipeline } from '../media/publish-pipeline.ts';
-import { storeUploads } from '../media/upload-service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader, tusRequest } from './checksum.ts';
+import { completeUpload } from './upload-completion.ts';
 import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './file-locker.ts';
 import { RedisLocker } from './redis-locker.ts';
@@ -63,6 +63,7 @@ export class ResumableUploads {
     if (!redis && config.storage.backend === 's3')
       logger.warn('resumable uploads are locked per host (no redis.url): several hosts sharing the bucket need redis.url');
     const locker = redis ? new RedisLocker(redis, uploads.lockTimeoutMs) : new FileLocker(lockPath, uploads.lockTimeoutMs);
+    const completion = { store, pipeline, media, dataStore, locker, lockTimeoutMs: uploads.lockTimeoutMs, metrics };
     const tus = new TusServer({
       path: UPLOADS_PATH,
       datastore: dataStore,
@@ -74,9 +75,13 @@ export class ResumableUploads {
         return {};
       },
       async onUploadFinish(_req, upload) {
-        const answer = await finish(upload);
+        const answer = await completeUpload(completion, upload);
         metrics.resumableCompleted.inc({ code: String(answer.code) });
-        return { status_code: answer.status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(answer.body) };
+        const headers = {
+          'Content-Type': 'application/json',
+          ...(answer.offset === undefined ? {} : { 'Upload-Offset': String(answer.offset) }),
+        };
+        return { status_code: answer.status, headers, body: JSON.stringify(answer.body) };
       },
       onResponseError(_req, error) {
         const known = asAppError(error, media.maxFileSize);
@@ -85,30 +90,6 @@ export class ResumableUploads {
       },
     });
     tus.on(EVENTS.POST_CREATE, () => metrics.resumableCreated.inc());
-
-    /** The same judgement and answer as POST /media; the upload's files are gone afterwards, whatever the outcome. */
-    async function finish(upload: Upload) {
-      const { directory, filename } = upload.metadata ?? {};
-      const context = tusRequest.getStore();
-      if (context)
-        context.finished = {
-          id: upload.id,
-          size: upload.size ?? 0,
-          metadata: upload.metadata ?? {},
-          creationDate: upload.creation_date ?? '',
-        };
-      try {
-        const staged = await dataStore.stageComplete(store, upload);
-        const outcome = await storeUploads(store, pipeline, media, [
-          { directory: directory ?? undefined, filename: filename ?? undefined, staged },
-        ]);
-        const entry = new AppError(outcome.codeName).entry;
-        for (const file of outcome.files) if (file.code === 200 && file.size !== undefined) metrics.bytesStored.inc(file.size);
-        return { code: entry.code, status: entry.status, body: { code: entry.code, reason: outcome.reason, files: outcome.files } };
-      } finally {
-        await dataStore.forget(upload.id);
-      }
-    }
 
     return new ResumableUploads(tus, dataStore, locker, deps, uploads, redis);
   }

@@ -304,7 +304,9 @@ export interface paths {
          *     file goes through the pipeline of POST /media (content check, audio metadata, sha256,
          *     commit without replace) and the answer is POST /media's: 200 with `files[0]`, or the
          *     refusal (415 code 504 content not audio, 409 code 501 the path was taken meanwhile). The
-         *     upload is gone afterwards either way.
+         *     upload is gone afterwards either way, except on backend `s3` when the bucket (503, code
+         *     505) or the staging disk (507) failed: the upload is then kept less its last piece
+         *     (`Upload-Offset` in the answer and in HEAD), and resending from there completes it.
          */
         patch: operations["appendResumableUpload"];
         trace?: never;
