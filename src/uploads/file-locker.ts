@@ -37,7 +37,8 @@ class FileLock implements Lock {
 
   async lock(signal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
     // A request of this process still holding the upload (its client gone): ask it to finish.
-    await holders.get(this.path)?.();
+    // A caller that will not wait (the expiry sweep, with an aborted signal) leaves it alone.
+    if (!signal.aborted) await holders.get(this.path)?.();
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       try {

@@ -1,5 +1,5 @@
 import { Server as TusServer } from '@tus/server';
-import { EVENTS, type Upload } from '@tus/utils';
+import { EVENTS, type Locker } from '@tus/utils';
 import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -8,16 +8,16 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
 import { PublishPipeline } from '../media/publish-pipeline.ts';
-import { storeUploads } from '../media/upload-service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader, tusRequest } from './checksum.ts';
+import { completeUpload } from './upload-completion.ts';
+import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './file-locker.ts';
 import { RedisLocker } from './redis-locker.ts';
 import { judgeCreation } from './creation.ts';
+import type { ResumableDataStore } from './resumable-data-store.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
-import { UploadDataStore } from './upload-data-store.ts';
-import { UploadRecords } from './upload-records.ts';
 
 export interface ResumableDeps {
   store: ByteStore;
@@ -32,51 +32,56 @@ export const UPLOADS_PATH = '/uploads';
 /**
  * tus 1.0 resumable uploads (@tus/server's handlers over UploadDataStore), judged at creation by
  * the rules of POST /media and published, once the last byte is in, through the same pipeline.
- * Every process of the host can continue any upload: its record and bytes live in the store's
- * private area, its lock is a lock file. Expired uploads are swept on a timer.
+ * Every process of the host can continue any upload (its record and bytes live in the store's
+ * private area, its lock is a lock file); on the S3 backend every host sharing the bucket can
+ * (record and bytes in the bucket, the lock in Redis). Expired uploads are swept on a timer.
  */
 export class ResumableUploads {
   private readonly sweepTimer: NodeJS.Timeout;
 
   private constructor(
     private readonly tus: TusServer,
-    private readonly dataStore: UploadDataStore,
+    private readonly dataStore: ResumableDataStore,
+    private readonly locker: Locker,
     private readonly deps: ResumableDeps,
-    sweepIntervalMs: number,
+    private readonly uploads: Config['uploads'],
     private readonly redis: Redis | undefined,
   ) {
     const sweep = () => void this.sweepExpired().catch((err: unknown) => deps.logger.warn({ err }, 'resumable upload sweep failed'));
-    this.sweepTimer = setInterval(sweep, sweepIntervalMs).unref();
+    this.sweepTimer = setInterval(sweep, uploads.sweepIntervalMs).unref();
   }
 
   static async create(config: Config, deps: ResumableDeps): Promise<ResumableUploads> {
     const { store, inspector, metrics, logger } = deps;
     const { media, uploads } = config;
-    const records = new UploadRecords(await store.privateDirectory('resumable'));
-    const dataStore = new UploadDataStore(records, {
-      expireAfterMs: uploads.expireAfterMs,
-      fsync: media.fsync,
-      onBytes: (bytes) => metrics.resumableBytes.inc(bytes),
-    });
+    const { dataStore, lockPath } = await createResumableStorage(config, store, (bytes) => metrics.resumableBytes.inc(bytes));
     const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
     // Several hosts (a shared bucket) need a lock they all see; one host does with lock files.
     const redisUrl = config.redis.url ?? config.chat.redisUrl;
     const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
     redis?.on('error', (err) => logger.warn({ err }, 'uploads redis connection error'));
+    if (!redis && config.storage.backend === 's3')
+      logger.warn('resumable uploads are locked per host (no redis.url): several hosts sharing the bucket need redis.url');
+    const locker = redis ? new RedisLocker(redis, uploads.lockTimeoutMs) : new FileLocker(lockPath, uploads.lockTimeoutMs);
+    const completion = { store, pipeline, media, dataStore, locker, lockTimeoutMs: uploads.lockTimeoutMs, metrics };
     const tus = new TusServer({
       path: UPLOADS_PATH,
       datastore: dataStore,
       relativeLocation: true,
       maxSize: media.maxFileSize,
-      locker: redis ? new RedisLocker(redis, uploads.lockTimeoutMs) : new FileLocker((id) => records.lockPath(id), uploads.lockTimeoutMs),
+      locker,
       async onUploadCreate(_req, upload) {
         await judgeCreation(store, media, upload);
         return {};
       },
       async onUploadFinish(_req, upload) {
-        const answer = await finish(upload);
+        const answer = await completeUpload(completion, upload);
         metrics.resumableCompleted.inc({ code: String(answer.code) });
-        return { status_code: answer.status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(answer.body) };
+        const headers = {
+          'Content-Type': 'application/json',
+          ...(answer.offset === undefined ? {} : { 'Upload-Offset': String(answer.offset) }),
+        };
+        return { status_code: answer.status, headers, body: JSON.stringify(answer.body) };
       },
       onResponseError(_req, error) {
         const known = asAppError(error, media.maxFileSize);
@@ -86,31 +91,7 @@ export class ResumableUploads {
     });
     tus.on(EVENTS.POST_CREATE, () => metrics.resumableCreated.inc());
 
-    /** The same judgement and answer as POST /media; the upload's files are gone afterwards, whatever the outcome. */
-    async function finish(upload: Upload) {
-      const { directory, filename } = upload.metadata ?? {};
-      const context = tusRequest.getStore();
-      if (context)
-        context.finished = {
-          id: upload.id,
-          size: upload.size ?? 0,
-          metadata: upload.metadata ?? {},
-          creationDate: upload.creation_date ?? '',
-        };
-      try {
-        const staged = await store.stageFile(records.dataPath(upload.id), dataStore.takeSha256(upload.id, upload.size ?? 0));
-        const outcome = await storeUploads(store, pipeline, media, [
-          { directory: directory ?? undefined, filename: filename ?? undefined, staged },
-        ]);
-        const entry = new AppError(outcome.codeName).entry;
-        for (const file of outcome.files) if (file.code === 200 && file.size !== undefined) metrics.bytesStored.inc(file.size);
-        return { code: entry.code, status: entry.status, body: { code: entry.code, reason: outcome.reason, files: outcome.files } };
-      } finally {
-        await records.remove(upload.id);
-      }
-    }
-
-    return new ResumableUploads(tus, dataStore, deps, uploads.sweepIntervalMs, redis);
+    return new ResumableUploads(tus, dataStore, locker, deps, uploads, redis);
   }
 
   /** The Express handler for everything under /uploads (mounted ahead of any body parser). */
@@ -122,15 +103,36 @@ export class ResumableUploads {
     };
   }
 
-  /** Removes expired uploads now; returns how many. */
+  /**
+   * Removes expired uploads now; returns how many. Each under its lock, so a request still
+   * writing to one (it began before the expiry) never recreates what was removed: one that is
+   * busy waits for the next sweep.
+   */
   async sweepExpired(): Promise<number> {
-    const removed = await this.dataStore.deleteExpired();
+    const createdBefore = Date.now() - this.uploads.expireAfterMs;
+    let removed = 0;
+    for (const id of await this.dataStore.expiredIds(createdBefore)) {
+      const lock = this.locker.newLock(id);
+      // An aborted signal: one try, no waiting.
+      const locked = await lock
+        .lock(AbortSignal.abort(), () => undefined)
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!locked) continue;
+      try {
+        if (await this.dataStore.removeIfExpired(id, createdBefore)) removed += 1;
+      } finally {
+        await lock.unlock();
+      }
+    }
     this.deps.metrics.resumableExpired.inc(removed);
     return removed;
   }
 
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    await this.redis?.quit().catch(() => undefined);
+    await Promise.all([this.redis?.quit().catch(() => undefined), this.dataStore.close()]);
   }
 }

@@ -3,8 +3,10 @@ import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../errors.ts';
+import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import { asStorageError } from '../storage/no-space.ts';
 import { checksumHash, tusRequest } from './checksum.ts';
+import type { ResumableDataStore } from './resumable-data-store.ts';
 import type { UploadRecord, UploadRecords } from './upload-records.ts';
 
 export interface UploadDataStoreOptions {
@@ -21,7 +23,7 @@ export interface UploadDataStoreOptions {
  * checksum extension (a chunk counts only when its `Upload-Checksum` matches; otherwise its bytes
  * are cut off again and the answer is 460) and an offset that only moves once the bytes are written.
  */
-export class UploadDataStore extends DataStore {
+export class UploadDataStore extends DataStore implements ResumableDataStore {
   /**
    * The sha256 of uploads whose every byte so far went through this process, in order: the
    * publish then skips re-reading the file. An upload continued elsewhere is hashed at commit.
@@ -101,8 +103,18 @@ export class UploadDataStore extends DataStore {
     return position;
   }
 
+  /** Moves the complete file into the byte store's staging, with its sha256 when it was hashed as it arrived here. */
+  async stageComplete(store: ByteStore, upload: Upload): Promise<StagedBytes> {
+    return store.stageFile(this.records.dataPath(upload.id), this.takeSha256(upload.id, upload.size ?? 0));
+  }
+
+  async forget(id: string): Promise<void> {
+    this.running.delete(id);
+    await this.records.remove(id);
+  }
+
   /** The sha256 (hex) of a complete upload hashed as it arrived here; undefined otherwise. Forgets it. */
-  takeSha256(id: string, size: number): string | undefined {
+  private takeSha256(id: string, size: number): string | undefined {
     const running = this.running.get(id);
     this.running.delete(id);
     return running?.offset === size ? running.hash.digest('hex') : undefined;
@@ -117,17 +129,24 @@ export class UploadDataStore extends DataStore {
     return this.options.expireAfterMs;
   }
 
-  /** Removes uploads older than the expiry (incomplete ones; a complete one left by a crash too). */
-  override async deleteExpired(): Promise<number> {
-    const now = Date.now();
-    let removed = 0;
-    for (const id of await this.records.ids()) {
-      const record = await this.records.read(id).catch(() => undefined);
-      if (!record || Date.parse(record.creationDate) + this.options.expireAfterMs > now) continue;
-      this.running.delete(id);
-      if (await this.records.remove(id)) removed += 1;
-    }
-    return removed;
+  /** Uploads created before `createdBefore` (incomplete ones; a complete one left by a crash too). */
+  async expiredIds(createdBefore: number): Promise<string[]> {
+    const expired: string[] = [];
+    for (const id of await this.records.ids()) if (await this.isExpired(id, createdBefore)) expired.push(id);
+    return expired;
+  }
+
+  async removeIfExpired(id: string, createdBefore: number): Promise<boolean> {
+    if (!(await this.isExpired(id, createdBefore))) return false;
+    this.running.delete(id);
+    return this.records.remove(id);
+  }
+
+  async close(): Promise<void> {}
+
+  private async isExpired(id: string, createdBefore: number): Promise<boolean> {
+    const record = await this.records.read(id).catch(() => undefined);
+    return record !== undefined && Date.parse(record.creationDate) < createdBefore;
   }
 
   private async mustRead(id: string): Promise<UploadRecord> {

@@ -298,12 +298,15 @@ export interface paths {
          *     409). With `Upload-Checksum: <sha1|sha256|md5> <base64 digest>` the chunk counts only when
          *     it matches; otherwise 460 and the offset stays where it was (the chunk's bytes are dropped).
          *     A chunk without a checksum counts as far as it arrived. Each request holds a lock on the
-         *     upload, in whichever process of the host it lands (423 when another request keeps it
-         *     longer than `uploads.lockTimeoutMs`; tus clients retry). When the last byte arrives the
+         *     upload, in whichever process of the host it lands, or on backend `s3` whichever host
+         *     sharing the bucket and `redis.url` (423 when another request keeps it longer than
+         *     `uploads.lockTimeoutMs`; tus clients retry). When the last byte arrives the
          *     file goes through the pipeline of POST /media (content check, audio metadata, sha256,
          *     commit without replace) and the answer is POST /media's: 200 with `files[0]`, or the
          *     refusal (415 code 504 content not audio, 409 code 501 the path was taken meanwhile). The
-         *     upload is gone afterwards either way.
+         *     upload is gone afterwards either way, except on backend `s3` when the bucket (503, code
+         *     505) or the staging disk (507) failed: the upload is then kept less its last piece
+         *     (`Upload-Offset` in the answer and in HEAD), and resending from there completes it.
          */
         patch: operations["appendResumableUpload"];
         trace?: never;
@@ -631,7 +634,8 @@ export interface components {
          *     publishing was refused). Codes: 400/502/503 (bad request, metadata or header), 404 (no
          *     such upload), 409 (code 409 offset conflict; code 501 the file exists), 410 (expired),
          *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504),
-         *     423 (busy), 460 (checksum mismatch), 507 (storage full).
+         *     423 (busy), 460 (checksum mismatch), 503 (code 505, the S3 bucket of backend `s3` cannot
+         *     be reached or fails; the offset stays), 507 (storage full).
          */
         TusRefused: {
             headers: {
@@ -1786,6 +1790,7 @@ export interface operations {
             429: components["responses"]["TusRefused"];
             460: components["responses"]["TusChecksumMismatch"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["TusRefused"];
             507: components["responses"]["TusRefused"];
         };
     };
@@ -1841,6 +1846,7 @@ export interface operations {
             423: components["responses"]["TusBusy"];
             429: components["responses"]["TusRefused"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["TusRefused"];
         };
     };
     resumableOffset: {
@@ -1875,6 +1881,7 @@ export interface operations {
             412: components["responses"]["TusRefused"];
             423: components["responses"]["TusBusy"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["TusRefused"];
         };
     };
     appendResumableUpload: {
@@ -1920,6 +1927,7 @@ export interface operations {
             423: components["responses"]["TusBusy"];
             460: components["responses"]["TusChecksumMismatch"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["TusRefused"];
             507: components["responses"]["TusRefused"];
         };
     };

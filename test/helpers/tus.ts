@@ -36,7 +36,8 @@ export function tusUpload(endpoint: string, bytes: Buffer, options: TusOptions):
     const upload: tus.Upload = new tus.Upload(bytes, {
       endpoint: `${endpoint}/uploads`,
       uploadUrl: options.uploadUrl,
-      chunkSize: options.chunkSize,
+      // tus-js-client takes an explicit undefined as the size and never sends a byte.
+      chunkSize: options.chunkSize ?? Infinity,
       retryDelays: null,
       metadata: { directory: options.directory, filename: options.filename },
       headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},

@@ -1,0 +1,182 @@
+import type { Readable } from 'node:stream';
+import { DataStore, ERRORS, Upload } from '@tus/utils';
+import { AppError } from '../errors.ts';
+import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
+import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from './bucket-upload-objects.ts';
+import { checksumHash, tusRequest } from './checksum.ts';
+import type { ResumableDataStore } from './resumable-data-store.ts';
+
+/** A chunk goes to the bucket in pieces of about this size: a PATCH holds at most two in memory. */
+export const PIECE_BYTES = 8 * 1024 * 1024;
+
+export interface BucketUploadStoreOptions {
+  expireAfterMs: number;
+  /** Bytes that counted (received whole and verified). */
+  onBytes?: (bytes: number) => void;
+  /** Pieces of at most about this many bytes (tests make it small). */
+  pieceBytes?: number;
+}
+
+/**
+ * @tus/server's DataStore for the S3 backend: an upload's record and bytes live in the bucket
+ * (BucketUploadObjects), so every host sharing the bucket continues any upload. A PATCH's bytes
+ * go up as pieces while they arrive; they count only once the record lists them, which happens
+ * after the whole chunk arrived and its `Upload-Checksum` (when sent) matched. A chunk that does
+ * not match answers 460, its pieces are deleted and the offset stays. With several hosts the
+ * requests of one upload are serialised by the Redis lock (`redis.url`).
+ */
+export class BucketUploadStore extends DataStore implements ResumableDataStore {
+  private readonly pieceBytes: number;
+
+  constructor(
+    private readonly objects: BucketUploadObjects,
+    private readonly options: BucketUploadStoreOptions,
+    private readonly closeClient: () => void = () => undefined,
+  ) {
+    super();
+    this.pieceBytes = options.pieceBytes ?? PIECE_BYTES;
+    // creation-defer-length is left out: the size must be judged against media.maxFileSize at creation.
+    this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
+  }
+
+  override async create(upload: Upload): Promise<Upload> {
+    const info: BucketUploadInfo = {
+      id: upload.id,
+      size: upload.size ?? 0,
+      offset: 0,
+      metadata: upload.metadata ?? {},
+      creationDate: new Date().toISOString(),
+      pieces: [],
+    };
+    await this.objects.writeInfo(info);
+    upload.creation_date = info.creationDate;
+    return upload;
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    const info = await this.mustRead(id);
+    return new Upload({ id, size: info.size, offset: info.offset, metadata: info.metadata, creation_date: info.creationDate });
+  }
+
+  override async write(stream: Readable, id: string, offset: number): Promise<number> {
+    const info = await this.mustRead(id);
+    if (info.offset !== offset) throw ERRORS.INVALID_OFFSET;
+    const checksum = tusRequest.getStore()?.checksum;
+    const hash = checksum && checksumHash(checksum);
+    const written: Piece[] = [];
+    let position = offset;
+    // At most one piece in flight to the bucket while the next one arrives.
+    let inFlight: Promise<void> = Promise.resolve();
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    const send = async () => {
+      const bytes = Buffer.concat(held, heldBytes);
+      const start = position;
+      position += bytes.length;
+      held = [];
+      heldBytes = 0;
+      await inFlight;
+      inFlight = this.objects.putPiece(id, start, bytes).then((piece) => void written.push(piece));
+      // Its failure is thrown by the next `await inFlight`, never unhandled meanwhile.
+      inFlight.catch(() => undefined);
+    };
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        hash?.update(chunk);
+        held.push(chunk);
+        heldBytes += chunk.length;
+        if (heldBytes >= this.pieceBytes) await send();
+      }
+      if (heldBytes > 0) await send();
+      await inFlight;
+      const digest = hash?.digest('base64');
+      if (checksum && digest !== checksum.digest) {
+        throw new AppError(
+          'CHECKSUM_MISMATCH',
+          `checksum mismatch: the chunk's ${checksum.algorithm} is ${digest}, Upload-Checksum says ${checksum.digest}; the offset stays ${offset}`,
+        );
+      }
+      if (position > offset) await this.objects.writeInfo({ ...info, offset: position, pieces: [...info.pieces, ...written] });
+    } catch (error) {
+      await inFlight.catch(() => undefined);
+      // Never counted (the record does not list them); deleted now so the bucket keeps only what counts.
+      await this.objects.removePieces(id, written).catch(() => undefined);
+      throw error;
+    }
+    this.options.onBytes?.(position - offset);
+    return position;
+  }
+
+  /** Streams the pieces back to this host's staging, hashed there as for any upload. */
+  async stageComplete(store: ByteStore, upload: Upload): Promise<StagedBytes> {
+    const info = await this.objects.readInfo(upload.id);
+    if (!info) throw ERRORS.FILE_NOT_FOUND;
+    const counted = info.pieces.reduce((sum, piece) => sum + piece.size, 0);
+    if (counted !== info.size || info.offset !== info.size) {
+      throw new AppError('UNKNOWN', `resumable upload ${info.id}: its pieces hold ${counted} of ${info.size} bytes`);
+    }
+    const staged = await store.stage(this.objects.readPieces(info));
+    if (staged.size !== info.size) {
+      await store.discard(staged);
+      throw new AppError('STORAGE_UNAVAILABLE', `storage unavailable: the pieces of upload ${info.id} came back with ${staged.size} bytes`);
+    }
+    return staged;
+  }
+
+  async rewind(id: string): Promise<number | undefined> {
+    const info = await this.objects.readInfo(id);
+    const last = info?.pieces.at(-1);
+    if (!info || !last) return undefined;
+    const offset = info.offset - last.size;
+    await this.objects.writeInfo({ ...info, offset, pieces: info.pieces.slice(0, -1) });
+    await this.objects.removePieces(id, [last]).catch(() => undefined);
+    return offset;
+  }
+
+  async forget(id: string): Promise<void> {
+    await this.objects.removeUpload(id);
+  }
+
+  override async remove(id: string): Promise<void> {
+    if (!(await this.objects.removeUpload(id))) throw ERRORS.FILE_NOT_FOUND;
+  }
+
+  override getExpiration(): number {
+    return this.options.expireAfterMs;
+  }
+
+  /**
+   * Uploads created before `createdBefore`, and objects left without a record (a host that died
+   * while removing an upload) whose newest object is that old.
+   */
+  async expiredIds(createdBefore: number): Promise<string[]> {
+    const expired: string[] = [];
+    for (const listed of await this.objects.list()) if (await this.isExpired(listed, createdBefore)) expired.push(listed.id);
+    return expired;
+  }
+
+  async removeIfExpired(id: string, createdBefore: number): Promise<boolean> {
+    const [listed] = await this.objects.list(id);
+    if (!listed || !(await this.isExpired(listed, createdBefore))) return false;
+    await this.objects.removeUpload(id);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closeClient();
+  }
+
+  private async isExpired(listed: ListedUpload, createdBefore: number): Promise<boolean> {
+    const info = listed.hasInfo ? await this.objects.readInfo(listed.id) : undefined;
+    return info ? Date.parse(info.creationDate) < createdBefore : listed.newest.getTime() < createdBefore;
+  }
+
+  private async mustRead(id: string): Promise<BucketUploadInfo> {
+    // @tus/server's creation-with-upload asks for the upload once more after it was published.
+    const finished = tusRequest.getStore()?.finished;
+    if (finished?.id === id) return { ...finished, offset: finished.size, pieces: [] };
+    const info = await this.objects.readInfo(id);
+    if (!info) throw ERRORS.FILE_NOT_FOUND;
+    return info;
+  }
+}

@@ -1,0 +1,49 @@
+import type { Config } from '../config.ts';
+import type { ByteStore } from '../storage/byte-store.ts';
+import { ObjectKeys } from '../storage/s3/object-keys.ts';
+import { createS3Client } from '../storage/s3/s3-client.ts';
+import { BucketUploadObjects } from './bucket-upload-objects.ts';
+import { BucketUploadStore } from './bucket-upload-store.ts';
+import type { ResumableDataStore } from './resumable-data-store.ts';
+import { UploadDataStore } from './upload-data-store.ts';
+import { UploadRecords } from './upload-records.ts';
+
+export interface ResumableStorage {
+  dataStore: ResumableDataStore;
+  /** Where lock files go when no Redis is configured (one host's processes only). */
+  lockPath: (id: string) => string;
+}
+
+/**
+ * Where resumable uploads live: with the local backend, files under `<root>/.resumable` (every
+ * process of the host continues any upload); with the S3 backend, objects in the bucket under
+ * `<prefix>.resumable/` (every host sharing the bucket does).
+ */
+export async function createResumableStorage(
+  config: Config,
+  store: ByteStore,
+  onBytes: (bytes: number) => void,
+): Promise<ResumableStorage> {
+  const { media, uploads, storage } = config;
+  const records = new UploadRecords(await store.privateDirectory('resumable'));
+  const lockPath = (id: string) => records.lockPath(id);
+  if (storage.backend === 's3') {
+    const { endpoint, bucket, region, prefix, forcePathStyle, timeoutMs } = storage.s3;
+    // Pieces are Buffers: a PUT the gateway dropped can be sent again, unlike a streamed file.
+    const client = createS3Client({
+      endpoint,
+      region,
+      forcePathStyle: forcePathStyle ?? endpoint !== undefined,
+      timeoutMs,
+      maxSockets: 16,
+      maxAttempts: 2,
+    });
+    const objects = new BucketUploadObjects(client, bucket!, new ObjectKeys(prefix).prefix, timeoutMs);
+    return {
+      dataStore: new BucketUploadStore(objects, { expireAfterMs: uploads.expireAfterMs, onBytes }, () => client.destroy()),
+      lockPath,
+    };
+  }
+  const dataStore = new UploadDataStore(records, { expireAfterMs: uploads.expireAfterMs, fsync: media.fsync, onBytes });
+  return { dataStore, lockPath };
+}
