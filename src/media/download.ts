@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import { encodeExtended } from 'content-disposition';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.ts';
@@ -104,14 +103,26 @@ function ifRangeMatches(req: Request, res: Response): boolean {
   return Date.parse(condition) === Date.parse(res.get('Last-Modified') ?? '');
 }
 
+/**
+ * Streams the bytes with `pipe`, not `stream.pipeline`: pipeline builds an AbortController and,
+ * when the answer finishes, an AbortError (a stack trace) for every download.
+ */
 async function send(file: OpenedMedia, range: ByteRange | undefined, res: Response): Promise<void> {
-  try {
-    await pipeline(await file.read(range), res);
-  } catch (error) {
-    // Once bytes are on the wire the only honest answer to a failure is a cut connection. A
-    // client that went away (even before the headers left) lands here too: nothing to answer,
-    // and nothing to log as an internal error.
-    if (!res.headersSent && !res.destroyed) throw error;
-    res.destroy();
-  }
+  const bytes = await file.read(range);
+  await new Promise<void>((resolve, reject) => {
+    bytes.once('error', (error) => {
+      // Once bytes are on the wire the only honest answer to a failure is a cut connection. A
+      // client that went away (even before the headers left) lands here too: nothing to answer,
+      // and nothing to log as an internal error.
+      if (!res.headersSent && !res.destroyed) return reject(error);
+      res.destroy();
+      resolve();
+    });
+    // After the last byte, or when the client went away: either way the file is let go.
+    res.once('close', () => {
+      bytes.destroy();
+      resolve();
+    });
+    bytes.pipe(res);
+  });
 }
