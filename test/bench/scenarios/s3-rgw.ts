@@ -147,7 +147,7 @@ export const s3Rgw: Scenario = {
           value: Math.max(...large.s3.runs.map((r) => r.peakRssMiB)),
           runs: large.s3.runs.map((r) => r.peakRssMiB),
           baseline: { name: 'local backend', value: Math.max(...large.local.runs.map((r) => r.peakRssMiB)) },
-          target: { atMost: Math.max(...large.local.runs.map((r) => r.peakRssMiB)) + 32 },
+          target: { atMost: Math.round(Math.max(...large.local.runs.map((r) => r.peakRssMiB)) + 32) },
         }),
       ];
     } finally {
