@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
-import { filesUnder, fixture } from './helpers/media.ts';
+import { fixture } from './helpers/media.ts';
+import { storedFiles } from './helpers/stored.ts';
 import { BODY_KINDS, upload } from './helpers/upload.ts';
 
 describe('bearer tokens', () => {
@@ -16,7 +17,7 @@ describe('bearer tokens', () => {
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer');
     expect(res.body).toEqual({ code: 401, reason: 'missing or wrong bearer token' });
-    expect(await filesUnder(service.root)).toEqual([]);
+    expect(await storedFiles(service.store)).toEqual([]);
   });
 
   it.each(BODY_KINDS)('answers 401 for a wrong token (%s)', async (kind) => {

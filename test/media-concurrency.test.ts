@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
-import { filesUnder, fixture, sha256, uniqueMp3 } from './helpers/media.ts';
+import { fixture, sha256, uniqueMp3 } from './helpers/media.ts';
+import { downloaded, storedFiles } from './helpers/stored.ts';
 import { upload } from './helpers/upload.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -51,8 +50,8 @@ describe('concurrent and interrupted uploads', () => {
     const codes = answers.map((res) => res.body.code).sort();
     expect(codes).toEqual([200, 501, 501, 501, 501, 501, 501, 501]);
     const winner = answers.findIndex((res) => res.body.code === 200);
-    const stored = await readFile(path.join(service.root, 'race', 'same.mp3'));
-    expect(sha256(stored)).toBe(sha256(bodies[winner]!));
+    const stored = await downloaded(service.url, 'race', 'same.mp3');
+    expect(sha256(stored!)).toBe(sha256(bodies[winner]!));
     expect(await service.store.staged()).toEqual([]);
   });
 
@@ -64,7 +63,7 @@ describe('concurrent and interrupted uploads', () => {
     await waitFor('a staged upload', async () => (await service.store.staged()).length > 0);
     upload.req.destroy();
     await waitFor('the staged upload to go', async () => (await service.store.staged()).length === 0);
-    expect((await filesUnder(service.root)).filter((f) => f.includes('aborted'))).toEqual([]);
+    expect((await storedFiles(service.store)).filter((f) => f.includes('aborted'))).toEqual([]);
     expect((await request(service.url).get('/healthz')).status).toBe(200);
   });
 

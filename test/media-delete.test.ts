@@ -1,9 +1,8 @@
-import { access } from 'node:fs/promises';
-import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
 import { fixture } from './helpers/media.ts';
+import { storedFiles } from './helpers/stored.ts';
 import { upload } from './helpers/upload.ts';
 
 describe('DELETE /media', () => {
@@ -18,7 +17,8 @@ describe('DELETE /media', () => {
     const first = await request(service.url).delete('/media').query({ directory: 'd', filename: 'q.mp3' });
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ code: 200, reason: 'OK', directory: 'd', filename: 'q.mp3', deleted: true });
-    await expect(access(path.join(service.root, 'd', 'q.mp3'))).rejects.toThrow();
+    expect(await storedFiles(service.store)).not.toContain('d/q.mp3');
+    expect((await request(service.url).get('/media/d/q.mp3')).status).toBe(404);
     const again = await request(service.url).delete('/media').query({ directory: 'd', filename: 'q.mp3' });
     expect(again.body).toMatchObject({ code: 200, deleted: false });
   });

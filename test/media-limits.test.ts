@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
-import { filesUnder, fixture, multipartBody } from './helpers/media.ts';
+import { fixture, multipartBody } from './helpers/media.ts';
+import { storedFiles } from './helpers/stored.ts';
 import { BODY_KINDS, upload } from './helpers/upload.ts';
 
 const MAX_FILE_SIZE = 64 * 1024;
@@ -19,7 +20,7 @@ describe('limits', () => {
     expect(res.body).toMatchObject({ code: 413 });
     // Judged as the body streams: the decoded file goes over media.maxFileSize first, in both kinds.
     expect(res.body.reason).toBe('file larger than the limit of 65536 bytes (64 KiB, media.maxFileSize)');
-    expect(await filesUnder(service.root)).toEqual([]);
+    expect(await storedFiles(service.store)).toEqual([]);
   });
 
   it('accepts a file of exactly media.maxFileSize bytes', async () => {
@@ -37,7 +38,7 @@ describe('limits', () => {
     ]);
     const res = await request(service.url).post('/media').set('Content-Type', contentType).send(body);
     expect(res.status).toBe(413);
-    expect((await filesUnder(service.root)).filter((f) => !f.includes('edge'))).toEqual([]);
+    expect((await storedFiles(service.store)).filter((f) => !f.includes('edge'))).toEqual([]);
   });
 
   it('answers 413 for more files than media.maxFiles and leaves nothing', async () => {
@@ -46,7 +47,7 @@ describe('limits', () => {
     const res = await request(service.url).post('/media').set('Content-Type', contentType).send(body);
     expect(res.status).toBe(413);
     expect(res.body.reason).toMatch(/media.maxFiles/);
-    expect((await filesUnder(service.root)).filter((f) => !f.includes('edge'))).toEqual([]);
+    expect((await storedFiles(service.store)).filter((f) => !f.includes('edge'))).toEqual([]);
   });
 
   it.each(BODY_KINDS)('answers 413 for more fields than media.maxFields (%s)', async (kind) => {
@@ -66,7 +67,7 @@ describe('limits', () => {
     }
     expect(res.status).toBe(413);
     expect(res.body.reason).toMatch(/media.maxFields/);
-    expect((await filesUnder(service.root)).filter((f) => !f.includes('edge'))).toEqual([]);
+    expect((await storedFiles(service.store)).filter((f) => !f.includes('edge'))).toEqual([]);
   });
 
   it('answers 413 for a urlencoded body over the encoded-size limit', async () => {

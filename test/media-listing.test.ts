@@ -1,8 +1,7 @@
-import { copyFile, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
+import { byHand } from './helpers/by-hand.ts';
 import { fixture, sha256, uniqueMp3 } from './helpers/media.ts';
 import { upload } from './helpers/upload.ts';
 
@@ -44,8 +43,7 @@ describe('GET /media?directory= and audio metadata', () => {
   });
 
   it('describes a file placed by hand on first listing, and again the same way', async () => {
-    await mkdir(path.join(service.root, 'manual'));
-    await copyFile(new URL('./fixtures/tone.mp3', import.meta.url), path.join(service.root, 'manual', 'copied.mp3'));
+    await byHand(service.config).put('manual', 'copied.mp3', fixture('tone.mp3'));
     for (let listing = 0; listing < 2; listing++) {
       const res = await request(service.url).get('/media').query({ directory: 'manual' });
       expect(res.body.files).toEqual([
@@ -59,19 +57,14 @@ describe('GET /media?directory= and audio metadata', () => {
   });
 
   it('shows files copied in and hides files deleted by hand after a directory was listed', async () => {
-    const directory = path.join(service.root, 'by-hand');
-    await mkdir(directory);
-    await writeFile(path.join(directory, 'first.mp3'), fixture('tone.mp3'));
-    // A directory last changed long ago, as most are: its listing is served from what was read.
-    const longAgo = new Date(Date.now() - 3_600_000);
-    await utimes(directory, longAgo, longAgo);
+    const hand = byHand(service.config);
+    await hand.put('by-hand', 'first.mp3', fixture('tone.mp3'));
     const names = async () =>
       (await request(service.url).get('/media').query({ directory: 'by-hand' })).body.files.map((f: { filename: string }) => f.filename);
     expect(await names()).toEqual(['first.mp3']);
-    expect(await names()).toEqual(['first.mp3']);
-    await writeFile(path.join(directory, 'second.mp3'), fixture('tone.mp3'));
+    await hand.put('by-hand', 'second.mp3', fixture('tone.mp3'));
     expect(await names()).toEqual(['first.mp3', 'second.mp3']);
-    await rm(path.join(directory, 'first.mp3'));
+    await hand.remove('by-hand', 'first.mp3');
     expect(await names()).toEqual(['second.mp3']);
   });
 

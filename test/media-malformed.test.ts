@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
-import { filesUnder, fixture } from './helpers/media.ts';
+import { fixture } from './helpers/media.ts';
+import { storedFiles } from './helpers/stored.ts';
 
 const B = 'malformed-boundary';
 const part = (disposition: string, body: string | Buffer) =>
@@ -37,7 +38,7 @@ describe('malformed multipart bodies', () => {
     expect(res.headers['content-type']).toMatch(/application\/json/);
     expect(typeof res.body.reason).toBe('string');
     expect([400, 502]).toContain(res.body.code);
-    expect(await filesUnder(service.root)).toEqual([]);
+    expect(await storedFiles(service.store)).toEqual([]);
     expect((await request(service.url).get('/healthz')).status).toBe(200);
   });
 

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, tempRoot, type RunningService } from './helpers/app.ts';
-import { filesUnder, fixture } from './helpers/media.ts';
+import { fixture } from './helpers/media.ts';
 import { startServiceProcess, type ServiceProcess } from './helpers/process.ts';
+import { s3SuiteEnv } from './helpers/s3-suite.ts';
+import { downloaded, storedFiles } from './helpers/stored.ts';
 import { generatedFile, percentEncodeBuffer, postPieces } from './helpers/urlencoded-stream.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -30,7 +31,7 @@ describe('urlencoded uploads read as they arrive', () => {
     const encoded = Buffer.concat([Buffer.from('directory=split&filename=s.mp3&body='), percentEncodeBuffer(bytes)]);
     const res = await postPieces(service.url, inPieces(encoded, 7), 1);
     expect(res.body).toMatchObject({ code: 200 });
-    expect(await readFile(path.join(service.root, 'split', 's.mp3'))).toEqual(bytes);
+    expect(await downloaded(service.url, 'split', 's.mp3')).toEqual(bytes);
   });
 
   it('stores the body when it comes before directory and filename', async () => {
@@ -41,7 +42,7 @@ describe('urlencoded uploads read as they arrive', () => {
       Buffer.from('&filename=late.mp3&directory=first'),
     ]);
     expect(res.body).toMatchObject({ code: 200 });
-    expect(await readFile(path.join(service.root, 'first', 'late.mp3'))).toEqual(bytes);
+    expect(await downloaded(service.url, 'first', 'late.mp3')).toEqual(bytes);
   });
 
   it.each([
@@ -52,11 +53,12 @@ describe('urlencoded uploads read as they arrive', () => {
     const res = await postPieces(service.url, [Buffer.from('body='), percentEncodeBuffer(fixture('tone.mp3')), Buffer.from(`&${names}`)]);
     expect(res.status).toBe(status);
     expect(res.body.code).toBe(code);
-    expect(await filesUnder(service.root)).not.toContainEqual(expect.stringMatching(/^(late|\.incoming)\//));
+    expect((await storedFiles(service.store)).filter((f) => f.startsWith('late/'))).toEqual([]);
+    expect(await service.store.staged()).toEqual([]);
   });
 
   it('answers 413 for a body over media.maxFileSize and leaves nothing in the storage root', async () => {
-    const before = await filesUnder(service.root);
+    const before = await storedFiles(service.store);
     const file = generatedFile(4 * MAX_FILE_SIZE, 64 * 1024);
     const res = await postPieces(
       service.url,
@@ -67,7 +69,7 @@ describe('urlencoded uploads read as they arrive', () => {
     );
     expect(res.status).toBe(413);
     expect(res.body.reason).toMatch(/larger than the limit of \d+ bytes/);
-    expect(await filesUnder(service.root)).toEqual(before);
+    expect(await storedFiles(service.store)).toEqual(before);
   });
 
   it('answers 413 for a directory field far over the field limit, without holding it whole', async () => {
@@ -84,7 +86,7 @@ describe('urlencoded uploads read as they arrive', () => {
   });
 
   it('refuses a second body field (400) and removes the first one staged', async () => {
-    const before = await filesUnder(service.root);
+    const before = await storedFiles(service.store);
     const res = await postPieces(service.url, [
       Buffer.from('directory=twice&filename=t.mp3&body='),
       percentEncodeBuffer(Buffer.alloc(512 * 1024, 1)),
@@ -92,11 +94,11 @@ describe('urlencoded uploads read as they arrive', () => {
     ]);
     expect(res.status).toBe(400);
     expect(res.body.reason).toMatch(/body given more than once/);
-    expect(await filesUnder(service.root)).toEqual(before);
+    expect(await storedFiles(service.store)).toEqual(before);
   });
 
   it('leaves nothing staged when the client goes away in the middle of the body', async () => {
-    const before = await filesUnder(service.root);
+    const before = await storedFiles(service.store);
     const req = http.request(`${service.url}/media`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     req.on('error', () => {});
     req.write('directory=gone&filename=g.mp3&body=');
@@ -105,7 +107,7 @@ describe('urlencoded uploads read as they arrive', () => {
     await waitFor('a staged upload', async () => (await service.store.staged()).length > 0, 10_000);
     req.destroy();
     await waitFor('the staged upload discarded', async () => (await service.store.staged()).length === 0, 10_000);
-    expect(await filesUnder(service.root)).toEqual(before);
+    expect(await storedFiles(service.store)).toEqual(before);
   });
 
   it('inflates a gzip-encoded body, as before', async () => {
@@ -117,7 +119,7 @@ describe('urlencoded uploads read as they arrive', () => {
       body,
     });
     expect(await res.json()).toMatchObject({ code: 200 });
-    expect(await readFile(path.join(service.root, 'zip', 'z.mp3'))).toEqual(bytes);
+    expect(await downloaded(service.url, 'zip', 'z.mp3')).toEqual(bytes);
   });
 });
 
@@ -128,9 +130,13 @@ async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
-async function sha256OfFile(file: string): Promise<string> {
+/** The digest of a download, hashed as it streams. */
+async function sha256OfDownload(url: string): Promise<string> {
+  const res = await fetch(url);
+  expect(res.status).toBe(200);
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const reader = res.body!.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) hash.update(read.value);
   return hash.digest('hex');
 }
 
@@ -142,7 +148,7 @@ describe('urlencoded upload memory', () => {
     const configFile = path.join(root, 'config.json');
     // One pool thread, started by the warm-up: the figure is the request path's, not thread start-up's.
     await writeFile(configFile, JSON.stringify({ media: { verifyContent: false, fsync: false, poolSize: 1 } }));
-    service = await startServiceProcess({ CONFIG_FILE: configFile, UPLOAD_DIR: path.join(root, 'media') });
+    service = await startServiceProcess({ CONFIG_FILE: configFile, UPLOAD_DIR: path.join(root, 'media'), ...(await s3SuiteEnv()) });
   });
   afterAll(async () => {
     await service?.stop();
@@ -177,7 +183,7 @@ describe('urlencoded upload memory', () => {
 
     expect(res.body).toMatchObject({ code: 200 });
     expect(res.body.files?.[0]).toMatchObject({ size: 64 * 1024 * 1024, sha256: file.sha256() });
-    expect(await sha256OfFile(path.join(root, 'media', 'big', 'big.mp3'))).toBe(file.sha256());
+    expect(await sha256OfDownload(`${service.url}/media/big/big.mp3`)).toBe(file.sha256());
     expect(after.peak - before.rss).toBeLessThan(64 * 1024 * 1024);
   });
 });

@@ -1,5 +1,3 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
@@ -30,8 +28,6 @@ describe('S3 backend when the bucket is unreachable', () => {
     await cluster?.stop();
   });
 
-  const staged = () => readdir(path.join(service.root, '.incoming'));
-
   async function expectUnavailable(cause: RegExp): Promise<void> {
     const posted = await upload(service.url, 'multipart', { directory: 'f', filename: 'new.mp3', bytes: uniqueMp3('while down') });
     expect(posted.status).toBe(503);
@@ -52,7 +48,8 @@ describe('S3 backend when the bucket is unreachable', () => {
     const legacyAnswer = await upload(legacy.url, 'urlencoded', { directory: 'f', filename: 'legacy.mp3', bytes: uniqueMp3('legacy') });
     expect(legacyAnswer.status).toBe(200);
     expect(legacyAnswer.body).toMatchObject({ code: 505 });
-    expect(await staged()).toEqual([]);
+    expect(await service.store.staged()).toEqual([]);
+    expect(await legacy.store.staged()).toEqual([]);
   }
 
   async function expectRecovered(): Promise<void> {

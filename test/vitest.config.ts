@@ -1,14 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
+const root = new URL('..', import.meta.url).pathname;
+const shared = {
+  root,
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  // Two cores: files run in parallel processes, tests inside a file in order.
+  pool: 'forks' as const,
+};
+
 export default defineConfig({
   test: {
-    root: new URL('..', import.meta.url).pathname,
-    include: ['test/**/*.test.ts'],
-    // One throw-away Ceph cluster (S3 gateway) for the whole run: the S3 tests inject('rgw').
+    root,
+    // One throw-away Ceph cluster (S3 gateway) for the whole run, both projects: the S3 tests
+    // inject('rgw'). Set here only: a project of its own would start a cluster of its own.
     globalSetup: ['test/setup/rgw-global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // Two cores: files run in parallel processes, tests inside a file in order.
-    pool: 'forks',
+    projects: [
+      { test: { ...shared, name: 'local', include: ['test/**/*.test.ts'] } },
+      {
+        // The media HTTP suite once more with every service storing in a fresh bucket (helpers/s3-suite.ts).
+        test: {
+          ...shared,
+          name: 's3',
+          include: ['test/media-*.test.ts'],
+          exclude: ['test/media-urlencoded-scanner.test.ts'],
+          env: { TEST_STORAGE_BACKEND: 's3' },
+        },
+      },
+    ],
   },
 });

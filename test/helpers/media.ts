@@ -15,8 +15,9 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * Every file the API can name below `root` (relative paths). Names starting with '.' are the
- * store's own (staging, index) and never looked at: HTTP tests ask the store (`staged()`) instead.
+ * Every file the API can name below a local `root` (relative paths), for tests of the local
+ * backend's disk. Names starting with '.' are the store's own (staging, index) and never looked
+ * at. Tests that run on every backend use helpers/stored.ts instead.
  */
 export async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });

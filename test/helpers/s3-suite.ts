@@ -1,13 +1,23 @@
 import { inject } from 'vitest';
 import { freshBucket } from './s3.ts';
-import { s3Backend } from './s3-service.ts';
+import { s3Backend, s3Env } from './s3-service.ts';
 
 /**
- * `TEST_STORAGE_BACKEND=s3` runs the HTTP suite on the S3 backend: every service a test starts
- * stores in a fresh bucket of the run's Ceph RADOS Gateway (`npm run test:s3`).
+ * `TEST_STORAGE_BACKEND=s3` (the `s3` project of test/vitest.config.ts) runs the HTTP suite on the
+ * S3 backend: every service a test starts stores in a fresh bucket of the run's Ceph RADOS Gateway.
  */
+const onS3 = () => process.env.TEST_STORAGE_BACKEND === 's3';
+
+/** Config overrides for a service started in this test process. */
 export async function s3SuiteOverrides(): Promise<Record<string, unknown>> {
-  if (process.env.TEST_STORAGE_BACKEND !== 's3') return {};
+  if (!onS3()) return {};
   const rgw = inject('rgw');
   return s3Backend(rgw, await freshBucket(rgw));
+}
+
+/** The environment of a service process started by a test. */
+export async function s3SuiteEnv(): Promise<Record<string, string>> {
+  if (!onS3()) return {};
+  const rgw = inject('rgw');
+  return s3Env(rgw, await freshBucket(rgw));
 }

@@ -90,6 +90,13 @@ describe('symlinks under the root, reads and deletes', () => {
     expect(await readdir(outside)).toEqual(['secret.mp3']);
   });
 
+  it('never serves a symlink, wherever it points', async () => {
+    await mkdir(path.join(service.root, 'albums'));
+    await writeFile(path.join(service.root, 'secret.txt'), 'secret');
+    await symlink(path.join(service.root, 'secret.txt'), path.join(service.root, 'albums', 'link.mp3'));
+    expect((await request(service.url).get('/media/albums/link.mp3')).status).toBe(404);
+  });
+
   it('never removes a symlink named like a media file, nor what it points to', async () => {
     const res = await request(service.url).delete('/media').query({ directory: 'd', filename: 'link.mp3' });
     expect(res.body.deleted).toBe(false);

@@ -9,6 +9,8 @@ import type { StagedFile } from './staging-dir.ts';
 const PUT_MS_PER_MIB = 1000;
 /** AWS answers 409 while another conditional write of the key is in flight: try again, a few times. */
 const CONFLICT_RETRIES = 3;
+/** The staged file goes to the socket in 1 MiB reads (16x fewer reads and socket writes than the default 64 KiB). */
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 interface Bucket {
   client: S3Client;
@@ -41,7 +43,7 @@ export async function putIfAbsent(
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
-          Body: held.bytes ?? createReadStream(held.file),
+          Body: held.bytes ?? createReadStream(held.file, { highWaterMark: READ_CHUNK_BYTES }),
           ContentLength: held.size,
           ContentType: contentType,
           Metadata: metadata,

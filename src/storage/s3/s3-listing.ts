@@ -22,7 +22,9 @@ interface Listed {
  * are described by HeadObject, at most LIST_HEAD_CONCURRENCY at a time, except those this
  * process already knows by key and ETag. The subdirectories (all of them, on every page) come
  * from the same answer when it covers the whole directory, else from a listing of the directory
- * from its start (one request per 1,000 entries, run in parallel with the page's). A directory exists while some key is under it (S3 has no empty directories).
+ * to its end (one request per 1,000 entries, in parallel with the HEADs): a page of a large
+ * directory costs that scan. A directory exists while some key is under it (S3 has no empty
+ * directories).
  */
 export async function listDirectory(
   client: S3Client,
@@ -37,19 +39,18 @@ export async function listDirectory(
   const send = (input: { StartAfter?: string; ContinuationToken?: string; MaxKeys: number }) =>
     client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix, Delimiter: '/', ...input }), { abortSignal: deadline() });
 
-  // A later page always needs the directory listed from its start for the subdirectories: at once, in parallel.
-  const [first, scanned] = await Promise.all([
-    send({ StartAfter: after === undefined ? undefined : `${Prefix}${after}`, MaxKeys: Math.min(MAX_KEYS, limit + 101) }),
-    after === undefined ? undefined : allDirectories(send, Prefix),
-  ]);
-  const whole = first.IsTruncated !== true;
-  const [listed, directories] = await Promise.all([
-    collectObjects(send, Prefix, first, limit + 1),
-    scanned ?? (whole ? namesOf(Prefix, first.CommonPrefixes) : allDirectories(send, Prefix)),
-  ]);
+  // A later page needs the directory listed from its start for the subdirectories: that scan
+  // runs beside the page's own listing and HEADs, not before them.
+  const scan = after === undefined ? undefined : allDirectories(send, Prefix);
+  scan?.catch(() => undefined); // awaited below; not an unhandled rejection while the page is listed
+  const first = await send({ StartAfter: after === undefined ? undefined : `${Prefix}${after}`, MaxKeys: Math.min(MAX_KEYS, limit + 101) });
+  const listed = await collectObjects(send, Prefix, first, limit + 1);
   const shown = listed.slice(0, limit);
+  const [objects, directories] = await Promise.all([
+    mapBounded(shown, LIST_HEAD_CONCURRENCY, (item) => describe(describer, directory, item)),
+    scan ?? (first.IsTruncated === true ? allDirectories(send, Prefix, first) : namesOf(Prefix, first.CommonPrefixes)),
+  ]);
   if (directory !== '' && shown.length === 0 && directories.length === 0 && !(await hasAnyKey(send))) return undefined;
-  const objects = await mapBounded(shown, LIST_HEAD_CONCURRENCY, (item) => describe(describer, directory, item));
   return {
     objects: objects.filter((object): object is StoredObject => object !== undefined),
     directories,
@@ -78,15 +79,15 @@ async function collectObjects(send: Send, prefix: string, first: ListObjectsV2Co
   }
 }
 
-async function allDirectories(send: Send, prefix: string): Promise<string[]> {
+/** Every subdirectory, listing the directory to its end (from `first`, an answer from its start, when given). */
+async function allDirectories(send: Send, prefix: string, first?: ListObjectsV2CommandOutput): Promise<string[]> {
   const names: string[] = [];
-  let token: string | undefined;
-  do {
-    const answer = await send({ ContinuationToken: token, MaxKeys: MAX_KEYS });
+  let answer = first ?? (await send({ MaxKeys: MAX_KEYS }));
+  for (;;) {
     names.push(...namesOf(prefix, answer.CommonPrefixes));
-    token = answer.IsTruncated === true ? answer.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return names;
+    if (answer.IsTruncated !== true) return names;
+    answer = await send({ ContinuationToken: answer.NextContinuationToken, MaxKeys: MAX_KEYS });
+  }
 }
 
 function namesOf(prefix: string, common: Array<{ Prefix?: string }> | undefined): string[] {

@@ -14,6 +14,13 @@ const SUFFIX = '.part';
 const COPY_SUFFIX = '.copy';
 /** Uploads up to this size stay in memory until their PUT; larger ones go to a file. */
 export const MEMORY_STAGING_LIMIT = 256 * 1024;
+/**
+ * Bytes a staging file's write stream holds before it pushes back. At the default 16 KiB every
+ * 64 KiB chunk waited for its write before the next was hashed; with 1 MiB hashing overlaps the
+ * writes (which go out together, writev): hash + write of 1 GiB here took 1.0-1.3 s instead of
+ * 1.9-3.4 s. (4 MiB was slower again: 1.9-2.5 s.)
+ */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /** Bytes received on this host and not yet in the bucket, with their digest. */
 export interface StagedFile {
@@ -67,7 +74,7 @@ export class StagingDir {
     }
     try {
       const handle = await fs.open(file, 'wx', 0o644);
-      await pipeline(hashed(), handle.createWriteStream());
+      await pipeline(hashed(), handle.createWriteStream({ highWaterMark: WRITE_BUFFER_BYTES }));
       return this.hold({ id, size, sha256: hash.digest('hex'), file });
     } catch (error) {
       await fs.rm(file, { force: true });

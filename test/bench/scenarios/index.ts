@@ -5,6 +5,7 @@ import { largeMultipart } from './large-multipart.ts';
 import { listing } from './listing.ts';
 import { proxyFastUpstream, proxySlowUpstream } from './proxy.ts';
 import { resumableUpload } from './resumable-upload.ts';
+import { s3Listing } from './s3-listing.ts';
 import { s3Rgw } from './s3-rgw.ts';
 import type { Scenario } from './scenario.ts';
 import { smallMultipart } from './small-multipart.ts';
@@ -20,6 +21,7 @@ export const scenarios: Scenario[] = [
   resumableUpload,
   download,
   s3Rgw,
+  s3Listing,
   // Last of media: it creates 111,000 files, which are deleted only when the bench ends.
   listing,
   // proxy

@@ -1,0 +1,35 @@
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import type { CephRgw } from '../../helpers/ceph-rgw.ts';
+import { s3Client } from '../../helpers/s3.ts';
+import type { BenchContext } from './context.ts';
+import type { ServerProcess } from './processes.ts';
+import { startService } from './service.ts';
+
+/** The service on the S3 backend: `bucket` on the bench's own gateway, staging in `root`. */
+export function s3Service(
+  ctx: BenchContext,
+  rgw: CephRgw,
+  root: string,
+  bucket: string,
+  media: Record<string, unknown> = {},
+): Promise<ServerProcess> {
+  return startService({
+    root,
+    media,
+    config: { storage: { backend: 's3', s3: { endpoint: rgw.endpoint, bucket, region: rgw.region, createBucket: true } } },
+    env: {
+      AWS_ACCESS_KEY_ID: rgw.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    cpuProfDir: ctx.options.cpuProfDir,
+  });
+}
+
+export async function newBucket(rgw: CephRgw): Promise<string> {
+  const bucket = `bench-${randomUUID()}`;
+  const client = s3Client(rgw);
+  await client.send(new CreateBucketCommand({ Bucket: bucket })).finally(() => client.destroy());
+  return bucket;
+}
