@@ -10,6 +10,8 @@ export interface StagedPart extends Express.Multer.File {
 
 /** Staging still running per request: multer may answer an error before a part's stage settles. */
 const staging = new WeakMap<Request, Set<Promise<unknown>>>();
+/** Why a part's staging failed (a full disk): the cause to answer, whatever multer saw after it. */
+const stagingFailure = new WeakMap<Request, AppError>();
 
 /**
  * Streams every file part into the store's staging area as it arrives; memory stays flat.
@@ -24,7 +26,10 @@ class StagingEngine implements StorageEngine {
     running
       .then(
         (staged) => callback(null, { staged, size: staged.size }),
-        (error: unknown) => callback(error),
+        (error: unknown) => {
+          if (error instanceof AppError) stagingFailure.set(req, error);
+          callback(error);
+        },
       )
       .finally(() => pending.delete(running));
   }
@@ -50,7 +55,8 @@ export interface MultipartLimits {
  */
 export const settleStaging: ErrorRequestHandler = (error, req, _res, next) => {
   const pending = [...(staging.get(req) ?? [])];
-  void Promise.allSettled(pending).then(() => next(error));
+  // A failed store aborts the part's stream, and multer may report that abort instead.
+  void Promise.allSettled(pending).then(() => next(stagingFailure.get(req) ?? error));
 };
 
 /** multer with every limit set (its defaults are unlimited) and UTF-8 file names. */

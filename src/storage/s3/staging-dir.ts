@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ownedConcat, readHead } from '../buffer-small.ts';
 import { asStorageError } from '../no-space.ts';
+import { STAGING_WRITE_BUFFER_BYTES } from '../staging-write-buffer.ts';
 
 /** `<pid>-<uuid>`: whose a staged file is, so leftovers of a dead process can go at start. */
 const ID = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -14,13 +15,6 @@ const SUFFIX = '.part';
 const COPY_SUFFIX = '.copy';
 /** Uploads up to this size stay in memory until their PUT; larger ones go to a file. */
 export const MEMORY_STAGING_LIMIT = 256 * 1024;
-/**
- * Bytes a staging file's write stream holds before it pushes back. At the default 16 KiB every
- * 64 KiB chunk waited for its write before the next was hashed; with 1 MiB hashing overlaps the
- * writes (which go out together, writev): hash + write of 1 GiB here took 1.0-1.3 s instead of
- * 1.9-3.4 s. (4 MiB was slower again: 1.9-2.5 s.)
- */
-const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /** Bytes received on this host and not yet in the bucket, with their digest. */
 export interface StagedFile {
@@ -74,7 +68,7 @@ export class StagingDir {
     }
     try {
       const handle = await fs.open(file, 'wx', 0o644);
-      await pipeline(hashed(), handle.createWriteStream({ highWaterMark: WRITE_BUFFER_BYTES }));
+      await pipeline(hashed(), handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
       return this.hold({ id, size, sha256: hash.digest('hex'), file });
     } catch (error) {
       await fs.rm(file, { force: true });
