@@ -1,6 +1,9 @@
+import { once } from 'node:events';
 import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../errors.ts';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
@@ -8,6 +11,7 @@ import { asStorageError } from '../storage/no-space.ts';
 import { checksumHash, tusRequest } from './checksum.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import type { UploadRecord, UploadRecords } from './upload-records.ts';
+import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
 
 export interface UploadDataStoreOptions {
   expireAfterMs: number;
@@ -68,19 +72,26 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     if (record.offset !== offset) throw ERRORS.INVALID_OFFSET;
     const checksum = tusRequest.getStore()?.checksum;
     const hash = checksum && checksumHash(checksum);
-    const file = await fs.open(this.records.dataPath(id), 'r+');
+    const dataPath = this.records.dataPath(id);
+    const file = await fs.open(dataPath, 'r+');
     const running = this.running.get(id);
     const whole = running?.offset === offset ? running.hash : undefined;
     let position = offset;
+    let sink: WriteStream | undefined;
     try {
       // Bytes past the offset never counted: a chunk cut short with a checksum, or refused.
       await file.truncate(offset);
+      // Its own descriptor: the writes overlap the reading and hashing of the next chunks
+      // (staging-write-buffer.ts), and `file` stays for the truncate and the fsync.
+      sink = createWriteStream(dataPath, { flags: 'r+', start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES });
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         hash?.update(chunk);
         whole?.update(chunk);
-        await file.write(chunk, 0, chunk.length, position);
+        if (!sink.write(chunk)) await once(sink, 'drain');
         position += chunk.length;
       }
+      sink.end();
+      await finished(sink);
       const digest = hash?.digest('base64');
       if (checksum && digest !== checksum.digest) {
         throw new AppError(
@@ -90,6 +101,8 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       }
       if (this.options.fsync) await file.sync();
     } catch (error) {
+      // The writes in flight land first; then everything past the offset goes.
+      if (sink && !sink.closed) await new Promise<void>((resolve) => sink!.destroy().once('close', () => resolve()));
       await file.truncate(offset);
       this.running.delete(id);
       throw asStorageError(error);
