@@ -106,6 +106,32 @@ describe('library page: large files go up resumably (tus)', () => {
     expect(incidents).toEqual([]);
   }, 90_000);
 
+  it('reports a path taken during the upload (code 501) at once, without creating the upload again', async () => {
+    const file = path.join(scratch, 'taken.mp3');
+    await writeFile(file, largeMp3(LARGE_BYTES));
+    const page = await openLibrary();
+    await patches(page, async (route, index) => {
+      // While the second chunk is on its way, another client stores the same path.
+      if (index === 2) {
+        const form = new FormData();
+        form.append('race', new Blob([new Uint8Array(largeMp3(64 * 1024))]), 'taken.mp3');
+        expect((await fetch(`${service.url}/media`, { method: 'POST', body: form })).status).toBe(200);
+      }
+      await route.continue();
+    });
+    const createdBefore = requests('POST', '/uploads').length;
+    await pick(page, 'race', file);
+    await row(page, 'taken.mp3').and(page.locator('[data-code]')).waitFor({ timeout: 60_000 });
+
+    expect(await row(page, 'taken.mp3').getAttribute('data-code')).toBe('501');
+    expect(await row(page, 'taken.mp3').getAttribute('data-state')).toBe('failed');
+    // The service's verdict is final: tus-js-client would otherwise retry the 409, find the upload
+    // gone and create it again, to be refused again after a minute of retries.
+    expect(requests('POST', '/uploads').length - createdBefore).toBe(1);
+    await page.close();
+    expect(incidents).toEqual([]);
+  }, 90_000);
+
   it('continues after a page reload when the same file is picked again', async () => {
     const file = path.join(scratch, 'reloaded.mp3');
     const bytes = largeMp3(LARGE_BYTES + 12_345);
