@@ -112,8 +112,6 @@ export interface ByteStore {
   head(key: ObjectKey): Promise<StoredObject | undefined>;
   /** The object at `key` ready to be read (a download's one lookup), undefined when there is none. */
   open(key: ObjectKey): Promise<OpenedObject | undefined>;
-  /** The object's bytes, or one range of them; undefined when there is none. */
-  read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined>;
   /** Where a worker thread can read a stored object's bytes; undefined when there is none. */
   storedSource(key: ObjectKey): Promise<ByteSource | undefined>;
   /** Attaches attributes to one version of an object (ignored when the object has changed since). */

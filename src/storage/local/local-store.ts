@@ -156,11 +156,6 @@ export class LocalStore implements ByteStore {
     return { ...object, read: async (range) => readFile(found, range) };
   }
 
-  async read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
-    const found = await this.stat(key);
-    return found && readFile(found, range);
-  }
-
   async storedSource(key: ObjectKey): Promise<ByteSource | undefined> {
     const found = await this.stat(key);
     return found && { file: found.file };

@@ -160,10 +160,11 @@ export class S3Store implements ByteStore {
 
   async open(key: ObjectKey): Promise<OpenedObject | undefined> {
     const object = await this.head(key);
-    return object && { ...object, read: async (range) => (await this.read(key, range)) ?? vanished(key) };
+    return object && { ...object, read: async (range) => (await this.get(key, range)) ?? vanished(key) };
   }
 
-  async read(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
+  /** The object's bytes, or one range of them (GetObject); undefined when there is none. */
+  private async get(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
     // The deadline runs until the answer's head arrives; the body then streams at the client's pace.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), this.options.timeoutMs);
@@ -182,7 +183,7 @@ export class S3Store implements ByteStore {
   }
 
   async storedSource(key: ObjectKey): Promise<ByteSource | undefined> {
-    const stream = await this.read(key);
+    const stream = await this.get(key);
     if (!stream) return undefined;
     // Objects without the store's metadata (copied into the bucket by other means) are read in
     // whole to be inspected once; their attributes are then kept with them (annotate).
