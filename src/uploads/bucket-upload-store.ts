@@ -3,8 +3,8 @@ import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../errors.ts';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from './bucket-upload-objects.ts';
-import { checksumHash, tusRequest } from './checksum.ts';
-import type { ResumableDataStore } from './resumable-data-store.ts';
+import { ChunkVerifier, tusRequest } from './checksum.ts';
+import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 
 /** A chunk goes to the bucket in pieces of about this size: a PATCH holds at most two in memory. */
 export const PIECE_BYTES = 8 * 1024 * 1024;
@@ -35,8 +35,7 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
   ) {
     super();
     this.pieceBytes = options.pieceBytes ?? PIECE_BYTES;
-    // creation-defer-length is left out: the size must be judged against media.maxFileSize at creation.
-    this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
+    this.extensions = TUS_EXTENSIONS;
   }
 
   override async create(upload: Upload): Promise<Upload> {
@@ -61,8 +60,7 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
     const info = await this.mustRead(id);
     if (info.offset !== offset) throw ERRORS.INVALID_OFFSET;
-    const checksum = tusRequest.getStore()?.checksum;
-    const hash = checksum && checksumHash(checksum);
+    const verifier = ChunkVerifier.forRequest();
     const written: Piece[] = [];
     let position = offset;
     // At most one piece in flight to the bucket while the next one arrives.
@@ -82,20 +80,14 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
     };
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash?.update(chunk);
+        verifier?.update(chunk);
         held.push(chunk);
         heldBytes += chunk.length;
         if (heldBytes >= this.pieceBytes) await send();
       }
       if (heldBytes > 0) await send();
       await inFlight;
-      const digest = hash?.digest('base64');
-      if (checksum && digest !== checksum.digest) {
-        throw new AppError(
-          'CHECKSUM_MISMATCH',
-          `checksum mismatch: the chunk's ${checksum.algorithm} is ${digest}, Upload-Checksum says ${checksum.digest}; the offset stays ${offset}`,
-        );
-      }
+      verifier?.verify(offset);
       if (position > offset) await this.objects.writeInfo({ ...info, offset: position, pieces: [...info.pieces, ...written] });
     } catch (error) {
       await inFlight.catch(() => undefined);

@@ -1,6 +1,9 @@
 import type { DataStore, Upload } from '@tus/utils';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 
+/** The tus extensions both stores serve. creation-defer-length is left out: the size must be judged against media.maxFileSize at creation. */
+export const TUS_EXTENSIONS = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
+
 /**
  * What ResumableUploads needs of a tus DataStore beyond @tus/server's contract: handing a
  * complete upload to the byte store for the publish pipeline, forgetting it afterwards, and an

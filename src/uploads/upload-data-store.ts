@@ -5,13 +5,13 @@ import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
-import { AppError } from '../errors.ts';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import { asStorageError } from '../storage/no-space.ts';
-import { checksumHash, tusRequest } from './checksum.ts';
-import type { ResumableDataStore } from './resumable-data-store.ts';
+import { ChunkVerifier, tusRequest } from './checksum.ts';
+import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 import type { UploadRecord, UploadRecords } from './upload-records.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
+import { EarlyFlush } from './early-flush.ts';
 
 export interface UploadDataStoreOptions {
   expireAfterMs: number;
@@ -39,8 +39,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     private readonly options: UploadDataStoreOptions,
   ) {
     super();
-    // creation-defer-length is left out: the size must be judged against media.maxFileSize at creation.
-    this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
+    this.extensions = TUS_EXTENSIONS;
   }
 
   override async create(upload: Upload): Promise<Upload> {
@@ -70,8 +69,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
     const record = await this.mustRead(id);
     if (record.offset !== offset) throw ERRORS.INVALID_OFFSET;
-    const checksum = tusRequest.getStore()?.checksum;
-    const hash = checksum && checksumHash(checksum);
+    const verifier = ChunkVerifier.forRequest();
     const dataPath = this.records.dataPath(id);
     const file = await fs.open(dataPath, 'r+');
     const running = this.running.get(id);
@@ -86,7 +84,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       sink = createWriteStream(dataPath, { flags: 'r+', start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES });
       const flusher = this.options.fsync ? new EarlyFlush(file) : undefined;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash?.update(chunk);
+        verifier?.update(chunk);
         whole?.update(chunk);
         if (!sink.write(chunk)) await once(sink, 'drain');
         position += chunk.length;
@@ -95,13 +93,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       sink.end();
       await finished(sink);
       await flusher?.settled();
-      const digest = hash?.digest('base64');
-      if (checksum && digest !== checksum.digest) {
-        throw new AppError(
-          'CHECKSUM_MISMATCH',
-          `checksum mismatch: the chunk's ${checksum.algorithm} is ${digest}, Upload-Checksum says ${checksum.digest}; the offset stays ${offset}`,
-        );
-      }
+      verifier?.verify(offset);
       if (this.options.fsync) await file.sync();
     } catch (error) {
       // The writes in flight land first; then everything past the offset goes.
@@ -174,31 +166,3 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     return record;
   }
 }
-
-/**
- * Flushes a chunk's bytes to disk while the rest of it still arrives, so the fsync that makes the
- * offset count finds little left to write: tus sends the next chunk only after this one answered,
- * and one fsync of a whole 16 MiB chunk at its end kept the disk idle while the bytes arrived.
- * At most one flush at a time; the final fsync still decides (errors here are its to report).
- */
-class EarlyFlush {
-  private running: Promise<void> | undefined;
-  private flushedUpTo = 0;
-
-  constructor(private readonly file: fs.FileHandle) {}
-
-  wrote(bytes: number): void {
-    if (this.running || bytes - this.flushedUpTo < EARLY_FLUSH_BYTES) return;
-    this.flushedUpTo = bytes;
-    this.running = this.file
-      .datasync()
-      .catch(() => undefined)
-      .finally(() => (this.running = undefined));
-  }
-
-  settled(): Promise<void> {
-    return this.running ?? Promise.resolve();
-  }
-}
-
-const EARLY_FLUSH_BYTES = 2 * 1024 * 1024;
