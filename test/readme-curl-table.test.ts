@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
-import { exitOf } from './helpers/process.ts';
+import { exitOf, runToEnd, type Ran } from './helpers/process.ts';
 import { README, README_URL, section } from './helpers/readme.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -28,16 +28,8 @@ const expected: Record<string, (stdout: string, dir: string) => Promise<void> | 
   'health, readiness, metrics': (out) => expect(JSON.parse(out)).toEqual({ status: 'ok' }),
 };
 
-function curl(command: string, cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
+function curl(command: string, cwd: string): Promise<Ran> {
+  return runToEnd('bash', ['-c', command], cwd, { PATH: process.env.PATH ?? '' });
 }
 
 describe('the README curl table (### The same with curl), each row in order against a service with a `files` upstream', () => {

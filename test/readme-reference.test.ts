@@ -1,26 +1,17 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { markdownTable, type ResultRow } from './bench/lib/results.ts';
-import { projectRoot } from './helpers/process.ts';
+import { projectRoot, runToEnd, type Ran } from './helpers/process.ts';
 import { codeBlocks, README, RUN_BY, runnableBlocks, section, sectionRange } from './helpers/readme.ts';
 import { scriptCommands } from './helpers/readme-script.ts';
 
 const packageJson = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
+function run(args: string[]): Promise<Ran> {
+  return runToEnd(process.execPath, args, projectRoot, process.env);
 }
 
 describe('the README keeps to what exists', () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -6,26 +5,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
+import { runToEnd, type Ran } from './helpers/process.ts';
 import { README_URL, runnableBlocks } from './helpers/readme.ts';
 
 const REPO = new URL('..', import.meta.url).pathname;
 
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function run(file: string, args: string[], cwd: string): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runToEnd(file, args, cwd, { PATH: process.env.PATH ?? '' });
 }
 
 describe('the README resumable uploads (## Resumable uploads), as written', () => {

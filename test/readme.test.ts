@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { access, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -6,28 +5,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
+import { runToEnd, type Ran } from './helpers/process.ts';
 import { outputDifferences, README, README_URL, runnableBlocks, section, shellSteps } from './helpers/readme.ts';
 
 const REPO = new URL('..', import.meta.url).pathname;
 /** The scratch directory the walkthrough creates; each run uses its own temp dir instead. */
 const README_SCRATCH = '/tmp/media-demo';
 
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function run(file: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runToEnd(file, args, cwd, { PATH: process.env.PATH ?? '', ...env });
 }
 
 const jsonOf = (text: string): { code?: unknown } | undefined => {
