@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +20,25 @@ export interface StoreHarness {
   openAlongside(store: ByteStore): Promise<ByteStore>;
   /** Stages `bytes` (streamed) in another process that then dies (SIGKILL); answers the staged id. */
   crashWhileStaged(store: ByteStore, bytes: Buffer): Promise<string>;
+}
+
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/**
+ * For `crashWhileStaged`: runs a fixture script (beside this file) that stages bytes and prints
+ * the staged id, then kills it (SIGKILL) before it can clean up; answers the id.
+ */
+export async function stageThenDie(fixture: string, args: string[]): Promise<string> {
+  const script = new URL(`./fixtures/${fixture}`, import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', tsx, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  for await (const chunk of child.stdout) {
+    out += chunk;
+    if (out.includes('\n')) break;
+  }
+  child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+  return out.trim();
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

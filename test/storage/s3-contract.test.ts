@@ -1,15 +1,11 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { afterAll, inject } from 'vitest';
 import type { ByteStore } from '../../src/storage/byte-store.ts';
 import { S3Store, type S3StoreOptions } from '../../src/storage/s3/s3-store.ts';
 import { tempRoot } from '../helpers/app.ts';
 import { freshBucket } from '../helpers/s3.ts';
 import { rgwStoreOptions, useRgwCredentials } from '../helpers/s3-store.ts';
-import { runByteStoreContract } from './byte-store-contract.ts';
+import { runByteStoreContract, stageThenDie } from './byte-store-contract.ts';
 
 // The shared store suite on the S3 backend, against the run's real Ceph RADOS Gateway: each store
 // gets a bucket of its own; a store "alongside" shares the bucket and the staging directory, as a
@@ -19,7 +15,6 @@ useRgwCredentials(rgw);
 const optionsOf = new Map<ByteStore, S3StoreOptions>();
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 async function openWith(options: S3StoreOptions): Promise<ByteStore> {
   const store = await S3Store.open(options);
@@ -35,18 +30,5 @@ runByteStoreContract('S3 bucket (Ceph RGW)', {
     return openWith(rgwStoreOptions(rgw, bucket, stagingDir));
   },
   openAlongside: (store) => openWith(optionsOf.get(store)!),
-  async crashWhileStaged(store, bytes) {
-    const script = new URL('./fixtures/s3-stage-then-die.ts', import.meta.url).pathname;
-    const child = spawn(process.execPath, ['--import', tsx, script, JSON.stringify(optionsOf.get(store)), String(bytes.length)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    for await (const chunk of child.stdout) {
-      out += chunk;
-      if (out.includes('\n')) break;
-    }
-    child.kill('SIGKILL');
-    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-    return out.trim();
-  },
+  crashWhileStaged: (store, bytes) => stageThenDie('s3-stage-then-die.ts', [JSON.stringify(optionsOf.get(store)), String(bytes.length)]),
 });
