@@ -30,7 +30,7 @@ export async function createStore(config: Config, events: StoreEvents = {}): Pro
         bucket: bucket!,
         region,
         prefix,
-        forcePathStyle: forcePathStyle ?? endpoint !== undefined,
+        forcePathStyle,
         createBucket,
         // The same private directory the local backend stages in: unreachable through the API.
         stagingDir: path.join(config.storage.root, '.incoming'),

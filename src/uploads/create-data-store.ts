@@ -1,9 +1,5 @@
 import type { Config } from '../config.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
-import { ObjectKeys } from '../storage/s3/object-keys.ts';
-import { createS3Client } from '../storage/s3/s3-client.ts';
-import { BucketUploadObjects } from './bucket-upload-objects.ts';
-import { BucketUploadStore } from './bucket-upload-store.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import { UploadDataStore } from './upload-data-store.ts';
 import { UploadRecords } from './upload-records.ts';
@@ -28,12 +24,19 @@ export async function createResumableStorage(
   const records = new UploadRecords(await store.privateDirectory('resumable'));
   const lockPath = (id: string) => records.lockPath(id);
   if (storage.backend === 's3') {
+    // Loaded only here, as the S3 store is (create-store.ts): the AWS SDK is not for the local backend.
+    const [{ ObjectKeys }, { createS3Client }, { BucketUploadObjects }, { BucketUploadStore }] = await Promise.all([
+      import('../storage/s3/object-keys.ts'),
+      import('../storage/s3/s3-client.ts'),
+      import('./bucket-upload-objects.ts'),
+      import('./bucket-upload-store.ts'),
+    ]);
     const { endpoint, bucket, region, prefix, forcePathStyle, timeoutMs } = storage.s3;
     // Pieces are Buffers: a PUT the gateway dropped can be sent again, unlike a streamed file.
     const client = createS3Client({
       endpoint,
       region,
-      forcePathStyle: forcePathStyle ?? endpoint !== undefined,
+      forcePathStyle,
       timeoutMs,
       maxSockets: 16,
       maxAttempts: 2,

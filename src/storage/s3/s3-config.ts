@@ -21,4 +21,6 @@ export const s3ConfigSchema = z
     /** Deadline of each S3 call up to its answer, in ms (an upload's PUT gets 1 s more per MiB). */
     timeoutMs: z.number().int().min(100).default(10_000),
   })
-  .strict();
+  .strict()
+  // Resolved once here: the store and the resumable uploads' client both need it.
+  .transform((s3) => ({ ...s3, forcePathStyle: s3.forcePathStyle ?? s3.endpoint !== undefined }));
