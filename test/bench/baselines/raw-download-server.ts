@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { serveFile } from './serve-file.ts';
 
 /**
  * Baseline: the floor cost of serving a file in Node. GET /media/<path> answers the file under
@@ -8,25 +8,9 @@ import path from 'node:path';
  * validators, no sidecar, no router). Usage: raw-download-server.ts <root>.
  */
 const root = process.argv[2]!;
-const RANGE = /^bytes=(\d+)-(\d+)$/;
 
 const server = http.createServer((req, res) => {
-  const file = path.join(root, decodeURIComponent((req.url ?? '/').replace(/^\/media\//, '')));
-  fs.stat(file, (error, stat) => {
-    if (error || !stat.isFile()) {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    const match = RANGE.exec(req.headers.range ?? '');
-    const start = match ? Number(match[1]) : 0;
-    const end = match ? Math.min(Number(match[2]), stat.size - 1) : stat.size - 1;
-    res.statusCode = match ? 206 : 200;
-    if (match) res.setHeader('content-range', `bytes ${start}-${end}/${stat.size}`);
-    res.setHeader('content-type', 'audio/mpeg');
-    res.setHeader('content-length', end - start + 1);
-    fs.createReadStream(file, { start, end }).pipe(res);
-  });
+  serveFile(path.join(root, decodeURIComponent((req.url ?? '/').replace(/^\/media\//, ''))), req.headers.range, res);
 });
 
 server.listen(0, '127.0.0.1', () => {
