@@ -8,7 +8,7 @@ import { AppError } from '../src/errors.ts';
 import type { S3Store } from '../src/storage/s3/s3-store.ts';
 import { BucketUploadObjects } from '../src/uploads/bucket-upload-objects.ts';
 import { BucketUploadStore } from '../src/uploads/bucket-upload-store.ts';
-import { tusRequest } from '../src/uploads/checksum.ts';
+import { tusRequest } from '../src/uploads/request-context.ts';
 import { startService, type RunningService } from './helpers/app.ts';
 import { sha256 } from './helpers/media.ts';
 import { freshBucket, s3Client } from './helpers/s3.ts';

@@ -3,7 +3,8 @@ import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../errors.ts';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from './bucket-upload-objects.ts';
-import { ChunkVerifier, tusRequest } from './checksum.ts';
+import { ChunkVerifier } from './checksum.ts';
+import { holdRecord, recordInRequest, tusRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 
 /** A chunk goes to the bucket in pieces of about this size: a PATCH holds at most two in memory. */
@@ -48,6 +49,7 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
       pieces: [],
     };
     await this.objects.writeInfo(info);
+    holdRecord(info);
     upload.creation_date = info.creationDate;
     return upload;
   }
@@ -88,7 +90,11 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
       if (heldBytes > 0) await send();
       await inFlight;
       verifier?.verify(offset);
-      if (position > offset) await this.objects.writeInfo({ ...info, offset: position, pieces: [...info.pieces, ...written] });
+      if (position > offset) {
+        const counted = { ...info, offset: position, pieces: [...info.pieces, ...written] };
+        await this.objects.writeInfo(counted);
+        holdRecord(counted);
+      }
     } catch (error) {
       await inFlight.catch(() => undefined);
       // Never counted (the record does not list them); deleted now so the bucket keeps only what counts.
@@ -167,7 +173,7 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
     // @tus/server's creation-with-upload asks for the upload once more after it was published.
     const finished = tusRequest.getStore()?.finished;
     if (finished?.id === id) return { ...finished, offset: finished.size, pieces: [] };
-    const info = await this.objects.readInfo(id);
+    const info = await recordInRequest(id, () => this.objects.readInfo(id));
     if (!info) throw ERRORS.FILE_NOT_FOUND;
     return info;
   }

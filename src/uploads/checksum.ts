@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, type Hash } from 'node:crypto';
 import { AppError } from '../errors.ts';
+import { tusRequest } from './request-context.ts';
 
 /** `Tus-Checksum-Algorithm`: what `Upload-Checksum` may name (tus 1.0 checksum extension). */
 export const CHECKSUM_ALGORITHMS = ['sha1', 'sha256', 'md5'] as const;
@@ -10,18 +10,6 @@ export interface ChunkChecksum {
   algorithm: (typeof CHECKSUM_ALGORITHMS)[number];
   digest: string;
 }
-
-/**
- * What the store needs to know of the request being handled: @tus/server hands it only the body
- * stream, so the route puts the request's checksum here and the store's write reads it.
- */
-export interface TusRequestContext {
-  checksum?: ChunkChecksum;
-  /** The upload this request completed and published (its record is gone, the request still asks for it). */
-  finished?: { id: string; size: number; metadata: Record<string, string | null>; creationDate: string };
-}
-
-export const tusRequest = new AsyncLocalStorage<TusRequestContext>();
 
 /** Parses the header; undefined when absent. A malformed one is 400 (tus: "400 Bad Request"). */
 export function parseChecksumHeader(value: string | undefined): ChunkChecksum | undefined {

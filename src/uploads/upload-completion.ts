@@ -5,7 +5,7 @@ import type { PublishPipeline } from '../media/publish-pipeline.ts';
 import { storeUploads } from '../media/upload-service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
-import { tusRequest } from './checksum.ts';
+import { tusRequest } from './request-context.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 
 /** Failures that may pass (the bucket, the staging disk): the upload is kept for the client's retry when the store can. */

@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -7,11 +6,13 @@ import { finished } from 'node:stream/promises';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import { asStorageError } from '../storage/no-space.ts';
-import { ChunkVerifier, tusRequest } from './checksum.ts';
+import { ChunkVerifier } from './checksum.ts';
+import { holdRecord, recordInRequest, tusRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 import type { UploadRecord, UploadRecords } from './upload-records.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
 import { EarlyFlush } from './early-flush.ts';
+import { RunningSha256 } from './running-sha256.ts';
 
 export interface UploadDataStoreOptions {
   expireAfterMs: number;
@@ -28,11 +29,8 @@ export interface UploadDataStoreOptions {
  * are cut off again and the answer is 460) and an offset that only moves once the bytes are written.
  */
 export class UploadDataStore extends DataStore implements ResumableDataStore {
-  /**
-   * The sha256 of uploads whose every byte so far went through this process, in order: the
-   * publish then skips re-reading the file. An upload continued elsewhere is hashed at commit.
-   */
-  private readonly running = new Map<string, { offset: number; hash: Hash }>();
+  /** The sha256 of uploads whose every chunk counted in this process: the publish then skips re-reading the file. */
+  private readonly sha256 = new RunningSha256();
 
   constructor(
     readonly records: UploadRecords,
@@ -53,11 +51,11 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     try {
       await fs.writeFile(this.records.dataPath(upload.id), '', { flag: 'wx' });
       await this.records.write(record);
+      holdRecord(record);
     } catch (error) {
       throw asStorageError(error);
     }
     upload.creation_date = record.creationDate;
-    this.running.set(upload.id, { offset: 0, hash: createHash('sha256') });
     return upload;
   }
 
@@ -72,8 +70,6 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     const verifier = ChunkVerifier.forRequest();
     const dataPath = this.records.dataPath(id);
     const file = await fs.open(dataPath, 'r+');
-    const running = this.running.get(id);
-    const whole = running?.offset === offset ? running.hash : undefined;
     let position = offset;
     let sink: WriteStream | undefined;
     try {
@@ -85,7 +81,6 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       const flusher = this.options.fsync ? new EarlyFlush(file) : undefined;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         verifier?.update(chunk);
-        whole?.update(chunk);
         if (!sink.write(chunk)) await once(sink, 'drain');
         position += chunk.length;
         flusher?.wrote(position - offset);
@@ -99,37 +94,31 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       // The writes in flight land first; then everything past the offset goes.
       if (sink && !sink.closed) await new Promise<void>((resolve) => sink!.destroy().once('close', () => resolve()));
       await file.truncate(offset);
-      this.running.delete(id);
       throw asStorageError(error);
     } finally {
       await file.close();
     }
-    await this.records.write({ ...record, offset: position });
-    if (whole) running!.offset = position;
-    else this.running.delete(id);
+    const written = { ...record, offset: position };
+    await this.records.write(written);
+    holdRecord(written);
+    this.sha256.extend(id, dataPath, offset, position);
     this.options.onBytes?.(position - offset);
     return position;
   }
 
   /** Moves the complete file into the byte store's staging, with its sha256 when it was hashed as it arrived here. */
   async stageComplete(store: ByteStore, upload: Upload): Promise<StagedBytes> {
-    return store.stageFile(this.records.dataPath(upload.id), this.takeSha256(upload.id, upload.size ?? 0));
+    const sha256 = await this.sha256.digest(upload.id, upload.size ?? 0);
+    return store.stageFile(this.records.dataPath(upload.id), sha256);
   }
 
   async forget(id: string): Promise<void> {
-    this.running.delete(id);
+    this.sha256.forget(id);
     await this.records.remove(id);
   }
 
-  /** The sha256 (hex) of a complete upload hashed as it arrived here; undefined otherwise. Forgets it. */
-  private takeSha256(id: string, size: number): string | undefined {
-    const running = this.running.get(id);
-    this.running.delete(id);
-    return running?.offset === size ? running.hash.digest('hex') : undefined;
-  }
-
   override async remove(id: string): Promise<void> {
-    this.running.delete(id);
+    this.sha256.forget(id);
     if (!(await this.records.remove(id))) throw ERRORS.FILE_NOT_FOUND;
   }
 
@@ -146,11 +135,13 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
 
   async removeIfExpired(id: string, createdBefore: number): Promise<boolean> {
     if (!(await this.isExpired(id, createdBefore))) return false;
-    this.running.delete(id);
+    this.sha256.forget(id);
     return this.records.remove(id);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.sha256.close();
+  }
 
   private async isExpired(id: string, createdBefore: number): Promise<boolean> {
     const record = await this.records.read(id).catch(() => undefined);
@@ -161,7 +152,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     // @tus/server's creation-with-upload asks for the upload once more after it was published.
     const finished = tusRequest.getStore()?.finished;
     if (finished?.id === id) return { ...finished, offset: finished.size };
-    const record = await this.records.read(id);
+    const record = await recordInRequest(id, () => this.records.read(id));
     if (!record) throw ERRORS.FILE_NOT_FOUND;
     return record;
   }
