@@ -20,14 +20,17 @@ type Balancer = NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalan
  * time cost about half the throughput of one thread that stays warm (test/bench, README
  * "Benchmarks").
  */
-const packingBalancer: Balancer = (_task, workers) => workers.find((worker) => worker.currentUsage < TASKS_PER_THREAD) ?? null;
+const packingBalancer =
+  (tasksPerThread: number): Balancer =>
+  (_task, workers) =>
+    workers.find((worker) => worker.currentUsage < tasksPerThread) ?? null;
 
 /**
  * A piscina pool running `worker` (a URL of a .ts module, beside the caller). From sources
  * (vitest, tsx) the worker is the .ts file and its threads need tsx as a loader; the compiled
  * service runs the .js file directly.
  */
-export function createWorkerPool(worker: URL, poolSize: number): Piscina {
+export function createWorkerPool(worker: URL, poolSize: number, { tasksPerThread = TASKS_PER_THREAD } = {}): Piscina {
   // More threads than cores only add JIT compiles, young generations and context switches: a
   // profile of the small-upload benchmark with 2 pools x 5 threads on 2 cores had 8 of them
   // mostly idle after loading their modules. Waits on the disk happen on libuv's threadpool.
@@ -44,8 +47,8 @@ export function createWorkerPool(worker: URL, poolSize: number): Piscina {
     minThreads: 1,
     maxThreads,
     idleTimeout: 60_000,
-    concurrentTasksPerWorker: TASKS_PER_THREAD,
-    loadBalancer: packingBalancer,
+    concurrentTasksPerWorker: tasksPerThread,
+    loadBalancer: packingBalancer(tasksPerThread),
     // Pool threads make little garbage; V8's default young generation (tens of MB per thread)
     // only grows the service's peak RSS (1 GiB c=4 benchmark: ~150 -> ~135 MiB).
     resourceLimits: { maxYoungGenerationSizeMb: POOL_YOUNG_GENERATION_MB },

@@ -125,6 +125,8 @@ describe('resumable uploads (tus 1.0) at /uploads', () => {
 
     const last = await patch(location, 100_000, rest, checksumHeader('sha256', rest));
     expect(last.status).toBe(200);
+    // The sha256 answered is the stored bytes' own: the refused chunk left no trace in it.
+    expect(((await last.json()) as { files: Array<{ sha256: string }> }).files[0]!.sha256).toBe(sha256(bytes));
     expect(sha256(await readFile(path.join(service.root, 'tus', 'checked.mp3')))).toBe(sha256(bytes));
   });
 

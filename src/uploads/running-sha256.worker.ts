@@ -1,13 +1,15 @@
 import { createHash, type Hash } from 'node:crypto';
-import fs from 'node:fs/promises';
+import type { MessagePort } from 'node:worker_threads';
 
-/** Bytes `[from, to)` of `file` counted for the upload: hash them after the ones before. */
-export interface ExtendTask {
-  op: 'extend';
+/** A chunk's bytes as they arrive (the buffer goes back once hashed), then whether the chunk counted. */
+export type ChunkMessage = { bytes: ArrayBuffer; length: number } | { counted: number } | { refused: true };
+
+/** Hashes one chunk of an upload, from `from`, as the event loop receives it. */
+export interface FollowTask {
+  op: 'follow';
   id: string;
-  file: string;
   from: number;
-  to: number;
+  port: MessagePort;
 }
 
 /** The upload is complete at `size` bytes: its hex digest when every byte was hashed here, in order. */
@@ -22,11 +24,7 @@ export interface ForgetTask {
   id: string;
 }
 
-export type RunningSha256Task = ExtendTask | DigestTask | ForgetTask;
-
-const CHUNK = 1 << 20;
-/** Read buffers, reused: a fresh one per chunk is garbage this thread seldom collects (+40 MiB peak RSS). */
-const spare: Buffer[] = [];
+export type RunningSha256Task = FollowTask | DigestTask | ForgetTask;
 
 /**
  * The pool running this module has one thread, so an upload's hash stays here between its
@@ -37,36 +35,37 @@ const running = new Map<string, { hash: Hash; position: number }>();
 
 export default async function runningSha256(task: RunningSha256Task): Promise<string | undefined> {
   const state = running.get(task.id);
-  if (task.op === 'forget') {
-    running.delete(task.id);
-    return undefined;
-  }
-  if (task.op === 'digest') {
-    running.delete(task.id);
-    return state?.position === task.size ? state.hash.digest('hex') : undefined;
-  }
-  // A chain broken by a chunk that counted elsewhere (another process) cannot be mended; a chunk
-  // at offset 0 starts it again.
-  const hash = task.from === 0 ? createHash('sha256') : state?.position === task.from ? state.hash : undefined;
   running.delete(task.id);
-  if (!hash) return undefined;
-  await hashRange(hash, task.file, task.from, task.to);
-  running.set(task.id, { hash, position: task.to });
+  if (task.op === 'digest') return state?.position === task.size ? state.hash.digest('hex') : undefined;
+  if (task.op === 'follow')
+    await follow(task, task.from === 0 ? createHash('sha256') : state?.position === task.from ? state.hash : undefined);
   return undefined;
 }
 
-async function hashRange(hash: Hash, file: string, from: number, to: number): Promise<void> {
-  const handle = await fs.open(file, 'r');
-  const buffer = spare.pop() ?? Buffer.allocUnsafe(CHUNK);
-  try {
-    for (let position = from; position < to;) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, to - position), position);
-      if (bytesRead === 0) throw new Error(`${file} ends at ${position}, before ${to}`);
-      hash.update(buffer.subarray(0, bytesRead));
-      position += bytesRead;
-    }
-  } finally {
-    spare.push(buffer);
-    await handle.close();
-  }
+/**
+ * Hashes the chunk's bytes into a copy of `before` (the upload's hash at `from`; undefined when the
+ * chain is broken: a chunk counted elsewhere, or this thread is new). A chunk that counted moves
+ * the upload's hash on; a refused one (a checksum mismatch, a failed write) leaves it at `from`.
+ */
+function follow({ id, from, port }: FollowTask, before: Hash | undefined): Promise<void> {
+  const hash = before?.copy();
+  let hashed = 0;
+  return new Promise<void>((resolve) => {
+    port.on('message', (message: ChunkMessage) => {
+      if ('bytes' in message) {
+        hash?.update(new Uint8Array(message.bytes, 0, message.length));
+        hashed += message.length;
+        port.postMessage(message.bytes, [message.bytes]);
+        return;
+      }
+      if ('counted' in message) {
+        if (hash && message.counted === from + hashed) running.set(id, { hash, position: message.counted });
+      } else if (before) {
+        running.set(id, { hash: before, position: from });
+      }
+      port.close();
+    });
+    // Closed after the verdict, or by the event loop's side giving up: either way this chunk is done.
+    port.once('close', () => resolve());
+  });
 }

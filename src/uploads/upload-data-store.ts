@@ -72,6 +72,8 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     const file = await fs.open(dataPath, 'r+');
     let position = offset;
     let sink: WriteStream | undefined;
+    let counted: UploadRecord;
+    const hash = this.sha256.follow(id, offset);
     try {
       // Bytes past the offset never counted: a chunk cut short with a checksum, or refused.
       await file.truncate(offset);
@@ -81,6 +83,8 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       const flusher = this.options.fsync ? new EarlyFlush(file) : undefined;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         verifier?.update(chunk);
+        const hashing = hash.update(chunk);
+        if (hashing) await hashing;
         if (!sink.write(chunk)) await once(sink, 'drain');
         position += chunk.length;
         flusher?.wrote(position - offset);
@@ -89,8 +93,11 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       await finished(sink);
       await flusher?.settled();
       verifier?.verify(offset);
-      if (this.options.fsync) await file.sync();
+      counted = { ...record, offset: position };
+      // The new record is written while the bytes flush, and replaces the old one once they are on disk.
+      await this.records.write(counted, this.options.fsync ? file.sync() : undefined);
     } catch (error) {
+      hash.refused();
       // The writes in flight land first; then everything past the offset goes.
       if (sink && !sink.closed) await new Promise<void>((resolve) => sink!.destroy().once('close', () => resolve()));
       await file.truncate(offset);
@@ -98,10 +105,8 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     } finally {
       await file.close();
     }
-    const written = { ...record, offset: position };
-    await this.records.write(written);
-    holdRecord(written);
-    this.sha256.extend(id, dataPath, offset, position);
+    holdRecord(counted);
+    hash.counted(position);
     this.options.onBytes?.(position - offset);
     return position;
   }

@@ -43,10 +43,19 @@ export class UploadRecords {
     return text === undefined ? undefined : (JSON.parse(text) as UploadRecord);
   }
 
-  /** Replaces the record atomically (write then rename): a reader in another process sees the old or the new one. */
-  async write(record: UploadRecord): Promise<void> {
+  /**
+   * Replaces the record atomically (write then rename): a reader in another process sees the old
+   * or the new one. With `after`, the new one is written meanwhile and replaces the old one only
+   * once `after` resolved; it is dropped if `after` rejects.
+   */
+  async write(record: UploadRecord, after?: Promise<void>): Promise<void> {
     const temp = path.join(this.directory, `${record.id}.${randomUUID()}.tmp`);
-    await fs.writeFile(temp, JSON.stringify(record));
+    const [written, awaited] = await Promise.allSettled([fs.writeFile(temp, JSON.stringify(record)), after]);
+    const failed = [written, awaited].find((outcome) => outcome.status === 'rejected');
+    if (failed) {
+      await fs.rm(temp, { force: true });
+      throw failed.reason;
+    }
     await fs.rename(temp, this.recordPath(record.id));
   }
 
