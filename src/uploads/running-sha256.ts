@@ -30,7 +30,7 @@ export class RunningSha256 {
       return NO_FEED;
     }
     const feed = new ChunkHashFeed();
-    this.enqueue({ op: 'follow', id, from, port: feed.port }, [feed.port]);
+    this.enqueue({ op: 'follow', id, from, port: feed.port, memory: feed.memory }, [feed.port]);
     return {
       update: (chunk) => feed.update(chunk),
       counted: (position) => {

@@ -1,8 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { MessagePort } from 'node:worker_threads';
 
-/** A chunk's bytes as they arrive (the buffer goes back once hashed), then whether the chunk counted. */
-export type ChunkMessage = { bytes: ArrayBuffer; length: number } | { counted: number } | { refused: true };
+/** Where a chunk's next bytes are in the shared memory (the slot goes back once hashed), then whether the chunk counted. */
+export type ChunkMessage = { at: number; length: number } | { counted: number } | { refused: true };
 
 /** Hashes one chunk of an upload, from `from`, as the event loop receives it. */
 export interface FollowTask {
@@ -10,6 +10,7 @@ export interface FollowTask {
   id: string;
   from: number;
   port: MessagePort;
+  memory: SharedArrayBuffer;
 }
 
 /** The upload is complete at `size` bytes: its hex digest when every byte was hashed here, in order. */
@@ -47,15 +48,16 @@ export default async function runningSha256(task: RunningSha256Task): Promise<st
  * chain is broken: a chunk counted elsewhere, or this thread is new). A chunk that counted moves
  * the upload's hash on; a refused one (a checksum mismatch, a failed write) leaves it at `from`.
  */
-function follow({ id, from, port }: FollowTask, before: Hash | undefined): Promise<void> {
+function follow({ id, from, port, memory }: FollowTask, before: Hash | undefined): Promise<void> {
   const hash = before?.copy();
+  const bytes = new Uint8Array(memory);
   let hashed = 0;
   return new Promise<void>((resolve) => {
     port.on('message', (message: ChunkMessage) => {
-      if ('bytes' in message) {
-        hash?.update(new Uint8Array(message.bytes, 0, message.length));
+      if ('at' in message) {
+        hash?.update(bytes.subarray(message.at, message.at + message.length));
         hashed += message.length;
-        port.postMessage(message.bytes, [message.bytes]);
+        port.postMessage(message.at);
         return;
       }
       if ('counted' in message) {
