@@ -3,7 +3,6 @@ import { EVENTS, type Locker } from '@tus/utils';
 import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { NodeRequest } from 'srvx/node';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
@@ -17,6 +16,7 @@ import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './file-locker.ts';
 import { RedisLocker } from './redis-locker.ts';
 import { judgeCreation } from './creation.ts';
+import { leanBodyRequest } from './lean-body-request.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
 
@@ -99,7 +99,7 @@ export class ResumableUploads {
   handler(): RequestHandler {
     return async (req, res) => {
       const checksum = parseChecksumHeader(req.headers['upload-checksum'] as string | undefined);
-      const answer = await tusRequest.run({ checksum }, () => this.tus.handleWeb(new NodeRequest({ req, res })));
+      const answer = await tusRequest.run({ checksum }, () => this.tus.handleWeb(leanBodyRequest(req, res)));
       await sendTusAnswer(res, answer);
     };
   }
