@@ -43,6 +43,9 @@ describe('the running sha256 of resumable uploads', () => {
     await chunk('refused', CHUNK, randomBytes(CHUNK), 'refused');
     await chunk('refused', CHUNK, bytes.subarray(CHUNK));
     expect(await hashes.digest('refused', bytes.length)).toBe(sha256(bytes));
+    await chunk('refused-first', 0, randomBytes(CHUNK), 'refused');
+    await inChunks('refused-first');
+    expect(await hashes.digest('refused-first', bytes.length)).toBe(sha256(bytes));
   });
 
   it('counts the bytes of a chunk cut short, and drops a chunk whose count is not what it was fed', async () => {

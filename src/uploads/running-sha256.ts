@@ -23,10 +23,13 @@ export class RunningSha256 {
   /** Each upload's last task: its tasks run one after another. */
   private readonly queued = new Map<string, Promise<string | undefined>>();
 
-  /** Hashes the chunk starting at `from` as it is fed; say `counted` or `refused` at its end. */
+  /**
+   * Hashes the chunk starting at `from` as it is fed. Its end must be told, `counted` or `refused`,
+   * whatever happens: the upload's next chunk waits for it.
+   */
   follow(id: string, from: number): ChunkHash {
     if (from !== 0 && this.expected.get(id) !== from) {
-      this.expected.delete(id);
+      this.forget(id);
       return NO_FEED;
     }
     const feed = new ChunkHashFeed();
@@ -38,7 +41,7 @@ export class RunningSha256 {
         feed.counted(position);
       },
       refused: () => {
-        if (from === 0) this.expected.delete(id);
+        this.expected.set(id, from);
         feed.refused();
       },
     };

@@ -96,6 +96,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       counted = { ...record, offset: position };
       // The new record is written while the bytes flush, and replaces the old one once they are on disk.
       await this.records.write(counted, this.options.fsync ? file.sync() : undefined);
+      hash.counted(position);
     } catch (error) {
       hash.refused();
       // The writes in flight land first; then everything past the offset goes.
@@ -106,7 +107,6 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       await file.close();
     }
     holdRecord(counted);
-    hash.counted(position);
     this.options.onBytes?.(position - offset);
     return position;
   }
