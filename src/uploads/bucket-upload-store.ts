@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from './bucket-upload-objects.ts';
 import { ChunkVerifier } from './checksum.ts';
-import { holdRecord, recordInRequest, tusRequest } from './request-context.ts';
+import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 
 /** A chunk goes to the bucket in pieces of about this size: a PATCH holds at most two in memory. */
@@ -170,9 +170,6 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
   }
 
   private async mustRead(id: string): Promise<BucketUploadInfo> {
-    // @tus/server's creation-with-upload asks for the upload once more after it was published.
-    const finished = tusRequest.getStore()?.finished;
-    if (finished?.id === id) return { ...finished, offset: finished.size, pieces: [] };
     const info = await recordInRequest(id, () => this.objects.readInfo(id));
     if (!info) throw ERRORS.FILE_NOT_FOUND;
     return info;

@@ -9,12 +9,11 @@ export interface TusRequestContext {
   checksum?: ChunkChecksum;
   /**
    * The upload's record as the store last read or wrote it in this request, so a PATCH reads it
-   * once: @tus/server asks for the upload (under its lock) and then writes to it. Its shape is the
-   * store's.
+   * once: @tus/server asks for the upload (under its lock) and then writes to it, and
+   * creation-with-upload asks once more after the upload was published and its record removed.
+   * Its shape is the store's.
    */
   record?: { id: string };
-  /** The upload this request completed and published (its record is gone, the request still asks for it). */
-  finished?: { id: string; size: number; metadata: Record<string, string | null>; creationDate: string };
 }
 
 export const tusRequest = new AsyncLocalStorage<TusRequestContext>();

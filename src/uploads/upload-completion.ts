@@ -5,7 +5,6 @@ import type { PublishPipeline } from '../media/publish-pipeline.ts';
 import { storeUploads } from '../media/upload-service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
-import { tusRequest } from './request-context.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 
 /** Failures that may pass (the bucket, the staging disk): the upload is kept for the client's retry when the store can. */
@@ -39,9 +38,6 @@ export interface CompletionDeps {
 export async function completeUpload(deps: CompletionDeps, upload: Upload): Promise<CompletionAnswer> {
   const { store, pipeline, media, dataStore, metrics } = deps;
   const { directory, filename } = upload.metadata ?? {};
-  const context = tusRequest.getStore();
-  if (context)
-    context.finished = { id: upload.id, size: upload.size ?? 0, metadata: upload.metadata ?? {}, creationDate: upload.creation_date ?? '' };
   let keptAt: number | undefined;
   try {
     const staged = await dataStore.stageComplete(store, upload).catch(async (error: unknown) => {

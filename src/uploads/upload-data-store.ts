@@ -7,7 +7,7 @@ import { DataStore, ERRORS, Upload } from '@tus/utils';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import { asStorageError } from '../storage/no-space.ts';
 import { ChunkVerifier } from './checksum.ts';
-import { holdRecord, recordInRequest, tusRequest } from './request-context.ts';
+import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 import type { UploadRecord, UploadRecords } from './upload-records.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
@@ -154,9 +154,6 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
   }
 
   private async mustRead(id: string): Promise<UploadRecord> {
-    // @tus/server's creation-with-upload asks for the upload once more after it was published.
-    const finished = tusRequest.getStore()?.finished;
-    if (finished?.id === id) return { ...finished, offset: finished.size };
     const record = await recordInRequest(id, () => this.records.read(id));
     if (!record) throw ERRORS.FILE_NOT_FOUND;
     return record;
