@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AppError } from '../errors.ts';
 import { mapBounded } from '../storage/s3/bounded.ts';
+import { objectBody } from '../storage/s3/object-body.ts';
 import { isNotFound, unavailable } from '../storage/s3/s3-errors.ts';
 import type { UploadRecord } from './upload-records.ts';
 
@@ -88,21 +89,10 @@ export class BucketUploadObjects {
 
   /** The listed pieces' bytes, in order, one GET at a time (the next one asked for while the last is read). */
   readPieces(info: BucketUploadInfo): Readable {
-    const open = async (piece: Piece) => {
-      // The deadline runs until the answer's head arrives; the body then streams at the reader's pace.
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), this.timeoutMs);
-      try {
-        const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(info.id, piece.name) }), {
-          abortSignal: controller.signal,
-        });
-        return answer.Body as Readable;
-      } catch (error) {
+    const open = (piece: Piece) =>
+      objectBody(this.client, { Bucket: this.bucket, Key: this.key(info.id, piece.name) }, this.timeoutMs).catch((error: unknown) => {
         throw this.unavailable(error);
-      } finally {
-        clearTimeout(timer);
-      }
-    };
+      });
     const pieces = info.pieces;
     async function* bytes(): AsyncGenerator<Buffer> {
       let next = pieces.length > 0 ? open(pieces[0]!) : undefined;

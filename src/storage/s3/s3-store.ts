@@ -2,7 +2,6 @@ import path from 'node:path';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
-  GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -31,6 +30,7 @@ import { createS3Client } from './s3-client.ts';
 import { MAX_SINGLE_PUT_BYTES } from './s3-config.ts';
 import { isNotFound, unavailable } from './s3-errors.ts';
 import { listDirectory } from './s3-listing.ts';
+import { objectBody } from './object-body.ts';
 import { privateArea } from '../private-area.ts';
 import { StagingDir } from './staging-dir.ts';
 
@@ -165,20 +165,12 @@ export class S3Store implements ByteStore {
 
   /** The object's bytes, or one range of them (GetObject); undefined when there is none. */
   private async get(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
-    // The deadline runs until the answer's head arrives; the body then streams at the client's pace.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), this.options.timeoutMs);
+    const input = { Bucket: this.options.bucket, Key: this.keys.of(key), Range: range && `bytes=${range.start}-${range.end}` };
     try {
-      const answer = await this.client.send(
-        new GetObjectCommand({ Bucket: this.options.bucket, Key: this.keys.of(key), Range: range && `bytes=${range.start}-${range.end}` }),
-        { abortSignal: controller.signal },
-      );
-      return answer.Body as Readable;
+      return await objectBody(this.client, input, this.options.timeoutMs);
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw this.unavailable(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
