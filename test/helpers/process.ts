@@ -94,8 +94,12 @@ export interface Ran {
 
 /** Runs `file` to its end in `cwd` with only `env` (PATH included when given), collecting its output. */
 export function runToEnd(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Ran> {
+  return outputToEnd(spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** What a child started with piped stdout and stderr prints, and how it exits. */
+export function outputToEnd(child: ChildProcess): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk) => (stdout += chunk));

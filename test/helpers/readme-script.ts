@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { exitOf, freePort } from './process.ts';
+import { exitOf, freePort, outputToEnd } from './process.ts';
 import { waitFor } from './wait.ts';
 
 /** One command of a README `sh` block, as a reader would type it. */
@@ -146,15 +146,7 @@ export class ScriptRun {
   }
 
   private foreground(command: string): Promise<Omit<Ran, 'command' | 'comment'>> {
-    return new Promise((resolve, reject) => {
-      const child = this.spawn(command);
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (chunk) => (stdout += chunk));
-      child.stderr!.on('data', (chunk) => (stderr += chunk));
-      child.once('error', reject);
-      child.once('close', (status) => resolve({ status, stdout, stderr }));
-    });
+    return outputToEnd(this.spawn(command));
   }
 
   /** Stops what the block left running, last first, by PID with SIGTERM: each one's exit code. */
