@@ -6,6 +6,7 @@ import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from 
 import { ChunkVerifier } from './checksum.ts';
 import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
+import { newRecord, uploadOf } from './upload-records.ts';
 
 /** A chunk goes to the bucket in pieces of about this size: a PATCH holds at most two in memory. */
 export const PIECE_BYTES = 8 * 1024 * 1024;
@@ -40,14 +41,7 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
   }
 
   override async create(upload: Upload): Promise<Upload> {
-    const info: BucketUploadInfo = {
-      id: upload.id,
-      size: upload.size ?? 0,
-      offset: 0,
-      metadata: upload.metadata ?? {},
-      creationDate: new Date().toISOString(),
-      pieces: [],
-    };
+    const info: BucketUploadInfo = { ...newRecord(upload), pieces: [] };
     await this.objects.writeInfo(info);
     holdRecord(info);
     upload.creation_date = info.creationDate;
@@ -55,8 +49,7 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
   }
 
   override async getUpload(id: string): Promise<Upload> {
-    const info = await this.mustRead(id);
-    return new Upload({ id, size: info.size, offset: info.offset, metadata: info.metadata, creation_date: info.creationDate });
+    return uploadOf(await this.mustRead(id));
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {

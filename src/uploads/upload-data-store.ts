@@ -9,7 +9,7 @@ import { asStorageError } from '../storage/no-space.ts';
 import { ChunkVerifier } from './checksum.ts';
 import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
-import type { UploadRecord, UploadRecords } from './upload-records.ts';
+import { newRecord, uploadOf, type UploadRecord, type UploadRecords } from './upload-records.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
 import { EarlyFlush } from './early-flush.ts';
 import { RunningSha256 } from './running-sha256.ts';
@@ -41,13 +41,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
   }
 
   override async create(upload: Upload): Promise<Upload> {
-    const record: UploadRecord = {
-      id: upload.id,
-      size: upload.size ?? 0,
-      offset: 0,
-      metadata: upload.metadata ?? {},
-      creationDate: new Date().toISOString(),
-    };
+    const record = newRecord(upload);
     try {
       await fs.writeFile(this.records.dataPath(upload.id), '', { flag: 'wx' });
       await this.records.write(record);
@@ -60,8 +54,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
   }
 
   override async getUpload(id: string): Promise<Upload> {
-    const record = await this.mustRead(id);
-    return new Upload({ id, size: record.size, offset: record.offset, metadata: record.metadata, creation_date: record.creationDate });
+    return uploadOf(await this.mustRead(id));
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Upload } from '@tus/utils';
 
 /** What any process needs to continue an upload: kept as a file, never only in memory. */
 export interface UploadRecord {
@@ -11,6 +12,17 @@ export interface UploadRecord {
   metadata: Record<string, string | null>;
   /** ISO date. */
   creationDate: string;
+}
+
+/** The record of an upload just created: nothing counted yet. */
+export function newRecord(upload: Upload): UploadRecord {
+  return { id: upload.id, size: upload.size ?? 0, offset: 0, metadata: upload.metadata ?? {}, creationDate: new Date().toISOString() };
+}
+
+/** The upload a record describes, as @tus/server's handlers ask for it. */
+export function uploadOf(record: UploadRecord): Upload {
+  const { id, size, offset, metadata, creationDate } = record;
+  return new Upload({ id, size, offset, metadata, creation_date: creationDate });
 }
 
 /** @tus/server's default ids (Uid.rand): 32 hex digits; anything else names no upload. */
