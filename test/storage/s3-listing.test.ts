@@ -1,16 +1,15 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mapBounded } from '../../src/storage/s3/bounded.ts';
 import { LIST_HEAD_CONCURRENCY } from '../../src/storage/s3/s3-listing.ts';
 import type { S3Store } from '../../src/storage/s3/s3-store.ts';
+import { sha256 } from '../helpers/media.ts';
 import { freshBucket, s3Client } from '../helpers/s3.ts';
 import { startS3Recorder, type S3Recorder } from '../helpers/s3-recorder.ts';
 import { openS3Store } from '../helpers/s3-store.ts';
 
 const FILES = 100;
 const nameOf = (i: number) => `f-${String(i).padStart(3, '0')}.mp3`;
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 // S3 lists no user metadata: a page is described by HeadObject, a bounded number at a time, and
 // what a process learnt of an object is kept by key and ETag, which never change together.
