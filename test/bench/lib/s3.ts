@@ -1,7 +1,4 @@
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { randomUUID } from 'node:crypto';
 import type { CephRgw } from '../../helpers/ceph-rgw.ts';
-import { s3Client } from '../../helpers/s3.ts';
 import type { BenchContext } from './context.ts';
 import type { ServerProcess } from './processes.ts';
 import { startService } from './service.ts';
@@ -25,11 +22,4 @@ export function s3Service(
     },
     cpuProfDir: ctx.options.cpuProfDir,
   });
-}
-
-export async function newBucket(rgw: CephRgw): Promise<string> {
-  const bucket = `bench-${randomUUID()}`;
-  const client = s3Client(rgw);
-  await client.send(new CreateBucketCommand({ Bucket: bucket })).finally(() => client.destroy());
-  return bucket;
 }

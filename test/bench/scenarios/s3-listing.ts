@@ -4,7 +4,8 @@ import { MULTIPART_TYPE, mp3Bytes, multipartBody } from '../lib/bodies.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { measureListing } from '../lib/load.ts';
 import { makeRow } from '../lib/results.ts';
-import { newBucket, s3Service } from '../lib/s3.ts';
+import { freshBucket } from '../../helpers/s3.ts';
+import { s3Service } from '../lib/s3.ts';
 import type { Scenario } from './scenario.ts';
 
 const FILES = 1_000;
@@ -62,7 +63,7 @@ export const s3Listing: Scenario = {
   async run(ctx) {
     const rgw = await startCephRgw();
     try {
-      const bucket = await newBucket(rgw);
+      const bucket = await freshBucket(rgw);
       await seed(ctx, rgw, bucket);
       const { s3 } = await ctx.interleave<{ s3: ListingFigures }>('s3 listing', { s3: () => listingRun(ctx, rgw, bucket) });
       const common = { scenario: this.name, unit: 'ms', target: { report: true } as const, backgroundCpuPct: s3.median.backgroundCpuPct };

@@ -2,13 +2,13 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { startCephRgw, type CephRgw } from '../../helpers/ceph-rgw.ts';
-import { s3Client } from '../../helpers/s3.ts';
+import { freshBucket, s3Client } from '../../helpers/s3.ts';
 import { mp3Bytes } from '../lib/bodies.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { measureLoad, measureStreamDownload, measureStreamUpload, warmUp, type LoadShape } from '../lib/load.ts';
 import type { ServerProcess } from '../lib/processes.ts';
 import { makeRow } from '../lib/results.ts';
-import { newBucket, s3Service } from '../lib/s3.ts';
+import { s3Service } from '../lib/s3.ts';
 import { startService } from '../lib/service.ts';
 import { GIB, MIB, toMBps } from '../lib/stats.ts';
 import type { Scenario } from './scenario.ts';
@@ -94,16 +94,16 @@ export const s3Rgw: Scenario = {
       const small = await ctx.interleave<{ local: SmallFigures; s3: SmallFigures }>('s3 small 64 KiB c=32', {
         local: () => smallRun(ctx, () => startService({ root: ctx.freshDir('s3-small-local') }), 'local 64 KiB'),
         s3: async () => {
-          const bucket = await newBucket(rgw);
+          const bucket = await freshBucket(rgw);
           return smallRun(ctx, () => s3Service(ctx, rgw, ctx.freshDir('s3-small'), bucket), 's3 64 KiB');
         },
       });
       const large = await ctx.interleave<{ sdk: LargeFigures; local: LargeFigures; s3: LargeFigures }>('s3 1 GiB', {
-        sdk: async () => sdkRun(rgw, await newBucket(rgw)),
+        sdk: async () => sdkRun(rgw, await freshBucket(rgw)),
         local: async () =>
           largeRun(ctx, await startService({ root: ctx.freshDir('s3-large-local'), media: { maxFileSize: 2 * GIB } }), 'local 1 GiB'),
         s3: async () =>
-          largeRun(ctx, await s3Service(ctx, rgw, ctx.freshDir('s3-large'), await newBucket(rgw), { maxFileSize: 2 * GIB }), 's3 1 GiB'),
+          largeRun(ctx, await s3Service(ctx, rgw, ctx.freshDir('s3-large'), await freshBucket(rgw), { maxFileSize: 2 * GIB }), 's3 1 GiB'),
       });
       const common = { scenario: this.name, backgroundCpuPct: large.s3.median.backgroundCpuPct, discardedRuns: large.s3.discarded };
       return [
