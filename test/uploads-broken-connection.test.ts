@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
 import { sha256 } from './helpers/media.ts';
-import { largeMp3, TUS_HEADERS, uploadMetadata } from './helpers/tus.ts';
+import { createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const SENT_BEFORE_BREAK = 250_000;
@@ -23,10 +23,7 @@ describe('a resumable upload whose connection breaks mid-chunk', () => {
 
   it('counts the bytes that arrived, keeps exactly those on disk, then completes from there with the right sha256', async () => {
     const bytes = largeMp3(600_000);
-    const created = await fetch(`${service.url}/uploads`, {
-      method: 'POST',
-      headers: { ...TUS_HEADERS, 'Upload-Length': String(bytes.length), 'Upload-Metadata': uploadMetadata('tus', 'broken.mp3') },
-    });
+    const created = await createUpload(service.url, 'tus', 'broken.mp3', bytes.length);
     const location = created.headers.get('location')!;
     const id = location.split('/').at(-1)!;
 
@@ -46,18 +43,14 @@ describe('a resumable upload whose connection breaks mid-chunk', () => {
 
     let offset = -1;
     await waitFor('the upload free again', async () => {
-      const head = await fetch(`${service.url}${location}`, { method: 'HEAD', headers: TUS_HEADERS });
+      const head = await headUpload(service.url, location);
       offset = Number(head.headers.get('upload-offset'));
       return head.status === 200 && offset >= 0 && (await bytesOnDisk(id)) === offset;
     });
     // What arrived before the break counts (tus: the server should keep as many bytes as it can).
     expect(offset).toBe(SENT_BEFORE_BREAK);
 
-    const rest = await fetch(`${service.url}${location}`, {
-      method: 'PATCH',
-      headers: { ...TUS_HEADERS, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) },
-      body: new Uint8Array(bytes.subarray(offset)),
-    });
+    const rest = await patchUpload(service.url, location, offset, bytes.subarray(offset));
     expect(rest.status).toBe(200);
     const answer = (await rest.json()) as { files: Array<{ size: number; sha256: string }> };
     expect(answer.files[0]).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });

@@ -3,7 +3,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
 import { fixture, sha256, uniqueMp3 } from './helpers/media.ts';
-import { checksumHeader, largeMp3, resumableLeftovers, TUS_HEADERS, tusUpload, uploadMetadata } from './helpers/tus.ts';
+import {
+  checksumHeader,
+  createUpload,
+  headUpload,
+  largeMp3,
+  patchUpload,
+  resumableLeftovers,
+  TUS_HEADERS,
+  tusUpload,
+  uploadMetadata,
+} from './helpers/tus.ts';
 import { upload } from './helpers/upload.ts';
 
 const TOKEN = 'tus-secret';
@@ -17,29 +27,16 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-async function create(directory: string, filename: string, length: number, headers: Record<string, string> = auth): Promise<Response> {
-  return fetch(`${service.url}/uploads`, {
-    method: 'POST',
-    headers: { ...TUS_HEADERS, ...headers, 'Upload-Length': String(length), 'Upload-Metadata': uploadMetadata(directory, filename) },
-  });
+function create(directory: string, filename: string, length: number, headers: Record<string, string> = auth): Promise<Response> {
+  return createUpload(service.url, directory, filename, length, headers);
 }
 
-async function patch(location: string, offset: number, chunk: Buffer, checksum?: string): Promise<Response> {
-  return fetch(`${service.url}${location}`, {
-    method: 'PATCH',
-    headers: {
-      ...TUS_HEADERS,
-      ...auth,
-      'Content-Type': 'application/offset+octet-stream',
-      'Upload-Offset': String(offset),
-      ...(checksum ? { 'Upload-Checksum': checksum } : {}),
-    },
-    body: new Uint8Array(chunk),
-  });
+function patch(location: string, offset: number, chunk: Buffer, checksum?: string): Promise<Response> {
+  return patchUpload(service.url, location, offset, chunk, { ...auth, ...(checksum ? { 'Upload-Checksum': checksum } : {}) });
 }
 
-async function offsetOf(location: string): Promise<Response> {
-  return fetch(`${service.url}${location}`, { method: 'HEAD', headers: { ...TUS_HEADERS, ...auth } });
+function offsetOf(location: string): Promise<Response> {
+  return headUpload(service.url, location, auth);
 }
 
 describe('resumable uploads (tus 1.0) at /uploads', () => {
@@ -241,14 +238,11 @@ describe('expiry of resumable uploads', () => {
 
   it('answers 410 once an upload expired, then 404 when the sweep removed it, and counts it', async () => {
     const bytes = largeMp3(100_000);
-    const created = await fetch(`${short.url}/uploads`, {
-      method: 'POST',
-      headers: { ...TUS_HEADERS, 'Upload-Length': String(bytes.length), 'Upload-Metadata': uploadMetadata('exp', 'late.mp3') },
-    });
+    const created = await createUpload(short.url, 'exp', 'late.mp3', bytes.length);
     const expires = Date.parse(created.headers.get('upload-expires')!);
     expect(expires - Date.now()).toBeLessThanOrEqual(1000);
     const location = created.headers.get('location')!;
-    const head = () => fetch(`${short.url}${location}`, { method: 'HEAD', headers: TUS_HEADERS });
+    const head = () => headUpload(short.url, location);
     const statuses = new Set<number>();
     // Bounded: expiry after 1 s, a sweep every second.
     for (let i = 0; i < 100 && !statuses.has(404); i++) {
@@ -272,16 +266,8 @@ describe('the temp sweep and resumable uploads', () => {
 
   it('never removes the bytes of a paused resumable upload', async () => {
     const bytes = largeMp3(300_000);
-    const send = (location: string, offset: number, chunk: Buffer, method = 'PATCH') =>
-      fetch(`${swept.url}${location}`, {
-        method,
-        headers: { ...TUS_HEADERS, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) },
-        body: new Uint8Array(chunk),
-      });
-    const created = await fetch(`${swept.url}/uploads`, {
-      method: 'POST',
-      headers: { ...TUS_HEADERS, 'Upload-Length': String(bytes.length), 'Upload-Metadata': uploadMetadata('paused', 'long.mp3') },
-    });
+    const send = (location: string, offset: number, chunk: Buffer) => patchUpload(swept.url, location, offset, chunk);
+    const created = await createUpload(swept.url, 'paused', 'long.mp3', bytes.length);
     const location = created.headers.get('location')!;
     expect((await send(location, 0, bytes.subarray(0, 100_000))).status).toBe(204);
     // Older than storage.tempMaxAgeMs, through timed sweeps and a start-up sweep.

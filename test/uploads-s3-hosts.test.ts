@@ -8,7 +8,17 @@ import { startServiceProcess, type ServiceProcess } from './helpers/process.ts';
 import { startRedis, type RedisServer } from './helpers/redis.ts';
 import { freshBucket } from './helpers/s3.ts';
 import { s3Env } from './helpers/s3-service.ts';
-import { checksumHeader, largeMp3, resumableLeftovers, TUS_HEADERS, tusUpload, uploadMetadata } from './helpers/tus.ts';
+import {
+  checksumHeader,
+  createUpload,
+  headUpload,
+  largeMp3,
+  patchUpload,
+  resumableLeftovers,
+  TUS_HEADERS,
+  tusUpload,
+  uploadMetadata,
+} from './helpers/tus.ts';
 import { bucketKeys, resumableKeys } from './helpers/tus-s3.ts';
 import { upload } from './helpers/upload.ts';
 
@@ -43,28 +53,13 @@ describe('resumable uploads on the S3 backend, served by two hosts', () => {
 
   const host = (i: number) => hosts[i % 2]!;
 
-  async function create(on: ServiceProcess, directory: string, filename: string, length: number): Promise<Response> {
-    return fetch(`${on.url}/uploads`, {
-      method: 'POST',
-      headers: { ...TUS_HEADERS, 'Upload-Length': String(length), 'Upload-Metadata': uploadMetadata(directory, filename) },
-    });
-  }
+  const create = (on: ServiceProcess, directory: string, filename: string, length: number) =>
+    createUpload(on.url, directory, filename, length);
 
-  function patch(on: ServiceProcess, location: string, offset: number, chunk: Buffer, checksum?: string): Promise<Response> {
-    return fetch(`${on.url}${location}`, {
-      method: 'PATCH',
-      headers: {
-        ...TUS_HEADERS,
-        'Content-Type': 'application/offset+octet-stream',
-        'Upload-Offset': String(offset),
-        ...(checksum ? { 'Upload-Checksum': checksum } : {}),
-      },
-      body: new Uint8Array(chunk),
-    });
-  }
+  const patch = (on: ServiceProcess, location: string, offset: number, chunk: Buffer, checksum?: string) =>
+    patchUpload(on.url, location, offset, chunk, checksum ? { 'Upload-Checksum': checksum } : {});
 
-  const offsetOn = async (on: ServiceProcess, location: string) =>
-    (await fetch(`${on.url}${location}`, { method: 'HEAD', headers: TUS_HEADERS })).headers.get('upload-offset');
+  const offsetOn = async (on: ServiceProcess, location: string) => (await headUpload(on.url, location)).headers.get('upload-offset');
 
   /** Nothing of any resumable upload is left: not in the bucket, not on either host's disk. */
   async function expectNothingLeft(): Promise<void> {
@@ -105,7 +100,7 @@ describe('resumable uploads on the S3 backend, served by two hosts', () => {
 
     const stored = Buffer.from(await (await fetch(`${host(0).url}/media/hosts/alternating.mp3`)).arrayBuffer());
     expect(sha256(stored)).toBe(sha256(bytes));
-    expect((await fetch(`${host(0).url}${location}`, { method: 'HEAD', headers: TUS_HEADERS })).status).toBe(404);
+    expect((await headUpload(host(0).url, location)).status).toBe(404);
     await expectNothingLeft();
   });
 
@@ -205,7 +200,7 @@ describe('resumable uploads on the S3 backend, served by two hosts', () => {
     const location = (await create(host(0), 'hosts', 'dropped.mp3', bytes.length)).headers.get('location')!;
     expect((await patch(host(0), location, 0, bytes.subarray(0, 50_000))).status).toBe(204);
     expect((await fetch(`${host(1).url}${location}`, { method: 'DELETE', headers: TUS_HEADERS })).status).toBe(204);
-    expect((await fetch(`${host(0).url}${location}`, { method: 'HEAD', headers: TUS_HEADERS })).status).toBe(404);
+    expect((await headUpload(host(0).url, location)).status).toBe(404);
     await expectNothingLeft();
   });
 });

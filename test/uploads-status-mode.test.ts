@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetailedError } from 'tus-js-client';
 import { startService, type RunningService } from './helpers/app.ts';
 import { fixture, uniqueMp3 } from './helpers/media.ts';
-import { checksumHeader, largeMp3, TUS_HEADERS, tusUpload, uploadMetadata } from './helpers/tus.ts';
+import { checksumHeader, createUpload, largeMp3, patchUpload, tusUpload } from './helpers/tus.ts';
 import { upload } from './helpers/upload.ts';
 
 const TOKEN = 'legacy-token';
@@ -18,17 +18,10 @@ describe("/uploads with media.statusMode 'legacy'", () => {
   afterAll(() => service.close());
 
   const create = (directory: string, filename: string, length: number, headers: Record<string, string> = auth) =>
-    fetch(`${service.url}/uploads`, {
-      method: 'POST',
-      headers: { ...TUS_HEADERS, ...headers, 'Upload-Length': String(length), 'Upload-Metadata': uploadMetadata(directory, filename) },
-    });
+    createUpload(service.url, directory, filename, length, headers);
 
   const patch = (location: string, offset: number, chunk: Buffer, extra: Record<string, string> = {}) =>
-    fetch(`${service.url}${location}`, {
-      method: 'PATCH',
-      headers: { ...TUS_HEADERS, ...auth, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset), ...extra },
-      body: new Uint8Array(chunk),
-    });
+    patchUpload(service.url, location, offset, chunk, { ...auth, ...extra });
 
   it('is in legacy mode: POST /media answers a refusal with HTTP 200', async () => {
     const answer = await upload(service.url, 'multipart', {

@@ -73,3 +73,37 @@ export function uploadMetadata(directory: string, filename: string): string {
   const b64 = (value: string) => Buffer.from(value).toString('base64');
   return `directory ${b64(directory)},filename ${b64(filename)}`;
 }
+
+/** tus creation (POST /uploads) of `length` bytes for `directory/filename`, with `headers` added (a token). */
+export function createUpload(
+  url: string,
+  directory: string,
+  filename: string,
+  length: number,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}/uploads`, {
+    method: 'POST',
+    headers: { ...TUS_HEADERS, ...headers, 'Upload-Length': String(length), 'Upload-Metadata': uploadMetadata(directory, filename) },
+  });
+}
+
+/** A PATCH of `chunk` at `offset` to the upload at `location`, with `headers` added (a token, an Upload-Checksum). */
+export function patchUpload(
+  url: string,
+  location: string,
+  offset: number,
+  chunk: Buffer,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}${location}`, {
+    method: 'PATCH',
+    headers: { ...TUS_HEADERS, ...headers, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(offset) },
+    body: new Uint8Array(chunk),
+  });
+}
+
+/** HEAD of the upload at `location`: its offset, or 404/410. */
+export function headUpload(url: string, location: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}${location}`, { method: 'HEAD', headers: { ...TUS_HEADERS, ...headers } });
+}
