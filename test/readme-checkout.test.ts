@@ -8,6 +8,7 @@ import { freshCheckout } from './helpers/checkout.ts';
 import { projectRoot } from './helpers/process.ts';
 import { startRedis, type RedisServer } from './helpers/redis.ts';
 import { runnableBlocks } from './helpers/readme.ts';
+import { nodeVersionOf } from './helpers/runtime.ts';
 import { curlDifferences, scriptCommands, ScriptRun, substitutions, type Ran } from './helpers/readme-script.ts';
 
 /** The section's one block of commands (a test that runs it runs them all; a second block would go unrun). */
@@ -56,13 +57,15 @@ describe('the README examples that install or start the service, run as written 
     expect(ci.split('\n').filter((line) => /^npm /.test(line))).toEqual([expect.stringMatching(/^npm ci( |$)/), 'npm test']);
   });
 
-  it('## Two commands: `npm ci && npm start` builds dist/, serves on port 8080 with files in ./uploads, stops with 0', async () => {
+  it('## Two commands: `npm ci && npm start` builds dist/, serves on port 8080 with files in ./uploads, stops with 0, on Node 24', async () => {
     const [block] = shBlocks('## Two commands');
     const run = new ScriptRun(checkout, await substitutions([8080], tmp));
     runs.push(run);
     await run.run(scriptCommands(block!.body).slice(0, 1));
     const url = `http://127.0.0.1:${run.port(8080)}`;
     expect(run.running[0]!.output()).toContain('building dist/');
+    // On the Node 24 that `npm ci` put in the checkout's node_modules/.bin, whatever the system's.
+    expect(await nodeVersionOf(url)).toBe(process.version);
 
     const form = new FormData();
     form.append('songs', new Blob([await readFile(path.join(projectRoot, 'test/fixtures/tone.mp3'))]), 'tone.mp3');
@@ -132,7 +135,7 @@ describe('the README examples that install or start the service, run as written 
     expect(started.output()).toContain('"msg":"stopped"');
   }, 300_000);
 
-  it('## Running in production, or: dist/ copied into a checkout elsewhere installed with `npm ci --omit=dev` starts there with `npm start`', async () => {
+  it('## Running in production, or: dist/ copied into a checkout elsewhere installed with `npm ci --omit=dev` starts there with `npm start`, on Node 24', async () => {
     expect(production[0]!.body).toContain('# or copy dist/ into a checkout elsewhere and run `npm ci --omit=dev` there');
     const { dir, install } = await elsewhere;
     expect(install.status, install.stderr).toBe(0);
@@ -141,6 +144,7 @@ describe('the README examples that install or start the service, run as written 
     runs.push(run);
     await run.run(scriptCommands('npm start\n'));
     expect(run.running[0]!.output()).toContain('"msg":"listening on');
+    expect(await nodeVersionOf(`http://127.0.0.1:${run.port(8080)}`)).toBe(process.version);
     expect(await run.stop()).toEqual([{ command: 'npm start', code: 0, signal: null }]);
   }, 120_000);
 
@@ -154,6 +158,7 @@ describe('the README examples that install or start the service, run as written 
 
     const ready = await fetch(`http://127.0.0.1:${run.port(8080)}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+    expect(await nodeVersionOf(`http://127.0.0.1:${run.port(8080)}`)).toBe(process.version);
     expect(run.running[0]!.output()).not.toContain('chat rooms are per worker');
     // The workers hold connections to this Redis (besides the one asking).
     const client = new Redis(redis.url);
