@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { freshCheckout } from './helpers/checkout.ts';
 import { projectRoot } from './helpers/process.ts';
 import { startRedis, type RedisServer } from './helpers/redis.ts';
 import { runnableBlocks } from './helpers/readme.ts';
-import { nodeVersionOf } from './helpers/runtime.ts';
+import { executablesOf, nodeVersionOf } from './helpers/runtime.ts';
 import { curlDifferences, scriptCommands, ScriptRun, substitutions, type Ran } from './helpers/readme-script.ts';
 
 /** The section's one block of commands (a test that runs it runs them all; a second block would go unrun). */
@@ -24,6 +24,9 @@ const production = runnableBlocks('## Running in production');
 // `npm ci && npm test`, is what CI runs), the configuration example and the proxy walkthrough,
 // then the production steps and the cluster example. `npm ci` runs once: the production block's
 // `npm ci && npm run build` follows the first command's `npm ci`, so only `npm run build` runs.
+/** The Node binary `npm ci` installed in `dir` (the `node` package), a Node 24 whatever the system's. */
+const bundledNode = (dir: string) => realpathSync(path.join(dir, 'node_modules/.bin/node'));
+
 describe('the README examples that install or start the service, run as written in a fresh checkout', () => {
   let checkout: string;
   let tmp: string;
@@ -66,6 +69,7 @@ describe('the README examples that install or start the service, run as written 
     expect(run.running[0]!.output()).toContain('building dist/');
     // On the Node 24 that `npm ci` put in the checkout's node_modules/.bin, whatever the system's.
     expect(await nodeVersionOf(url)).toBe(process.version);
+    expect(executablesOf(run.running[0]!.child.pid!, 'src/start.js')).toEqual([bundledNode(checkout)]);
 
     const form = new FormData();
     form.append('songs', new Blob([await readFile(path.join(projectRoot, 'test/fixtures/tone.mp3'))]), 'tone.mp3');
@@ -145,10 +149,11 @@ describe('the README examples that install or start the service, run as written 
     await run.run(scriptCommands('npm start\n'));
     expect(run.running[0]!.output()).toContain('"msg":"listening on');
     expect(await nodeVersionOf(`http://127.0.0.1:${run.port(8080)}`)).toBe(process.version);
+    expect(executablesOf(run.running[0]!.child.pid!, 'src/start.js')).toEqual([bundledNode(dir)]);
     expect(await run.stop()).toEqual([{ command: 'npm start', code: 0, signal: null }]);
   }, 120_000);
 
-  it('## Running in production: runs the cluster example against a real Redis: ready (Redis answers PING) and no per-worker rooms warning', async () => {
+  it('## Running in production: runs the cluster example against a real Redis: ready (Redis answers PING) and no per-worker rooms warning, every process on Node 24', async () => {
     // The README's Redis at 127.0.0.1:6379 is this test's redis-server on a free port.
     const redisPort = Number(new URL(redis.url).port);
     const run = new ScriptRun(checkout, await substitutions([8080, 6379], tmp, { 6379: redisPort }));
@@ -158,7 +163,10 @@ describe('the README examples that install or start the service, run as written 
 
     const ready = await fetch(`http://127.0.0.1:${run.port(8080)}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
-    expect(await nodeVersionOf(`http://127.0.0.1:${run.port(8080)}`)).toBe(process.version);
+    // The primary and every worker on the checkout's Node 24.
+    const runtimes = executablesOf(run.running[0]!.child.pid!, 'src/start.js');
+    expect(runtimes.length).toBeGreaterThan(1);
+    expect(new Set(runtimes)).toEqual(new Set([bundledNode(checkout)]));
     expect(run.running[0]!.output()).not.toContain('chat rooms are per worker');
     // The workers hold connections to this Redis (besides the one asking).
     const client = new Redis(redis.url);

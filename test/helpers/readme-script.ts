@@ -91,7 +91,7 @@ export class ScriptRun {
 
   private spawn(command: string): ChildProcess {
     // PORT: the README's default port 8080, for a service started without one.
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(this.port(8080)), ...this.env };
+    const env = { PATH: readerPath(), HOME: process.env.HOME ?? '', PORT: String(this.port(8080)), ...this.env };
     return spawn('bash', ['-c', command], { cwd: this.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
@@ -160,6 +160,18 @@ export class ScriptRun {
     this.running.length = 0;
     return stopped;
   }
+}
+
+/**
+ * The PATH of the shell that started the tests, without the node_modules/.bin directories npm put
+ * first: a reader's shell has none. With this tree's Node first on PATH, `npm` itself would run on
+ * it, whose install prefix has no copy of the machine's global npmrc (its registry CA file here).
+ */
+function readerPath(): string {
+  return (process.env.PATH ?? '')
+    .split(':')
+    .filter((dir) => !dir.endsWith('/node_modules/.bin'))
+    .join(':');
 }
 
 /** `a && b` as [`a`, `b`]; a command without `&&` as ['', command]. */
