@@ -57,7 +57,7 @@ describe('a service process started the way the tests start it (process.execPath
   it('reports Node 24 in /metrics, and the AWS SDK prints no Node-version warning while it stores a file', async () => {
     expect(await nodeVersionOf(service.url)).toBe(process.version);
     const form = new FormData();
-    form.append('songs', new Blob([fixture('tone.mp3')]), 'tone.mp3');
+    form.append('songs', new Blob([new Uint8Array(fixture('tone.mp3'))]), 'tone.mp3');
     const stored = (await (await fetch(`${service.url}/media`, { method: 'POST', body: form })).json()) as { code: number };
     expect(stored.code).toBe(200);
     // Everything the process printed: its output ends only when it has exited.
