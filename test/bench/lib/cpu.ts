@@ -31,6 +31,8 @@ export interface CpuShares {
   backgroundCpuPct: number;
   /** The load generator's own CPU, in % of the machine: on a small machine it competes with the server. */
   loadCpuPct: number;
+  /** The server's CPU seconds (all threads) in the window. */
+  serverCpuSeconds: number;
 }
 
 /** Starts measuring; call the result with the load process's own CPU seconds when the run ends. */
@@ -49,6 +51,6 @@ export function cpuWindow(serverPid: number, helperPids: number[] = []): (loadCp
     const server = processSeconds(serverPid) - server0;
     const background = machineBusySeconds() - machine0 - server - (helpers() - helpers0) - loadCpuSeconds;
     const pct = (seconds: number) => Math.max(0, (100 * seconds) / capacity);
-    return { serverCpuPct: pct(server), backgroundCpuPct: pct(background), loadCpuPct: pct(loadCpuSeconds) };
+    return { serverCpuPct: pct(server), backgroundCpuPct: pct(background), loadCpuPct: pct(loadCpuSeconds), serverCpuSeconds: server };
   };
 }

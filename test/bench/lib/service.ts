@@ -15,6 +15,8 @@ export interface ServiceOptions {
   cpuProfDir?: string;
   /** Further environment variables (e.g. the S3 backend's credentials). */
   env?: Record<string, string>;
+  /** Another Node binary and its extra arguments (the runtime scenario's Node 20); default this one's. */
+  runtime?: { node: string; args: string[] };
 }
 
 export interface EventLoopLag {
@@ -39,7 +41,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   writeFileSync(configFile, JSON.stringify({ ...options.config, log: { level: 'warn' }, media: options.media ?? {} }));
   const port = await freePort();
   const profiling = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-  const child = spawn(process.execPath, ['--enable-source-maps', ...profiling, 'dist/server.js'], {
+  const runtime = options.runtime ?? { node: process.execPath, args: [] };
+  const child = spawn(runtime.node, [...runtime.args, '--enable-source-maps', ...profiling, 'dist/server.js'], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH,

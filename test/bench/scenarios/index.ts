@@ -5,6 +5,7 @@ import { largeMultipart } from './large-multipart.ts';
 import { listing } from './listing.ts';
 import { proxyFastUpstream, proxySlowUpstream } from './proxy.ts';
 import { resumableUpload } from './resumable-upload.ts';
+import { runtime } from './runtime.ts';
 import { s3Listing } from './s3-listing.ts';
 import { s3Rgw } from './s3-rgw.ts';
 import type { Scenario } from './scenario.ts';
@@ -19,6 +20,7 @@ export const scenarios: Scenario[] = [
   smallUrlencoded,
   largeMultipart,
   resumableUpload,
+  runtime,
   download,
   s3Rgw,
   s3Listing,
