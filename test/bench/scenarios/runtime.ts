@@ -19,7 +19,12 @@ const smallShape: LoadShape = {
 
 /** 64 KiB multipart uploads at c=32, fsync on: the server's CPU time (all threads, /proc) per upload. */
 async function smallRun(ctx: BenchContext, runtime: Runtime, label: string): Promise<SmallFigures> {
-  const service = await startService({ root: ctx.freshDir(`runtime-small-${label}`), media: { fsync: true }, runtime });
+  const service = await startService({
+    root: ctx.freshDir(`runtime-small-${label}`),
+    media: { fsync: true },
+    runtime,
+    cpuProfDir: ctx.options.cpuProfDir,
+  });
   try {
     await warmUp(ctx, service, smallShape);
     const load = await measureLoad(ctx, service, smallShape, `runtime ${label} 64 KiB`);
@@ -32,7 +37,7 @@ async function smallRun(ctx: BenchContext, runtime: Runtime, label: string): Pro
 /** One 1 GiB multipart upload, fsync on: MB/s and the service's peak RSS. */
 async function largeRun(ctx: BenchContext, runtime: Runtime, label: string): Promise<LargeFigures> {
   const root = ctx.freshDir(`runtime-large-${label}`);
-  const service = await startService({ root, media: { maxFileSize: 2 * GIB, fsync: true }, runtime });
+  const service = await startService({ root, media: { maxFileSize: 2 * GIB, fsync: true }, runtime, cpuProfDir: ctx.options.cpuProfDir });
   try {
     const result = await measureStreamUpload(service, { concurrency: 1, size: GIB, timeoutSeconds: 300 }, `runtime ${label} 1 GiB`);
     return { mbPerSec: toMBps(result.bytesPerSec), peakRssMiB: service.peakRssBytes() / MIB, backgroundCpuPct: result.backgroundCpuPct };
