@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
 import { runToEnd, type Ran } from './helpers/process.ts';
+import { readerPath } from './helpers/readme-script.ts';
 import { outputDifferences, README, README_URL, runnableBlocks, section, shellSteps } from './helpers/readme.ts';
 
 const REPO = new URL('..', import.meta.url).pathname;
@@ -13,7 +14,7 @@ const REPO = new URL('..', import.meta.url).pathname;
 const README_SCRATCH = '/tmp/media-demo';
 
 function run(file: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Ran> {
-  return runToEnd(file, args, cwd, { PATH: process.env.PATH ?? '', ...env });
+  return runToEnd(file, args, cwd, { PATH: readerPath(), ...env });
 }
 
 const jsonOf = (text: string): { code?: unknown } | undefined => {

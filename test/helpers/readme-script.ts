@@ -167,7 +167,7 @@ export class ScriptRun {
  * first: a reader's shell has none. With this tree's Node first on PATH, `npm` itself would run on
  * it, whose install prefix has no copy of the machine's global npmrc (its registry CA file here).
  */
-function readerPath(): string {
+export function readerPath(): string {
   return (process.env.PATH ?? '')
     .split(':')
     .filter((dir) => !dir.endsWith('/node_modules/.bin'))
