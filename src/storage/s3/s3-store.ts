@@ -22,17 +22,18 @@ import type {
   StagedBytes,
   StoredObject,
 } from '../byte-store.ts';
-import { putIfAbsent } from './conditional-put.ts';
+import { OutcomeUnknown, putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
 import { attributesRefOf, encodeAttributes, INLINE_ATTRIBUTES_LIMIT, toUserMetadata, type ObjectMetadata } from './object-metadata.ts';
 import { createS3Client } from './s3-client.ts';
 import { MAX_SINGLE_PUT_BYTES } from './s3-config.ts';
-import { isNotFound, unavailable } from './s3-errors.ts';
+import { isNotFound, outcomeUnknown, unavailable } from './s3-errors.ts';
 import { listDirectory } from './s3-listing.ts';
 import { objectBody } from './object-body.ts';
 import { privateArea } from '../private-area.ts';
 import { StagingDir } from './staging-dir.ts';
+import { UnsettledPuts } from './unsettled-puts.ts';
 
 /** How long a stored object's bytes fetched for inspection stay on this host. */
 const STORED_SOURCE_KEEP_MS = 5 * 60_000;
@@ -71,6 +72,7 @@ export class S3Store implements ByteStore {
     private readonly client: S3Client,
     private readonly putClient: S3Client,
     private readonly staging: StagingDir,
+    private readonly unsettled: UnsettledPuts,
     private readonly options: S3StoreOptions,
   ) {
     this.keys = new ObjectKeys(options.prefix);
@@ -79,6 +81,7 @@ export class S3Store implements ByteStore {
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
     const staging = await StagingDir.open(options.stagingDir);
+    const unsettled = await UnsettledPuts.open(await privateArea(path.dirname(options.stagingDir), 's3-unsettled'));
     const common = {
       endpoint: options.endpoint,
       region: options.region,
@@ -90,6 +93,7 @@ export class S3Store implements ByteStore {
       createS3Client({ ...common, maxAttempts: 2 }),
       createS3Client({ ...common, maxAttempts: 1 }),
       staging,
+      unsettled,
       options,
     );
     // A bucket that is unreachable now is reported by ready(); the service starts anyway.
@@ -134,10 +138,14 @@ export class S3Store implements ByteStore {
       const metadata: ObjectMetadata = { sha256, upload: held.id };
       if (encoded.length > INLINE_ATTRIBUTES_LIMIT) metadata.attributesRef = await this.putAttributes(encoded);
       const contentType = typeof attributes.contentType === 'string' ? attributes.contentType : undefined;
+      const { putClient: client, describer, unsettled } = this;
       const version = await putIfAbsent(
-        { client: this.putClient, describer: this.describer, bucket: this.options.bucket, timeoutMs: this.options.timeoutMs },
-        { key: this.keys.of(key), held, metadata: toUserMetadata(metadata, encoded), contentType },
-      ).catch((error: unknown) => this.fail(error));
+        { client, describer, unsettled, bucket: this.options.bucket, timeoutMs: this.options.timeoutMs },
+        { key: this.keys.of(key), held, sha256, metadata: toUserMetadata(metadata, encoded), contentType },
+      ).catch((error: unknown) => {
+        if (error instanceof OutcomeUnknown) throw outcomeUnknown(error.cause, this.options.bucket);
+        return this.fail(error);
+      });
       this.describer.remember(this.keys.of(key), version, { sha256, attributes });
       return { key: { ...key }, size: held.size, sha256, modified: new Date(), version, attributes };
     } finally {
