@@ -124,8 +124,15 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
     expect(await store.staged()).toEqual([]);
   });
 
-  it('describes an object put into the bucket by other means, and keeps attributes given to its version', async () => {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'media/byhand/h.mp3', Body: 'by hand' }));
+  it('describes an object put into the bucket by other means, and keeps attributes given to its version beside it, not in it', async () => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'media/byhand/h.mp3', Body: 'by hand', ContentType: 'audio/mpeg' }));
+    const untouched = async () => {
+      const { ETag, LastModified, Metadata, ContentType } = await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: 'media/byhand/h.mp3' }),
+      );
+      return { ETag, LastModified, Metadata, ContentType };
+    };
+    const before = await untouched();
     const found = await store.head(key('byhand', 'h.mp3'));
     expect(found).toMatchObject({ size: 7, sha256: sha256('by hand') });
     expect(found!.attributes).toBeUndefined();
@@ -142,6 +149,7 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
     } finally {
       await other.close();
     }
+    expect(await untouched()).toEqual(before);
   });
 
   it('refuses a path longer than an S3 key may be as an invalid argument, not as the bucket failing', async () => {
