@@ -113,6 +113,19 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
     expect(await readObject(store, key('rm', 'a.mp3'))).toBeUndefined();
   });
 
+  it('reads only the version it opened: deleted or replaced since, the read is NOT_FOUND, never the new bytes', async () => {
+    await store.commit(await store.stage(Buffer.from('old bytes')), key('swap', 'a.mp3'), {});
+    const opened = (await store.open(key('swap', 'a.mp3')))!;
+    await store.remove(key('swap', 'a.mp3'));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'media/swap/a.mp3', Body: 'new bytes' }));
+    await expect(opened.read()).rejects.toMatchObject({ codeName: 'NOT_FOUND' });
+    await expect(opened.read({ start: 0, end: 2 })).rejects.toMatchObject({ codeName: 'NOT_FOUND' });
+    const replacement = (await store.open(key('swap', 'a.mp3')))!;
+    expect(await text(await replacement.read())).toBe('new bytes');
+    await store.remove(key('swap', 'a.mp3'));
+    await expect(replacement.read()).rejects.toMatchObject({ codeName: 'NOT_FOUND' });
+  });
+
   it('writes nothing to the bucket when the upload’s source fails midway', async () => {
     const failing = Readable.from(
       (async function* () {
