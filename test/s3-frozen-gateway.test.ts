@@ -59,6 +59,20 @@ describe('S3 backend when the gateway freezes with a request in flight', () => {
     }
   });
 
+  it('answers a PUT whose connection broke after the gateway stored it as stored, having asked the bucket', async () => {
+    const cut: S3Recorder = await startS3Recorder(cluster.endpoint, { dropPutAnswers: true });
+    const broken = await startService(s3Backend({ ...cluster, endpoint: cut.url }, bucket, { timeoutMs: TIMEOUT_MS }));
+    try {
+      const bytes = uniqueMp3('cut answer');
+      const posted = await upload(broken.url, 'multipart', { directory: 'cut', filename: 'a.mp3', bytes });
+      expect(posted.body).toMatchObject({ code: 200, files: [{ filename: 'a.mp3', sha256: sha256(bytes) }] });
+      expect(await downloaded(broken.url, 'cut', 'a.mp3')).toEqual(bytes);
+    } finally {
+      await broken.close();
+      await cut.close();
+    }
+  });
+
   it('never says "nothing kept" for an upload the frozen gateway stored, and answers the retry of the same bytes as stored', async () => {
     const bytes = uniqueMp3('frozen');
     cluster.pauseGateway();
