@@ -22,9 +22,14 @@ export interface S3Recorder {
 /**
  * A loopback HTTP relay in front of a real S3 gateway that counts the requests passing through:
  * each is forwarded as it came (Host included, so SigV4 signatures still verify), each HEAD
- * answer `headDelayMs` late, as from a gateway further away.
+ * answer `headDelayMs` late, as from a gateway further away, and each PUT answer `putDelayMs` late
+ * (the object is stored at once: only the answer is slow); with `dropPutAnswers` each PUT answer is
+ * never relayed, the client's connection cut instead (as when a gateway dies after storing).
  */
-export async function startS3Recorder(gateway: string, { headDelayMs = 0 } = {}): Promise<S3Recorder> {
+export async function startS3Recorder(
+  gateway: string,
+  { headDelayMs = 0, putDelayMs = 0, dropPutAnswers = false } = {},
+): Promise<S3Recorder> {
   const fresh = (): S3Traffic => ({ heads: 0, lists: 0, headsInFlight: 0, mostHeadsInFlight: 0 });
   const recorder = { traffic: fresh() };
   const server = http.createServer((req, res) => {
@@ -41,7 +46,13 @@ export async function startS3Recorder(gateway: string, { headDelayMs = 0 } = {})
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       };
-      if (head && headDelayMs > 0) setTimeout(relay, headDelayMs);
+      if (dropPutAnswers && req.method === 'PUT') {
+        answer.resume();
+        res.destroy();
+        return;
+      }
+      const delayMs = head ? headDelayMs : req.method === 'PUT' ? putDelayMs : 0;
+      if (delayMs > 0) setTimeout(relay, delayMs);
       else relay();
     });
     forward.on('error', () => res.destroy());

@@ -113,6 +113,19 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
     expect(await readObject(store, key('rm', 'a.mp3'))).toBeUndefined();
   });
 
+  it('reads only the version it opened: deleted or replaced since, the read is NOT_FOUND, never the new bytes', async () => {
+    await store.commit(await store.stage(Buffer.from('old bytes')), key('swap', 'a.mp3'), {});
+    const opened = (await store.open(key('swap', 'a.mp3')))!;
+    await store.remove(key('swap', 'a.mp3'));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'media/swap/a.mp3', Body: 'new bytes' }));
+    await expect(opened.read()).rejects.toMatchObject({ codeName: 'NOT_FOUND' });
+    await expect(opened.read({ start: 0, end: 2 })).rejects.toMatchObject({ codeName: 'NOT_FOUND' });
+    const replacement = (await store.open(key('swap', 'a.mp3')))!;
+    expect(await text(await replacement.read())).toBe('new bytes');
+    await store.remove(key('swap', 'a.mp3'));
+    await expect(replacement.read()).rejects.toMatchObject({ codeName: 'NOT_FOUND' });
+  });
+
   it('writes nothing to the bucket when the upload’s source fails midway', async () => {
     const failing = Readable.from(
       (async function* () {
@@ -124,8 +137,15 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
     expect(await store.staged()).toEqual([]);
   });
 
-  it('describes an object put into the bucket by other means, and keeps attributes given to its version', async () => {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'media/byhand/h.mp3', Body: 'by hand' }));
+  it('describes an object put into the bucket by other means, and keeps attributes given to its version beside it, not in it', async () => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'media/byhand/h.mp3', Body: 'by hand', ContentType: 'audio/mpeg' }));
+    const untouched = async () => {
+      const { ETag, LastModified, Metadata, ContentType } = await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: 'media/byhand/h.mp3' }),
+      );
+      return { ETag, LastModified, Metadata, ContentType };
+    };
+    const before = await untouched();
     const found = await store.head(key('byhand', 'h.mp3'));
     expect(found).toMatchObject({ size: 7, sha256: sha256('by hand') });
     expect(found!.attributes).toBeUndefined();
@@ -142,6 +162,7 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
     } finally {
       await other.close();
     }
+    expect(await untouched()).toEqual(before);
   });
 
   it('refuses a path longer than an S3 key may be as an invalid argument, not as the bucket failing', async () => {

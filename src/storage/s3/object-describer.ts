@@ -1,10 +1,10 @@
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Attributes } from '../byte-store.ts';
 import type { ObjectKeys } from './object-keys.ts';
-import { encodeAttributes, fromUserMetadata, parseAttributes, toUserMetadata, type ObjectMetadata } from './object-metadata.ts';
+import { fromUserMetadata, parseAttributes, type ObjectMetadata } from './object-metadata.ts';
 import { isNotFound, isPreconditionFailed } from './s3-errors.ts';
 
 /** An object as HeadObject (and what the store wrote with it) describes it. */
@@ -23,10 +23,18 @@ type Known = Pick<Described, 'sha256' | 'attributes'>;
 /** Versions whose sha256 and attributes this process knows: a listing then needs no HEAD for them. */
 const KNOWN_LIMIT = 10_000;
 
+/** What the store learnt of a foreign object's version, kept in its sidecar. */
+interface Sidecar extends Known {
+  key: string;
+  version: string;
+}
+
 /**
  * Reads an object's description: its metadata from HeadObject, attributes too large for a
- * header from their own object, and for an object without the store's metadata its sha256 by
- * reading it once. What it learns is kept per version (key and ETag), which never changes.
+ * header from their own object, and for an object without the store's metadata (a foreign one,
+ * written by another S3 client) its sha256 by reading it once. What it learns is kept per version
+ * (key and ETag), which never changes: in memory, and for foreign objects in a sidecar object of
+ * the store's own (`.described/`), never in the foreign object itself, which the store does not write.
  */
 export class ObjectDescriber {
   private readonly known = new Map<string, Known>();
@@ -59,7 +67,9 @@ export class ObjectDescriber {
     const version = (answer.ETag ?? '').replace(/^"|"$/g, '');
     const base = { size: answer.ContentLength ?? 0, modified: answer.LastModified ?? new Date(0), version };
     const mine = fromUserMetadata(answer.Metadata);
-    const known = this.recall(key, version) ?? (mine ? { sha256: mine.sha256, attributes: await this.attributesIn(mine) } : undefined);
+    const known =
+      this.recall(key, version) ??
+      (mine ? { sha256: mine.sha256, attributes: await this.attributesIn(mine) } : await this.sidecarOf(key, version));
     if (known) {
       this.remember(key, version, known);
       return { ...base, ...known, upload: mine?.upload ?? '' };
@@ -70,28 +80,41 @@ export class ObjectDescriber {
     return { ...base, sha256, upload: '' };
   }
 
-  /** Keeps attributes with one version of an object: a copy onto itself, only if it is still that version. */
+  /**
+   * Keeps attributes with one version of an object: in memory, and for a foreign object in its
+   * sidecar (the store's own metadata is written once, by the PUT, and never rewritten).
+   */
   async annotate(key: string, version: string, attributes: Attributes): Promise<void> {
     const known = this.recall(key, version);
     if (!known) return;
-    const encoded = encodeAttributes(attributes);
+    this.remember(key, version, { ...known, attributes });
+    const sidecar: Sidecar = { key, version, sha256: known.sha256, attributes };
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.keys.described(key),
+        Body: JSON.stringify(sidecar),
+        ContentType: 'application/json',
+      }),
+      { abortSignal: this.deadline() },
+    );
+  }
+
+  /** What an earlier look at this version of a foreign object found; undefined when none, or for another version. */
+  private async sidecarOf(key: string, version: string): Promise<Known | undefined> {
+    let text: string;
     try {
-      await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          CopySource: `${this.bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
-          CopySourceIfMatch: version,
-          MetadataDirective: 'REPLACE',
-          Metadata: toUserMetadata({ sha256: known.sha256, upload: '' }, encoded),
-        }),
-        { abortSignal: this.deadline() },
-      );
+      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.described(key) }), {
+        abortSignal: this.deadline(),
+      });
+      text = await answer.Body!.transformToString();
     } catch (error) {
-      if (isPreconditionFailed(error) || isNotFound(error)) return;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
-    this.remember(key, version, { ...known, attributes });
+    const sidecar = parseAttributes(text) as Partial<Sidecar> | undefined;
+    if (sidecar?.key !== key || sidecar.version !== version || typeof sidecar.sha256 !== 'string') return undefined;
+    return { sha256: sidecar.sha256, ...(sidecar.attributes === undefined ? {} : { attributes: sidecar.attributes }) };
   }
 
   private async attributesIn(metadata: ObjectMetadata): Promise<Attributes | undefined> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError } from '../../errors.ts';
 import type { ObjectKey } from '../byte-store.ts';
 
@@ -6,7 +7,7 @@ export const MAX_KEY_BYTES = 1024;
 
 /**
  * Where keys live in the bucket: `<prefix><directory>/<name>`, the prefix ending in '/' when
- * set. Names starting with '.' are the store's own (`.attributes/`): never listed.
+ * set. Names starting with '.' are the store's own (`.attributes/`, `.described/`): never listed.
  */
 export class ObjectKeys {
   readonly prefix: string;
@@ -33,6 +34,11 @@ export class ObjectKeys {
 
   attributes(ref: string): string {
     return `${this.prefix}.attributes/${ref}.json`;
+  }
+
+  /** The sidecar of a foreign object's key: what the store learnt of it (named by a digest: any key fits). */
+  described(key: string): string {
+    return `${this.prefix}.described/${createHash('sha256').update(key).digest('hex')}.json`;
   }
 
   /** A child's name from its key or common prefix; undefined for the store's own and for empty names. */

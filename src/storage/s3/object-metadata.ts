@@ -37,11 +37,19 @@ export function toUserMetadata(metadata: ObjectMetadata, encoded?: string): Reco
   return out;
 }
 
-/** The store's metadata of an object; undefined for one written by something else (no sha256). */
+/** How the store names its staged uploads (`<pid>-<uuid>`), as `upload` carries it. */
+const UPLOAD = /^\d+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The store's metadata of an object; undefined for one written by something else. Another S3
+ * client may set its own `x-amz-meta-sha256` (a tool's, or a wrong one): alone it proves nothing
+ * of the bytes, so only the pair the store's conditional PUT writes (sha256 and the name of the
+ * upload it hashed) counts; a foreign object's digest is the store's own reading of its bytes.
+ */
 export function fromUserMetadata(meta: Record<string, string> | undefined): ObjectMetadata | undefined {
   const sha256 = meta?.sha256;
-  if (meta === undefined || sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256)) return undefined;
-  const result: ObjectMetadata = { sha256, upload: meta.upload ?? '' };
+  if (meta === undefined || sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256) || !UPLOAD.test(meta.upload ?? '')) return undefined;
+  const result: ObjectMetadata = { sha256, upload: meta.upload! };
   if (meta['attributes-ref'] !== undefined) result.attributesRef = meta['attributes-ref'];
   else if (meta.attributes !== undefined) result.attributes = parseAttributes(meta.attributes);
   return result;

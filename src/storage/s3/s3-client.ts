@@ -43,8 +43,8 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     logger: silent,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: options.timeoutMs,
-      // Idle time on the socket: a gateway that stops answering mid-request. A download whose
-      // client stops reading for this long is cut too (players resume with a Range request).
+      // Since @smithy/node-http-handler 4 this only logs (to the silent logger): the store's calls
+      // carry their own deadlines, and a body the gateway stops sending is cut by idleBounded.
       requestTimeout: Math.max(options.timeoutMs, 30_000),
       httpAgent: new http.Agent(agent),
       httpsAgent: new https.Agent(agent),

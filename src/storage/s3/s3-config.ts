@@ -18,7 +18,7 @@ export const s3ConfigSchema = z
     forcePathStyle: z.boolean().optional(),
     /** Create the bucket at start (and when /readyz finds it missing). */
     createBucket: z.boolean().default(false),
-    /** Deadline of each S3 call up to its answer, in ms (an upload's PUT gets 1 s more per MiB). */
+    /** Deadline of each S3 call up to its answer, and of a pause in a download's body, in ms (a PUT gets 1 s more per MiB). */
     timeoutMs: z.number().int().min(100).default(10_000),
   })
   .strict()

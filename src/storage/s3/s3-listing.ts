@@ -3,6 +3,7 @@ import type { ListOptions, ObjectPage, StoredObject } from '../byte-store.ts';
 import { mapBounded } from './bounded.ts';
 import type { ObjectDescriber } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
+import type { SubdirectoryCache } from './subdirectory-cache.ts';
 
 /** HeadObject calls in flight for one page (objects this process has not described yet). */
 export const LIST_HEAD_CONCURRENCY = 16;
@@ -16,39 +17,53 @@ interface Listed {
   modified: Date;
 }
 
+/** What a listing needs of the store. */
+export interface ListingContext {
+  client: S3Client;
+  describer: ObjectDescriber;
+  keys: ObjectKeys;
+  bucket: string;
+  subdirectories: SubdirectoryCache;
+  deadline: () => AbortSignal;
+}
+
 /**
  * One page of a directory: ListObjectsV2 with the directory's prefix, Delimiter '/' and its
  * continuation, from the name after `after`. S3 lists no user metadata, so the page's objects
  * are described by HeadObject, at most LIST_HEAD_CONCURRENCY at a time, except those this
  * process already knows by key and ETag. The subdirectories (all of them, on every page) come
- * from the same answer when it covers the whole directory, else from a listing of the directory
- * to its end (one request per 1,000 entries, in parallel with the HEADs): a page of a large
- * directory costs that scan. A directory exists while some key is under it (S3 has no empty
- * directories).
+ * from the same answer when it covers the whole directory, else from the SubdirectoryCache, else
+ * from a listing of the directory to its end (one request per 1,000 entries, in parallel with the
+ * HEADs) that the cache then keeps for the pages that follow: a page costs its own listing and
+ * HEADs, a walk one scan per cache period. A directory exists while some key is under it (S3 has
+ * no empty directories).
  */
 export async function listDirectory(
-  client: S3Client,
-  describer: ObjectDescriber,
-  keys: ObjectKeys,
-  bucket: string,
+  { client, describer, keys, bucket, subdirectories, deadline }: ListingContext,
   directory: string,
   { limit, after }: ListOptions,
-  deadline: () => AbortSignal,
 ): Promise<ObjectPage | undefined> {
   const Prefix = keys.directoryPrefix(directory);
   const send = (input: { StartAfter?: string; ContinuationToken?: string; MaxKeys: number }) =>
     client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix, Delimiter: '/', ...input }), { abortSignal: deadline() });
+  const scanned = (first?: ListObjectsV2CommandOutput) =>
+    allDirectories(send, Prefix, first).then((names) => {
+      subdirectories.set(Prefix, names);
+      return names;
+    });
 
-  // A later page needs the directory listed from its start for the subdirectories: that scan
-  // runs beside the page's own listing and HEADs, not before them.
-  const scan = after === undefined ? undefined : allDirectories(send, Prefix);
+  // A later page needs the directory listed from its start for the subdirectories, unless known:
+  // that scan runs beside the page's own listing and HEADs, not before them.
+  const known = subdirectories.get(Prefix);
+  const scan = after === undefined || known !== undefined ? undefined : scanned();
   scan?.catch(() => undefined); // awaited below; not an unhandled rejection while the page is listed
   const first = await send({ StartAfter: after === undefined ? undefined : `${Prefix}${after}`, MaxKeys: Math.min(MAX_KEYS, limit + 101) });
   const listed = await collectObjects(send, Prefix, first, limit + 1);
   const shown = listed.slice(0, limit);
+  const wholeDirectory = after === undefined && first.IsTruncated !== true;
   const [objects, directories] = await Promise.all([
     mapBounded(shown, LIST_HEAD_CONCURRENCY, (item) => describe(describer, directory, item)),
-    scan ?? (first.IsTruncated === true ? allDirectories(send, Prefix, first) : namesOf(Prefix, first.CommonPrefixes)),
+    wholeDirectory ? remembered(subdirectories, Prefix, namesOf(Prefix, first.CommonPrefixes)) : (known ?? scan ?? scanned(first)),
   ]);
   if (directory !== '' && shown.length === 0 && directories.length === 0 && !(await hasAnyKey(send))) return undefined;
   return {
@@ -56,6 +71,11 @@ export async function listDirectory(
     directories,
     nextAfter: listed.length > limit ? shown.at(-1)!.name : undefined,
   };
+}
+
+function remembered(subdirectories: SubdirectoryCache, prefix: string, names: string[]): string[] {
+  subdirectories.set(prefix, names);
+  return names;
 }
 
 type Send = (input: { StartAfter?: string; ContinuationToken?: string; MaxKeys: number }) => Promise<ListObjectsV2CommandOutput>;

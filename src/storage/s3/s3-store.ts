@@ -22,17 +22,19 @@ import type {
   StagedBytes,
   StoredObject,
 } from '../byte-store.ts';
-import { putIfAbsent } from './conditional-put.ts';
+import { OutcomeUnknown, putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
 import { attributesRefOf, encodeAttributes, INLINE_ATTRIBUTES_LIMIT, toUserMetadata, type ObjectMetadata } from './object-metadata.ts';
 import { createS3Client } from './s3-client.ts';
 import { MAX_SINGLE_PUT_BYTES } from './s3-config.ts';
-import { isNotFound, unavailable } from './s3-errors.ts';
+import { isNotFound, isPreconditionFailed, outcomeUnknown, unavailable } from './s3-errors.ts';
 import { listDirectory } from './s3-listing.ts';
 import { objectBody } from './object-body.ts';
 import { privateArea } from '../private-area.ts';
 import { StagingDir } from './staging-dir.ts';
+import { SubdirectoryCache } from './subdirectory-cache.ts';
+import { UnsettledPuts } from './unsettled-puts.ts';
 
 /** How long a stored object's bytes fetched for inspection stay on this host. */
 const STORED_SOURCE_KEEP_MS = 5 * 60_000;
@@ -66,11 +68,13 @@ export interface S3StoreOptions {
 export class S3Store implements ByteStore {
   private readonly keys: ObjectKeys;
   private readonly describer: ObjectDescriber;
+  private readonly subdirectories = new SubdirectoryCache();
 
   private constructor(
     private readonly client: S3Client,
     private readonly putClient: S3Client,
     private readonly staging: StagingDir,
+    private readonly unsettled: UnsettledPuts,
     private readonly options: S3StoreOptions,
   ) {
     this.keys = new ObjectKeys(options.prefix);
@@ -79,6 +83,7 @@ export class S3Store implements ByteStore {
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
     const staging = await StagingDir.open(options.stagingDir);
+    const unsettled = await UnsettledPuts.open(await privateArea(path.dirname(options.stagingDir), 's3-unsettled'));
     const common = {
       endpoint: options.endpoint,
       region: options.region,
@@ -90,6 +95,7 @@ export class S3Store implements ByteStore {
       createS3Client({ ...common, maxAttempts: 2 }),
       createS3Client({ ...common, maxAttempts: 1 }),
       staging,
+      unsettled,
       options,
     );
     // A bucket that is unreachable now is reported by ready(); the service starts anyway.
@@ -134,11 +140,16 @@ export class S3Store implements ByteStore {
       const metadata: ObjectMetadata = { sha256, upload: held.id };
       if (encoded.length > INLINE_ATTRIBUTES_LIMIT) metadata.attributesRef = await this.putAttributes(encoded);
       const contentType = typeof attributes.contentType === 'string' ? attributes.contentType : undefined;
+      const { putClient: client, describer, unsettled } = this;
       const version = await putIfAbsent(
-        { client: this.putClient, describer: this.describer, bucket: this.options.bucket, timeoutMs: this.options.timeoutMs },
-        { key: this.keys.of(key), held, metadata: toUserMetadata(metadata, encoded), contentType },
-      ).catch((error: unknown) => this.fail(error));
+        { client, describer, unsettled, bucket: this.options.bucket, timeoutMs: this.options.timeoutMs },
+        { key: this.keys.of(key), held, sha256, metadata: toUserMetadata(metadata, encoded), contentType },
+      ).catch((error: unknown) => {
+        if (error instanceof OutcomeUnknown) throw outcomeUnknown(error.cause, this.options.bucket);
+        return this.fail(error);
+      });
       this.describer.remember(this.keys.of(key), version, { sha256, attributes });
+      this.subdirectories.touched(this.keys.of(key));
       return { key: { ...key }, size: held.size, sha256, modified: new Date(), version, attributes };
     } finally {
       await this.staging.discard(held.id);
@@ -158,18 +169,27 @@ export class S3Store implements ByteStore {
     return found && objectOf(key, found);
   }
 
+  /**
+   * The read asks for the very version described (If-Match its ETag): an object deleted or
+   * replaced in between is not found, so the bytes served always belong to the ETag answered.
+   */
   async open(key: ObjectKey): Promise<OpenedObject | undefined> {
     const object = await this.head(key);
-    return object && { ...object, read: async (range) => (await this.get(key, range)) ?? vanished(key) };
+    return object && { ...object, read: async (range) => (await this.get(key, range, object.version)) ?? vanished(key) };
   }
 
-  /** The object's bytes, or one range of them (GetObject); undefined when there is none. */
-  private async get(key: ObjectKey, range?: ByteRange): Promise<Readable | undefined> {
-    const input = { Bucket: this.options.bucket, Key: this.keys.of(key), Range: range && `bytes=${range.start}-${range.end}` };
+  /** The object's bytes, or one range of them (GetObject); undefined when there is none (or not that version). */
+  private async get(key: ObjectKey, range?: ByteRange, version?: string): Promise<Readable | undefined> {
+    const input = {
+      Bucket: this.options.bucket,
+      Key: this.keys.of(key),
+      Range: range && `bytes=${range.start}-${range.end}`,
+      IfMatch: version,
+    };
     try {
       return await objectBody(this.client, input, this.options.timeoutMs);
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isNotFound(error) || isPreconditionFailed(error)) return undefined;
       throw this.unavailable(error);
     }
   }
@@ -187,9 +207,9 @@ export class S3Store implements ByteStore {
   }
 
   async list(directory: string, options: ListOptions): Promise<ObjectPage | undefined> {
-    return listDirectory(this.client, this.describer, this.keys, this.options.bucket, directory, options, () => this.deadline()).catch(
-      (error: unknown) => this.fail(error),
-    );
+    const { client, describer, keys, subdirectories } = this;
+    const context = { client, describer, keys, subdirectories, bucket: this.options.bucket, deadline: () => this.deadline() };
+    return listDirectory(context, directory, options).catch((error: unknown) => this.fail(error));
   }
 
   async remove(key: ObjectKey): Promise<boolean> {
@@ -198,6 +218,7 @@ export class S3Store implements ByteStore {
       // DeleteObject answers 204 for a missing key too: the HEAD says whether there was one.
       await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key }), { abortSignal: this.deadline() });
       await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key }), { abortSignal: this.deadline() });
+      this.subdirectories.touched(Key);
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -270,6 +291,7 @@ function objectOf(key: ObjectKey, found: Described): StoredObject {
   };
 }
 
+/** Deleted or replaced between its description and its read: for the reader, not found. */
 function vanished(key: ObjectKey): never {
-  throw new Error(`${key.directory}/${key.name} vanished while being read`);
+  throw new AppError('NOT_FOUND', `not found: ${key.directory}/${key.name}`);
 }

@@ -8,6 +8,7 @@ import { resumableUpload } from './resumable-upload.ts';
 import { runtime } from './runtime.ts';
 import { s3Listing } from './s3-listing.ts';
 import { s3Rgw } from './s3-rgw.ts';
+import { s3Walk } from './s3-walk.ts';
 import type { Scenario } from './scenario.ts';
 import { smallMultipart } from './small-multipart.ts';
 import { smallUrlencoded } from './small-urlencoded.ts';
@@ -24,6 +25,7 @@ export const scenarios: Scenario[] = [
   download,
   s3Rgw,
   s3Listing,
+  s3Walk,
   // Last of media: it creates 111,000 files, which are deleted only when the bench ends.
   listing,
   // proxy
