@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { proxyConfigSchema } from './proxy/config.ts';
 import { chatConfigSchema } from './chat/config.ts';
 import { uploadsConfigSchema } from './uploads/config.ts';
+import { authConfigSchema } from './access/config.ts';
 import { MAX_SINGLE_PUT_BYTES, s3ConfigSchema } from './storage/s3/s3-config.ts';
 
 const extension = z
@@ -42,6 +43,8 @@ const rateLimitSchema = z
   .object({
     /** POST/DELETE /media per client address per window; 0 = no limit. */
     writesPerWindow: z.number().int().min(0).default(0),
+    /** POST/DELETE on /media and /uploads per key (or signing key) per window, whatever the address; 0 = no limit. */
+    writesPerKeyPerWindow: z.number().int().min(0).default(0),
     /** The window in ms. */
     windowMs: z.number().int().min(1000).default(60_000),
   })
@@ -101,15 +104,6 @@ const mediaSchema = z
   })
   .strict();
 
-const authSchema = z
-  .object({
-    /** Bearer tokens accepted for POST and DELETE; empty = no auth. Also AUTH_TOKENS (comma-separated). */
-    tokens: z.array(z.string().min(1)).default([]),
-    /** Require a token for GET/HEAD too. */
-    protectReads: z.boolean().default(false),
-  })
-  .strict();
-
 const corsSchema = z
   .object({
     /** Browser origins (`https://host:port`) allowed to call /media and /uploads; empty = none. */
@@ -136,7 +130,7 @@ export const configSchema = z
     server: serverSchema.prefault({}),
     storage: storageSchema.prefault({}),
     media: mediaSchema.prefault({}),
-    auth: authSchema.prefault({}),
+    auth: authConfigSchema.prefault({}),
     rateLimit: rateLimitSchema.prefault({}),
     proxy: proxyConfigSchema.prefault({}),
     log: logSchema.prefault({}),
@@ -195,6 +189,7 @@ const envKeys: Record<string, { key: string[]; parse: (value: string) => unknown
         .map((t) => t.trim())
         .filter(Boolean),
   },
+  AUTH_SIGNING_KEY: { key: ['auth', 'signingKeys'], parse: (v) => [{ id: 'env', secret: v }] },
   LOG_LEVEL: { key: ['log', 'level'], parse: (v) => v },
 };
 
