@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       poolSize: 5,
       fsync: true,
     });
-    expect(config.auth).toEqual({ tokens: [], protectReads: false });
+    expect(config.auth).toMatchObject({ tokens: [], keys: [], protectReads: false, signingKeys: [], clockSkewSeconds: 30 });
     expect(Object.isFrozen(config.media)).toBe(true);
   });
 

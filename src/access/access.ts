@@ -88,7 +88,8 @@ export class Access {
   }
 
   mayDelete(principal: Principal, target: MediaPath): void {
-    if (principal.kind === 'signature') throw new AppError('FORBIDDEN', `forbidden: a signature never deletes (${describe(principal.claims)})`);
+    if (principal.kind === 'signature')
+      throw new AppError('FORBIDDEN', `forbidden: a signature never deletes (${describe(principal.claims)})`);
     this.requireKey(principal, 'delete', target.directory);
   }
 
@@ -100,7 +101,8 @@ export class Access {
 
   /** GET /media?directory=: a key reads its directories and sees the way to them from above. */
   mayList(principal: Principal, directory: string): ListingView {
-    if (principal.kind === 'signature') throw new AppError('FORBIDDEN', `forbidden: the signature covers one file only (${describe(principal.claims)})`);
+    if (principal.kind === 'signature')
+      throw new AppError('FORBIDDEN', `forbidden: the signature covers one file only (${describe(principal.claims)})`);
     if (!this.auth.protectReads || principal.kind === 'open') return { all: true };
     if (principal.kind === 'anonymous') throw new AppError('UNAUTHORIZED');
     const { key } = principal;
@@ -124,7 +126,8 @@ export class Access {
     if (principal.kind === 'anonymous') throw new AppError('UNAUTHORIZED');
     if (principal.kind !== 'key') return;
     requireScope(principal.key, 'read');
-    if (principal.key.directories) throw new AppError('FORBIDDEN', `forbidden: key '${principal.key.id}' reads only some directories; /metrics needs every directory`);
+    if (principal.key.directories)
+      throw new AppError('FORBIDDEN', `forbidden: key '${principal.key.id}' reads only some directories; /metrics needs every directory`);
   }
 
   /** `scope` in `directory` for a key; open services allow everything, anonymous requests nothing. */
@@ -146,7 +149,11 @@ function forbiddenDirectory(key: AccessKey, directory: string): AppError {
 }
 
 function requireOperation(claims: SignedClaims, op: SignedClaims['op']): void {
-  if (claims.op !== op) throw new AppError('FORBIDDEN', `forbidden: the signature is for ${describe(claims)}, not ${op === 'upload' ? 'an upload' : 'a download'}`);
+  if (claims.op !== op)
+    throw new AppError(
+      'FORBIDDEN',
+      `forbidden: the signature is for ${describe(claims)}, not ${op === 'upload' ? 'an upload' : 'a download'}`,
+    );
 }
 
 function requireSignedFile(claims: SignedClaims, op: SignedClaims['op'], target: MediaPath): void {

@@ -15,7 +15,15 @@ const keySchema = z
     /** What the key may do. */
     scopes: z.array(z.enum(SCOPES)).min(1),
     /** Directory prefixes the key may use (`music` covers `music/live`, not `musical`); absent = every directory. */
-    directories: z.array(z.string().min(1).regex(/^[^/].*[^/]$|^[^/]$/, 'must not start or end with "/"')).min(1).optional(),
+    directories: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .regex(/^[^/].*[^/]$|^[^/]$/, 'must not start or end with "/"'),
+      )
+      .min(1)
+      .optional(),
   })
   .strict();
 
@@ -64,7 +72,8 @@ export const authConfigSchema = z
     });
     const kids = new Set<string>();
     signingKeys.forEach((key, index) => {
-      if (kids.has(key.id)) ctx.addIssue({ code: 'custom', path: ['signingKeys', index, 'id'], message: `duplicate signing key id '${key.id}'` });
+      if (kids.has(key.id))
+        ctx.addIssue({ code: 'custom', path: ['signingKeys', index, 'id'], message: `duplicate signing key id '${key.id}'` });
       kids.add(key.id);
     });
   });

@@ -36,29 +36,44 @@ export function signedUrlRoutes(config: Config, access: Access): Router {
     }
     const { operation, expiresIn, maxSize } = parsed.data;
     const target =
-      operation === 'upload' ? validTarget(config.media, parsed.data as { directory?: string; filename?: string }) : parseMediaPath(parsed.data);
+      operation === 'upload'
+        ? validTarget(config.media, parsed.data as { directory?: string; filename?: string })
+        : parseMediaPath(parsed.data);
     access.maySign(access.principal(res), operation, target.directory);
     if (!access.signer.enabled) throw new AppError('NOT_FOUND', 'not found: signed URLs need auth.signingKeys (or AUTH_SIGNING_KEY)');
 
     const [bound, boundKey] =
-      operation === 'download' ? [config.auth.maxDownloadExpiresIn, 'auth.maxDownloadExpiresIn'] : [config.auth.maxUploadExpiresIn, 'auth.maxUploadExpiresIn'];
+      operation === 'download'
+        ? [config.auth.maxDownloadExpiresIn, 'auth.maxDownloadExpiresIn']
+        : [config.auth.maxUploadExpiresIn, 'auth.maxUploadExpiresIn'];
     const lifetime = expiresIn ?? Math.min(DEFAULT_EXPIRES_IN, bound);
     if (lifetime > bound) throw new AppError('INVALID_ARGUMENT', `invalid argument: expiresIn: at most ${bound} seconds (${boundKey})`);
-    if (operation === 'download' && maxSize !== undefined) throw new AppError('INVALID_ARGUMENT', 'invalid argument: maxSize: for uploads only');
+    if (operation === 'download' && maxSize !== undefined)
+      throw new AppError('INVALID_ARGUMENT', 'invalid argument: maxSize: for uploads only');
     const max = maxSize ?? config.media.maxFileSize;
     if (max > config.media.maxFileSize) {
       throw new AppError('INVALID_ARGUMENT', `invalid argument: maxSize: at most ${config.media.maxFileSize} bytes (media.maxFileSize)`);
     }
 
     const exp = access.signer.nowSeconds() + lifetime;
-    const claims: SignedClaims = { op: operation, dir: target.directory, name: target.filename, exp, ...(operation === 'upload' ? { max } : {}) };
+    const claims: SignedClaims = {
+      op: operation,
+      dir: target.directory,
+      name: target.filename,
+      exp,
+      ...(operation === 'upload' ? { max } : {}),
+    };
     const signature = encodeURIComponent(await access.signer.sign(claims));
     const origin = `${req.protocol}://${req.get('host')}`;
     const expiresAt = new Date(exp * 1000).toISOString();
     if (operation === 'download') {
       sendResult(res, 'OK', { url: `${origin}${mediaUrlPath(target)}?signature=${signature}`, expiresAt });
     } else {
-      sendResult(res, 'OK', { url: `${origin}/media?signature=${signature}`, tusEndpoint: `${origin}/uploads?signature=${signature}`, expiresAt });
+      sendResult(res, 'OK', {
+        url: `${origin}/media?signature=${signature}`,
+        tusEndpoint: `${origin}/uploads?signature=${signature}`,
+        expiresAt,
+      });
     }
   });
   return router;
