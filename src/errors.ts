@@ -167,7 +167,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const clientLeft = req.destroyed && !req.complete;
     if (!known && !clientLeft) logger.error({ err: error, method: req.method, url: redactedUrl(req.originalUrl) }, 'unhandled error');
     const answer = known ?? new AppError('UNKNOWN');
-    if (answer.codeName === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
+    if (answer.entry.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
     addToRequestLine(res, { code: answer.code, reason: answer.message });
     // type(): a handler may have set the Content-Type of the answer it meant to give.
     res.status(statusFor(res, answer.entry.status)).type('application/json').json(answer.toJSON());

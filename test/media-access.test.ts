@@ -103,7 +103,13 @@ function signRequest(url: string, headers: Record<string, string>, body: Record<
 }
 
 const CASES = ROUTES.flatMap(({ route, scope, run }) => [
-  ...SCOPES.filter((other) => other !== scope).map((other) => ({ route, run, key: only[other], missing: `lacks the '${scope}' scope` })),
+  ...SCOPES.filter((other) => other !== scope).map((other) => ({
+    route,
+    run,
+    key: only[other],
+    directory: undefined as string | undefined,
+    missing: `lacks the '${scope}' scope`,
+  })),
   { route, run, key: podcaster, directory: 'music', missing: "may not use directory 'music'" },
 ]);
 
@@ -145,7 +151,7 @@ describe('scoped keys', () => {
   );
 
   it.each(ROUTES.map((r) => [r.route, r] as const))('%s: 401 without a key and with an unknown one', async (_route, { run }) => {
-    for (const headers of [{}, { Authorization: 'Bearer not-a-key' }]) {
+    for (const headers of [{}, { Authorization: 'Bearer not-a-key' }] as Array<Record<string, string>>) {
       const { status, body } = await run(service.url, headers, 'podcasts');
       expect(status).toBe(401);
       if (body.code !== undefined) expect(body.code).toBe(401);

@@ -18,9 +18,6 @@ export function signedUploadCandidates(claims: SignedClaims, req: Request, candi
       filename: text(fields.filename) ?? claims.name,
     }));
   }
-  return candidates.map((candidate) => ({
-    ...candidate,
-    directory: candidate.directory ?? claims.dir,
-    filename: candidate.filename ?? claims.name,
-  }));
+  // urlencoded: readUrlencodedUpload already took the signature's target for a field not sent.
+  return candidates;
 }

@@ -34,11 +34,9 @@ export function signedUrlRoutes(config: Config, access: Access): Router {
       const issue = parsed.error.issues[0]!;
       throw new AppError('INVALID_ARGUMENT', `invalid argument: ${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
-    const { operation, expiresIn, maxSize } = parsed.data;
-    const target =
-      operation === 'upload'
-        ? validTarget(config.media, parsed.data as { directory?: string; filename?: string })
-        : parseMediaPath(parsed.data);
+    const { operation, expiresIn, maxSize, directory, filename } = parsed.data;
+    const named = { directory, filename } as { directory?: string; filename?: string };
+    const target = operation === 'upload' ? validTarget(config.media, named) : parseMediaPath({ directory, filename });
     access.maySign(access.principal(res), operation, target.directory);
     if (!access.signer.enabled) throw new AppError('NOT_FOUND', 'not found: signed URLs need auth.signingKeys (or AUTH_SIGNING_KEY)');
 

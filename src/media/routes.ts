@@ -42,7 +42,8 @@ export function mediaRoutes({ config, store, inspector, metrics, access }: Media
     access.mayStartUpload(principal);
     if (principal.kind !== 'signature') return parseMultipart(req, res, next);
     const maxFileSize = Math.min(media.maxFileSize, principal.claims.max!);
-    res.locals.uploadLimits = { maxFileSize, maxFields: media.maxFields };
+    const defaultTarget = { directory: principal.claims.dir, filename: principal.claims.name };
+    res.locals.uploadLimits = { maxFileSize, maxFields: media.maxFields, defaultTarget };
     multipartParser(store, { ...media, maxFileSize, maxFiles: 1 })(req, res, next);
   };
 
