@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
 import { mintSignature, signatureOf, signingKey, tampered, testKey, withKid } from './helpers/access.ts';
 import { fixture, multipartBody, sha256, uniqueMp3, urlencodedUpload } from './helpers/media.ts';
+import { runnableBlocks } from './helpers/readme.ts';
 import { storedFiles } from './helpers/stored.ts';
 import { createUpload, headUpload, patchUpload } from './helpers/tus.ts';
 
@@ -16,16 +17,8 @@ const SKEW = 30;
 const app = testKey('app', ['read', 'write'], ['podcasts']);
 const tone = fixture('tone.mp3');
 
-/** An app server in another language: Python's standard library only (hmac, hashlib, base64, json). */
-const PYTHON_SIGNER = `
-import base64, hashlib, hmac, json, sys
-kid, secret, claims = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-part = lambda obj: b64(json.dumps(obj, separators=(",", ":")).encode())
-signing_input = part({"alg": "HS256", "typ": "JWT", "kid": kid}) + "." + part(claims)
-mac = hmac.new(secret.encode("utf-8"), signing_input.encode(), hashlib.sha256).digest()
-print(signing_input + "." + b64(mac))
-`;
+/** An app server in another language, as the README shows it: Python's standard library only. */
+const [PYTHON_SIGNER] = runnableBlocks('## Access: keys and signed URLs').filter((block) => block.lang === 'python');
 
 describe('signed URLs', () => {
   let service: RunningService;
@@ -152,9 +145,9 @@ describe('signed URLs', () => {
     expect(((await removed.json()) as { reason: string }).reason).toMatch(/^signature does not match/);
   });
 
-  it('accepts a signature minted by an independent implementation (python3 standard library)', async () => {
+  it("accepts a signature minted by an independent implementation (the README's python3 standard-library signer)", async () => {
     const claims = { op: 'download', dir: 'podcasts', name: 'episode.mp3', exp: seconds() + 60 };
-    const { stdout } = await run('python3', ['-c', PYTHON_SIGNER, OLD.id, OLD.secret, JSON.stringify(claims)]);
+    const { stdout } = await run('python3', ['-c', PYTHON_SIGNER!.body, OLD.id, OLD.secret, JSON.stringify(claims)]);
     const res = await get('/media/podcasts/episode.mp3', stdout.trim());
     expect(res.status).toBe(200);
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(tone));
