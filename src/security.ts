@@ -57,7 +57,7 @@ export function keyWriteRateLimit(config: Config['rateLimit']): RequestHandler {
   return rateLimit({
     windowMs: config.windowMs,
     limit: config.writesPerKeyPerWindow,
-    standardHeaders: false,
+    standardHeaders: 'draft-8',
     legacyHeaders: false,
     skip: (req, res) => (req.method !== 'POST' && req.method !== 'DELETE') || keyId(res) === undefined,
     keyGenerator: (_req, res) => `key:${keyId(res)}`,
