@@ -843,6 +843,8 @@ export interface components {
         Forbidden: {
             headers: {
                 "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 [name: string]: unknown;
             };
             content: {
@@ -856,6 +858,8 @@ export interface components {
          */
         UploadForbidden: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 [name: string]: unknown;
             };
             content: {
