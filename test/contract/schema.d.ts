@@ -1041,6 +1041,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+        Signature: string;
         /** @description `1.0.0`; without it the answer is 412. */
         "Tus-Resumable": "1.0.0";
         /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
@@ -1525,7 +1527,10 @@ export interface operations {
     };
     uploadMedia: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+                signature?: components["parameters"]["Signature"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1749,6 +1754,8 @@ export interface operations {
     downloadMedia: {
         parameters: {
             query?: {
+                /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+                signature?: components["parameters"]["Signature"];
                 /**
                  * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
                  *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
@@ -1955,7 +1962,10 @@ export interface operations {
     };
     createResumableUpload: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+                signature?: components["parameters"]["Signature"];
+            };
             header: {
                 /** @description `1.0.0`; without it the answer is 412. */
                 "Tus-Resumable": components["parameters"]["Tus-Resumable"];
