@@ -7,6 +7,7 @@ import { proxyFastUpstream, proxySlowUpstream } from './proxy.ts';
 import { resumableUpload } from './resumable-upload.ts';
 import { s3Listing } from './s3-listing.ts';
 import { s3Rgw } from './s3-rgw.ts';
+import { signedDownload } from './signed-download.ts';
 import type { Scenario } from './scenario.ts';
 import { smallMultipart } from './small-multipart.ts';
 import { smallUrlencoded } from './small-urlencoded.ts';
@@ -20,6 +21,7 @@ export const scenarios: Scenario[] = [
   largeMultipart,
   resumableUpload,
   download,
+  signedDownload,
   s3Rgw,
   s3Listing,
   // Last of media: it creates 111,000 files, which are deleted only when the bench ends.
