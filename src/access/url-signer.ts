@@ -24,6 +24,8 @@ export interface VerifiedSignature {
 }
 
 const encoder = new TextEncoder();
+/** Verified signatures remembered (a player's range requests repeat one URL); the oldest goes first. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 /**
  * Signs and verifies the `signature` query parameter: a JWT, HS256 with a signing key's secret
@@ -32,6 +34,12 @@ const encoder = new TextEncoder();
  */
 export class UrlSigner {
   private readonly secrets: Map<string, Uint8Array>;
+  /**
+   * Signatures that verified, by their whole text: HMAC through WebCrypto is a round trip to the
+   * thread pool per request, and a URL is used many times. Only the signature's validity is
+   * remembered; its expiry is checked on every use against the clock.
+   */
+  private readonly verified = new Map<string, VerifiedSignature>();
 
   constructor(
     private readonly auth: Pick<AuthConfig, 'signingKeys' | 'clockSkewSeconds'>,
@@ -57,6 +65,19 @@ export class UrlSigner {
 
   /** The claims of a valid signature; AppError SIGNATURE_EXPIRED or SIGNATURE_INVALID otherwise. */
   async verify(token: string): Promise<VerifiedSignature> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.claims.exp > this.nowSeconds() - this.auth.clockSkewSeconds) return known;
+      this.verified.delete(token);
+      throw new AppError('SIGNATURE_EXPIRED', `signature expired at ${new Date(known.claims.exp * 1000).toISOString()}`);
+    }
+    const fresh = await this.verifyAnew(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, fresh);
+    return fresh;
+  }
+
+  private async verifyAnew(token: string): Promise<VerifiedSignature> {
     let kid = '';
     const secretFor = (header: JWTHeaderParameters) => {
       kid = header.kid ?? '';
