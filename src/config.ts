@@ -206,7 +206,9 @@ export function parseConfig(input: unknown, cwd = process.cwd(), origins: Record
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const key = issue.path.join('.') || '(root)';
-      const origin = origins[key] ? ` (from ${origins[key]})` : '';
+      // An environment variable may set a whole list (AUTH_SIGNING_KEY): its items' problems name it too.
+      const source = Object.keys(origins).find((set) => key === set || key.startsWith(`${set}.`));
+      const origin = source ? ` (from ${origins[source]})` : '';
       return `invalid config: ${key}${origin}: ${issue.message.replace(/\s*\n\s*/g, ' ')}`;
     });
     throw new ConfigError(lines.join('\n'));
