@@ -66,8 +66,16 @@ describe('loadConfig', () => {
     [{}, { media: { statusMode: 'tornado' } }, /^invalid config: media\.statusMode: /],
     [{}, { media: { allowedExtensions: ['mp3'] } }, /^invalid config: media\.allowedExtensions\.0: /],
     [{}, { media: { maxFile: 3 } }, /^invalid config: media: .*maxFile/],
-    [{ AUTH_SIGNING_KEY: 'short' }, {}, /^invalid config: auth\.signingKeys\.0\.secret \(from AUTH_SIGNING_KEY\): must be at least 32 characters/],
-    [{}, { auth: { keys: [{ id: 'app', sha256: 'abc', scopes: ['read'] }] } }, /^invalid config: auth\.keys\.0\.sha256: must be 64 hex digits/],
+    [
+      { AUTH_SIGNING_KEY: 'short' },
+      {},
+      /^invalid config: auth\.signingKeys\.0\.secret \(from AUTH_SIGNING_KEY\): must be at least 32 characters/,
+    ],
+    [
+      {},
+      { auth: { keys: [{ id: 'app', sha256: 'abc', scopes: ['read'] }] } },
+      /^invalid config: auth\.keys\.0\.sha256: must be 64 hex digits/,
+    ],
     [{}, { auth: { keys: [{ id: 'app', sha256: 'a'.repeat(64), scopes: ['admin'] }] } }, /^invalid config: auth\.keys\.0\.scopes\.0: /],
   ])('names the key of a bad value in one line (%o %o)', async (env, file, message) => {
     const cwd = await projectWith({ 'config/default.json': file });
