@@ -56,10 +56,13 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // through untouched. First of the routes, so a proxied request is matched against no others.
   app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));
 
-  app.get('/metrics', identify, (_req, res, next) => {
-    access.mayReadMetrics(access.principal(res));
-    next();
-  });
+  // Unprotected metrics ignore credentials, so a scraper with a stale token keeps working.
+  if (access.protectMetrics) {
+    app.get('/metrics', identify, (_req, res, next) => {
+      access.mayReadMetrics(access.principal(res));
+      next();
+    });
+  }
   app.use(
     healthRoutes({
       store,

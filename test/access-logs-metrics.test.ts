@@ -95,3 +95,16 @@ describe('/metrics with auth.protectMetrics', () => {
     expect((await fetch(`${service.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
   });
 });
+
+describe('/metrics not protected', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startService({ auth: { tokens: [TOKEN] } });
+  });
+  afterAll(() => service.close());
+
+  it('answers whatever credentials come with it (a scraper with a stale token keeps working)', async () => {
+    expect((await fetch(`${service.url}/metrics`)).status).toBe(200);
+    expect((await fetch(`${service.url}/metrics`, { headers: { Authorization: 'Bearer stale' } })).status).toBe(200);
+  });
+});

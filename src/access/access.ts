@@ -40,14 +40,16 @@ export class Access {
    * that does not verify, or a bearer secret no key has, is 401 at once. The log line gets the
    * key's id or the signing key's, never a secret.
    */
-  identify: RequestHandler = async (req, res, next) => {
+  identify: RequestHandler = (req, res, next) => {
     const { signature } = req.query;
     if (signature !== undefined) {
       if (typeof signature !== 'string') throw new AppError('SIGNATURE_INVALID', 'signature does not match: given more than once');
-      const verified = await this.signer.verify(signature);
-      addToRequestLine(res, { signingKey: verified.kid, signed: verified.claims.op });
-      setPrincipal(res, { kind: 'signature', ...verified });
-      return next();
+      // Only a signature waits for anything: other requests go on in the same tick, as before keys existed.
+      return this.signer.verify(signature).then((verified) => {
+        addToRequestLine(res, { signingKey: verified.kid, signed: verified.claims.op });
+        setPrincipal(res, { kind: 'signature', ...verified });
+        next();
+      }, next);
     }
     if (!this.keys.enabled) {
       setPrincipal(res, { kind: 'open' });

@@ -34,6 +34,11 @@ export class UploadOwnership {
     return { ...metadata, [OWNER_KEY]: `key:${principal.key.id}` };
   }
 
+  /** Whether `continued` has anything to judge: an open service lets everyone continue, without reading the upload. */
+  get judging(): boolean {
+    return current().kind !== 'open';
+  }
+
   /** onIncomingRequest (HEAD, PATCH, DELETE, GET of one upload): `upload` undefined when there is none (tus answers 404). */
   continued(id: string, upload: Upload | undefined): void {
     if (!upload) return;

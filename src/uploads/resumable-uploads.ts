@@ -82,7 +82,7 @@ export class ResumableUploads {
         return metadata ? { metadata } : {};
       },
       async onIncomingRequest(_req, id) {
-        if (!ownership) return;
+        if (!ownership?.judging) return;
         // Outside the request's context: a record read before the upload's lock must not be the one the handler then uses.
         const upload = await tusRequest.exit(() => dataStore.getUpload(id).catch(() => undefined));
         ownership.continued(id, upload);
