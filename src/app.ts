@@ -1,5 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { Access } from './access/access.ts';
+import { signedUrlRoutes } from './access/signed-url-routes.ts';
 import { authStatus } from './auth.ts';
 import { chatRoutes } from './chat/routes.ts';
 import type { Config } from './config.ts';
@@ -12,7 +14,7 @@ import type { Metrics } from './observability/metrics.ts';
 import { rememberMount, requestLogger } from './observability/request-logger.ts';
 import { proxyRoutes } from './proxy/routes.ts';
 import type { UpstreamRegistry } from './proxy/upstream-registry.ts';
-import { securityHeaders, writeRateLimit } from './security.ts';
+import { keyWriteRateLimit, securityHeaders, writeRateLimit } from './security.ts';
 import type { ContentInspector } from './media/content-inspector.ts';
 import type { ByteStore } from './storage/byte-store.ts';
 import { corsFor } from './cors.ts';
@@ -33,11 +35,17 @@ export interface AppDeps {
   uploads?: ResumableUploads;
   /** Readiness checks beyond the store's (e.g. Redis), each returning its problems. */
   readinessChecks?: Array<() => Promise<string[]>>;
+  /** Keys and signed URLs; by default from config.auth, on the system clock. */
+  access?: Access;
 }
 
 /** The Express app: routes and middleware only. No listening, no process.env, no globals. */
 export function createApp(config: Config, deps: AppDeps): Express {
   const { store, logger, upstreams, metrics } = deps;
+  const access = deps.access ?? new Access(config.auth);
+  // Preflights carry no credentials (a signed URL's query string only, maybe expired by now).
+  const identify: express.RequestHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : access.identify(req, res, next));
+  const writeLimits = [writeRateLimit(config.rateLimit), keyWriteRateLimit(config.rateLimit)];
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxy);
@@ -48,6 +56,13 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // through untouched. First of the routes, so a proxied request is matched against no others.
   app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));
 
+  // Unprotected metrics ignore credentials, so a scraper with a stale token keeps working.
+  if (access.protectMetrics) {
+    app.get('/metrics', identify, (_req, res, next) => {
+      access.mayReadMetrics(access.principal(res));
+      next();
+    });
+  }
   app.use(
     healthRoutes({
       store,
@@ -63,16 +78,18 @@ export function createApp(config: Config, deps: AppDeps): Express {
     app.use('/uploads', corsFor(config.cors.allowedOrigins, true));
   }
   // Ahead of any body parser: tus handlers read the request body themselves.
-  if (deps.uploads) app.use('/uploads', rememberMount, writeRateLimit(config.rateLimit), uploadRoutes(config, deps.uploads));
+  if (deps.uploads) app.use('/uploads', rememberMount, identify, ...writeLimits, uploadRoutes(access, deps.uploads));
   // The status mode first: a 429 of the rate limit is a media answer too (HTTP 200 in legacy mode).
   app.use(
     '/media',
     rememberMount,
     useStatusMode(config.media.statusMode),
-    writeRateLimit(config.rateLimit),
-    mediaRoutes({ config, store, inspector: deps.inspector, metrics }),
+    identify,
+    ...writeLimits,
+    mediaRoutes({ config, store, inspector: deps.inspector, metrics, access }),
   );
-  app.get('/auth', authStatus(config.auth));
+  app.use('/signed-urls', rememberMount, useStatusMode(config.media.statusMode), identify, signedUrlRoutes(config, access));
+  app.get('/auth', identify, authStatus(access));
   app.use('/chat', rememberMount, chatRoutes());
   app.use(libraryRoutes());
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { proxyConfigSchema } from './proxy/config.ts';
 import { chatConfigSchema } from './chat/config.ts';
 import { uploadsConfigSchema } from './uploads/config.ts';
+import { authConfigSchema } from './access/config.ts';
 import { MAX_SINGLE_PUT_BYTES, s3ConfigSchema } from './storage/s3/s3-config.ts';
 
 const extension = z
@@ -42,6 +43,8 @@ const rateLimitSchema = z
   .object({
     /** POST/DELETE /media per client address per window; 0 = no limit. */
     writesPerWindow: z.number().int().min(0).default(0),
+    /** POST/DELETE on /media and /uploads per key (or signing key) per window, whatever the address; 0 = no limit. */
+    writesPerKeyPerWindow: z.number().int().min(0).default(0),
     /** The window in ms. */
     windowMs: z.number().int().min(1000).default(60_000),
   })
@@ -101,15 +104,6 @@ const mediaSchema = z
   })
   .strict();
 
-const authSchema = z
-  .object({
-    /** Bearer tokens accepted for POST and DELETE; empty = no auth. Also AUTH_TOKENS (comma-separated). */
-    tokens: z.array(z.string().min(1)).default([]),
-    /** Require a token for GET/HEAD too. */
-    protectReads: z.boolean().default(false),
-  })
-  .strict();
-
 const corsSchema = z
   .object({
     /** Browser origins (`https://host:port`) allowed to call /media and /uploads; empty = none. */
@@ -136,7 +130,7 @@ export const configSchema = z
     server: serverSchema.prefault({}),
     storage: storageSchema.prefault({}),
     media: mediaSchema.prefault({}),
-    auth: authSchema.prefault({}),
+    auth: authConfigSchema.prefault({}),
     rateLimit: rateLimitSchema.prefault({}),
     proxy: proxyConfigSchema.prefault({}),
     log: logSchema.prefault({}),
@@ -195,6 +189,7 @@ const envKeys: Record<string, { key: string[]; parse: (value: string) => unknown
         .map((t) => t.trim())
         .filter(Boolean),
   },
+  AUTH_SIGNING_KEY: { key: ['auth', 'signingKeys'], parse: (v) => [{ id: 'env', secret: v }] },
   LOG_LEVEL: { key: ['log', 'level'], parse: (v) => v },
 };
 
@@ -211,7 +206,9 @@ export function parseConfig(input: unknown, cwd = process.cwd(), origins: Record
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const key = issue.path.join('.') || '(root)';
-      const origin = origins[key] ? ` (from ${origins[key]})` : '';
+      // An environment variable may set a whole list (AUTH_SIGNING_KEY): its items' problems name it too.
+      const source = Object.keys(origins).find((set) => key === set || key.startsWith(`${set}.`));
+      const origin = source ? ` (from ${origins[source]})` : '';
       return `invalid config: ${key}${origin}: ${issue.message.replace(/\s*\n\s*/g, ' ')}`;
     });
     throw new ConfigError(lines.join('\n'));

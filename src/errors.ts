@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { redactedUrl } from './observability/redacted-url.ts';
 import { addToRequestLine } from './observability/request-logger.ts';
 
 /**
@@ -10,6 +11,11 @@ export const CODES = {
   OK: { code: 200, status: 200, reason: 'OK' },
   INVALID_ARGUMENT: { code: 400, status: 400, reason: 'invalid argument' },
   UNAUTHORIZED: { code: 401, status: 401, reason: 'missing or wrong bearer token' },
+  // Signed URLs (the `signature` query parameter): code 401 like a missing token.
+  SIGNATURE_INVALID: { code: 401, status: 401, reason: 'signature does not match' },
+  SIGNATURE_EXPIRED: { code: 401, status: 401, reason: 'signature expired' },
+  // A known key or a valid signature that does not cover the operation or directory.
+  FORBIDDEN: { code: 403, status: 403, reason: 'forbidden' },
   NOT_FOUND: { code: 404, status: 404, reason: 'not found' },
   METHOD_NOT_ALLOWED: { code: 405, status: 405, reason: 'method not allowed' },
   TOO_LARGE: { code: 413, status: 413, reason: 'larger than the configured limit' },
@@ -159,9 +165,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // An error because the client left mid-request (multer's "Request aborted", a cut write) is no
     // fault of the service: the request line already reports it, at info, with `aborted: true`.
     const clientLeft = req.destroyed && !req.complete;
-    if (!known && !clientLeft) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (!known && !clientLeft) logger.error({ err: error, method: req.method, url: redactedUrl(req.originalUrl) }, 'unhandled error');
     const answer = known ?? new AppError('UNKNOWN');
-    if (answer.codeName === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
+    if (answer.entry.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
     addToRequestLine(res, { code: answer.code, reason: answer.message });
     // type(): a handler may have set the Content-Type of the answer it meant to give.
     res.status(statusFor(res, answer.entry.status)).type('application/json').json(answer.toJSON());

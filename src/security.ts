@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from './config.ts';
+import { principalOf } from './access/principal.ts';
 import { AppError } from './errors.ts';
 
 /**
@@ -40,5 +41,27 @@ export function writeRateLimit(config: Config['rateLimit']): RequestHandler {
     legacyHeaders: false,
     skip: (req) => req.method !== 'POST' && req.method !== 'DELETE',
     handler: (_req, _res, next) => next(new AppError('TOO_MANY_REQUESTS', 'too many requests: slow down and retry later')),
+  });
+}
+
+/**
+ * Per-key limit on POST/DELETE, whatever address the key comes from (after Access.identify; per
+ * process like the address limit). Requests without a key are left to the address limit.
+ */
+export function keyWriteRateLimit(config: Config['rateLimit']): RequestHandler {
+  if (config.writesPerKeyPerWindow === 0) return (_req, _res, next) => next();
+  const keyId = (res: Parameters<RequestHandler>[1]) => {
+    const principal = principalOf(res);
+    return principal.kind === 'key' ? principal.key.id : undefined;
+  };
+  return rateLimit({
+    windowMs: config.windowMs,
+    limit: config.writesPerKeyPerWindow,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    skip: (req, res) => (req.method !== 'POST' && req.method !== 'DELETE') || keyId(res) === undefined,
+    keyGenerator: (_req, res) => `key:${keyId(res)}`,
+    handler: (_req, res, next) =>
+      next(new AppError('TOO_MANY_REQUESTS', `too many requests for key '${keyId(res)}': slow down and retry later`)),
   });
 }

@@ -28,7 +28,7 @@ describe('GET /auth', () => {
     async (_what, service, writesNeedToken, readsNeedToken) => {
       const res = await request(service().url).get('/auth');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ code: 200, reason: 'OK', writesNeedToken, readsNeedToken });
+      expect(res.body).toEqual({ code: 200, reason: 'OK', writesNeedToken, readsNeedToken, signedUrls: false });
       expect(res.text).not.toContain('s3cret');
     },
   );

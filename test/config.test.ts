@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       poolSize: 5,
       fsync: true,
     });
-    expect(config.auth).toEqual({ tokens: [], protectReads: false });
+    expect(config.auth).toMatchObject({ tokens: [], keys: [], protectReads: false, signingKeys: [], clockSkewSeconds: 30 });
     expect(Object.isFrozen(config.media)).toBe(true);
   });
 
@@ -46,6 +46,7 @@ describe('loadConfig', () => {
         PORT: '4000',
         UPLOAD_DIR: '/srv/media',
         AUTH_TOKENS: ' a, b ,,',
+        AUTH_SIGNING_KEY: 'a-signing-secret-of-at-least-32-characters',
         LOG_LEVEL: 'warn',
       },
       cwd,
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
     expect(config.media).toMatchObject({ maxFiles: 4, poolSize: 2, allowedExtensions: ['.mp3'] });
     expect(config.storage.root).toBe('/srv/media');
     expect(config.auth.tokens).toEqual(['a', 'b']);
+    expect(config.auth.signingKeys).toEqual([{ id: 'env', secret: 'a-signing-secret-of-at-least-32-characters' }]);
     expect(config.log.level).toBe('warn');
   });
 
@@ -64,6 +66,17 @@ describe('loadConfig', () => {
     [{}, { media: { statusMode: 'tornado' } }, /^invalid config: media\.statusMode: /],
     [{}, { media: { allowedExtensions: ['mp3'] } }, /^invalid config: media\.allowedExtensions\.0: /],
     [{}, { media: { maxFile: 3 } }, /^invalid config: media: .*maxFile/],
+    [
+      { AUTH_SIGNING_KEY: 'short' },
+      {},
+      /^invalid config: auth\.signingKeys\.0\.secret \(from AUTH_SIGNING_KEY\): must be at least 32 characters/,
+    ],
+    [
+      {},
+      { auth: { keys: [{ id: 'app', sha256: 'abc', scopes: ['read'] }] } },
+      /^invalid config: auth\.keys\.0\.sha256: must be 64 hex digits/,
+    ],
+    [{}, { auth: { keys: [{ id: 'app', sha256: 'a'.repeat(64), scopes: ['admin'] }] } }, /^invalid config: auth\.keys\.0\.scopes\.0: /],
   ])('names the key of a bad value in one line (%o %o)', async (env, file, message) => {
     const cwd = await projectWith({ 'config/default.json': file });
     const load = () => loadConfig({ env, cwd });

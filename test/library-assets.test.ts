@@ -20,14 +20,22 @@ describe('library page over HTTP', () => {
     expect(res.text).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
   });
 
-  it.each(['library.js', 'api.js', 'token.js', 'upload.js', 'browse.js', 'file-card.js', 'confirm-dialog.js', 'format.js', 'dom.js'])(
-    'serves the module /library/%s as JavaScript',
-    async (file) => {
-      const res = await request(service.url).get(`/library/${file}`);
-      expect(res.status).toBe(200);
-      expect(res.headers['content-type']).toMatch(/javascript/);
-    },
-  );
+  it.each([
+    'library.js',
+    'api.js',
+    'token.js',
+    'upload.js',
+    'browse.js',
+    'file-card.js',
+    'confirm-dialog.js',
+    'format.js',
+    'dom.js',
+    'access.js',
+  ])('serves the module /library/%s as JavaScript', async (file) => {
+    const res = await request(service.url).get(`/library/${file}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/javascript/);
+  });
 
   it('serves the stylesheet and nothing outside the page directory', async () => {
     expect((await request(service.url).get('/library/library.css')).headers['content-type']).toMatch(/^text\/css/);

@@ -12,11 +12,12 @@ import type { OpenedMedia } from './stored-file.ts';
  * conditional requests with 304 and one byte range with 206 (RFC 9110 sections 13 and 14);
  * `?download=1` asks the client to save it under its name (RFC 6266).
  */
-export function downloadHandler(library: MediaLibrary): RequestHandler {
+export function downloadHandler(library: MediaLibrary, mayRead: (res: Response, target: MediaPath) => void): RequestHandler {
   return async (req, res) => {
     const segments = (req.params as { path: string[] }).path;
     const attachment = wantsAttachment(req.query.download);
     const target = await fileTarget(library, segments);
+    mayRead(res, target);
     const file = await library.open(target);
     if (!file) {
       await refuseDirectory(library, segments);

@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
-import { requireBearer } from '../auth.ts';
+import type { Access } from '../access/access.ts';
+import { signedUploadCandidates } from '../access/signed-upload.ts';
 import type { Config } from '../config.ts';
 import { AppError, sendResult, useStatusMode } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -14,7 +15,7 @@ import { multipartParser, settleStaging } from './multipart.ts';
 import { parseMediaPath } from './media-path.ts';
 import type { MediaPath } from './schemas.ts';
 import { PublishPipeline } from './publish-pipeline.ts';
-import { uploadCandidates } from './upload-candidates.ts';
+import { uploadCandidates, type BodyLimits } from './upload-candidates.ts';
 import { storeUploads } from './upload-service.ts';
 import { URLENCODED_OVERHEAD } from './urlencoded-upload.ts';
 
@@ -23,29 +24,43 @@ export interface MediaDeps {
   store: ByteStore;
   inspector: ContentInspector;
   metrics: Metrics;
+  access: Access;
 }
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 
-export function mediaRoutes({ config, store, inspector, metrics }: MediaDeps): Router {
+export function mediaRoutes({ config, store, inspector, metrics, access }: MediaDeps): Router {
   const { media } = config;
   const router = Router();
   const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
   const library = new MediaLibrary(store, inspector);
-  const writeAccess = requireBearer(config.auth.tokens);
-  const limits = { maxFileSize: media.maxFileSize, maxFields: media.maxFields };
+  const parseMultipart = multipartParser(store, media);
+  // Before the body is read: whether this request may upload at all, and with what limits (a
+  // signed upload URL creates one file of at most its `max` bytes).
+  const startUpload: RequestHandler = (req, res, next) => {
+    const principal = access.principal(res);
+    access.mayStartUpload(principal);
+    if (principal.kind !== 'signature') return parseMultipart(req, res, next);
+    const maxFileSize = Math.min(media.maxFileSize, principal.claims.max!);
+    const defaultTarget = { directory: principal.claims.dir, filename: principal.claims.name };
+    res.locals.uploadLimits = { maxFileSize, maxFields: media.maxFields, defaultTarget };
+    multipartParser(store, { ...media, maxFileSize, maxFiles: 1 })(req, res, next);
+  };
 
   router.use(useStatusMode(media.statusMode));
 
   router.post(
     '/',
-    writeAccess,
-    multipartParser(store, media),
+    startUpload,
     // Urlencoded bodies are read by the handler as they arrive (urlencoded-upload.ts): the `body`
     // field is binary and streams into staging.
     async (req, res) => {
-      const candidates = await uploadCandidates(req, store, limits);
-      const outcome = await storeUploads(store, pipeline, media, candidates);
+      const principal = access.principal(res);
+      const limits = (res.locals.uploadLimits as BodyLimits | undefined) ?? { maxFileSize: media.maxFileSize, maxFields: media.maxFields };
+      const parsed = await uploadCandidates(req, store, limits);
+      const candidates = principal.kind === 'signature' ? signedUploadCandidates(principal.claims, req, parsed) : parsed;
+      const mayStore = (target: MediaPath, size: number) => access.mayStore(principal, target, size);
+      const outcome = await storeUploads(store, pipeline, { ...media, mayStore }, candidates);
       for (const file of outcome.files) {
         metrics.uploads.inc({ code: String(file.code) });
         if (file.size !== undefined && file.code === 200) metrics.bytesStored.inc(file.size);
@@ -55,13 +70,24 @@ export function mediaRoutes({ config, store, inspector, metrics }: MediaDeps): R
     },
   );
 
-  const readAccess = requireBearer(config.auth.protectReads ? config.auth.tokens : []);
-  router.get('/', readAccess, listingHandler(library));
+  router.get(
+    '/',
+    listingHandler(library, (res, directory) => access.mayList(access.principal(res), directory)),
+  );
   // Express routes HEAD to GET handlers; the handler answers HEAD with headers only.
-  router.get('/*path', readAccess, downloadHandler(library));
+  router.get(
+    '/*path',
+    downloadHandler(library, (res, target) => access.mayRead(access.principal(res), target)),
+  );
 
-  router.delete('/', writeAccess, express.raw({ type: URLENCODED, limit: URLENCODED_OVERHEAD }), async (req, res) => {
+  const startDelete: RequestHandler = (_req, res, next) => {
+    const principal = access.principal(res);
+    if (principal.kind === 'anonymous') throw new AppError('UNAUTHORIZED');
+    next();
+  };
+  router.delete('/', startDelete, express.raw({ type: URLENCODED, limit: URLENCODED_OVERHEAD }), async (req, res) => {
     const target = deleteTarget(req.query, req.body, media.maxFields);
+    access.mayDelete(access.principal(res), target);
     const deleted = await library.remove(target);
     sendResult(res, 'OK', { ...target, deleted });
   });
@@ -79,7 +105,7 @@ function methodNotAllowed(allow: string): RequestHandler {
   return (req, res, next) => {
     if (req.method === 'OPTIONS') return next();
     res.set('Allow', allow);
-    throw new AppError('METHOD_NOT_ALLOWED', `method not allowed: ${req.method} ${req.originalUrl}; allowed: ${allow}`);
+    throw new AppError('METHOD_NOT_ALLOWED', `method not allowed: ${req.method} ${req.baseUrl}${req.path}; allowed: ${allow}`);
   };
 }
 

@@ -10,6 +10,8 @@ export const ACCEPTED_TYPES = 'multipart/form-data or application/x-www-form-url
 export interface BodyLimits {
   maxFileSize: number;
   maxFields: number;
+  /** The target when a urlencoded body names none (a signed upload URL names it). */
+  defaultTarget?: { directory: string; filename: string };
 }
 
 /**

@@ -16,6 +16,8 @@ export interface UploadCandidate {
 
 export interface UploadPolicy {
   allowedExtensions: readonly string[];
+  /** Throws (403, 413) when the request may not store this file (src/access/). */
+  mayStore?: (target: MediaPath, size: number) => void;
 }
 
 export type FileResult = { directory?: string; filename?: string; code: number; reason: string } & Partial<StoredFile>;
@@ -59,6 +61,7 @@ async function storeOne(store: ByteStore, pipeline: PublishPipeline, policy: Upl
   try {
     const target = validTarget(policy, candidate);
     if (!staged || staged.size === 0) throw new AppError('FILE_EMPTY', 'nothing to store: the file is empty');
+    policy.mayStore?.(target, staged.size);
     const stored = await pipeline.publish(staged, target);
     return { codeName: 'OK', result: { ...stored, code: CODES.OK.code, reason: CODES.OK.reason } };
   } catch (error) {

@@ -10,6 +10,8 @@ import { UrlencodedScanner } from './urlencoded-scanner.ts';
 export interface UrlencodedUploadLimits {
   maxFileSize: number;
   maxFields: number;
+  /** The target when the body names none (a signed upload URL names it). */
+  defaultTarget?: { directory: string; filename: string };
 }
 
 /** The fields besides `body` an upload reads; any other field is counted and ignored. */
@@ -68,7 +70,7 @@ export async function readUrlencodedUpload(
     }
     scanner.end();
     const staged = await body.staged();
-    const [directory, filename] = NAMED.map((name) => names.get(name));
+    const [directory, filename] = NAMED.map((name) => names.get(name) ?? limits.defaultTarget?.[name]);
     for (const [name, value] of Object.entries({ directory, filename, body: staged })) {
       if (!value) throw new AppError('MISSING_ARGUMENT', `required argument missing: ${name}`);
     }

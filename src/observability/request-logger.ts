@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { redactedUrl } from './redacted-url.ts';
 
 /** An X-Request-Id we accept from a client: short, printable, no separators that break logs. */
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -35,7 +36,8 @@ export function routeOf(req: IncomingMessage): string {
  * One JSON line per request when it ends: id, method, url, route, status, bytes each way,
  * duration and what the route added (`addToRequestLine`); `error` level for 5xx, `aborted: true` when the client left before the answer was
  * complete. The id comes from a valid X-Request-Id, else is generated, and is echoed back.
- * Headers are never logged, so neither are bearer tokens; bodies never are.
+ * Headers are never logged, so neither are bearer tokens; bodies never are; credentials in the
+ * query string (a signature, a token) are redacted.
  *
  * Built on pino directly rather than pino-http: pino-http creates a child logger per request,
  * which serializes the request eagerly, even at levels where the line is never written. That cost
@@ -56,7 +58,7 @@ export function requestLogger(logger: Logger): RequestHandler {
       const route = routeOf(req);
       logger[level](
         {
-          req: { id, method: req.method, url: req.originalUrl, remoteAddress: req.socket.remoteAddress },
+          req: { id, method: req.method, url: redactedUrl(req.originalUrl), remoteAddress: req.socket.remoteAddress },
           res: { statusCode: res.statusCode },
           responseTime: Math.round(performance.now() - started),
           route,

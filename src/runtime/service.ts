@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
+import { Access } from '../access/access.ts';
 import { createApp } from '../app.ts';
 import { attachChat, CLOSE_GOING_AWAY, createHub, type ChatHandle } from '../chat/attach-chat.ts';
 import { RedisHub } from '../chat/redis-hub.ts';
@@ -22,6 +23,8 @@ export interface ServiceOptions {
   clustered?: boolean;
   /** Benchmarks only: serve GET /_bench/event-loop (src/diagnostics.ts). */
   eventLoopProbe?: boolean;
+  /** Tests only: the clock signed URLs are issued and checked by (ms since the epoch). */
+  clock?: () => number;
 }
 
 /** One running service process: the store, the app on its HTTP server, and how to stop it. */
@@ -38,7 +41,7 @@ export interface Service {
 
 export async function startService(
   config: Config,
-  { logger, clustered = false, eventLoopProbe = false }: ServiceOptions,
+  { logger, clustered = false, eventLoopProbe = false, clock = Date.now }: ServiceOptions,
 ): Promise<Service> {
   await prepareStorageRoot(config.storage.root);
   const store = await createStore(config, {
@@ -49,7 +52,8 @@ export async function startService(
   const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
   const hub = createHub(config.chat, logger);
-  const uploads = await ResumableUploads.create(config, { store, inspector, metrics, logger });
+  const access = new Access(config.auth, clock);
+  const uploads = await ResumableUploads.create(config, { store, inspector, metrics, logger, access });
   const app = createApp(config, {
     store,
     inspector,
@@ -57,6 +61,7 @@ export async function startService(
     upstreams,
     metrics,
     uploads,
+    access,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
     readinessChecks: [() => inspector.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
   });

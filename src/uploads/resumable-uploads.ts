@@ -3,6 +3,8 @@ import { EVENTS, type Locker } from '@tus/utils';
 import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Access } from '../access/access.ts';
+import { UploadOwnership } from '../access/upload-owner.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
@@ -25,6 +27,8 @@ export interface ResumableDeps {
   inspector: ContentInspector;
   metrics: Metrics;
   logger: Logger;
+  /** Who may create and continue uploads; without it, everyone may. */
+  access?: Access;
 }
 
 /** The mount point; Location headers name uploads below it. */
@@ -64,6 +68,7 @@ export class ResumableUploads {
     if (!redis && config.storage.backend === 's3')
       logger.warn('resumable uploads are locked per host (no redis.url): several hosts sharing the bucket need redis.url');
     const locker = redis ? new RedisLocker(redis, uploads.lockTimeoutMs) : new FileLocker(lockPath, uploads.lockTimeoutMs);
+    const ownership = deps.access ? new UploadOwnership(deps.access) : undefined;
     const completion = { store, pipeline, media, dataStore, locker, lockTimeoutMs: uploads.lockTimeoutMs, metrics };
     const tus = new TusServer({
       path: UPLOADS_PATH,
@@ -72,8 +77,15 @@ export class ResumableUploads {
       maxSize: media.maxFileSize,
       locker,
       async onUploadCreate(_req, upload) {
+        const metadata = ownership?.created(upload);
         await judgeCreation(store, media, upload);
-        return {};
+        return metadata ? { metadata } : {};
+      },
+      async onIncomingRequest(_req, id) {
+        if (!ownership?.judging) return;
+        // Outside the request's context: a record read before the upload's lock must not be the one the handler then uses.
+        const upload = await tusRequest.exit(() => dataStore.getUpload(id).catch(() => undefined));
+        ownership.continued(id, upload);
       },
       async onUploadFinish(_req, upload) {
         const answer = await completeUpload(completion, upload);

@@ -61,6 +61,8 @@ export async function sendTusAnswer(res: ExpressResponse, answer: Response): Pro
     res.type('application/json');
   }
   const code = parseJson(body)?.code;
+  // RFC 9110 11.6.1: a 401 names the scheme (the owner check of an upload answers from a tus hook).
+  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   if (code !== undefined) addToRequestLine(res, { code });
   res.status(status).end(body);
 }

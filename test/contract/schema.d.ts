@@ -125,6 +125,8 @@ export interface paths {
          *     result code), `media_resumable_uploads_expired_total` (incomplete uploads swept after
          *     `uploads.expireAfterMs`), `media_resumable_bytes_received_total` (bytes that counted),
          *     event-loop lag and the process defaults. In a cluster, the sum over every worker.
+         *     Protected by `auth.protectMetrics` (absent: as `auth.protectReads`, when keys or tokens
+         *     are configured): then it needs a key with `read` in every directory (any token).
          */
         get: operations["getMetrics"];
         put?: never;
@@ -150,6 +152,33 @@ export interface paths {
         get: operations["getAuthStatus"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signed-urls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a URL that downloads or uploads one file without a key
+         * @description A key signs only what it may do itself: `download` needs its `read` scope in the directory,
+         *     `upload` its `write` scope. `expiresIn` (seconds, default 3600) is at most
+         *     `auth.maxDownloadExpiresIn` (default 7 days) or `auth.maxUploadExpiresIn` (default 24 h);
+         *     `maxSize` (uploads only) at most `media.maxFileSize`, its default. Needs
+         *     `auth.signingKeys` (or `AUTH_SIGNING_KEY`): without one, code 404. `url` is a download
+         *     URL (`/media/<directory>/<filename>?signature=`) or, for uploads, POST /media's
+         *     (`/media?signature=`), with `tusEndpoint` for resumable clients. An app server may sign
+         *     URLs itself in the same format (README "Signed URLs").
+         */
+        post: operations["createSignedUrl"];
         delete?: never;
         options?: never;
         head?: never;
@@ -196,6 +225,11 @@ export interface paths {
          *     Files are never replaced: an existing path is code 501. Content must match the extension
          *     (MPEG audio or ID3 for `.mp3`, RIFF/WAVE for `.wav`) unless `media.verifyContent` is off.
          *     Over a limit (code 413) nothing of the request is kept.
+         *
+         *     **A signed upload URL** (`?signature=`, operation `upload`) creates exactly its one file,
+         *     of at most its `max` bytes, with no key: the form needs only the file (its part's own file
+         *     name is ignored); a `directory` or `filename` field naming another target is code 403.
+         *     Files are never replaced, so the URL is single-use by construction.
          */
         post: operations["uploadMedia"];
         /**
@@ -230,6 +264,9 @@ export interface paths {
          *     answers 206; several ranges, another unit or a malformed Range answer the whole file.
          *     `If-None-Match` / `If-Modified-Since` answer 304; `If-Range` (an ETag or a date) applies the
          *     Range only while it still names this file. Symbolic links are never served (404).
+         *
+         *     A signed download URL (`?signature=`, operation `download`) serves GET and HEAD of its one
+         *     file, ranges and `?download=1` included, with no key and whatever `auth.protectReads` says.
          */
         get: operations["downloadMedia"];
         put?: never;
@@ -263,6 +300,12 @@ export interface paths {
          *     code 502, over `media.maxFileSize` 413, the file exists 409 (code 501). Same bearer token
          *     as POST /media. A body (`Content-Type: application/offset+octet-stream`) is the first chunk;
          *     when it is the whole file the answer is the final one (see PATCH).
+         *
+         *     A signed upload URL's signature works here too (`/uploads?signature=`, as `tusEndpoint` of
+         *     POST /signed-urls): `Upload-Metadata` must name the signature's file and `Upload-Length`
+         *     be at most its `max`. The upload is then finished by its `Location` alone (its 128-bit id
+         *     is the capability), after the signature expired too, until the upload expires. An upload
+         *     created with a key belongs to that key: another key gets 403 on HEAD, PATCH and DELETE.
          */
         post: operations["createResumableUpload"];
         delete?: never;
@@ -452,7 +495,7 @@ export interface components {
          * @description The result code (see the code table above).
          * @enum {integer}
          */
-        Code: 200 | 400 | 401 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 507;
+        Code: 200 | 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 507;
         /** @description A result with nothing more to say than its code. */
         Result: {
             code: components["schemas"]["Code"];
@@ -467,6 +510,39 @@ export interface components {
             writesNeedToken: boolean;
             /** @description Listings and downloads need one too (`auth.protectReads`). */
             readsNeedToken: boolean;
+            /** @description POST /signed-urls can sign (`auth.signingKeys` is set). */
+            signedUrls: boolean;
+            /** @description The key this request presented, and what it may do. */
+            key?: {
+                id: string;
+                scopes: ("read" | "write" | "delete")[];
+                /** @description Directory prefixes; null = every directory. */
+                directories: string[] | null;
+            };
+        };
+        SignedUrlRequest: {
+            /** @enum {unknown} */
+            operation: "download" | "upload";
+            directory: components["schemas"]["Directory"];
+            filename: components["schemas"]["Filename"];
+            /** @description Seconds from now; default 3600. */
+            expiresIn?: number;
+            /** @description Uploads only; the largest file the URL accepts, default `media.maxFileSize`. */
+            maxSize?: number;
+        };
+        SignedUrl: {
+            /** @constant */
+            code: 200;
+            reason: string;
+            /** Format: uri */
+            url: string;
+            /**
+             * Format: uri
+             * @description Uploads only; the tus creation URL with the same signature.
+             */
+            tusEndpoint?: string;
+            /** Format: date-time */
+            expiresAt: string;
         };
         /** @description A file stored by this request. */
         StoredFile: {
@@ -488,7 +564,7 @@ export interface components {
         /** @description A file of this request that was not stored, with the names it was sent under. */
         RefusedFile: {
             /** @enum {integer} */
-            code: 400 | 501 | 502 | 503 | 504 | 505 | 507;
+            code: 400 | 403 | 413 | 501 | 502 | 503 | 504 | 505 | 507;
             reason: string;
             directory?: string;
             filename?: string;
@@ -749,20 +825,59 @@ export interface components {
                 "application/json": components["schemas"]["Result"];
             };
         };
-        /** @description Code 401, missing or wrong bearer token. */
+        /** @description Code 401, missing or wrong bearer token, or a signature that does not match or expired. */
         Unauthorized: {
             headers: {
                 "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /**
+         * @description Code 403: a known key without the scope or the directory, or a valid signature for another
+         *     operation or file; the reason names what is missing. HTTP 200 in legacy mode on `/media`.
+         */
+        Forbidden: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /**
+         * @description Code 403: the key lacks the `write` scope (no `files`), or a file's directory is not one of
+         *     the key's, or a signed upload URL names another file (`files` says which). HTTP 200 in
+         *     legacy mode.
+         */
+        UploadForbidden: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 [name: string]: unknown;
             };
             content: {
                 /**
                  * @example {
-                 *       "code": 401,
-                 *       "reason": "missing or wrong bearer token"
+                 *       "code": 403,
+                 *       "reason": "forbidden: key 'app' may not use directory 'music' (its directories: podcasts)",
+                 *       "files": [
+                 *         {
+                 *           "directory": "music",
+                 *           "filename": "a.mp3",
+                 *           "code": 403,
+                 *           "reason": "forbidden: key 'app' may not use directory 'music' (its directories: podcasts)"
+                 *         }
+                 *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["Result"];
+                "application/json": components["schemas"]["UploadFailure"];
             };
         };
         /** @description Code 413, a file, the number of files or fields, or the body is over a configured limit; nothing was kept. */
@@ -926,6 +1041,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+        Signature: string;
         /** @description `1.0.0`; without it the answer is 412. */
         "Tus-Resumable": "1.0.0";
         /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
@@ -1185,6 +1302,8 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1208,13 +1327,90 @@ export interface operations {
                      *       "code": 200,
                      *       "reason": "OK",
                      *       "writesNeedToken": true,
-                     *       "readsNeedToken": false
+                     *       "readsNeedToken": false,
+                     *       "signedUrls": true
                      *     }
                      */
                     "application/json": components["schemas"]["AuthStatus"];
                 };
             };
             304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createSignedUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "operation": "download",
+                 *       "directory": "podcasts",
+                 *       "filename": "episode-1.mp3",
+                 *       "expiresIn": 3600
+                 *     }
+                 */
+                "application/json": components["schemas"]["SignedUrlRequest"];
+            };
+        };
+        responses: {
+            /** @description The signed URL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "reason": "OK",
+                     *       "url": "http://127.0.0.1:8080/media/podcasts/episode-1.mp3?signature=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJvcCI6ImRvd25sb2FkIiwiZGlyIjoicG9kY2FzdHMiLCJuYW1lIjoiZXBpc29kZS0xLm1wMyIsImV4cCI6MTc5NjUzNjgwMH0.c2lnbmF0dXJl",
+                     *       "expiresAt": "2026-12-06T07:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SignedUrl"];
+                };
+            };
+            400: components["responses"]["BadPath"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Code 404, signed URLs are not enabled (no `auth.signingKeys`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "reason": "not found: signed URLs need auth.signingKeys (or AUTH_SIGNING_KEY)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            /** @description Code 504, an upload of an extension not allowed. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 504,
+                     *       "reason": "format not supported: '.txt' is not one of .mp3, .wav"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            500: components["responses"]["InternalError"];
         };
     };
     listMedia: {
@@ -1287,6 +1483,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description Code 404, no such directory. */
             404: {
                 headers: {
@@ -1330,7 +1527,10 @@ export interface operations {
     };
     uploadMedia: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+                signature?: components["parameters"]["Signature"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1401,6 +1601,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UploadForbidden"];
             /** @description Code 501, the file already exists; it is kept as it was. */
             409: {
                 headers: {
@@ -1543,6 +1744,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -1552,6 +1754,8 @@ export interface operations {
     downloadMedia: {
         parameters: {
             query?: {
+                /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+                signature?: components["parameters"]["Signature"];
                 /**
                  * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
                  *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
@@ -1616,6 +1820,7 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["BadPath"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["FileNotFound"];
             /** @description Code 416, the range starts past the end of the file. */
             416: {
@@ -1713,6 +1918,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Code 403, as for GET; no body. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No such file; no body. */
             404: {
                 headers: {
@@ -1750,7 +1962,10 @@ export interface operations {
     };
     createResumableUpload: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+                signature?: components["parameters"]["Signature"];
+            };
             header: {
                 /** @description `1.0.0`; without it the answer is 412. */
                 "Tus-Resumable": components["parameters"]["Tus-Resumable"];
@@ -1783,6 +1998,7 @@ export interface operations {
             };
             400: components["responses"]["TusRefused"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["TusConflict"];
             412: components["responses"]["TusRefused"];
             413: components["responses"]["TusRefused"];
@@ -1841,6 +2057,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["TusRefused"];
             412: components["responses"]["TusRefused"];
             423: components["responses"]["TusBusy"];
@@ -1876,6 +2093,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["TusRefused"];
             410: components["responses"]["TusGone"];
             412: components["responses"]["TusRefused"];
@@ -1918,6 +2136,7 @@ export interface operations {
             };
             400: components["responses"]["TusRefused"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["TusRefused"];
             409: components["responses"]["TusConflict"];
             410: components["responses"]["TusGone"];

@@ -66,12 +66,15 @@ export interface RunningService extends Service {
 }
 
 /** The whole service on 127.0.0.1 with a free port and its own temp root, as server.ts runs it. */
-export async function startService(overrides: DeepPartial<ConfigInput> = {}): Promise<RunningService> {
+export async function startService(
+  overrides: DeepPartial<ConfigInput> = {},
+  options: { clock?: () => number } = {},
+): Promise<RunningService> {
   const root = await tempRoot();
   const base = merge({ server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 0 } }, await s3SuiteOverrides());
   const config = testConfig(root, merge(base, overrides as Record<string, unknown>));
   const { logger, lines } = capturingLogger();
-  const service = await startRuntimeService(config, { logger });
+  const service = await startRuntimeService(config, { logger, clock: options.clock });
   const conformance = new ConformanceRecorder().attach(service.server);
   return {
     ...service,

@@ -22,6 +22,19 @@ export function listDirectory(directory, { limit, cursor }) {
   return authorized((headers) => requestJson('GET', `/media?${query}`, headers), 'read');
 }
 
+/** A signed download URL of a stored file, valid `expiresIn` seconds: `{ code, url, expiresAt }`. */
+export function signDownload(directory, filename, expiresIn) {
+  const body = JSON.stringify({ operation: 'download', directory, filename, expiresIn });
+  return authorized(async (headers) => {
+    try {
+      const response = await fetch('/signed-urls', { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body });
+      return answerOf(response.status, await response.text());
+    } catch {
+      return UNREACHABLE;
+    }
+  }, 'read');
+}
+
 export function deleteFile(directory, filename) {
   const query = new URLSearchParams({ directory, filename });
   return authorized((headers) => requestJson('DELETE', `/media?${query}`, headers), 'write');

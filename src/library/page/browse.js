@@ -1,6 +1,7 @@
 // Browse: the directory named in the address (#/songs/2024, so Back and reload work), its
 // subdirectories and one page of its files, with Previous/Next through the listing's cursors.
 
+import { accessKnown } from './access.js';
 import { deleteFile, listDirectory } from './api.js';
 import { confirmDelete } from './confirm-dialog.js';
 import { element } from './dom.js';
@@ -70,7 +71,7 @@ async function load() {
   const { directory, page } = state;
   renderBreadcrumbs(directory);
   ui.status.textContent = 'Loading…';
-  const answer = await listDirectory(directory, { limit: PAGE_SIZE, cursor: state.cursors[page] });
+  const [answer] = await Promise.all([listDirectory(directory, { limit: PAGE_SIZE, cursor: state.cursors[page] }), accessKnown()]);
   if (ticket !== latestLoad) return;
   if (answer.code === 200 && answer.files.length === 0 && page > 0) {
     // The last files of this page were deleted: show the page before.

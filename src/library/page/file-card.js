@@ -1,6 +1,7 @@
 // One stored file in the listing: name, duration, size, upload time, a player, download and delete.
 
-import { fetchMedia, mediaUrl } from './api.js';
+import { canShare, may } from './access.js';
+import { fetchMedia, mediaUrl, signDownload } from './api.js';
 import { element } from './dom.js';
 import { codeAndReason, formatDuration, formatSize, formatTime } from './format.js';
 import { readsNeedToken } from './token.js';
@@ -24,10 +25,12 @@ export function fileCard(directory, file, { onDelete }) {
   const remove = element('button', 'secondary danger-text delete', 'Delete');
   remove.type = 'button';
   remove.addEventListener('click', () => onDelete(status));
+  remove.hidden = !may('delete', directory);
+  const share = shareControls(directory, file, status);
 
   if (readsNeedToken()) {
     const { player, download } = playerBehindToken(card, directory, file, status);
-    card.append(player, element('div', 'file-actions', [download, remove]), status);
+    card.append(player, element('div', 'file-actions', [download, ...share, remove]), status);
   } else {
     // Streams through the download endpoint, which serves byte ranges: the player can seek.
     const url = mediaUrl(directory, file.filename);
@@ -39,9 +42,55 @@ export function fileCard(directory, file, { onDelete }) {
     const download = element('a', 'button secondary download', 'Download');
     download.href = url;
     download.download = file.filename;
-    card.append(audio, element('div', 'file-actions', [download, remove]), status);
+    card.append(audio, element('div', 'file-actions', [download, ...share, remove]), status);
   }
   return card;
+}
+
+/** Lifetimes offered for a shared link, in seconds (the service caps them: auth.maxDownloadExpiresIn). */
+const LIFETIMES = [
+  ['1 hour', 3600],
+  ['1 day', 86_400],
+  ['7 days', 604_800],
+];
+
+/**
+ * Share: a signed download link with the chosen lifetime, copied to the clipboard and shown in the
+ * card's status line; anyone with it can play or download this one file, with no token.
+ */
+function shareControls(directory, file, status) {
+  if (!canShare(directory)) return [];
+  const lifetime = element(
+    'select',
+    'share-lifetime',
+    LIFETIMES.map(([label, seconds]) => {
+      const option = element('option', '', label);
+      option.value = String(seconds);
+      return option;
+    }),
+  );
+  lifetime.setAttribute('aria-label', 'Link valid for');
+  const share = element('button', 'secondary share', 'Share');
+  share.type = 'button';
+  share.addEventListener('click', async () => {
+    status.textContent = 'Signing a link…';
+    const answer = await signDownload(directory, file.filename, Number(lifetime.value));
+    if (answer.code !== 200) {
+      status.textContent = `Not shared: ${codeAndReason(answer)}`;
+      return;
+    }
+    const copied = await navigator.clipboard?.writeText(answer.url).then(
+      () => true,
+      () => false,
+    );
+    const link = element('a', 'share-link', 'link');
+    link.href = answer.url;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    const until = new Date(answer.expiresAt).toLocaleString();
+    status.replaceChildren(copied ? 'Copied a ' : 'Copy this ', link, ` (valid until ${until}).`);
+  });
+  return [lifetime, share];
 }
 
 export function releaseCard(card) {

@@ -1,6 +1,8 @@
 // The media library page: upload, browse, play and delete through the public media API only.
-// Modules: api.js (the API), token.js (bearer token), upload.js, browse.js, file-card.js.
+// Modules: api.js (the API), token.js (bearer token), access.js (what the key may do), upload.js,
+// browse.js, file-card.js.
 
+import { refreshAccess } from './access.js';
 import { initBrowse, showDirectory, shownDirectory } from './browse.js';
 import { followDirectory, initUpload } from './upload.js';
 
@@ -19,4 +21,5 @@ initUpload({
   },
 });
 
+void refreshAccess();
 initBrowse({ onShown: followDirectory });

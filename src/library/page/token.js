@@ -2,6 +2,8 @@
 // only, gone when it closes), and sent with every request once known.
 
 const TOKEN_KEY = 'media-library.token';
+/** Dispatched on window when the token is set or forgotten (access.js asks what it may do). */
+export const TOKEN_CHANGED = 'media-library:token-changed';
 // Set once a read (listing, download) answered 401: <audio src> cannot send a token, so players
 // then fetch the file with the token first (see file-card.js).
 const READS_KEY = 'media-library.readsNeedToken';
@@ -96,6 +98,7 @@ ui.form.addEventListener('submit', (submit) => {
   sessionStorage.setItem(TOKEN_KEY, token);
   ui.input.value = '';
   showState();
+  window.dispatchEvent(new Event(TOKEN_CHANGED));
   settle(true);
 });
 
@@ -109,6 +112,7 @@ ui.open.addEventListener('click', () => {
 ui.forget.addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
   showState();
+  window.dispatchEvent(new Event(TOKEN_CHANGED));
 });
 
 /** Hides the token controls when the service has no tokens; keeps them when it cannot tell. */

@@ -42,8 +42,8 @@ function setupFor(request: RequestKind): (spec: RequestSpec) => RequestSpec {
       return (spec) => ({ ...spec, method: 'GET', path });
     }
     case 'download': {
-      const { path, range } = request;
-      if (!range) return (spec) => ({ ...spec, method: 'GET', path });
+      const { path, range, headers = {} } = request;
+      if (!range) return (spec) => ({ ...spec, method: 'GET', path, headers });
       return (spec) => {
         const start = Math.floor(Math.random() * (range.fileSize - range.length));
         return { ...spec, method: 'GET', path, headers: { range: `bytes=${start}-${start + range.length - 1}` } };

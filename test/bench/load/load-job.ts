@@ -4,8 +4,8 @@ export type RequestKind =
   | { kind: 'multipart-upload'; size: number }
   /** The same bytes as a urlencoded form, percent-encoded. */
   | { kind: 'urlencoded-upload'; size: number }
-  /** GET `path`; with `range`, a random `range.length`-byte range of a `range.fileSize`-byte file. */
-  | { kind: 'download'; path: string; range?: { fileSize: number; length: number } }
+  /** GET `path`; with `range`, a random `range.length`-byte range of a `range.fileSize`-byte file; `headers` on every request (a bearer key). */
+  | { kind: 'download'; path: string; range?: { fileSize: number; length: number }; headers?: Record<string, string> }
   /** A plain GET of `path` (the proxy scenarios). */
   | { kind: 'get'; path: string };
 

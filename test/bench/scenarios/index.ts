@@ -9,6 +9,7 @@ import { runtime } from './runtime.ts';
 import { s3Listing } from './s3-listing.ts';
 import { s3Rgw } from './s3-rgw.ts';
 import { s3Walk } from './s3-walk.ts';
+import { signedDownload } from './signed-download.ts';
 import type { Scenario } from './scenario.ts';
 import { smallMultipart } from './small-multipart.ts';
 import { smallUrlencoded } from './small-urlencoded.ts';
@@ -23,6 +24,7 @@ export const scenarios: Scenario[] = [
   resumableUpload,
   runtime,
   download,
+  signedDownload,
   s3Rgw,
   s3Listing,
   s3Walk,
