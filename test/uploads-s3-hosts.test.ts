@@ -185,12 +185,12 @@ describe('resumable uploads on the S3 backend, served by two hosts', () => {
     await expectNothingLeft();
   });
 
-  it('creates nothing in the bucket for a refused creation (the file exists: 409, code 501)', async () => {
+  it('creates nothing in the bucket for a refused creation (the file exists: 422, code 501)', async () => {
     const bytes = uniqueMp3(`exists ${randomUUID()}`);
     expect((await upload(host(0).url, 'multipart', { directory: 'hosts', filename: 'taken.mp3', bytes })).status).toBe(200);
     const before = await bucketKeys(rgw, bucket);
     const answer = await create(host(1), 'hosts', 'taken.mp3', 1000);
-    expect(answer.status).toBe(409);
+    expect(answer.status).toBe(422);
     expect(await answer.json()).toMatchObject({ code: 501 });
     expect(await bucketKeys(rgw, bucket)).toEqual(before);
   });

@@ -62,6 +62,7 @@ export async function sendTusAnswer(res: ExpressResponse, answer: Response): Pro
   }
   const code = parseJson(body)?.code;
   if (code !== undefined) addToRequestLine(res, { code });
+  if (code === CODES.FILE_EXISTS.code && status === CODES.FILE_EXISTS.status) status = CODES.UPLOAD_FILE_EXISTS.status;
   res.status(status).end(body);
 }
 
