@@ -14,6 +14,8 @@ export interface TusRequestContext {
    * Its shape is the store's.
    */
   record?: { id: string };
+  /** The upload this request created (POST): a creation that fails leaves nothing behind. */
+  created?: string;
 }
 
 export const tusRequest = new AsyncLocalStorage<TusRequestContext>();

@@ -19,6 +19,7 @@ import { judgeCreation } from './creation.ts';
 import { leanBodyRequest } from './lean-body-request.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
+import { tusPrecondition } from './tus-preconditions.ts';
 
 export interface ResumableDeps {
   store: ByteStore;
@@ -84,13 +85,18 @@ export class ResumableUploads {
         };
         return { status_code: answer.status, headers, body: JSON.stringify(answer.body) };
       },
-      onResponseError(_req, error) {
+      async onResponseError(_req, error) {
         const known = asAppError(error, media.maxFileSize);
         if (!known) logger.error({ err: error }, 'resumable upload failed');
+        await dropFailedCreation(dataStore, logger);
         return errorBody(known ?? new AppError('UNKNOWN'));
       },
     });
-    tus.on(EVENTS.POST_CREATE, () => metrics.resumableCreated.inc());
+    tus.on(EVENTS.POST_CREATE, (_req, upload) => {
+      metrics.resumableCreated.inc();
+      const context = tusRequest.getStore();
+      if (context) context.created = upload.id;
+    });
 
     return new ResumableUploads(tus, dataStore, locker, deps, uploads, redis);
   }
@@ -98,6 +104,8 @@ export class ResumableUploads {
   /** The Express handler for everything under /uploads (mounted ahead of any body parser). */
   handler(): RequestHandler {
     return async (req, res) => {
+      const refused = tusPrecondition(req);
+      if (refused) return sendTusAnswer(res, refused);
       const checksum = parseChecksumHeader(req.headers['upload-checksum'] as string | undefined);
       const answer = await tusRequest.run({ checksum }, () => this.tus.handleWeb(leanBodyRequest(req, res)));
       await sendTusAnswer(res, answer);
@@ -136,4 +144,15 @@ export class ResumableUploads {
     clearInterval(this.sweepTimer);
     await Promise.all([this.redis?.quit().catch(() => undefined), this.dataStore.close()]);
   }
+}
+
+/**
+ * A creation that fails after its upload was created (a creation-with-upload whose body exceeds
+ * Upload-Length, or fails otherwise) answers without `Location`: nobody could ever continue or
+ * delete that upload, so it goes now rather than at its expiry.
+ */
+async function dropFailedCreation(dataStore: ResumableDataStore, logger: Logger): Promise<void> {
+  const id = tusRequest.getStore()?.created;
+  if (id === undefined) return;
+  await dataStore.forget(id).catch((err: unknown) => logger.warn({ err, id }, 'could not drop a failed creation'));
 }

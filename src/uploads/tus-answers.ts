@@ -50,7 +50,8 @@ export async function sendTusAnswer(res: ExpressResponse, answer: Response): Pro
     if (name.startsWith('access-control-') || name === 'content-length' || name === 'content-type') return;
     res.setHeader(name, value);
   });
-  if (answer.headers.has('tus-version')) res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
+  // The capabilities (OPTIONS) only, not a 412's Tus-Version.
+  if (answer.headers.has('tus-extension')) res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
   if (body.length > 0) {
     const json = parseJson(body);
     if (status >= 400 && json?.code === undefined) {

@@ -586,6 +586,20 @@ export interface components {
             };
         };
         /**
+         * @description Code 412, no `Tus-Resumable` or a version this server does not speak; `Tus-Version` names
+         *     the one it does (tus 1.0: the Server MUST answer 412 with `Tus-Version`). Nothing was done.
+         */
+        TusVersionRefused: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Tus-Version": "1.0.0";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /**
          * @description Code 501, the file exists (at creation, or taken meanwhile when the last byte arrived; then
          *     with POST /media's `files`). HTTP 422, not POST /media's 409: tus clients (tus-js-client,
          *     Uppy) read 409 as an offset conflict and retry it, and no retry changes this verdict.
@@ -648,7 +662,8 @@ export interface components {
          * @description Refused, `{code, reason}` (POST /media's failure with `files` when the last byte's
          *     publishing was refused). Codes: 400/502/503 (bad request, metadata or header), 404 (no
          *     such upload), 409 (code 409 offset conflict), 422 (code 501 the file exists), 410 (expired),
-         *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504),
+         *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504;
+         *     code 502 a PATCH whose Content-Type is not `application/offset+octet-stream`),
          *     423 (busy), 460 (checksum mismatch), 503 (code 505, the S3 bucket of backend `s3` cannot
          *     be reached or fails; the offset stays), 507 (storage full).
          */
@@ -1799,7 +1814,7 @@ export interface operations {
             400: components["responses"]["TusRefused"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["TusConflict"];
-            412: components["responses"]["TusRefused"];
+            412: components["responses"]["TusVersionRefused"];
             413: components["responses"]["TusRefused"];
             415: components["responses"]["TusRefused"];
             422: components["responses"]["TusFileExists"];
@@ -1858,7 +1873,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["TusRefused"];
-            412: components["responses"]["TusRefused"];
+            412: components["responses"]["TusVersionRefused"];
             423: components["responses"]["TusBusy"];
             429: components["responses"]["TusRefused"];
             500: components["responses"]["InternalError"];
@@ -1894,7 +1909,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["TusRefused"];
             410: components["responses"]["TusGone"];
-            412: components["responses"]["TusRefused"];
+            412: components["responses"]["TusVersionRefused"];
             423: components["responses"]["TusBusy"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["TusRefused"];
@@ -1937,7 +1952,7 @@ export interface operations {
             404: components["responses"]["TusRefused"];
             409: components["responses"]["TusConflict"];
             410: components["responses"]["TusGone"];
-            412: components["responses"]["TusRefused"];
+            412: components["responses"]["TusVersionRefused"];
             413: components["responses"]["TusRefused"];
             415: components["responses"]["TusRefused"];
             422: components["responses"]["TusFileExists"];
