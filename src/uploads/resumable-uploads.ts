@@ -16,6 +16,7 @@ import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './file-locker.ts';
 import { RedisLocker } from './redis-locker.ts';
 import { judgeCreation } from './creation.ts';
+import { judgeFirstBytes } from './first-bytes-judge.ts';
 import { leanBodyRequest } from './lean-body-request.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
@@ -58,6 +59,7 @@ export class ResumableUploads {
     const { media, uploads } = config;
     const { dataStore, lockPath } = await createResumableStorage(config, store, (bytes) => metrics.resumableBytes.inc(bytes));
     const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
+    if (media.verifyContent) judgeFirstBytes(dataStore, inspector);
     // Several hosts (a shared bucket) need a lock they all see; one host does with lock files.
     const redisUrl = config.redis.url ?? config.chat.redisUrl;
     const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
@@ -86,8 +88,10 @@ export class ResumableUploads {
         return { status_code: answer.status, headers, body: JSON.stringify(answer.body) };
       },
       async onResponseError(_req, error) {
-        const known = asAppError(error, media.maxFileSize);
+        const refusal = tusRequest.getStore()?.refusal;
+        const known = asAppError(refusal?.error ?? error, media.maxFileSize);
         if (!known) logger.error({ err: error }, 'resumable upload failed');
+        if (refusal) await dataStore.forget(refusal.id);
         await dropFailedCreation(dataStore, logger);
         return errorBody(known ?? new AppError('UNKNOWN'));
       },
