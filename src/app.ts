@@ -16,6 +16,7 @@ import { securityHeaders, writeRateLimit } from './security.ts';
 import type { ContentInspector } from './media/content-inspector.ts';
 import type { ByteStore } from './storage/byte-store.ts';
 import { corsFor } from './cors.ts';
+import { jsonLine } from './json-line.ts';
 import type { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { uploadRoutes } from './uploads/routes.ts';
 
@@ -40,6 +41,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   const { store, logger, upstreams, metrics } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.response.json = jsonLine;
   app.set('trust proxy', config.server.trustProxy);
 
   app.use(requestLogger(logger));

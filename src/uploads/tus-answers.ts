@@ -60,6 +60,8 @@ export async function sendTusAnswer(res: ExpressResponse, answer: Response): Pro
       body = Buffer.from(JSON.stringify(error.toJSON()));
     }
     res.type('application/json');
+    // As every JSON answer of the service (json-line.ts).
+    if (body.at(-1) !== 0x0a) body = Buffer.concat([body, Buffer.from('\n')]);
   }
   const code = parseJson(body)?.code;
   if (code !== undefined) addToRequestLine(res, { code });

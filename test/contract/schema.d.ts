@@ -297,7 +297,9 @@ export interface paths {
          * @description `Content-Type: application/offset+octet-stream`, `Upload-Offset` = the upload's offset (else
          *     409). With `Upload-Checksum: <sha1|sha256|md5> <base64 digest>` the chunk counts only when
          *     it matches; otherwise 460 and the offset stays where it was (the chunk's bytes are dropped).
-         *     A chunk without a checksum counts as far as it arrived. Each request holds a lock on the
+         *     A chunk without a checksum counts as far as it arrived. The content is judged once the
+         *     first 64 KiB of the upload have arrived (in a chunk at offset 0): content that is not of
+         *     the extension's format answers 415 (code 504) at once and the upload is dropped. Each request holds a lock on the
          *     upload, in whichever process of the host it lands, or on backend `s3` whichever host
          *     sharing the bucket and `redis.url` (423 when another request keeps it longer than
          *     `uploads.lockTimeoutMs`; tus clients retry). When the last byte arrives the
