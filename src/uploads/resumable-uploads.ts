@@ -17,6 +17,7 @@ import { FileLocker } from './file-locker.ts';
 import { RedisLocker } from './redis-locker.ts';
 import { judgeCreation } from './creation.ts';
 import { judgeFirstBytes } from './first-bytes-judge.ts';
+import { sweepRecordLeftovers } from './record-leftovers.ts';
 import { leanBodyRequest } from './lean-body-request.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
@@ -49,8 +50,13 @@ export class ResumableUploads {
     private readonly deps: ResumableDeps,
     private readonly uploads: Config['uploads'],
     private readonly redis: Redis | undefined,
+    /** Removes what killed processes left of record writes; answers how many. */
+    private readonly sweepLeftovers: () => Promise<number>,
   ) {
-    const sweep = () => void this.sweepExpired().catch((err: unknown) => deps.logger.warn({ err }, 'resumable upload sweep failed'));
+    const sweep = () =>
+      void Promise.all([this.sweepExpired(), this.sweepLeftovers()]).catch((err: unknown) =>
+        deps.logger.warn({ err }, 'resumable upload sweep failed'),
+      );
     this.sweepTimer = setInterval(sweep, uploads.sweepIntervalMs).unref();
   }
 
@@ -102,7 +108,11 @@ export class ResumableUploads {
       if (context) context.created = upload.id;
     });
 
-    return new ResumableUploads(tus, dataStore, locker, deps, uploads, redis);
+    const recordsDirectory = await store.privateDirectory('resumable');
+    const sweepLeftovers = () => sweepRecordLeftovers(recordsDirectory, config.storage.tempMaxAgeMs);
+    // At start too: a process killed mid-write is why they exist.
+    await sweepLeftovers();
+    return new ResumableUploads(tus, dataStore, locker, deps, uploads, redis, sweepLeftovers);
   }
 
   /** The Express handler for everything under /uploads (mounted ahead of any body parser). */
