@@ -14,7 +14,7 @@ const RETRY_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 15000, 30000];
  * Uploads `file` to `directory/file.name` through tus; resolves to the service's answer (the final
  * PATCH answers as POST /media does). `control` receives `{pause, resume}` once it has started.
  */
-export function sendResumable(directory, file, headers, { onProgress, signal, onControl }, answerOf) {
+export function sendResumable(directory, file, headers, { onProgress, signal, onControl, onRetry }, answerOf) {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (answer) => {
@@ -27,6 +27,12 @@ export function sendResumable(directory, file, headers, { onProgress, signal, on
       chunkSize: CHUNK_SIZE,
       // A path taken meanwhile is 422 (code 501): a verdict tus-js-client does not retry.
       retryDelays: RETRY_DELAYS_MS,
+      // Said on the row: a service that is down would otherwise leave it at its last percentage.
+      onShouldRetry: (error, attempt, options) => {
+        const retrying = window.tus.defaultOptions.onShouldRetry(error, attempt, options);
+        if (retrying) onRetry(attempt + 1, RETRY_DELAYS_MS.length);
+        return retrying;
+      },
       headers,
       metadata: { directory, filename: file.name },
       // The target is part of the key: the same file picked for another directory is another upload.
