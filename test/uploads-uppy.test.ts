@@ -65,8 +65,14 @@ describe('Uppy 6 in Chromium, on another origin', () => {
     await page.goto(`${pageOrigin}/`);
     const outcome = await page.evaluate(
       async ({ endpoint, bytes }) => {
-        const { Uppy, Tus } = window as unknown as Record<string, new (...args: unknown[]) => any>;
-        const uppy = new Uppy!({ autoProceed: false }).use(Tus!, { endpoint });
+        interface UppyLike {
+          use(plugin: unknown, options: unknown): UppyLike;
+          addFile(file: unknown): void;
+          on(event: string, handler: (file: unknown, error: unknown, response?: { status: number; body: unknown }) => void): void;
+          upload(): Promise<unknown>;
+        }
+        const { Uppy, Tus } = window as unknown as { Uppy: new (options: unknown) => UppyLike; Tus: unknown };
+        const uppy = new Uppy({ autoProceed: false }).use(Tus, { endpoint });
         uppy.addFile({
           name: 'taken.mp3',
           type: 'audio/mpeg',
