@@ -18,6 +18,7 @@ import { keyWriteRateLimit, securityHeaders, writeRateLimit } from './security.t
 import type { ContentInspector } from './media/content-inspector.ts';
 import type { ByteStore } from './storage/byte-store.ts';
 import { corsFor } from './cors.ts';
+import { jsonLine } from './json-line.ts';
 import type { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { uploadRoutes } from './uploads/routes.ts';
 
@@ -48,6 +49,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   const writeLimits = [writeRateLimit(config.rateLimit), keyWriteRateLimit(config.rateLimit)];
   const app = express();
   app.disable('x-powered-by');
+  app.response.json = jsonLine;
   app.set('trust proxy', config.server.trustProxy);
 
   app.use(requestLogger(logger));

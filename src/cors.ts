@@ -1,7 +1,7 @@
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 
-/** What a browser may read of a tus answer (tus-js-client needs Location and Upload-Offset). */
+/** What a browser may read of an answer beyond the safelisted headers (tus-js-client needs Location and Upload-Offset). */
 const EXPOSED = [
   'Location',
   'Upload-Offset',
@@ -13,6 +13,10 @@ const EXPOSED = [
   'Tus-Extension',
   'Tus-Max-Size',
   'Tus-Checksum-Algorithm',
+  // What a page reads of a download: the part it got (206), the version, the file's name.
+  'Content-Range',
+  'ETag',
+  'Content-Disposition',
 ];
 
 /**

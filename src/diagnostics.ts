@@ -23,6 +23,6 @@ export function withEventLoopProbe(listener: RequestListener): RequestListener {
       samples: histogram.count,
     };
     histogram.reset();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
   };
 }

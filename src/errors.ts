@@ -36,6 +36,9 @@ export const CODES = {
   UPLOAD_GONE: { code: 410, status: 410, reason: 'the upload has expired' },
   UPLOAD_LOCKED: { code: 423, status: 423, reason: 'the upload is busy with another request; retry' },
   CHECKSUM_MISMATCH: { code: 460, status: 460, reason: 'checksum mismatch' },
+  // FILE_EXISTS on /uploads: tus clients read 409 as an offset conflict and retry it, so the
+  // verdict that no retry can change comes with a status they do not retry.
+  UPLOAD_FILE_EXISTS: { code: 501, status: 422, reason: 'file already exists' },
   // Proxy answers: here code = HTTP status, unlike the media codes 502/504 above.
   BAD_GATEWAY: { code: 502, status: 502, reason: 'upstream unreachable' },
   GATEWAY_TIMEOUT: { code: 504, status: 504, reason: 'upstream timed out' },

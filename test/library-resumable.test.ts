@@ -125,8 +125,8 @@ describe('library page: large files go up resumably (tus)', () => {
 
     expect(await row(page, 'taken.mp3').getAttribute('data-code')).toBe('501');
     expect(await row(page, 'taken.mp3').getAttribute('data-state')).toBe('failed');
-    // The service's verdict is final: tus-js-client would otherwise retry the 409, find the upload
-    // gone and create it again, to be refused again after a minute of retries.
+    // The service's verdict is final (422, which tus-js-client does not retry): a 409 would be
+    // retried, find the upload gone and create it again, to be refused again after a minute.
     expect(requests('POST', '/uploads').length - createdBefore).toBe(1);
     await page.close();
     expect(incidents).toEqual([]);

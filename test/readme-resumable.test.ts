@@ -52,7 +52,31 @@ describe('the README resumable uploads (## Resumable uploads), as written', () =
     expect(id).toBeDefined();
     const patched = await run('bash', ['-c', patch!.replace('<id>', id!)], dir);
     expect(patched.status, patched.stderr).toBe(0);
-    expect(JSON.parse(patched.stdout)).toMatchObject({ code: 200, files: [{ directory: 'songs', filename: 'tus.mp3', code: 200 }] });
-    expect(await readFile(path.join(service.root, 'songs/tus.mp3'))).toEqual(await readFile(path.join(dir, 'tone.mp3')));
+    expect(JSON.parse(patched.stdout)).toMatchObject({ code: 200, files: [{ directory: 'songs', filename: 'tus-curl.mp3', code: 200 }] });
+    expect(await readFile(path.join(service.root, 'songs/tus-curl.mp3'))).toEqual(await readFile(path.join(dir, 'tone.mp3')));
+  });
+
+  it('the two examples write different names, so one session can run both', () => {
+    const named = (body: string) => [...body.matchAll(/filename:? ['$(]*(?:printf )?'?([\w.-]+\.mp3)/g)].map((match) => match[1]);
+    expect(named(client!.body)).toEqual(['tus.mp3']);
+    expect(named(byHand!.body)).toEqual(['tus-curl.mp3']);
+  });
+
+  it('the client example, saved as upload.mjs, runs in Node, reports a refusal through onError (exit 1) and keeps the URL in its urlStorage file', async () => {
+    service = await startService({ auth: { tokens: ['s3cret'] } });
+    await symlink(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+    await writeFile(path.join(dir, 'upload.mjs'), client!.body.replaceAll(README_URL, service.url));
+    const first = await run(process.execPath, ['upload.mjs'], dir);
+    expect(first.status, first.stderr).toBe(0);
+    // Where the upload's URL is kept for a restart: written by the first run.
+    expect(Object.keys(JSON.parse(await readFile(path.join(dir, 'tus-uploads.json'), 'utf8')))).toEqual([
+      expect.stringContaining('songs/tus.mp3'),
+    ]);
+    // The same file again: the service refuses it (422, code 501); the script says so in one line.
+    const again = await run(process.execPath, ['upload.mjs'], dir);
+    expect(again.status).toBe(1);
+    // The message, not a crash's stack dump.
+    expect(again.stderr).toMatch(/response code: 422.*"code":501/);
+    expect(again.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshCheckout } from './helpers/checkout.ts';
+import { projectRoot } from './helpers/process.ts';
 
 const run = promisify(execFile);
 const SCRIPT = new URL('setup/system-packages.sh', import.meta.url).pathname;
@@ -15,13 +17,22 @@ interface Outcome {
   stderr: string;
 }
 
-/** Runs the pretest installer with its own package list; as `nobody` when asked (via setpriv if we are root). */
-async function installer(list: string, { asNobody = false, PATH = process.env.PATH ?? '' } = {}): Promise<Outcome> {
+/**
+ * Runs the pretest installer with its own package list; as `nobody` when asked (via setpriv if we
+ * are root), from a copy in `readable` (a directory `nobody` can enter): the checkout may sit
+ * where `nobody` cannot go, such as under a 0700 home.
+ */
+async function installer(list: string, { asNobody = false, PATH = process.env.PATH ?? '', readable = '' } = {}): Promise<Outcome> {
   const env = { PATH, SYSTEM_PACKAGES_LIST: list };
+  let script = SCRIPT;
+  if (asNobody) {
+    script = path.join(readable, 'system-packages.sh');
+    await copyFile(SCRIPT, script);
+  }
   const [file, args] =
     asNobody && process.getuid?.() === 0
-      ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', BASH, SCRIPT]]
-      : [BASH, [SCRIPT]];
+      ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', BASH, script]]
+      : [BASH, [script]];
   try {
     const { stdout, stderr } = await run(file, args, { env });
     return { code: 0, stdout, stderr };
@@ -55,7 +66,7 @@ describe('test/setup/system-packages.sh (npm test runs it first)', () => {
   });
 
   it('stops a user who is not root with one line naming the exact command, installing nothing', async () => {
-    const outcome = await installer(missingList, { asNobody: true });
+    const outcome = await installer(missingList, { asNobody: true, readable: dir });
     expect(outcome.code).toBe(1);
     expect(outcome.stdout).toBe('');
     expect(outcome.stderr).toBe(
@@ -71,4 +82,33 @@ describe('test/setup/system-packages.sh (npm test runs it first)', () => {
       'The tests need bash no-such-package (Debian packages) and this machine has no apt-get: install them, then run npm test again.\n',
     );
   });
+
+  it('passes in a checkout under a directory `nobody` cannot enter (a clone in a 0700 home)', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'home-0700-'));
+    try {
+      await chmod(home, 0o700);
+      const checkout = path.join(home, 'media-service');
+      await rename(await freshCheckout(), checkout);
+      await symlink(path.join(projectRoot, 'node_modules'), path.join(checkout, 'node_modules'));
+      // Only the test that runs the installer as `nobody` (the whole file would run this one again).
+      const vitest = path.join(projectRoot, 'node_modules/vitest/vitest.mjs');
+      const nested = await run(
+        process.execPath,
+        [vitest, 'run', '--root', checkout, 'test/system-packages.test.ts', '-t', 'stops a user'],
+        {
+          cwd: checkout,
+          env: { ...process.env, CI: '1' },
+        },
+      ).then(
+        () => 0,
+        (error: { code: number; stdout: string }) => {
+          console.error(error.stdout);
+          return error.code;
+        },
+      );
+      expect(nested).toBe(0);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -174,12 +174,12 @@ describe('resumable uploads (tus 1.0) at /uploads', () => {
       });
     }
 
-    it('a file that already exists: 409 (code 501)', async () => {
+    it('a file that already exists: 422 (code 501), a status tus clients do not retry', async () => {
       const bytes = uniqueMp3('exists');
       expect((await upload(service.url, 'multipart', { directory: 'tus', filename: 'taken.mp3', bytes, token: TOKEN })).status).toBe(200);
       const before = await resumableLeftovers(service.root);
       const answer = await create('tus', 'taken.mp3', 100);
-      expect(answer.status).toBe(409);
+      expect(answer.status).toBe(422);
       expect(await answer.json()).toMatchObject({ code: 501 });
       expect(await resumableLeftovers(service.root)).toEqual(before);
     });

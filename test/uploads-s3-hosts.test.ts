@@ -142,9 +142,10 @@ describe('resumable uploads on the S3 backend, served by two hosts', () => {
     const before = await bucketKeys(rgw, bucket);
     const noise = Buffer.alloc(300_000, 7);
     const location = (await create(host(1), 'hosts', 'noise.mp3', noise.length)).headers.get('location')!;
-    expect((await patch(host(0), location, 0, noise.subarray(0, 100_000))).status).toBe(204);
+    // A first chunk under the 64 KiB judged as they arrive (uploads-first-bytes.test.ts): judged whole at the end.
+    expect((await patch(host(0), location, 0, noise.subarray(0, 50_000))).status).toBe(204);
     expect(await resumableKeys(rgw, bucket, PREFIX)).not.toEqual([]);
-    const answer = await patch(host(1), location, 100_000, noise.subarray(100_000));
+    const answer = await patch(host(1), location, 50_000, noise.subarray(50_000));
     expect(answer.status).toBe(415);
     expect(await answer.json()).toMatchObject({ code: 504, files: [{ directory: 'hosts', filename: 'noise.mp3', code: 504 }] });
     expect(await bucketKeys(rgw, bucket)).toEqual(before);
@@ -185,12 +186,12 @@ describe('resumable uploads on the S3 backend, served by two hosts', () => {
     await expectNothingLeft();
   });
 
-  it('creates nothing in the bucket for a refused creation (the file exists: 409, code 501)', async () => {
+  it('creates nothing in the bucket for a refused creation (the file exists: 422, code 501)', async () => {
     const bytes = uniqueMp3(`exists ${randomUUID()}`);
     expect((await upload(host(0).url, 'multipart', { directory: 'hosts', filename: 'taken.mp3', bytes })).status).toBe(200);
     const before = await bucketKeys(rgw, bucket);
     const answer = await create(host(1), 'hosts', 'taken.mp3', 1000);
-    expect(answer.status).toBe(409);
+    expect(answer.status).toBe(422);
     expect(await answer.json()).toMatchObject({ code: 501 });
     expect(await bucketKeys(rgw, bucket)).toEqual(before);
   });

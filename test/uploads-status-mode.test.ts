@@ -46,13 +46,13 @@ describe("/uploads with media.statusMode 'legacy'", () => {
     expect(answer.headers.get('location')).toBeNull();
   });
 
-  it('keeps 409 (code 501) for a creation whose file exists', async () => {
+  it('keeps 422 (code 501) for a creation whose file exists', async () => {
     expect(
       (await upload(service.url, 'multipart', { directory: 'legacy', filename: 'taken.mp3', bytes: uniqueMp3('taken'), token: TOKEN }))
         .status,
     ).toBe(200);
     const answer = await create('legacy', 'taken.mp3', 100);
-    expect(answer.status).toBe(409);
+    expect(answer.status).toBe(422);
     expect(await answer.json()).toMatchObject({ code: 501 });
   });
 

@@ -1,7 +1,7 @@
 import type { Piscina } from 'piscina';
 import type { ByteSource, PoolStats } from '../storage/byte-store.ts';
 import { createWorkerPool } from '../worker-pool.ts';
-import type { Inspection, InspectTask } from './inspect.worker.ts';
+import type { FirstBytesTask, Inspection, InspectTask } from './inspect.worker.ts';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -17,6 +17,12 @@ export class ContentInspector {
   inspect(source: ByteSource, extension: string, verifyContent: boolean): Promise<Inspection> {
     const task: InspectTask = { source, extension, verifyContent };
     return this.pool.run(task) as Promise<Inspection>;
+  }
+
+  /** The content check alone, on the first bytes of a file still arriving (no audio metadata). */
+  judgeFirstBytes(bytes: Uint8Array, extension: string): Promise<Inspection> {
+    const task: FirstBytesTask = { bytes, extension };
+    return this.pool.run(task, { name: 'judgeFirstBytes' }) as Promise<Inspection>;
   }
 
   /** Readiness: the pool's threads answer. */

@@ -14,7 +14,9 @@ import type { OpenedMedia } from './stored-file.ts';
  */
 export function downloadHandler(library: MediaLibrary, mayRead: (res: Response, target: MediaPath) => void): RequestHandler {
   return async (req, res) => {
-    const segments = (req.params as { path: string[] }).path;
+    // A trailing slash (`/media/songs/`) names what the path without it names.
+    const given = (req.params as { path: string[] }).path;
+    const segments = given.length > 1 && given.at(-1) === '' ? given.slice(0, -1) : given;
     const attachment = wantsAttachment(req.query.download);
     const target = await fileTarget(library, segments);
     mayRead(res, target);

@@ -33,6 +33,26 @@ export default async function inspect({ source, extension, verifyContent }: Insp
   return { ok: true, metadata: await readAudioMetadata(input, extension) };
 }
 
+export interface FirstBytesTask {
+  /** The first bytes of a file still arriving. */
+  bytes: Uint8Array;
+  /** Lower-cased extension with its dot. */
+  extension: string;
+}
+
+/**
+ * The content check of `inspect` on the first bytes of a file still arriving: refuses only what
+ * the whole file could not make right. An ID3 tag that ends inside these bytes may leave too
+ * little of the audio after it to be recognised here: that is left to the check of the whole file.
+ */
+export async function judgeFirstBytes({ bytes, extension }: FirstBytesTask): Promise<Inspection> {
+  const detected = await fileTypeFromBuffer(bytes);
+  if (detected && `.${detected.ext}` === extension) return { ok: true, metadata: null };
+  if (!detected && Buffer.from(bytes.buffer, bytes.byteOffset, 3).toString('latin1') === 'ID3') return { ok: true, metadata: null };
+  const seen = detected ? `${detected.mime} content` : 'unrecognised content';
+  return { ok: false, problem: `${seen} is not ${extension}` };
+}
+
 /** Readiness probe. */
 export function ping(): string {
   return 'pong';

@@ -14,6 +14,9 @@ function segmentProblem(segment: string): string | undefined {
   if (segment.length === 0) return 'empty path segment';
   if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) return `segment longer than ${MAX_SEGMENT_BYTES} bytes`;
   if (CONTROL.test(segment)) return 'control characters are not allowed';
+  // Every decoder on the way (busboy, the urlencoded and query decoders, tus metadata) turns bytes
+  // that are not UTF-8 into U+FFFD: refused, so two different names never become one.
+  if (segment.includes('\uFFFD')) return 'names must be valid UTF-8 (U+FFFD, which undecodable bytes become, is not allowed)';
   if (ENCODED_TRAVERSAL.test(segment)) return 'percent-encoded dots or slashes are not allowed';
   // NFKC folds look-alikes such as fullwidth dots (U+FF0E) and solidus (U+FF0F) onto '.' and '/',
   // so the rules hold for every spelling a later normalisation could produce.

@@ -14,6 +14,14 @@ export interface TusRequestContext {
    * Its shape is the store's.
    */
   record?: { id: string };
+  /** The upload this request created (POST): a creation that fails leaves nothing behind. */
+  created?: string;
+  /**
+   * The upload whose body the service refused while it streamed in, and why: @tus/server reports
+   * a body cut short by the service as an abort (400), and answers before the store's write has
+   * unwound, so the answer takes this error and drops the upload first.
+   */
+  refusal?: { id: string; error: Error };
 }
 
 export const tusRequest = new AsyncLocalStorage<TusRequestContext>();

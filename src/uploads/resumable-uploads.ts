@@ -18,9 +18,12 @@ import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './file-locker.ts';
 import { RedisLocker } from './redis-locker.ts';
 import { judgeCreation } from './creation.ts';
+import { judgeFirstBytes } from './first-bytes-judge.ts';
+import { sweepRecordLeftovers } from './record-leftovers.ts';
 import { leanBodyRequest } from './lean-body-request.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
+import { tusPrecondition } from './tus-preconditions.ts';
 
 export interface ResumableDeps {
   store: ByteStore;
@@ -51,8 +54,13 @@ export class ResumableUploads {
     private readonly deps: ResumableDeps,
     private readonly uploads: Config['uploads'],
     private readonly redis: Redis | undefined,
+    /** Removes what killed processes left of record writes; answers how many. */
+    private readonly sweepLeftovers: () => Promise<number>,
   ) {
-    const sweep = () => void this.sweepExpired().catch((err: unknown) => deps.logger.warn({ err }, 'resumable upload sweep failed'));
+    const sweep = () =>
+      void Promise.all([this.sweepExpired(), this.sweepLeftovers()]).catch((err: unknown) =>
+        deps.logger.warn({ err }, 'resumable upload sweep failed'),
+      );
     this.sweepTimer = setInterval(sweep, uploads.sweepIntervalMs).unref();
   }
 
@@ -61,6 +69,7 @@ export class ResumableUploads {
     const { media, uploads } = config;
     const { dataStore, lockPath } = await createResumableStorage(config, store, (bytes) => metrics.resumableBytes.inc(bytes));
     const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
+    if (media.verifyContent) judgeFirstBytes(dataStore, inspector);
     // Several hosts (a shared bucket) need a lock they all see; one host does with lock files.
     const redisUrl = config.redis.url ?? config.chat.redisUrl;
     const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
@@ -96,20 +105,33 @@ export class ResumableUploads {
         };
         return { status_code: answer.status, headers, body: JSON.stringify(answer.body) };
       },
-      onResponseError(_req, error) {
-        const known = asAppError(error, media.maxFileSize);
+      async onResponseError(_req, error) {
+        const refusal = tusRequest.getStore()?.refusal;
+        const known = asAppError(refusal?.error ?? error, media.maxFileSize);
         if (!known) logger.error({ err: error }, 'resumable upload failed');
+        if (refusal) await dataStore.forget(refusal.id);
+        await dropFailedCreation(dataStore, logger);
         return errorBody(known ?? new AppError('UNKNOWN'));
       },
     });
-    tus.on(EVENTS.POST_CREATE, () => metrics.resumableCreated.inc());
+    tus.on(EVENTS.POST_CREATE, (_req, upload) => {
+      metrics.resumableCreated.inc();
+      const context = tusRequest.getStore();
+      if (context) context.created = upload.id;
+    });
 
-    return new ResumableUploads(tus, dataStore, locker, deps, uploads, redis);
+    const recordsDirectory = await store.privateDirectory('resumable');
+    const sweepLeftovers = () => sweepRecordLeftovers(recordsDirectory, config.storage.tempMaxAgeMs);
+    // At start too: a process killed mid-write is why they exist.
+    await sweepLeftovers();
+    return new ResumableUploads(tus, dataStore, locker, deps, uploads, redis, sweepLeftovers);
   }
 
   /** The Express handler for everything under /uploads (mounted ahead of any body parser). */
   handler(): RequestHandler {
     return async (req, res) => {
+      const refused = tusPrecondition(req);
+      if (refused) return sendTusAnswer(res, refused);
       const checksum = parseChecksumHeader(req.headers['upload-checksum'] as string | undefined);
       const answer = await tusRequest.run({ checksum }, () => this.tus.handleWeb(leanBodyRequest(req, res)));
       await sendTusAnswer(res, answer);
@@ -148,4 +170,15 @@ export class ResumableUploads {
     clearInterval(this.sweepTimer);
     await Promise.all([this.redis?.quit().catch(() => undefined), this.dataStore.close()]);
   }
+}
+
+/**
+ * A creation that fails after its upload was created (a creation-with-upload whose body exceeds
+ * Upload-Length, or fails otherwise) answers without `Location`: nobody could ever continue or
+ * delete that upload, so it goes now rather than at its expiry.
+ */
+async function dropFailedCreation(dataStore: ResumableDataStore, logger: Logger): Promise<void> {
+  const id = tusRequest.getStore()?.created;
+  if (id === undefined) return;
+  await dataStore.forget(id).catch((err: unknown) => logger.warn({ err, id }, 'could not drop a failed creation'));
 }

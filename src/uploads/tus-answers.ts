@@ -50,7 +50,8 @@ export async function sendTusAnswer(res: ExpressResponse, answer: Response): Pro
     if (name.startsWith('access-control-') || name === 'content-length' || name === 'content-type') return;
     res.setHeader(name, value);
   });
-  if (answer.headers.has('tus-version')) res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
+  // The capabilities (OPTIONS) only, not a 412's Tus-Version.
+  if (answer.headers.has('tus-extension')) res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
   if (body.length > 0) {
     const json = parseJson(body);
     if (status >= 400 && json?.code === undefined) {
@@ -59,11 +60,14 @@ export async function sendTusAnswer(res: ExpressResponse, answer: Response): Pro
       body = Buffer.from(JSON.stringify(error.toJSON()));
     }
     res.type('application/json');
+    // As every JSON answer of the service (json-line.ts).
+    if (body.at(-1) !== 0x0a) body = Buffer.concat([body, Buffer.from('\n')]);
   }
   const code = parseJson(body)?.code;
   // RFC 9110 11.6.1: a 401 names the scheme (the owner check of an upload answers from a tus hook).
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   if (code !== undefined) addToRequestLine(res, { code });
+  if (code === CODES.FILE_EXISTS.code && status === CODES.FILE_EXISTS.status) status = CODES.UPLOAD_FILE_EXISTS.status;
   res.status(status).end(body);
 }
 

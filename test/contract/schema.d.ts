@@ -297,7 +297,7 @@ export interface paths {
          *     `directory` and `filename` (base64, tus syntax); the request is judged at once by the rules
          *     of POST /media, and nothing is created for a refused upload: unsafe name 400, missing
          *     directory or filename code 503, extension not allowed 415 (code 504), `Upload-Length` 0
-         *     code 502, over `media.maxFileSize` 413, the file exists 409 (code 501). Same bearer token
+         *     code 502, over `media.maxFileSize` 413, the file exists 422 (code 501). Same bearer token
          *     as POST /media. A body (`Content-Type: application/offset+octet-stream`) is the first chunk;
          *     when it is the whole file the answer is the final one (see PATCH).
          *
@@ -340,13 +340,15 @@ export interface paths {
          * @description `Content-Type: application/offset+octet-stream`, `Upload-Offset` = the upload's offset (else
          *     409). With `Upload-Checksum: <sha1|sha256|md5> <base64 digest>` the chunk counts only when
          *     it matches; otherwise 460 and the offset stays where it was (the chunk's bytes are dropped).
-         *     A chunk without a checksum counts as far as it arrived. Each request holds a lock on the
+         *     A chunk without a checksum counts as far as it arrived. The content is judged once the
+         *     first 64 KiB of the upload have arrived (in a chunk at offset 0): content that is not of
+         *     the extension's format answers 415 (code 504) at once and the upload is dropped. Each request holds a lock on the
          *     upload, in whichever process of the host it lands, or on backend `s3` whichever host
          *     sharing the bucket and `redis.url` (423 when another request keeps it longer than
          *     `uploads.lockTimeoutMs`; tus clients retry). When the last byte arrives the
          *     file goes through the pipeline of POST /media (content check, audio metadata, sha256,
          *     commit without replace) and the answer is POST /media's: 200 with `files[0]`, or the
-         *     refusal (415 code 504 content not audio, 409 code 501 the path was taken meanwhile). The
+         *     refusal (415 code 504 content not audio, 422 code 501 the path was taken meanwhile). The
          *     upload is gone afterwards either way, except on backend `s3` when the bucket (503, code
          *     505) or the staging disk (507) failed: the upload is then kept less its last piece
          *     (`Upload-Offset` in the answer and in HEAD), and resending from there completes it.
@@ -661,7 +663,36 @@ export interface components {
                 "application/json": components["schemas"]["UploadResult"];
             };
         };
-        /** @description Code 409, `Upload-Offset` is not the upload's offset; code 501, the file exists (at creation, or taken meanwhile when the last byte arrived). */
+        /**
+         * @description Code 412, no `Tus-Resumable` or a version this server does not speak; `Tus-Version` names
+         *     the one it does (tus 1.0: the Server MUST answer 412 with `Tus-Version`). Nothing was done.
+         */
+        TusVersionRefused: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Tus-Version": "1.0.0";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /**
+         * @description Code 501, the file exists (at creation, or taken meanwhile when the last byte arrived; then
+         *     with POST /media's `files`). HTTP 422, not POST /media's 409: tus clients (tus-js-client,
+         *     Uppy) read 409 as an offset conflict and retry it, and no retry changes this verdict.
+         */
+        TusFileExists: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 409, `Upload-Offset` is not the upload's offset. */
         TusConflict: {
             headers: {
                 "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
@@ -708,8 +739,9 @@ export interface components {
         /**
          * @description Refused, `{code, reason}` (POST /media's failure with `files` when the last byte's
          *     publishing was refused). Codes: 400/502/503 (bad request, metadata or header), 404 (no
-         *     such upload), 409 (code 409 offset conflict; code 501 the file exists), 410 (expired),
-         *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504),
+         *     such upload), 409 (code 409 offset conflict), 422 (code 501 the file exists), 410 (expired),
+         *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504;
+         *     code 502 a PATCH whose Content-Type is not `application/offset+octet-stream`),
          *     423 (busy), 460 (checksum mismatch), 503 (code 505, the S3 bucket of backend `s3` cannot
          *     be reached or fails; the offset stays), 507 (storage full).
          */
@@ -2000,9 +2032,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["TusConflict"];
-            412: components["responses"]["TusRefused"];
+            412: components["responses"]["TusVersionRefused"];
             413: components["responses"]["TusRefused"];
             415: components["responses"]["TusRefused"];
+            422: components["responses"]["TusFileExists"];
             429: components["responses"]["TusRefused"];
             460: components["responses"]["TusChecksumMismatch"];
             500: components["responses"]["InternalError"];
@@ -2059,7 +2092,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["TusRefused"];
-            412: components["responses"]["TusRefused"];
+            412: components["responses"]["TusVersionRefused"];
             423: components["responses"]["TusBusy"];
             429: components["responses"]["TusRefused"];
             500: components["responses"]["InternalError"];
@@ -2096,7 +2129,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["TusRefused"];
             410: components["responses"]["TusGone"];
-            412: components["responses"]["TusRefused"];
+            412: components["responses"]["TusVersionRefused"];
             423: components["responses"]["TusBusy"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["TusRefused"];
@@ -2140,9 +2173,10 @@ export interface operations {
             404: components["responses"]["TusRefused"];
             409: components["responses"]["TusConflict"];
             410: components["responses"]["TusGone"];
-            412: components["responses"]["TusRefused"];
+            412: components["responses"]["TusVersionRefused"];
             413: components["responses"]["TusRefused"];
             415: components["responses"]["TusRefused"];
+            422: components["responses"]["TusFileExists"];
             423: components["responses"]["TusBusy"];
             460: components["responses"]["TusChecksumMismatch"];
             500: components["responses"]["InternalError"];

@@ -61,13 +61,13 @@ export function fetchMedia(directory, filename) {
  * XMLHttpRequest, because fetch() has no upload progress events. The File is streamed from disk by
  * the browser, never read into the page, so large files cost the page nothing.
  */
-export function uploadFile(directory, file, { onProgress, onTokenNeeded, onControl = () => {}, signal }) {
+export function uploadFile(directory, file, { onProgress, onTokenNeeded, onControl = () => {}, onRetry = () => {}, signal }) {
   const send = (headers) => {
     if (signal.aborted) return Promise.resolve(CANCELLED);
     onProgress(0);
     if (file.size > RESUMABLE_THRESHOLD) {
       const answerOfFile = (status, text) => fileAnswer(answerOf(status, text));
-      return sendResumable(directory, file, headers, { onProgress, signal, onControl }, answerOfFile);
+      return sendResumable(directory, file, headers, { onProgress, signal, onControl, onRetry }, answerOfFile);
     }
     return sendUpload(directory, file, headers, onProgress, signal);
   };

@@ -14,7 +14,7 @@ const RETRY_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 15000, 30000];
  * Uploads `file` to `directory/file.name` through tus; resolves to the service's answer (the final
  * PATCH answers as POST /media does). `control` receives `{pause, resume}` once it has started.
  */
-export function sendResumable(directory, file, headers, { onProgress, signal, onControl }, answerOf) {
+export function sendResumable(directory, file, headers, { onProgress, signal, onControl, onRetry }, answerOf) {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (answer) => {
@@ -25,9 +25,14 @@ export function sendResumable(directory, file, headers, { onProgress, signal, on
     const upload = new window.tus.Upload(file, {
       endpoint: '/uploads',
       chunkSize: CHUNK_SIZE,
+      // A path taken meanwhile is 422 (code 501): a verdict tus-js-client does not retry.
       retryDelays: RETRY_DELAYS_MS,
-      onShouldRetry: (error, attempt, options) =>
-        !isVerdict(error.originalResponse) && window.tus.defaultOptions.onShouldRetry(error, attempt, options),
+      // Said on the row: a service that is down would otherwise leave it at its last percentage.
+      onShouldRetry: (error, attempt, options) => {
+        const retrying = window.tus.defaultOptions.onShouldRetry(error, attempt, options);
+        if (retrying) onRetry(attempt + 1, RETRY_DELAYS_MS.length);
+        return retrying;
+      },
       headers,
       metadata: { directory, filename: file.name },
       // The target is part of the key: the same file picked for another directory is another upload.
@@ -55,18 +60,4 @@ export function sendResumable(directory, file, headers, { onProgress, signal, on
       upload.start();
     });
   });
-}
-
-/**
- * A 409 that carries code 501 says the path was taken while the file went up: the service's
- * verdict, not an offset conflict. tus-js-client retries every 409, which would find the upload
- * gone and create it again, only to be refused once more after a minute of retries.
- */
-function isVerdict(response) {
-  if (response?.getStatus() !== 409) return false;
-  try {
-    return JSON.parse(response.getBody()).code === 501;
-  } catch {
-    return false;
-  }
 }

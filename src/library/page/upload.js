@@ -72,6 +72,7 @@ async function uploadOne(file, directory) {
         onProgress: row.progress,
         onTokenNeeded: row.waitForToken,
         onControl: row.pausable,
+        onRetry: row.retrying,
       });
     } finally {
       release();
@@ -113,12 +114,12 @@ function uploadRow(file, directory) {
   const pause = element('button', 'secondary small upload-pause', 'Pause');
   pause.type = 'button';
   pause.hidden = true;
+  // Four cells, as the grid has four columns: the buttons share the last one.
   const item = element('li', 'upload-item', [
     element('span', 'upload-name', [element('span', 'name', file.name), element('span', 'upload-target', `→ ${directory}/`)]),
     bar,
     status,
-    pause,
-    cancel,
+    element('span', 'upload-actions', [pause, cancel]),
   ]);
   item.dataset.state = 'waiting';
   return {
@@ -144,6 +145,9 @@ function uploadRow(file, directory) {
         item.dataset.state = paused ? 'paused' : 'uploading';
         if (paused) status.textContent = `Paused at ${Math.floor(bar.value * 100)} %`;
       };
+    },
+    retrying(attempt, attempts) {
+      status.textContent = `Connection lost: retrying (${attempt} of ${attempts})…`;
     },
     waitForToken() {
       status.textContent = 'Waiting for a token…';
