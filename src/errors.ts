@@ -30,6 +30,8 @@ export const CODES = {
   UPLOAD_GONE: { code: 410, status: 410, reason: 'the upload has expired' },
   UPLOAD_LOCKED: { code: 423, status: 423, reason: 'the upload is busy with another request; retry' },
   CHECKSUM_MISMATCH: { code: 460, status: 460, reason: 'checksum mismatch' },
+  // The Redis holding the upload locks (redis.url) refuses connections or fails: nothing changed; retry.
+  LOCKS_UNAVAILABLE: { code: 506, status: 503, reason: 'upload locks unavailable' },
   // Proxy answers: here code = HTTP status, unlike the media codes 502/504 above.
   BAD_GATEWAY: { code: 502, status: 502, reason: 'upstream unreachable' },
   GATEWAY_TIMEOUT: { code: 504, status: 504, reason: 'upstream timed out' },

@@ -15,6 +15,7 @@ import { completeUpload } from './upload-completion.ts';
 import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './file-locker.ts';
 import { RedisLocker } from './redis-locker.ts';
+import { withDeadline } from './redis-deadline.ts';
 import { judgeCreation } from './creation.ts';
 import { leanBodyRequest } from './lean-body-request.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
@@ -46,7 +47,7 @@ export class ResumableUploads {
     private readonly locker: Locker,
     private readonly deps: ResumableDeps,
     private readonly uploads: Config['uploads'],
-    private readonly redis: Redis | undefined,
+    private readonly redis: { client: Redis; timeoutMs: number } | undefined,
   ) {
     const sweep = () => void this.sweepExpired().catch((err: unknown) => deps.logger.warn({ err }, 'resumable upload sweep failed'));
     this.sweepTimer = setInterval(sweep, uploads.sweepIntervalMs).unref();
@@ -63,7 +64,9 @@ export class ResumableUploads {
     redis?.on('error', (err) => logger.warn({ err }, 'uploads redis connection error'));
     if (!redis && config.storage.backend === 's3')
       logger.warn('resumable uploads are locked per host (no redis.url): several hosts sharing the bucket need redis.url');
-    const locker = redis ? new RedisLocker(redis, uploads.lockTimeoutMs) : new FileLocker(lockPath, uploads.lockTimeoutMs);
+    const locker = redis
+      ? new RedisLocker(redis, uploads.lockTimeoutMs, config.redis.commandTimeoutMs)
+      : new FileLocker(lockPath, uploads.lockTimeoutMs);
     const completion = { store, pipeline, media, dataStore, locker, lockTimeoutMs: uploads.lockTimeoutMs, metrics };
     const tus = new TusServer({
       path: UPLOADS_PATH,
@@ -92,7 +95,22 @@ export class ResumableUploads {
     });
     tus.on(EVENTS.POST_CREATE, () => metrics.resumableCreated.inc());
 
-    return new ResumableUploads(tus, dataStore, locker, deps, uploads, redis);
+    return new ResumableUploads(
+      tus,
+      dataStore,
+      locker,
+      deps,
+      uploads,
+      redis && { client: redis, timeoutMs: config.redis.commandTimeoutMs },
+    );
+  }
+
+  /** Problems for /readyz: with Redis locks (redis.url), Redis must answer PING in time. */
+  async ready(): Promise<string[]> {
+    if (!this.redis) return [];
+    const { client, timeoutMs } = this.redis;
+    const answer = await withDeadline(client.ping(), timeoutMs).catch((error: unknown) => error);
+    return answer === 'PONG' ? [] : [`uploads redis not reachable: ${(answer as Error).message}`];
   }
 
   /** The Express handler for everything under /uploads (mounted ahead of any body parser). */
@@ -134,6 +152,14 @@ export class ResumableUploads {
 
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    await Promise.all([this.redis?.quit().catch(() => undefined), this.dataStore.close()]);
+    await Promise.all([this.closeRedis(), this.dataStore.close()]);
+  }
+
+  /** QUIT, or a plain disconnect when Redis does not answer in time (frozen). */
+  private async closeRedis(): Promise<void> {
+    if (!this.redis) return;
+    const { client, timeoutMs } = this.redis;
+    await withDeadline(client.quit(), timeoutMs).catch(() => undefined);
+    client.disconnect();
   }
 }

@@ -452,7 +452,7 @@ export interface components {
          * @description The result code (see the code table above).
          * @enum {integer}
          */
-        Code: 200 | 400 | 401 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 507;
+        Code: 200 | 400 | 401 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507;
         /** @description A result with nothing more to say than its code. */
         Result: {
             code: components["schemas"]["Code"];
@@ -635,7 +635,8 @@ export interface components {
          *     such upload), 409 (code 409 offset conflict; code 501 the file exists), 410 (expired),
          *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504),
          *     423 (busy), 460 (checksum mismatch), 503 (code 505, the S3 bucket of backend `s3` cannot
-         *     be reached or fails; the offset stays), 507 (storage full).
+         *     be reached or fails; the offset stays), 503 (code 506, the Redis of `redis.url` refuses
+         *     connections or fails), 507 (storage full).
          */
         TusRefused: {
             headers: {

@@ -108,3 +108,25 @@ export function outputToEnd(child: ChildProcess): Promise<Ran> {
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** Runs a test helper script (TypeScript) as its own process and waits until it prints `ready`. */
+export async function startHelperProcess(script: string, args: string[], ready: string, timeoutMs = 10_000): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', tsx, `${projectRoot}test/helpers/${script}`, ...args], {
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not print ${ready}: ${output}`)), timeoutMs);
+    const check = (chunk: Buffer) => {
+      output += chunk;
+      if (!output.includes(ready)) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
+  });
+  return child;
+}
