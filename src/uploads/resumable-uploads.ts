@@ -11,7 +11,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader } from './checksum.ts';
 import { tusRequest } from './request-context.ts';
-import { completeUpload } from './upload-completion.ts';
+import { UploadFinisher } from './upload-completion.ts';
+import { faultPoint } from '../runtime/fault-points.ts';
 import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './file-locker.ts';
 import { RedisLocker } from './redis-locker.ts';
@@ -40,6 +41,8 @@ export const UPLOADS_PATH = '/uploads';
  */
 export class ResumableUploads {
   private readonly sweepTimer: NodeJS.Timeout;
+  /** The start-up completion of uploads a crash left pending (close waits for it). */
+  private recovering: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly tus: TusServer,
@@ -67,7 +70,9 @@ export class ResumableUploads {
     const locker = redis
       ? new RedisLocker(redis, uploads.lockTimeoutMs, config.redis.commandTimeoutMs)
       : new FileLocker(lockPath, uploads.lockTimeoutMs);
-    const completion = { store, pipeline, media, dataStore, locker, lockTimeoutMs: uploads.lockTimeoutMs, metrics };
+    const finisher = new UploadFinisher({ store, pipeline, media, dataStore, locker, lockTimeoutMs: uploads.lockTimeoutMs, metrics });
+    // A request that holds the lock and finds every byte in but nothing decided completes the upload first.
+    dataStore.completePending = (id) => finisher.completeLocked(id);
     const tus = new TusServer({
       path: UPLOADS_PATH,
       datastore: dataStore,
@@ -79,8 +84,8 @@ export class ResumableUploads {
         return {};
       },
       async onUploadFinish(_req, upload) {
-        const answer = await completeUpload(completion, upload);
-        metrics.resumableCompleted.inc({ code: String(answer.code) });
+        await faultPoint('received');
+        const answer = await finisher.complete(upload.id);
         const headers = {
           'Content-Type': 'application/json',
           ...(answer.offset === undefined ? {} : { 'Upload-Offset': String(answer.offset) }),
@@ -152,6 +157,7 @@ export class ResumableUploads {
 
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
+    await this.recovering;
     await Promise.all([this.closeRedis(), this.dataStore.close()]);
   }
 

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -9,7 +9,8 @@ import { asStorageError } from '../storage/no-space.ts';
 import { ChunkVerifier } from './checksum.ts';
 import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
-import { newRecord, uploadOf, type UploadRecord, type UploadRecords } from './upload-records.ts';
+import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord, type UploadRecords } from './upload-records.ts';
+import { removableRecord, settledRecord } from './settled-record.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
 import { EarlyFlush } from './early-flush.ts';
 import { RunningSha256 } from './running-sha256.ts';
@@ -31,6 +32,7 @@ export interface UploadDataStoreOptions {
 export class UploadDataStore extends DataStore implements ResumableDataStore {
   /** The sha256 of uploads whose every chunk counted in this process: the publish then skips re-reading the file. */
   private readonly sha256 = new RunningSha256();
+  completePending?: (id: string) => Promise<unknown>;
 
   constructor(
     readonly records: UploadRecords,
@@ -54,12 +56,20 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
   }
 
   override async getUpload(id: string): Promise<Upload> {
-    return uploadOf(await this.mustRead(id));
+    return uploadOf(await settledRecord(await this.mustRead(id), () => this.readRecord(id), this.completePending));
+  }
+
+  async readRecord(id: string): Promise<UploadRecord | undefined> {
+    const record = await this.records.read(id);
+    if (record) holdRecord(record);
+    return record;
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
     const record = await this.mustRead(id);
     if (record.offset !== offset) throw ERRORS.INVALID_OFFSET;
+    // Complete: its bytes may already be the published file's (a hard link), never written again.
+    if (record.offset === record.size) return offset;
     const verifier = ChunkVerifier.forRequest();
     const dataPath = this.records.dataPath(id);
     const file = await fs.open(dataPath, 'r+');
@@ -104,10 +114,40 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     return position;
   }
 
-  /** Moves the complete file into the byte store's staging, with its sha256 when it was hashed as it arrived here. */
+  async markCompleting(record: UploadRecord): Promise<void> {
+    const completing: UploadRecord = { ...record, completing: true };
+    await this.records.write(completing);
+    holdRecord(completing);
+  }
+
+  /**
+   * Moves a second name of the complete file (a hard link) into the byte store's staging, with its
+   * sha256 when it was hashed as it arrived here: no copy, and the upload's own name stays until
+   * settle(), so a crash during the publish (and the start-up sweep of staging) loses no byte.
+   */
   async stageComplete(store: ByteStore, upload: Upload): Promise<StagedBytes> {
     const sha256 = await this.sha256.digest(upload.id, upload.size ?? 0);
-    return store.stageFile(this.records.dataPath(upload.id), sha256);
+    const second = this.records.publishingPath(upload.id);
+    try {
+      await fs.rm(second, { force: true });
+      await fs.link(this.records.dataPath(upload.id), second);
+    } catch (error) {
+      throw asStorageError(error);
+    }
+    return store.stageFile(second, sha256);
+  }
+
+  readBytes(record: UploadRecord): Readable {
+    return createReadStream(this.records.dataPath(record.id));
+  }
+
+  async settle(record: UploadRecord, outcome: CompletionAnswer): Promise<void> {
+    const { completing: _begun, ...rest } = record;
+    const settled: UploadRecord = { ...rest, offset: record.size, outcome };
+    await this.records.write(settled);
+    holdRecord(settled);
+    this.sha256.forget(record.id);
+    await this.records.removeBytes(record.id);
   }
 
   async forget(id: string): Promise<void> {
@@ -116,8 +156,19 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
   }
 
   override async remove(id: string): Promise<void> {
+    const found = await this.records.read(id);
+    const record = found && (await removableRecord(found, () => this.records.read(id), this.completePending));
     this.sha256.forget(id);
-    if (!(await this.records.remove(id))) throw ERRORS.FILE_NOT_FOUND;
+    if (!record || !(await this.records.remove(id))) throw ERRORS.FILE_NOT_FOUND;
+  }
+
+  async pendingIds(): Promise<string[]> {
+    const pending: string[] = [];
+    for (const id of await this.records.ids()) {
+      const record = await this.records.read(id).catch(() => undefined);
+      if (record && isPending(record)) pending.push(id);
+    }
+    return pending;
   }
 
   override getExpiration(): number {
