@@ -100,14 +100,13 @@ export class ResumableUploads {
     });
     tus.on(EVENTS.POST_CREATE, () => metrics.resumableCreated.inc());
 
-    return new ResumableUploads(
-      tus,
-      dataStore,
-      locker,
-      deps,
-      uploads,
-      redis && { client: redis, timeoutMs: config.redis.commandTimeoutMs },
+    const redisLocks = redis && { client: redis, timeoutMs: config.redis.commandTimeoutMs };
+    const resumable = new ResumableUploads(tus, dataStore, locker, deps, uploads, redisLocks);
+    resumable.recovering = finisher.recover().then(
+      (completed) => completed > 0 && logger.info({ completed }, 'completed resumable uploads a crash left pending'),
+      (err: unknown) => logger.warn({ err }, 'resumable upload recovery failed'),
     );
+    return resumable;
   }
 
   /** Problems for /readyz: with Redis locks (redis.url), Redis must answer PING in time. */

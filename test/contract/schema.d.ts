@@ -287,10 +287,21 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Drop an incomplete upload (tus termination) */
+        /**
+         * Drop an incomplete upload (tus termination)
+         * @description Waits for a publish in progress (the upload's lock; 423 after `uploads.lockTimeoutMs`). An
+         *     upload whose file is stored is not terminated (400): delete the file with DELETE /media.
+         */
         delete: operations["terminateResumableUpload"];
         options?: never;
-        /** Where a resumable upload stands */
+        /**
+         * Where a resumable upload stands
+         * @description `Upload-Offset` equals `Upload-Length` only once the file is stored: an upload whose last
+         *     byte is in but whose publish has not decided (running, or interrupted by a crash) is
+         *     completed first, under its lock (423 when that takes longer than `uploads.lockTimeoutMs`).
+         *     A completed upload's record stays until expiry: HEAD then answers its full offset when the
+         *     file was stored, or the publish's refusal (409 code 501, 415 code 504) when it was not.
+         */
         head: operations["resumableOffset"];
         /**
          * Append a chunk
@@ -304,9 +315,15 @@ export interface paths {
          *     file goes through the pipeline of POST /media (content check, audio metadata, sha256,
          *     commit without replace) and the answer is POST /media's: 200 with `files[0]`, or the
          *     refusal (415 code 504 content not audio, 409 code 501 the path was taken meanwhile). The
-         *     upload is gone afterwards either way, except on backend `s3` when the bucket (503, code
-         *     505) or the staging disk (507) failed: the upload is then kept less its last piece
-         *     (`Upload-Offset` in the answer and in HEAD), and resending from there completes it.
+         *     publish holds the upload's lock and keeps its bytes until it decided; a crash at any step
+         *     leaves the upload complete and pending, and the next request (or the start-up recovery)
+         *     completes it. Afterwards the bytes are gone and the record keeps the answer until expiry
+         *     (a repeated final PATCH at `Upload-Offset` = length with no body gets it again), except
+         *     when the bucket (503, code 505) or the staging disk (507) failed: on backend `s3` the
+         *     upload is then kept less its last piece (`Upload-Offset` in the answer and in HEAD), and
+         *     resending from there completes it; on backend `local` it stays complete and the next
+         *     request publishes it again. A chunk without `Upload-Checksum` cut short by a crash of the
+         *     service counts as far as it was written (flushed every 2 MiB).
          */
         patch: operations["appendResumableUpload"];
         trace?: never;
@@ -1841,6 +1858,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["TusRefused"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["TusRefused"];
             412: components["responses"]["TusRefused"];
@@ -1878,8 +1896,10 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["TusRefused"];
+            409: components["responses"]["TusRefused"];
             410: components["responses"]["TusGone"];
             412: components["responses"]["TusRefused"];
+            415: components["responses"]["TusRefused"];
             423: components["responses"]["TusBusy"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["TusRefused"];
