@@ -13,6 +13,7 @@ import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecor
 import { removableRecord, settledRecord } from './settled-record.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
 import { EarlyFlush } from './early-flush.ts';
+import { DurableProgress } from './durable-progress.ts';
 import { RunningSha256 } from './running-sha256.ts';
 
 export interface UploadDataStoreOptions {
@@ -76,6 +77,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     let position = offset;
     let sink: WriteStream | undefined;
     let counted: UploadRecord;
+    let progress: DurableProgress | undefined;
     const hash = this.sha256.follow(id, offset);
     try {
       // Bytes past the offset never counted: a chunk cut short with a checksum, or refused.
@@ -83,7 +85,12 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       // Its own descriptor: the writes overlap the reading and hashing of the next chunks
       // (staging-write-buffer.ts), and `file` stays for the truncate and the fsync.
       sink = createWriteStream(dataPath, { flags: 'r+', start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES });
-      const flusher = this.options.fsync ? new EarlyFlush(file) : undefined;
+      const fsync = this.options.fsync;
+      // Without a checksum the bytes count as they arrive: the record follows them (a crash keeps them).
+      progress = verifier
+        ? undefined
+        : new DurableProgress(sink, offset, fsync ? file : undefined, (upTo) => this.records.write({ ...record, offset: upTo }));
+      const flusher = fsync && verifier ? new EarlyFlush(file) : undefined;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         verifier?.update(chunk);
         const hashing = hash.update(chunk);
@@ -91,10 +98,11 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
         if (!sink.write(chunk)) await once(sink, 'drain');
         position += chunk.length;
         flusher?.wrote(position - offset);
+        progress?.wrote();
       }
       sink.end();
       await finished(sink);
-      await flusher?.settled();
+      await Promise.all([flusher?.settled(), progress?.settled()]);
       verifier?.verify(offset);
       counted = { ...record, offset: position };
       // The new record is written while the bytes flush, and replaces the old one once they are on disk.
@@ -102,9 +110,10 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       hash.counted(position);
     } catch (error) {
       hash.refused();
-      // The writes in flight land first; then everything past the offset goes.
+      // The writes in flight land first; then everything past what the record counts goes.
       if (sink && !sink.closed) await new Promise<void>((resolve) => sink!.destroy().once('close', () => resolve()));
-      await file.truncate(offset);
+      await progress?.settled();
+      await file.truncate(progress?.recorded ?? offset);
       throw asStorageError(error);
     } finally {
       await file.close();

@@ -1,0 +1,105 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempRoot } from './helpers/app.ts';
+import { sha256 } from './helpers/media.ts';
+import { exitOf, startServiceProcess, type ServiceProcess } from './helpers/process.ts';
+import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const MiB = 1024 * 1024;
+const running: ServiceProcess[] = [];
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((service) => service.stop('SIGKILL')));
+  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+});
+
+async function start(root: string): Promise<ServiceProcess> {
+  const service = await startServiceProcess({ UPLOAD_DIR: root });
+  running.push(service);
+  return service;
+}
+
+/** The offset the upload's record on disk says now (0 before it exists). */
+async function recordedOffset(root: string, id: string): Promise<number> {
+  const text = await readFile(path.join(root, '.resumable', `${id}.json`), 'utf8').catch(() => '{"offset":0}');
+  return (JSON.parse(text) as { offset: number }).offset;
+}
+
+/**
+ * Sends the first `sent` bytes of a PATCH of all of `bytes` (as tus-js-client sends a whole file in
+ * one PATCH), then SIGKILLs the service once `killWhen` says so.
+ */
+async function killMidPatch(
+  service: ServiceProcess,
+  location: string,
+  bytes: Buffer,
+  sent: number,
+  headers: Record<string, string>,
+  killWhen: () => Promise<boolean>,
+) {
+  const request = http.request(`${service.url}${location}`, {
+    method: 'PATCH',
+    headers: {
+      ...TUS_HEADERS,
+      ...headers,
+      'Content-Type': 'application/offset+octet-stream',
+      'Upload-Offset': '0',
+      'Content-Length': String(bytes.length),
+    },
+  });
+  request.on('error', () => undefined);
+  for (let at = 0; at < sent; at += MiB) request.write(bytes.subarray(at, Math.min(at + MiB, sent)));
+  await waitFor('the moment to kill the service', killWhen, 20_000, 10);
+  service.child.kill('SIGKILL');
+  await exitOf(service.child);
+  request.destroy();
+}
+
+describe('a crash of the service in the middle of a large PATCH', () => {
+  it('keeps the prefix written of a chunk without Upload-Checksum, reports it after the restart, and the upload completes from there', async () => {
+    const root = await tempRoot();
+    roots.push(root);
+    const bytes = largeMp3(24 * MiB);
+    const crashing = await start(root);
+    const location = (await createUpload(crashing.url, 'crash', 'patch.mp3', bytes.length)).headers.get('location')!;
+    const id = location.split('/').at(-1)!;
+    // The marker: the service says (in the record) that 6 MiB are durable, then it dies.
+    await killMidPatch(crashing, location, bytes, 12 * MiB, {}, async () => (await recordedOffset(root, id)) >= 6 * MiB);
+    const durable = await recordedOffset(root, id);
+    expect(durable).toBeGreaterThanOrEqual(6 * MiB);
+
+    const restarted = await start(root);
+    const started = Date.now();
+    const head = await headUpload(restarted.url, location);
+    // The dead process's lock is free at once.
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(head.status).toBe(200);
+    const offset = Number(head.headers.get('upload-offset'));
+    expect(offset).toBe(durable);
+    expect(offset).toBeLessThanOrEqual(12 * MiB);
+    const rest = await patchUpload(restarted.url, location, offset, bytes.subarray(offset));
+    expect(rest.status).toBe(200);
+    expect(await rest.json()).toMatchObject({ code: 200, files: [{ size: bytes.length, sha256: sha256(bytes) }] });
+  });
+
+  it('drops the partial chunk sent with Upload-Checksum (it cannot be verified in part)', async () => {
+    const root = await tempRoot();
+    roots.push(root);
+    const bytes = largeMp3(24 * MiB);
+    const crashing = await start(root);
+    const location = (await createUpload(crashing.url, 'crash', 'checked.mp3', bytes.length)).headers.get('location')!;
+    const data = path.join(root, '.resumable', `${location.split('/').at(-1)}.bin`);
+    const onDisk = async () => ((await stat(data).catch(() => undefined))?.size ?? 0) >= 11 * MiB;
+    await killMidPatch(crashing, location, bytes, 12 * MiB, { 'Upload-Checksum': checksumHeader('sha256', bytes) }, onDisk);
+
+    const restarted = await start(root);
+    const head = await headUpload(restarted.url, location);
+    expect(head.headers.get('upload-offset')).toBe('0');
+    const whole = await patchUpload(restarted.url, location, 0, bytes, { 'Upload-Checksum': checksumHeader('sha256', bytes) });
+    expect(whole.status).toBe(200);
+    expect(await whole.json()).toMatchObject({ code: 200, files: [{ sha256: sha256(bytes) }] });
+  });
+});
