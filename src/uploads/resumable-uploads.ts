@@ -12,6 +12,7 @@ import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader } from './checksum.ts';
 import { tusRequest } from './request-context.ts';
 import { UploadFinisher } from './upload-completion.ts';
+import { isPending } from './upload-records.ts';
 import { faultPoint } from '../runtime/fault-points.ts';
 import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './file-locker.ts';
@@ -129,7 +130,8 @@ export class ResumableUploads {
   /**
    * Removes expired uploads now; returns how many. Each under its lock, so a request still
    * writing to one (it began before the expiry) never recreates what was removed: one that is
-   * busy waits for the next sweep.
+   * busy waits for the next sweep. A pending upload (every byte in, the publish interrupted) is
+   * completed instead; its record expires with the next sweep.
    */
   async sweepExpired(): Promise<number> {
     const createdBefore = Date.now() - this.uploads.expireAfterMs;
@@ -145,7 +147,13 @@ export class ResumableUploads {
         );
       if (!locked) continue;
       try {
-        if (await this.dataStore.removeIfExpired(id, createdBefore)) removed += 1;
+        // Every byte in but not published (a crash): published now rather than removed with its bytes.
+        const record = await this.dataStore.readRecord(id);
+        if (record && isPending(record)) {
+          await this.dataStore
+            .completePending?.(id)
+            .catch((err: unknown) => this.deps.logger.warn({ err, id }, 'resumable upload completion failed'));
+        } else if (await this.dataStore.removeIfExpired(id, createdBefore)) removed += 1;
       } finally {
         await lock.unlock();
       }
