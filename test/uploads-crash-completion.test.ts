@@ -12,6 +12,8 @@ import { waitFor } from './helpers/wait.ts';
 /** The steps of a resumable upload's completion where a test can make the service kill itself (src/runtime/fault-points.ts). */
 const STEPS = ['received', 'completing', 'staged', 'committed'] as const;
 const BACKENDS = ['local', 's3'] as const;
+/** Each test starts the service twice (tsx compiles it at every start). */
+const TIMEOUT_MS = 60_000;
 
 const running: ServiceProcess[] = [];
 const roots: string[] = [];
@@ -31,7 +33,7 @@ async function serviceEnv(backend: (typeof BACKENDS)[number], lockTimeoutMs = 20
 }
 
 async function start(env: Record<string, string>): Promise<ServiceProcess> {
-  const service = await startServiceProcess(env);
+  const service = await startServiceProcess(env, 60_000);
   running.push(service);
   return service;
 }
@@ -41,7 +43,7 @@ async function storedSha256(url: string, file: string): Promise<string | undefin
   return answer.status === 200 ? sha256(Buffer.from(await answer.arrayBuffer())) : undefined;
 }
 
-describe.each(BACKENDS)('a crash during the completion of a resumable upload (backend %s)', (backend) => {
+describe.each(BACKENDS)('a crash during the completion of a resumable upload (backend %s)', { timeout: TIMEOUT_MS }, (backend) => {
   it.each(STEPS)('killed at "%s": after the restart HEAD reports the file stored only once it is, and it is', async (step) => {
     const env = await serviceEnv(backend);
     const bytes = largeMp3(300_000);
@@ -91,7 +93,7 @@ describe.each(BACKENDS)('a crash during the completion of a resumable upload (ba
   });
 });
 
-describe.each(BACKENDS)('requests during the publish of a resumable upload (backend %s)', (backend) => {
+describe.each(BACKENDS)('requests during the publish of a resumable upload (backend %s)', { timeout: TIMEOUT_MS }, (backend) => {
   it('tells a resuming client success only once the file is stored, and a DELETE never removes a stored upload', async () => {
     const env = await serviceEnv(backend, 500);
     const service = await start({ ...env, MEDIA_PAUSE_POINT: 'staged' });

@@ -1,14 +1,20 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { RgwEndpoint } from './helpers/ceph-rgw.ts';
 import { tempRoot } from './helpers/app.ts';
 import { sha256 } from './helpers/media.ts';
 import { exitOf, startServiceProcess, type ServiceProcess } from './helpers/process.ts';
+import { freshBucket, s3Client } from './helpers/s3.ts';
+import { s3Env } from './helpers/s3-service.ts';
 import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const MiB = 1024 * 1024;
+/** Two service starts and 24 MiB sent about twice, on two shared cores. */
+const TIMEOUT_MS = 120_000;
 const running: ServiceProcess[] = [];
 const roots: string[] = [];
 afterAll(async () => {
@@ -16,8 +22,8 @@ afterAll(async () => {
   await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
 });
 
-async function start(root: string): Promise<ServiceProcess> {
-  const service = await startServiceProcess({ UPLOAD_DIR: root });
+async function start(root: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const service = await startServiceProcess({ ...env, UPLOAD_DIR: root }, 60_000);
   running.push(service);
   return service;
 }
@@ -58,7 +64,7 @@ async function killMidPatch(
   request.destroy();
 }
 
-describe('a crash of the service in the middle of a large PATCH', () => {
+describe('a crash of the service in the middle of a large PATCH', { timeout: TIMEOUT_MS }, () => {
   it('keeps the prefix written of a chunk without Upload-Checksum, reports it after the restart, and the upload completes from there', async () => {
     const root = await tempRoot();
     roots.push(root);
@@ -102,4 +108,41 @@ describe('a crash of the service in the middle of a large PATCH', () => {
     expect(whole.status).toBe(200);
     expect(await whole.json()).toMatchObject({ code: 200, files: [{ sha256: sha256(bytes) }] });
   });
+
+  it('on backend s3, keeps the pieces of a chunk without Upload-Checksum that were up, and the upload completes from there', async () => {
+    const rgw = inject('rgw');
+    const bucket = await freshBucket(rgw);
+    const env = s3Env(rgw, bucket);
+    const root = await tempRoot();
+    roots.push(root);
+    const bytes = largeMp3(24 * MiB);
+    const crashing = await start(root, env);
+    const location = (await createUpload(crashing.url, 'crash', 's3.mp3', bytes.length)).headers.get('location')!;
+    const id = location.split('/').at(-1)!;
+    // The marker: the record in the bucket lists the first 8 MiB piece, then the service dies.
+    await killMidPatch(crashing, location, bytes, 20 * MiB, {}, async () => (await bucketOffset(rgw, bucket, id)) >= 8 * MiB);
+    const durable = await bucketOffset(rgw, bucket, id);
+    expect(durable).toBeGreaterThanOrEqual(8 * MiB);
+
+    const restarted = await start(root, env);
+    const head = await headUpload(restarted.url, location);
+    const offset = Number(head.headers.get('upload-offset'));
+    expect(offset).toBe(durable);
+    const rest = await patchUpload(restarted.url, location, offset, bytes.subarray(offset));
+    expect(rest.status).toBe(200);
+    expect(await rest.json()).toMatchObject({ code: 200, files: [{ size: bytes.length, sha256: sha256(bytes) }] });
+  });
 });
+
+/** The offset the upload's record in the bucket says now (0 before it exists). */
+async function bucketOffset(rgw: RgwEndpoint, bucket: string, id: string): Promise<number> {
+  const client = s3Client(rgw);
+  try {
+    const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `.resumable/${id}/info.json` }));
+    return (JSON.parse(await answer.Body!.transformToString()) as { offset: number }).offset;
+  } catch {
+    return 0;
+  } finally {
+    client.destroy();
+  }
+}

@@ -66,6 +66,14 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
     if (info.offset === info.size) return offset;
     const verifier = ChunkVerifier.forRequest();
     const written: Piece[] = [];
+    // Without a checksum the bytes count as they arrive: the record lists each piece once it is up (a crash keeps them).
+    let recorded = 0;
+    const record = async () => {
+      const upTo = written.length;
+      const size = written.reduce((sum, piece) => sum + piece.size, 0);
+      await this.objects.writeInfo({ ...info, offset: offset + size, pieces: [...info.pieces, ...written] });
+      recorded = upTo;
+    };
     let position = offset;
     // At most one piece in flight to the bucket while the next one arrives.
     let inFlight: Promise<void> = Promise.resolve();
@@ -78,7 +86,10 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
       held = [];
       heldBytes = 0;
       await inFlight;
-      inFlight = this.objects.putPiece(id, start, bytes).then((piece) => void written.push(piece));
+      inFlight = this.objects.putPiece(id, start, bytes).then(async (piece) => {
+        written.push(piece);
+        if (!verifier) await record();
+      });
       // Its failure is thrown by the next `await inFlight`, never unhandled meanwhile.
       inFlight.catch(() => undefined);
     };
@@ -94,13 +105,13 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
       verifier?.verify(offset);
       if (position > offset) {
         const counted = { ...info, offset: position, pieces: [...info.pieces, ...written] };
-        await this.objects.writeInfo(counted);
+        if (recorded < written.length) await this.objects.writeInfo(counted);
         holdRecord(counted);
       }
     } catch (error) {
       await inFlight.catch(() => undefined);
       // Never counted (the record does not list them); deleted now so the bucket keeps only what counts.
-      await this.objects.removePieces(id, written).catch(() => undefined);
+      await this.objects.removePieces(id, written.slice(recorded)).catch(() => undefined);
       throw error;
     }
     this.options.onBytes?.(position - offset);
