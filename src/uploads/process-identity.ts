@@ -42,7 +42,9 @@ export function diedOnThisHost(holder: ProcessIdentity): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
-  return holder.started !== '' && startTickOf(holder.pid) !== undefined && startTickOf(holder.pid) !== holder.started;
+  // Alive under that pid: the holder only if it started when the holder did (else the pid was reused).
+  const started = holder.started === '' ? undefined : startTickOf(holder.pid);
+  return started !== undefined && started !== holder.started;
 }
 
 /** `host/pid/started/token`: what a lock holds, so any process can tell whose it is. */
