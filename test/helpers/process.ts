@@ -41,7 +41,11 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start: ${output}`)), timeoutMs);
+    // A service that did not start in time is killed: nothing is left running behind the test.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start: ${output}`));
+    }, timeoutMs);
     const check = () => {
       const match = /listening on (http:\/\/[^"\s]+)/.exec(output);
       if (match) {
