@@ -115,6 +115,8 @@ const redisSchema = z
   .object({
     /** Redis URL (redis://host:port/db) shared by the processes and hosts of one service: locks of resumable uploads (else chat.redisUrl). */
     url: z.string().min(1).optional(),
+    /** Deadline of every Redis call of the upload locks and of the readiness check: a frozen Redis costs a request this long per try, never more than uploads.lockTimeoutMs. */
+    commandTimeoutMs: z.number().int().min(50).default(2000),
   })
   .strict();
 

@@ -39,6 +39,8 @@ export const CODES = {
   // FILE_EXISTS on /uploads: tus clients read 409 as an offset conflict and retry it, so the
   // verdict that no retry can change comes with a status they do not retry.
   UPLOAD_FILE_EXISTS: { code: 501, status: 422, reason: 'file already exists' },
+  // The Redis holding the upload locks (redis.url) refuses connections or fails: nothing changed; retry.
+  LOCKS_UNAVAILABLE: { code: 506, status: 503, reason: 'upload locks unavailable' },
   // Proxy answers: here code = HTTP status, unlike the media codes 502/504 above.
   BAD_GATEWAY: { code: 502, status: 502, reason: 'upstream unreachable' },
   GATEWAY_TIMEOUT: { code: 504, status: 504, reason: 'upstream timed out' },

@@ -74,10 +74,13 @@ describe('resumable uploads (tus 1.0) at /uploads', () => {
       ],
     });
     expect(sha256(await readFile(path.join(service.root, 'tus', 'whole.mp3')))).toBe(sha256(bytes));
-    // The upload's own files are gone, and it is: HEAD is 404 now.
-    expect(await resumableLeftovers(service.root)).toEqual([]);
+    // The upload's bytes are gone; its record keeps the answer until expiry, so HEAD says it is complete.
+    const id = new URL(answer.uploadUrl).pathname.split('/').at(-1)!;
+    expect(await resumableLeftovers(service.root)).toEqual([`${id}.json`]);
     expect(await service.store.staged()).toEqual([]);
-    expect((await offsetOf(new URL(answer.uploadUrl).pathname)).status).toBe(404);
+    const head = await offsetOf(new URL(answer.uploadUrl).pathname);
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe(String(bytes.length));
   });
 
   it('stores a file sent whole in the creation request (creation-with-upload)', async () => {
@@ -197,7 +200,8 @@ describe('resumable uploads (tus 1.0) at /uploads', () => {
     const answer = await patch(location, 0, bytes);
     expect(answer.status).toBe(415);
     expect(await answer.json()).toMatchObject({ code: 504, files: [{ directory: 'tus', filename: 'noise.mp3', code: 504 }] });
-    expect((await offsetOf(location)).status).toBe(404);
+    // HEAD of a refused upload answers its refusal, never an offset a client takes for success.
+    expect((await offsetOf(location)).status).toBe(415);
     expect(await service.store.staged()).toEqual([]);
     await expect(stat(path.join(service.root, 'tus', 'noise.mp3'))).rejects.toThrow();
   });
@@ -217,7 +221,7 @@ describe('resumable uploads (tus 1.0) at /uploads', () => {
     const stored = await readFile(path.join(service.root, 'race', 'same.mp3'));
     expect(stored).toEqual(lastBody.code === 200 ? resumable : multipart);
     expect(await service.store.staged()).toEqual([]);
-    expect((await offsetOf(location)).status).toBe(404);
+    expect((await offsetOf(location)).status).toBe(lastBody.code === 200 ? 200 : 409);
   });
 
   it('counts created and completed uploads and the bytes received in /metrics', async () => {

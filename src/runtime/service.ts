@@ -63,7 +63,7 @@ export async function startService(
     uploads,
     access,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
-    readinessChecks: [() => inspector.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
+    readinessChecks: [() => inspector.ready(), () => uploads.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
   });
   const server = createHttpServer(eventLoopProbe ? withEventLoopProbe(app) : app, config.server);
   const answers = trackAnswers(server);

@@ -6,7 +6,8 @@ import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from 
 import { ChunkVerifier } from './checksum.ts';
 import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
-import { newRecord, uploadOf } from './upload-records.ts';
+import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord } from './upload-records.ts';
+import { removableRecord, settledRecord } from './settled-record.ts';
 
 /** A chunk goes to the bucket in pieces of about this size: a PATCH holds at most two in memory. */
 export const PIECE_BYTES = 8 * 1024 * 1024;
@@ -29,6 +30,7 @@ export interface BucketUploadStoreOptions {
  */
 export class BucketUploadStore extends DataStore implements ResumableDataStore {
   private readonly pieceBytes: number;
+  completePending?: (id: string) => Promise<unknown>;
 
   constructor(
     private readonly objects: BucketUploadObjects,
@@ -49,14 +51,29 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
   }
 
   override async getUpload(id: string): Promise<Upload> {
-    return uploadOf(await this.mustRead(id));
+    return uploadOf(await settledRecord(await this.mustRead(id), () => this.readRecord(id), this.completePending));
+  }
+
+  async readRecord(id: string): Promise<BucketUploadInfo | undefined> {
+    const info = await this.objects.readInfo(id);
+    if (info) holdRecord(info);
+    return info;
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
     const info = await this.mustRead(id);
     if (info.offset !== offset) throw ERRORS.INVALID_OFFSET;
+    if (info.offset === info.size) return offset;
     const verifier = ChunkVerifier.forRequest();
     const written: Piece[] = [];
+    // Without a checksum the bytes count as they arrive: the record lists each piece once it is up (a crash keeps them).
+    let recorded = 0;
+    const record = async () => {
+      const upTo = written.length;
+      const size = written.reduce((sum, piece) => sum + piece.size, 0);
+      await this.objects.writeInfo({ ...info, offset: offset + size, pieces: [...info.pieces, ...written] });
+      recorded = upTo;
+    };
     let position = offset;
     // At most one piece in flight to the bucket while the next one arrives.
     let inFlight: Promise<void> = Promise.resolve();
@@ -69,7 +86,10 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
       held = [];
       heldBytes = 0;
       await inFlight;
-      inFlight = this.objects.putPiece(id, start, bytes).then((piece) => void written.push(piece));
+      inFlight = this.objects.putPiece(id, start, bytes).then(async (piece) => {
+        written.push(piece);
+        if (!verifier) await record();
+      });
       // Its failure is thrown by the next `await inFlight`, never unhandled meanwhile.
       inFlight.catch(() => undefined);
     };
@@ -85,13 +105,13 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
       verifier?.verify(offset);
       if (position > offset) {
         const counted = { ...info, offset: position, pieces: [...info.pieces, ...written] };
-        await this.objects.writeInfo(counted);
+        if (recorded < written.length) await this.objects.writeInfo(counted);
         holdRecord(counted);
       }
     } catch (error) {
       await inFlight.catch(() => undefined);
       // Never counted (the record does not list them); deleted now so the bucket keeps only what counts.
-      await this.objects.removePieces(id, written).catch(() => undefined);
+      await this.objects.removePieces(id, written.slice(recorded)).catch(() => undefined);
       throw error;
     }
     this.options.onBytes?.(position - offset);
@@ -114,10 +134,39 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
     return staged;
   }
 
+  async markCompleting(record: UploadRecord): Promise<void> {
+    const completing = { ...(record as BucketUploadInfo), completing: true as const };
+    await this.objects.writeInfo(completing);
+    holdRecord(completing);
+  }
+
+  readBytes(record: UploadRecord): Readable {
+    return this.objects.readPieces(record as BucketUploadInfo);
+  }
+
+  /** The record keeps the decision and no pieces; the pieces go after it (the expiry sweep takes any a crash left). */
+  async settle(record: UploadRecord, outcome: CompletionAnswer): Promise<void> {
+    const { completing: _begun, ...info } = record as BucketUploadInfo;
+    const settled: BucketUploadInfo = { ...info, offset: info.size, pieces: [], outcome };
+    await this.objects.writeInfo(settled);
+    holdRecord(settled);
+    await this.objects.removePieces(info.id, info.pieces).catch(() => undefined);
+  }
+
+  async pendingIds(): Promise<string[]> {
+    const pending: string[] = [];
+    for (const listed of await this.objects.list()) {
+      const info = listed.hasInfo ? await this.objects.readInfo(listed.id) : undefined;
+      if (info && isPending(info)) pending.push(listed.id);
+    }
+    return pending;
+  }
+
   async rewind(id: string): Promise<number | undefined> {
-    const info = await this.objects.readInfo(id);
-    const last = info?.pieces.at(-1);
-    if (!info || !last) return undefined;
+    const found = await this.objects.readInfo(id);
+    const last = found?.pieces.at(-1);
+    if (!found || !last) return undefined;
+    const { completing: _begun, ...info } = found;
     const offset = info.offset - last.size;
     await this.objects.writeInfo({ ...info, offset, pieces: info.pieces.slice(0, -1) });
     await this.objects.removePieces(id, [last]).catch(() => undefined);
@@ -129,7 +178,9 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
   }
 
   override async remove(id: string): Promise<void> {
-    if (!(await this.objects.removeUpload(id))) throw ERRORS.FILE_NOT_FOUND;
+    const found = await this.objects.readInfo(id);
+    const info = found && (await removableRecord(found, () => this.objects.readInfo(id), this.completePending));
+    if (!info || !(await this.objects.removeUpload(id))) throw ERRORS.FILE_NOT_FOUND;
   }
 
   override getExpiration(): number {

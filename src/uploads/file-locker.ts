@@ -1,19 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lock, Locker, RequestRelease } from '@tus/utils';
-import lockfile from 'proper-lockfile';
 import { AppError } from '../errors.ts';
+import { diedOnThisHost, holderOf, holderToken } from './process-identity.ts';
 
 const RETRY_MS = 50;
-/** proper-lockfile refreshes a held lock's mtime; one not refreshed this long is a dead holder's. */
-const STALE_MS = 10_000;
+/** A takeover is a readlink and an unlink: a guard older than this is one whose taker died in between. */
+const TAKEOVER_STALE_MS = 1000;
 
 /** Holders in this process, so a new request can ask the old one to let go (as tus's MemoryLocker does). */
 const holders = new Map<string, RequestRelease>();
 
 /**
- * One lock per upload across the processes of a host: a lock directory beside the upload's record
- * (proper-lockfile: mkdir is atomic, a holder that died is detected by its stale mtime). A request
- * that cannot get the lock within `timeoutMs` answers 423, which tus clients retry.
+ * One lock per upload across the processes of a host: a symbolic link beside the upload's record
+ * whose target names the holder (host, pid, start tick, token). symlink() is atomic and the holder
+ * is read with the link in one readlink(), so a lock whose holder died (SIGKILL, power cut of a
+ * worker) is taken over at once instead of after a staleness delay. A request that cannot get the
+ * lock within `timeoutMs` answers 423, which tus clients retry.
  */
 export class FileLocker implements Locker {
   constructor(
@@ -27,7 +31,8 @@ export class FileLocker implements Locker {
 }
 
 class FileLock implements Lock {
-  private release?: () => Promise<void>;
+  private readonly token = holderToken(randomUUID());
+  private held = false;
   private requestRelease?: RequestRelease;
 
   constructor(
@@ -40,29 +45,82 @@ class FileLock implements Lock {
     // A caller that will not wait (the expiry sweep, with an aborted signal) leaves it alone.
     if (!signal.aborted) await holders.get(this.path)?.();
     const deadline = Date.now() + this.timeoutMs;
-    for (;;) {
-      try {
-        this.release = await lockfile.lock(this.path, {
-          realpath: false,
-          lockfilePath: this.path,
-          stale: STALE_MS,
-          // A lock found compromised (its directory removed, its refresh late) is given up, not thrown.
-          onCompromised: () => undefined,
-        });
-        this.requestRelease = requestRelease;
-        holders.set(this.path, requestRelease);
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      }
+    while (!(await this.tryLock())) {
       if (signal.aborted || Date.now() > deadline) throw new AppError('UPLOAD_LOCKED');
       await sleep(RETRY_MS);
     }
+    this.held = true;
+    this.requestRelease = requestRelease;
+    holders.set(this.path, requestRelease);
   }
 
   async unlock(): Promise<void> {
     if (holders.get(this.path) === this.requestRelease) holders.delete(this.path);
-    await this.release?.().catch(() => undefined);
-    this.release = undefined;
+    if (!this.held) return;
+    this.held = false;
+    // Only our own link: one taken over meanwhile (this process was thought dead) is the new holder's.
+    if ((await readHolder(this.path)) === this.token) await fs.unlink(this.path).catch(() => undefined);
+  }
+
+  /** One try; a lock whose holder died on this host is removed and tried once more. */
+  private async tryLock(): Promise<boolean> {
+    if (await this.link()) return true;
+    const value = await readHolder(this.path);
+    if (value === LEGACY) await removeLegacy(this.path);
+    else if (value !== undefined) {
+      const holder = holderOf(value);
+      if (!holder || !diedOnThisHost(holder)) return false;
+      await takeOver(this.path, value);
+    }
+    return this.link();
+  }
+
+  private async link(): Promise<boolean> {
+    try {
+      await fs.symlink(this.token, this.path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return false;
+    }
+  }
+}
+
+/** What readHolder answers for a lock that is not a link: a lock directory of an earlier version (proper-lockfile). */
+const LEGACY = Symbol('legacy lock');
+/** proper-lockfile's staleness: such a lock not refreshed this long had a dead holder. */
+const LEGACY_STALE_MS = 10_000;
+
+async function readHolder(path: string): Promise<string | typeof LEGACY | undefined> {
+  return fs.readlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    if (error.code === 'EINVAL') return LEGACY;
+    throw error;
+  });
+}
+
+async function removeLegacy(path: string): Promise<void> {
+  const stat = await fs.stat(path).catch(() => undefined);
+  if (stat && Date.now() - stat.mtimeMs > LEGACY_STALE_MS) await fs.rm(path, { recursive: true, force: true });
+}
+
+/**
+ * Removes the lock of a dead holder, unless another process took it over first: the guard
+ * directory (mkdir is atomic) makes the read-then-unlink one step among the processes taking over.
+ */
+async function takeOver(path: string, deadValue: string): Promise<void> {
+  const guard = `${path}.takeover`;
+  try {
+    await fs.mkdir(guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const stat = await fs.stat(guard).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > TAKEOVER_STALE_MS) await fs.rm(guard, { recursive: true, force: true });
+    return;
+  }
+  try {
+    if ((await readHolder(path)) === deadValue) await fs.unlink(path).catch(() => undefined);
+  } finally {
+    await fs.rmdir(guard).catch(() => undefined);
   }
 }

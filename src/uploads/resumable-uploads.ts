@@ -13,10 +13,13 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader } from './checksum.ts';
 import { tusRequest } from './request-context.ts';
-import { completeUpload } from './upload-completion.ts';
+import { UploadFinisher } from './upload-completion.ts';
+import { isPending } from './upload-records.ts';
+import { faultPoint } from '../runtime/fault-points.ts';
 import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './file-locker.ts';
 import { RedisLocker } from './redis-locker.ts';
+import { withDeadline } from './redis-deadline.ts';
 import { judgeCreation } from './creation.ts';
 import { judgeFirstBytes } from './first-bytes-judge.ts';
 import { sweepRecordLeftovers } from './record-leftovers.ts';
@@ -46,6 +49,8 @@ export const UPLOADS_PATH = '/uploads';
  */
 export class ResumableUploads {
   private readonly sweepTimer: NodeJS.Timeout;
+  /** The start-up completion of uploads a crash left pending (close waits for it). */
+  private recovering: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly tus: TusServer,
@@ -53,7 +58,7 @@ export class ResumableUploads {
     private readonly locker: Locker,
     private readonly deps: ResumableDeps,
     private readonly uploads: Config['uploads'],
-    private readonly redis: Redis | undefined,
+    private readonly redis: { client: Redis; timeoutMs: number } | undefined,
     /** Removes what killed processes left of record writes; answers how many. */
     private readonly sweepLeftovers: () => Promise<number>,
   ) {
@@ -76,9 +81,13 @@ export class ResumableUploads {
     redis?.on('error', (err) => logger.warn({ err }, 'uploads redis connection error'));
     if (!redis && config.storage.backend === 's3')
       logger.warn('resumable uploads are locked per host (no redis.url): several hosts sharing the bucket need redis.url');
-    const locker = redis ? new RedisLocker(redis, uploads.lockTimeoutMs) : new FileLocker(lockPath, uploads.lockTimeoutMs);
+    const locker = redis
+      ? new RedisLocker(redis, uploads.lockTimeoutMs, config.redis.commandTimeoutMs)
+      : new FileLocker(lockPath, uploads.lockTimeoutMs);
     const ownership = deps.access ? new UploadOwnership(deps.access) : undefined;
-    const completion = { store, pipeline, media, dataStore, locker, lockTimeoutMs: uploads.lockTimeoutMs, metrics };
+    const finisher = new UploadFinisher({ store, pipeline, media, dataStore, locker, lockTimeoutMs: uploads.lockTimeoutMs, metrics });
+    // A request that holds the lock and finds every byte in but nothing decided completes the upload first.
+    dataStore.completePending = (id) => finisher.completeLocked(id);
     const tus = new TusServer({
       path: UPLOADS_PATH,
       datastore: dataStore,
@@ -97,8 +106,8 @@ export class ResumableUploads {
         ownership.continued(id, upload);
       },
       async onUploadFinish(_req, upload) {
-        const answer = await completeUpload(completion, upload);
-        metrics.resumableCompleted.inc({ code: String(answer.code) });
+        await faultPoint('received');
+        const answer = await finisher.complete(upload.id);
         const headers = {
           'Content-Type': 'application/json',
           ...(answer.offset === undefined ? {} : { 'Upload-Offset': String(answer.offset) }),
@@ -124,7 +133,21 @@ export class ResumableUploads {
     const sweepLeftovers = () => sweepRecordLeftovers(recordsDirectory, config.storage.tempMaxAgeMs);
     // At start too: a process killed mid-write is why they exist.
     await sweepLeftovers();
-    return new ResumableUploads(tus, dataStore, locker, deps, uploads, redis, sweepLeftovers);
+    const redisLocks = redis && { client: redis, timeoutMs: config.redis.commandTimeoutMs };
+    const resumable = new ResumableUploads(tus, dataStore, locker, deps, uploads, redisLocks, sweepLeftovers);
+    resumable.recovering = finisher.recover().then(
+      (completed) => completed > 0 && logger.info({ completed }, 'completed resumable uploads a crash left pending'),
+      (err: unknown) => logger.warn({ err }, 'resumable upload recovery failed'),
+    );
+    return resumable;
+  }
+
+  /** Problems for /readyz: with Redis locks (redis.url), Redis must answer PING in time. */
+  async ready(): Promise<string[]> {
+    if (!this.redis) return [];
+    const { client, timeoutMs } = this.redis;
+    const answer = await withDeadline(client.ping(), timeoutMs).catch((error: unknown) => error);
+    return answer === 'PONG' ? [] : [`uploads redis not reachable: ${(answer as Error).message}`];
   }
 
   /** The Express handler for everything under /uploads (mounted ahead of any body parser). */
@@ -141,7 +164,8 @@ export class ResumableUploads {
   /**
    * Removes expired uploads now; returns how many. Each under its lock, so a request still
    * writing to one (it began before the expiry) never recreates what was removed: one that is
-   * busy waits for the next sweep.
+   * busy waits for the next sweep. A pending upload (every byte in, the publish interrupted) is
+   * completed instead; its record expires with the next sweep.
    */
   async sweepExpired(): Promise<number> {
     const createdBefore = Date.now() - this.uploads.expireAfterMs;
@@ -157,7 +181,13 @@ export class ResumableUploads {
         );
       if (!locked) continue;
       try {
-        if (await this.dataStore.removeIfExpired(id, createdBefore)) removed += 1;
+        // Every byte in but not published (a crash): published now rather than removed with its bytes.
+        const record = await this.dataStore.readRecord(id);
+        if (record && isPending(record)) {
+          await this.dataStore
+            .completePending?.(id)
+            .catch((err: unknown) => this.deps.logger.warn({ err, id }, 'resumable upload completion failed'));
+        } else if (await this.dataStore.removeIfExpired(id, createdBefore)) removed += 1;
       } finally {
         await lock.unlock();
       }
@@ -168,7 +198,16 @@ export class ResumableUploads {
 
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    await Promise.all([this.redis?.quit().catch(() => undefined), this.dataStore.close()]);
+    await this.recovering;
+    await Promise.all([this.closeRedis(), this.dataStore.close()]);
+  }
+
+  /** QUIT, or a plain disconnect when Redis does not answer in time (frozen). */
+  private async closeRedis(): Promise<void> {
+    if (!this.redis) return;
+    const { client, timeoutMs } = this.redis;
+    await withDeadline(client.quit(), timeoutMs).catch(() => undefined);
+    client.disconnect();
   }
 }
 

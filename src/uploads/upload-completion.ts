@@ -1,22 +1,19 @@
-import type { Locker, Upload } from '@tus/utils';
+import { createHash } from 'node:crypto';
+import { ERRORS, type Locker } from '@tus/utils';
 import type { Config } from '../config.ts';
-import { AppError, type CodeName } from '../errors.ts';
+import { AppError, CODES, type CodeName } from '../errors.ts';
 import type { PublishPipeline } from '../media/publish-pipeline.ts';
-import { storeUploads } from '../media/upload-service.ts';
+import { storeUploads, validTarget, type UploadOutcome } from '../media/upload-service.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { ByteStore } from '../storage/byte-store.ts';
+import { faultPoint } from '../runtime/fault-points.ts';
+import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
+import { uploadOf, type CompletionAnswer, type UploadRecord } from './upload-records.ts';
 
-/** Failures that may pass (the bucket, the staging disk): the upload is kept for the client's retry when the store can. */
+export type { CompletionAnswer } from './upload-records.ts';
+
+/** Failures that may pass (the bucket, the staging disk): the upload is kept for a retry. */
 const PASSING: ReadonlySet<CodeName> = new Set(['STORAGE_UNAVAILABLE', 'INSUFFICIENT_STORAGE']);
-
-export interface CompletionAnswer {
-  code: number;
-  status: number;
-  body: unknown;
-  /** Set when the upload was kept for a retry: its offset now. */
-  offset?: number;
-}
 
 export interface CompletionDeps {
   store: ByteStore;
@@ -29,52 +26,120 @@ export interface CompletionDeps {
 }
 
 /**
- * What happens when an upload's last byte arrived: the same judgement and answer as POST /media.
- * The upload is gone afterwards, whatever the outcome, except after a failure that may pass
- * where the store can take the last piece back (BucketUploadStore.rewind): the client, which
- * retries a 5xx, then resends that piece and the completion runs again, so a gateway that fails
- * for a moment at the end does not cost the whole upload.
+ * What happens once an upload's last byte is in: the same judgement and answer as POST /media,
+ * always under the upload's lock, and in steps a crash can interrupt anywhere: the record notes
+ * that the publish began (`completing`), the bytes stay where they are until the record holds the
+ * decision (`outcome`, kept until expiry, so HEAD and a repeated final PATCH answer it), and a
+ * publish that finds its file already stored with these very bytes (a crash after the commit)
+ * takes that as its outcome. Whoever holds the lock next completes a pending upload: the final
+ * PATCH, a HEAD or PATCH of a resuming client, a DELETE, or the start-up recovery.
+ * After a failure that may pass the upload stays: less its last piece where the store can take
+ * it back (BucketUploadStore.rewind: the client's retry resends it), else whole, for the next request.
  */
-export async function completeUpload(deps: CompletionDeps, upload: Upload): Promise<CompletionAnswer> {
-  const { store, pipeline, media, dataStore, metrics } = deps;
-  const { directory, filename } = upload.metadata ?? {};
-  let keptAt: number | undefined;
-  try {
-    const staged = await dataStore.stageComplete(store, upload).catch(async (error: unknown) => {
-      if (error instanceof AppError && PASSING.has(error.codeName)) keptAt = await keepForRetry(deps, upload.id);
+export class UploadFinisher {
+  constructor(private readonly deps: CompletionDeps) {}
+
+  /** The final PATCH's completion: takes the lock (no other request can make it let go), then completeLocked. */
+  async complete(id: string): Promise<CompletionAnswer> {
+    const lock = this.deps.locker.newLock(id);
+    await lock.lock(AbortSignal.timeout(this.deps.lockTimeoutMs), () => undefined);
+    try {
+      return await this.completeLocked(id);
+    } finally {
+      await lock.unlock();
+    }
+  }
+
+  /** For a holder of the lock: the recorded decision, or the publish now. */
+  async completeLocked(id: string): Promise<CompletionAnswer> {
+    const record = await this.deps.dataStore.readRecord(id);
+    if (!record) throw ERRORS.FILE_NOT_FOUND;
+    if (record.outcome) return record.outcome;
+    // Taken back for a retry meanwhile: the client resends from the new offset.
+    if (record.offset !== record.size) throw ERRORS.INVALID_OFFSET;
+    return this.publish(record);
+  }
+
+  /** Completes, at start, the uploads a crash left pending; each skipped when busy. Answers how many it completed. */
+  async recover(): Promise<number> {
+    let completed = 0;
+    for (const id of await this.deps.dataStore.pendingIds()) {
+      const lock = this.deps.locker.newLock(id);
+      const locked = await lock
+        .lock(AbortSignal.abort(), () => undefined)
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!locked) continue;
+      try {
+        await this.completeLocked(id);
+        completed += 1;
+      } finally {
+        await lock.unlock();
+      }
+    }
+    return completed;
+  }
+
+  private async publish(record: UploadRecord): Promise<CompletionAnswer> {
+    const { store, pipeline, media, dataStore } = this.deps;
+    if (record.completing) {
+      const found = await this.storedAlready(record);
+      if (found) return this.settle(record, found);
+    } else {
+      await dataStore.markCompleting(record);
+      await faultPoint('completing');
+    }
+    const { directory, filename } = record.metadata;
+    let staged: StagedBytes;
+    try {
+      staged = await dataStore.stageComplete(store, uploadOf(record));
+    } catch (error) {
+      if (error instanceof AppError && PASSING.has(error.codeName)) await dataStore.rewind?.(record.id).catch(() => undefined);
       throw error;
-    });
+    }
+    await faultPoint('staged');
     const outcome = await storeUploads(store, pipeline, media, [
       { directory: directory ?? undefined, filename: filename ?? undefined, staged },
     ]);
-    if (PASSING.has(outcome.codeName)) keptAt = await keepForRetry(deps, upload.id);
-    const entry = new AppError(outcome.codeName).entry;
-    for (const file of outcome.files) if (file.code === 200 && file.size !== undefined) metrics.bytesStored.inc(file.size);
-    return {
-      code: entry.code,
-      status: entry.status,
-      body: { code: entry.code, reason: outcome.reason, files: outcome.files },
-      offset: keptAt,
+    await faultPoint('committed');
+    const answer = answerOf(outcome);
+    if (!PASSING.has(outcome.codeName)) return this.settle(record, answer);
+    this.deps.metrics.resumableCompleted.inc({ code: String(answer.code) });
+    const offset = await dataStore.rewind?.(record.id).catch(() => undefined);
+    return { ...answer, offset };
+  }
+
+  /** POST /media's success when the target holds exactly this upload's bytes (a publish a crash interrupted after its commit). */
+  private async storedAlready(record: UploadRecord): Promise<CompletionAnswer | undefined> {
+    const { directory, filename } = record.metadata;
+    const target = validTarget(this.deps.media, { directory: directory ?? undefined, filename: filename ?? undefined });
+    const stored = await this.deps.store.head({ directory: target.directory, name: target.filename });
+    if (!stored || stored.size !== record.size) return undefined;
+    const hash = createHash('sha256');
+    for await (const chunk of this.deps.dataStore.readBytes(record)) hash.update(chunk as Buffer);
+    if (hash.digest('hex') !== stored.sha256) return undefined;
+    const file = {
+      ...target,
+      size: stored.size,
+      sha256: stored.sha256,
+      ...stored.attributes,
+      code: CODES.OK.code,
+      reason: CODES.OK.reason,
     };
-  } finally {
-    if (keptAt === undefined) await dataStore.forget(upload.id);
+    return answerOf({ codeName: 'OK', reason: CODES.OK.reason, files: [file] });
+  }
+
+  private async settle(record: UploadRecord, answer: CompletionAnswer): Promise<CompletionAnswer> {
+    await this.deps.dataStore.settle(record, answer);
+    this.deps.metrics.resumableCompleted.inc({ code: String(answer.code) });
+    if (answer.code === CODES.OK.code) this.deps.metrics.bytesStored.inc(record.size);
+    return answer;
   }
 }
 
-/** The upload's offset after taking its last piece back, under its lock; undefined when that cannot be done. */
-async function keepForRetry({ dataStore, locker, lockTimeoutMs }: CompletionDeps, id: string): Promise<number | undefined> {
-  if (!dataStore.rewind) return undefined;
-  const lock = locker.newLock(id);
-  try {
-    await lock.lock(AbortSignal.timeout(lockTimeoutMs), () => undefined);
-  } catch {
-    return undefined;
-  }
-  try {
-    return await dataStore.rewind(id);
-  } catch {
-    return undefined;
-  } finally {
-    await lock.unlock();
-  }
+function answerOf(outcome: UploadOutcome): CompletionAnswer {
+  const entry = new AppError(outcome.codeName).entry;
+  return { code: entry.code, status: entry.status, body: { code: entry.code, reason: outcome.reason, files: outcome.files } };
 }

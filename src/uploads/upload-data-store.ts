@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -9,9 +9,11 @@ import { asStorageError } from '../storage/no-space.ts';
 import { ChunkVerifier } from './checksum.ts';
 import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
-import { newRecord, uploadOf, type UploadRecord, type UploadRecords } from './upload-records.ts';
+import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord, type UploadRecords } from './upload-records.ts';
+import { removableRecord, settledRecord } from './settled-record.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
 import { EarlyFlush } from './early-flush.ts';
+import { DurableProgress } from './durable-progress.ts';
 import { RunningSha256 } from './running-sha256.ts';
 
 export interface UploadDataStoreOptions {
@@ -31,6 +33,7 @@ export interface UploadDataStoreOptions {
 export class UploadDataStore extends DataStore implements ResumableDataStore {
   /** The sha256 of uploads whose every chunk counted in this process: the publish then skips re-reading the file. */
   private readonly sha256 = new RunningSha256();
+  completePending?: (id: string) => Promise<unknown>;
 
   constructor(
     readonly records: UploadRecords,
@@ -54,18 +57,27 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
   }
 
   override async getUpload(id: string): Promise<Upload> {
-    return uploadOf(await this.mustRead(id));
+    return uploadOf(await settledRecord(await this.mustRead(id), () => this.readRecord(id), this.completePending));
+  }
+
+  async readRecord(id: string): Promise<UploadRecord | undefined> {
+    const record = await this.records.read(id);
+    if (record) holdRecord(record);
+    return record;
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
     const record = await this.mustRead(id);
     if (record.offset !== offset) throw ERRORS.INVALID_OFFSET;
+    // Complete: its bytes may already be the published file's (a hard link), never written again.
+    if (record.offset === record.size) return offset;
     const verifier = ChunkVerifier.forRequest();
     const dataPath = this.records.dataPath(id);
     const file = await fs.open(dataPath, 'r+');
     let position = offset;
     let sink: WriteStream | undefined;
     let counted: UploadRecord;
+    let progress: DurableProgress | undefined;
     const hash = this.sha256.follow(id, offset);
     try {
       // Bytes past the offset never counted: a chunk cut short with a checksum, or refused.
@@ -73,7 +85,12 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       // Its own descriptor: the writes overlap the reading and hashing of the next chunks
       // (staging-write-buffer.ts), and `file` stays for the truncate and the fsync.
       sink = createWriteStream(dataPath, { flags: 'r+', start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES });
-      const flusher = this.options.fsync ? new EarlyFlush(file) : undefined;
+      const fsync = this.options.fsync;
+      // Without a checksum the bytes count as they arrive: the record follows them (a crash keeps them).
+      progress = verifier
+        ? undefined
+        : new DurableProgress(sink, offset, fsync ? file : undefined, (upTo) => this.records.write({ ...record, offset: upTo }));
+      const flusher = fsync && verifier ? new EarlyFlush(file) : undefined;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         verifier?.update(chunk);
         const hashing = hash.update(chunk);
@@ -81,10 +98,11 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
         if (!sink.write(chunk)) await once(sink, 'drain');
         position += chunk.length;
         flusher?.wrote(position - offset);
+        progress?.wrote();
       }
       sink.end();
       await finished(sink);
-      await flusher?.settled();
+      await Promise.all([flusher?.settled(), progress?.settled()]);
       verifier?.verify(offset);
       counted = { ...record, offset: position };
       // The new record is written while the bytes flush, and replaces the old one once they are on disk.
@@ -92,9 +110,10 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       hash.counted(position);
     } catch (error) {
       hash.refused();
-      // The writes in flight land first; then everything past the offset goes.
+      // The writes in flight land first; then everything past what the record counts goes.
       if (sink && !sink.closed) await new Promise<void>((resolve) => sink!.destroy().once('close', () => resolve()));
-      await file.truncate(offset);
+      await progress?.settled();
+      await file.truncate(progress?.recorded ?? offset);
       throw asStorageError(error);
     } finally {
       await file.close();
@@ -104,10 +123,40 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     return position;
   }
 
-  /** Moves the complete file into the byte store's staging, with its sha256 when it was hashed as it arrived here. */
+  async markCompleting(record: UploadRecord): Promise<void> {
+    const completing: UploadRecord = { ...record, completing: true };
+    await this.records.write(completing);
+    holdRecord(completing);
+  }
+
+  /**
+   * Moves a second name of the complete file (a hard link) into the byte store's staging, with its
+   * sha256 when it was hashed as it arrived here: no copy, and the upload's own name stays until
+   * settle(), so a crash during the publish (and the start-up sweep of staging) loses no byte.
+   */
   async stageComplete(store: ByteStore, upload: Upload): Promise<StagedBytes> {
     const sha256 = await this.sha256.digest(upload.id, upload.size ?? 0);
-    return store.stageFile(this.records.dataPath(upload.id), sha256);
+    const second = this.records.publishingPath(upload.id);
+    try {
+      await fs.rm(second, { force: true });
+      await fs.link(this.records.dataPath(upload.id), second);
+    } catch (error) {
+      throw asStorageError(error);
+    }
+    return store.stageFile(second, sha256);
+  }
+
+  readBytes(record: UploadRecord): Readable {
+    return createReadStream(this.records.dataPath(record.id));
+  }
+
+  async settle(record: UploadRecord, outcome: CompletionAnswer): Promise<void> {
+    const { completing: _begun, ...rest } = record;
+    const settled: UploadRecord = { ...rest, offset: record.size, outcome };
+    await this.records.write(settled);
+    holdRecord(settled);
+    this.sha256.forget(record.id);
+    await this.records.removeBytes(record.id);
   }
 
   async forget(id: string): Promise<void> {
@@ -116,8 +165,19 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
   }
 
   override async remove(id: string): Promise<void> {
+    const found = await this.records.read(id);
+    const record = found && (await removableRecord(found, () => this.records.read(id), this.completePending));
     this.sha256.forget(id);
-    if (!(await this.records.remove(id))) throw ERRORS.FILE_NOT_FOUND;
+    if (!record || !(await this.records.remove(id))) throw ERRORS.FILE_NOT_FOUND;
+  }
+
+  async pendingIds(): Promise<string[]> {
+    const pending: string[] = [];
+    for (const id of await this.records.ids()) {
+      const record = await this.records.read(id).catch(() => undefined);
+      if (record && isPending(record)) pending.push(id);
+    }
+    return pending;
   }
 
   override getExpiration(): number {

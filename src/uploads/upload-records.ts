@@ -12,6 +12,24 @@ export interface UploadRecord {
   metadata: Record<string, string | null>;
   /** ISO date. */
   creationDate: string;
+  /** Set once every byte is in and the publish began: a crash since may have stored the file already. */
+  completing?: true;
+  /** Set once the publish decided (stored or refused): the bytes are gone, the answer stays until expiry. */
+  outcome?: CompletionAnswer;
+}
+
+/** What the final PATCH answered: POST /media's JSON and its status. */
+export interface CompletionAnswer {
+  code: number;
+  status: number;
+  body: unknown;
+  /** Set when the upload was kept for a retry: its offset now. */
+  offset?: number;
+}
+
+/** Every byte is in, the publish has not decided yet (or a crash interrupted it): the next holder of the lock completes it. */
+export function isPending(record: UploadRecord): boolean {
+  return record.offset === record.size && record.outcome === undefined;
 }
 
 /** The record of an upload just created: nothing counted yet. */
@@ -29,6 +47,8 @@ export function uploadOf(record: UploadRecord): Upload {
 const ID = /^[0-9a-f]{32}$/;
 const RECORD_SUFFIX = '.json';
 const DATA_SUFFIX = '.bin';
+/** A second name of the bytes, moved into the byte store's staging for the publish: the `.bin` stays until the publish decided. */
+const PUBLISHING_SUFFIX = '.publishing';
 
 /** Resumable uploads as files of the store's private area: `<id>.json` (the record) and `<id>.bin` (the bytes so far). */
 export class UploadRecords {
@@ -40,6 +60,10 @@ export class UploadRecords {
 
   dataPath(id: string): string {
     return path.join(this.directory, `${id}${DATA_SUFFIX}`);
+  }
+
+  publishingPath(id: string): string {
+    return path.join(this.directory, `${id}${PUBLISHING_SUFFIX}`);
   }
 
   lockPath(id: string): string {
@@ -77,8 +101,13 @@ export class UploadRecords {
       () => true,
       () => false,
     );
-    await fs.rm(this.dataPath(id), { force: true });
+    await this.removeBytes(id);
     return existed;
+  }
+
+  /** Removes the bytes (after the publish decided), keeping the record. */
+  async removeBytes(id: string): Promise<void> {
+    await Promise.all([fs.rm(this.dataPath(id), { force: true }), fs.rm(this.publishingPath(id), { force: true })]);
   }
 
   async ids(): Promise<string[]> {

@@ -330,10 +330,21 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Drop an incomplete upload (tus termination) */
+    /**
+     * Drop an incomplete upload (tus termination)
+     * @description Waits for a publish in progress (the upload's lock; 423 after `uploads.lockTimeoutMs`). An
+     *     upload whose file is stored is not terminated (400): delete the file with DELETE /media.
+     */
     delete: operations['terminateResumableUpload'];
     options?: never;
-    /** Where a resumable upload stands */
+    /**
+     * Where a resumable upload stands
+     * @description `Upload-Offset` equals `Upload-Length` only once the file is stored: an upload whose last
+     *     byte is in but whose publish has not decided (running, or interrupted by a crash) is
+     *     completed first, under its lock (423 when that takes longer than `uploads.lockTimeoutMs`).
+     *     A completed upload's record stays until expiry: HEAD then answers its full offset when the
+     *     file was stored, or the publish's refusal (409 code 501, 415 code 504) when it was not.
+     */
     head: operations['resumableOffset'];
     /**
      * Append a chunk
@@ -349,9 +360,15 @@ export interface paths {
      *     file goes through the pipeline of POST /media (content check, audio metadata, sha256,
      *     commit without replace) and the answer is POST /media's: 200 with `files[0]`, or the
      *     refusal (415 code 504 content not audio, 422 code 501 the path was taken meanwhile). The
-     *     upload is gone afterwards either way, except on backend `s3` when the bucket (503, code
-     *     505) or the staging disk (507) failed: the upload is then kept less its last piece
-     *     (`Upload-Offset` in the answer and in HEAD), and resending from there completes it.
+     *     publish holds the upload's lock and keeps its bytes until it decided; a crash at any step
+     *     leaves the upload complete and pending, and the next request (or the start-up recovery)
+     *     completes it. Afterwards the bytes are gone and the record keeps the answer until expiry
+     *     (a repeated final PATCH at `Upload-Offset` = length with no body gets it again), except
+     *     when the bucket (503, code 505) or the staging disk (507) failed: on backend `s3` the
+     *     upload is then kept less its last piece (`Upload-Offset` in the answer and in HEAD), and
+     *     resending from there completes it; on backend `local` it stays complete and the next
+     *     request publishes it again. A chunk without `Upload-Checksum` cut short by a crash of the
+     *     service counts as far as it was written (flushed every 2 MiB).
      */
     patch: operations['appendResumableUpload'];
     trace?: never;
@@ -497,7 +514,7 @@ export interface components {
      * @description The result code (see the code table above).
      * @enum {integer}
      */
-    Code: 200 | 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 507;
+    Code: 200 | 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507;
     /** @description A result with nothing more to say than its code. */
     Result: {
       code: components['schemas']['Code'];
@@ -743,7 +760,8 @@ export interface components {
      *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504;
      *     code 502 a PATCH whose Content-Type is not `application/offset+octet-stream`),
      *     423 (busy), 460 (checksum mismatch), 503 (code 505, the S3 bucket of backend `s3` cannot
-     *     be reached or fails; the offset stays), 507 (storage full).
+     *     be reached or fails; the offset stays), 503 (code 506, the Redis of `redis.url` refuses
+     *     connections or fails), 507 (storage full).
      */
     TusRefused: {
       headers: {
@@ -2101,6 +2119,7 @@ export interface operations {
         };
         content?: never;
       };
+      400: components['responses']['TusRefused'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['TusRefused'];
@@ -2142,6 +2161,8 @@ export interface operations {
       404: components['responses']['TusRefused'];
       410: components['responses']['TusGone'];
       412: components['responses']['TusVersionRefused'];
+      415: components['responses']['TusRefused'];
+      422: components['responses']['TusRefused'];
       423: components['responses']['TusBusy'];
       500: components['responses']['InternalError'];
       503: components['responses']['TusRefused'];

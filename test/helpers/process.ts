@@ -41,7 +41,11 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start: ${output}`)), timeoutMs);
+    // A service that did not start in time is killed: nothing is left running behind the test.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start: ${output}`));
+    }, timeoutMs);
     const check = () => {
       const match = /listening on (http:\/\/[^"\s]+)/.exec(output);
       if (match) {
@@ -107,4 +111,26 @@ export function outputToEnd(child: ChildProcess): Promise<Ran> {
     child.once('error', reject);
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** Runs a test helper script (TypeScript) as its own process and waits until it prints `ready`. */
+export async function startHelperProcess(script: string, args: string[], ready: string, timeoutMs = 10_000): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', tsx, `${projectRoot}test/helpers/${script}`, ...args], {
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not print ${ready}: ${output}`)), timeoutMs);
+    const check = (chunk: Buffer) => {
+      output += chunk;
+      if (!output.includes(ready)) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
+  });
+  return child;
 }

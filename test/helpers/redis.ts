@@ -4,6 +4,8 @@ import { exitOf } from './process.ts';
 
 export interface RedisServer {
   url: string;
+  /** The redis-server process: a test freezes it (SIGSTOP) and thaws it (SIGCONT) by this PID. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -39,7 +41,10 @@ export async function startRedis(): Promise<RedisServer> {
   });
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
+      // A frozen server would not see SIGTERM until thawed.
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await exitOf(child, 5000);
     },
