@@ -221,7 +221,7 @@ describe('resumable uploads (tus 1.0) at /uploads', () => {
     const stored = await readFile(path.join(service.root, 'race', 'same.mp3'));
     expect(stored).toEqual(lastBody.code === 200 ? resumable : multipart);
     expect(await service.store.staged()).toEqual([]);
-    expect((await offsetOf(location)).status).toBe(lastBody.code === 200 ? 200 : 409);
+    expect((await offsetOf(location)).status).toBe(lastBody.code === 200 ? 200 : 422);
   });
 
   it('counts created and completed uploads and the bytes received in /metrics', async () => {

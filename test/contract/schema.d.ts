@@ -4,2556 +4,2544 @@
  */
 
 export interface paths {
-  '/': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Media library page
-     * @description The media library, an HTML page that lists, plays, uploads and deletes files through this
-     *     API (its scripts and style sheet from `/library/{asset}`, no inline code). Conditional
-     *     requests and single byte ranges are honoured as for `/chat`.
-     */
-    get: operations['getLibraryPage'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/library/vendor/tus.min.js': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * tus-js-client's browser build
-     * @description The library page uploads large files with it (from the installed npm package, no CDN).
-     */
-    get: operations['getTusClient'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/library/{asset}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Library page file
-     * @description The library page's ES modules and style sheet (and the page itself as `index.html`).
-     *     Conditional requests and single byte ranges are honoured as for `/chat`.
-     */
-    get: operations['getLibraryAsset'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/healthz': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Process is alive */
-    get: operations['getHealth'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/readyz': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Process can do its work
-     * @description Ready when the storage root is writable with at least `storage.minFreeBytes` free, the
-     *     publish pool answers and (with `chat.redisUrl`) Redis answers PING. With
-     *     `storage.backend: s3`: when the staging directory is writable and the bucket answers
-     *     (a problem then names the bucket and the cause); ready again as soon as it does.
-     */
-    get: operations['getReadiness'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/metrics': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Prometheus metrics
-     * @description Prometheus text exposition format 0.0.4 (prom-client): `http_requests_total`,
-     *     `http_request_duration_seconds`, `media_uploads_total`, `media_bytes_stored_total`,
-     *     `media_pool_queue_depth`, `media_pool_utilization`, `chat_connections`,
-     *     `chat_messages_total`, `proxy_upstream_duration_seconds`, `proxy_upstream_errors_total`,
-     *     `media_resumable_uploads_created_total` (tus creations accepted),
-     *     `media_resumable_uploads_completed_total{code}` (last byte arrived, by the publishing's
-     *     result code), `media_resumable_uploads_expired_total` (incomplete uploads swept after
-     *     `uploads.expireAfterMs`), `media_resumable_bytes_received_total` (bytes that counted),
-     *     event-loop lag and the process defaults. In a cluster, the sum over every worker.
-     *     Protected by `auth.protectMetrics` (absent: as `auth.protectReads`, when keys or tokens
-     *     are configured): then it needs a key with `read` in every directory (any token).
-     */
-    get: operations['getMetrics'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Which media requests need a bearer token
-     * @description Lets a client (the library page) offer a token form only where one is needed. Needs no
-     *     token and tells nothing about the tokens themselves.
-     */
-    get: operations['getAuthStatus'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/signed-urls': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Sign a URL that downloads or uploads one file without a key
-     * @description A key signs only what it may do itself: `download` needs its `read` scope in the directory,
-     *     `upload` its `write` scope. `expiresIn` (seconds, default 3600) is at most
-     *     `auth.maxDownloadExpiresIn` (default 7 days) or `auth.maxUploadExpiresIn` (default 24 h);
-     *     `maxSize` (uploads only) at most `media.maxFileSize`, its default. Needs
-     *     `auth.signingKeys` (or `AUTH_SIGNING_KEY`): without one, code 404. `url` is a download
-     *     URL (`/media/<directory>/<filename>?signature=`) or, for uploads, POST /media's
-     *     (`/media?signature=`), with `tusEndpoint` for resumable clients. An app server may sign
-     *     URLs itself in the same format (README "Signed URLs").
-     */
-    post: operations['createSignedUrl'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/media': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List a directory
-     * @description One page of the files of `directory` (in byte order of their UTF-8 names) with their audio
-     *     metadata, plus the names of all its subdirectories. Without `directory` (or with an empty
-     *     one), the storage root, which holds only directories. Hidden and temporary files never
-     *     appear. Pass `nextCursor` as `cursor` for the next page.
-     */
-    get: operations['listMedia'];
-    /**
-     * Not supported (405)
-     * @description Files are stored with POST and never replaced, so PUT is refused, as is every other method a
-     *     `/media` path does not offer (see "Unsupported methods under `/media`" above).
-     */
-    put: operations['putMedia'];
-    /**
-     * Upload audio files
-     * @description **multipart/form-data**: every file part is stored at `<directory>/<filename>`, where
-     *     `filename` is the part's file name and `directory` is the text field `directory` if the form
-     *     has one (at any position, at most once), else the part's field name (`curl -F songs=@a.mp3`
-     *     stores `songs/a.mp3`). Up to `media.maxFiles` files and `media.maxFields` other fields per
-     *     request; each file is judged alone and listed in `files` with its own code; the top-level
-     *     code is 200 only when all were stored, else the first failure's. A part with an empty file
-     *     name is not a file (what browsers send for an empty file input).
-     *
-     *     **application/x-www-form-urlencoded**: fields `directory`, `filename` and `body`, each at
-     *     most once, in any order; `body` is the file, stored as exactly the percent-decoded bytes
-     *     (binary-safe: `+` decodes to a space, every `%XX` to its byte, anything else is kept as
-     *     sent). Every other field's value is at most 8 KiB encoded and every field name 1 KiB
-     *     (code 413 beyond).
-     *
-     *     Files are never replaced: an existing path is code 501. Content must match the extension
-     *     (MPEG audio or ID3 for `.mp3`, RIFF/WAVE for `.wav`) unless `media.verifyContent` is off.
-     *     Over a limit (code 413) nothing of the request is kept.
-     *
-     *     **A signed upload URL** (`?signature=`, operation `upload`) creates exactly its one file,
-     *     of at most its `max` bytes, with no key: the form needs only the file (its part's own file
-     *     name is ignored); a `directory` or `filename` field naming another target is code 403.
-     *     Files are never replaced, so the URL is single-use by construction.
-     */
-    post: operations['uploadMedia'];
-    /**
-     * Delete a file
-     * @description `directory` and `filename` come from the query string, else from a urlencoded body.
-     *     Deleting an absent file is code 200 with `deleted: false` (idempotent).
-     */
-    delete: operations['deleteMedia'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/media/{directory}/{filename}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         /**
-         * @description The directory: its `/` separators are sent as they are (`/media/albums/2024/a.mp3`) or
-         *     percent-encoded. A path with no directory (`/media/a.mp3`) or no file name
-         *     (`/media/songs/`) is code 503 (HTTP 400).
+         * Media library page
+         * @description The media library, an HTML page that lists, plays, uploads and deletes files through this
+         *     API (its scripts and style sheet from `/library/{asset}`, no inline code). Conditional
+         *     requests and single byte ranges are honoured as for `/chat`.
          */
-        directory: components['schemas']['Directory'];
-        filename: components['schemas']['Filename'];
-      };
-      cookie?: never;
+        get: operations["getLibraryPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Download a file
-     * @description Streams the file. One byte range (`Range: bytes=0-99`, `bytes=-100`, `bytes=100-`)
-     *     answers 206; several ranges, another unit or a malformed Range answer the whole file.
-     *     `If-None-Match` / `If-Modified-Since` answer 304; `If-Range` (an ETag or a date) applies the
-     *     Range only while it still names this file. Symbolic links are never served (404).
-     *
-     *     A signed download URL (`?signature=`, operation `download`) serves GET and HEAD of its one
-     *     file, ranges and `?download=1` included, with no key and whatever `auth.protectReads` says.
-     */
-    get: operations['downloadMedia'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    /**
-     * File headers only
-     * @description The status and headers a GET would answer, with no body.
-     */
-    head: operations['headMedia'];
-    patch?: never;
-    trace?: never;
-  };
-  '/uploads': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Create a resumable upload (tus 1.0 creation, creation-with-upload)
-     * @description tus 1.0 (https://tus.io/protocols/resumable-upload) with the extensions creation,
-     *     creation-with-upload, termination, expiration and checksum. `Upload-Metadata` must carry
-     *     `directory` and `filename` (base64, tus syntax); the request is judged at once by the rules
-     *     of POST /media, and nothing is created for a refused upload: unsafe name 400, missing
-     *     directory or filename code 503, extension not allowed 415 (code 504), `Upload-Length` 0
-     *     code 502, over `media.maxFileSize` 413, the file exists 422 (code 501). Same bearer token
-     *     as POST /media. A body (`Content-Type: application/offset+octet-stream`) is the first chunk;
-     *     when it is the whole file the answer is the final one (see PATCH).
-     *
-     *     A signed upload URL's signature works here too (`/uploads?signature=`, as `tusEndpoint` of
-     *     POST /signed-urls): `Upload-Metadata` must name the signature's file and `Upload-Length`
-     *     be at most its `max`. The upload is then finished by its `Location` alone (its 128-bit id
-     *     is the capability), after the signature expired too, until the upload expires. An upload
-     *     created with a key belongs to that key: another key gets 403 on HEAD, PATCH and DELETE.
-     */
-    post: operations['createResumableUpload'];
-    delete?: never;
-    /**
-     * What the tus server offers
-     * @description No token needed (browsers send none in a CORS preflight).
-     */
-    options: operations['resumableCapabilities'];
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/uploads/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post?: never;
-    /**
-     * Drop an incomplete upload (tus termination)
-     * @description Waits for a publish in progress (the upload's lock; 423 after `uploads.lockTimeoutMs`). An
-     *     upload whose file is stored is not terminated (400): delete the file with DELETE /media.
-     */
-    delete: operations['terminateResumableUpload'];
-    options?: never;
-    /**
-     * Where a resumable upload stands
-     * @description `Upload-Offset` equals `Upload-Length` only once the file is stored: an upload whose last
-     *     byte is in but whose publish has not decided (running, or interrupted by a crash) is
-     *     completed first, under its lock (423 when that takes longer than `uploads.lockTimeoutMs`).
-     *     A completed upload's record stays until expiry: HEAD then answers its full offset when the
-     *     file was stored, or the publish's refusal (409 code 501, 415 code 504) when it was not.
-     */
-    head: operations['resumableOffset'];
-    /**
-     * Append a chunk
-     * @description `Content-Type: application/offset+octet-stream`, `Upload-Offset` = the upload's offset (else
-     *     409). With `Upload-Checksum: <sha1|sha256|md5> <base64 digest>` the chunk counts only when
-     *     it matches; otherwise 460 and the offset stays where it was (the chunk's bytes are dropped).
-     *     A chunk without a checksum counts as far as it arrived. The content is judged once the
-     *     first 64 KiB of the upload have arrived (in a chunk at offset 0): content that is not of
-     *     the extension's format answers 415 (code 504) at once and the upload is dropped. Each request holds a lock on the
-     *     upload, in whichever process of the host it lands, or on backend `s3` whichever host
-     *     sharing the bucket and `redis.url` (423 when another request keeps it longer than
-     *     `uploads.lockTimeoutMs`; tus clients retry). When the last byte arrives the
-     *     file goes through the pipeline of POST /media (content check, audio metadata, sha256,
-     *     commit without replace) and the answer is POST /media's: 200 with `files[0]`, or the
-     *     refusal (415 code 504 content not audio, 422 code 501 the path was taken meanwhile). The
-     *     publish holds the upload's lock and keeps its bytes until it decided; a crash at any step
-     *     leaves the upload complete and pending, and the next request (or the start-up recovery)
-     *     completes it. Afterwards the bytes are gone and the record keeps the answer until expiry
-     *     (a repeated final PATCH at `Upload-Offset` = length with no body gets it again), except
-     *     when the bucket (503, code 505) or the staging disk (507) failed: on backend `s3` the
-     *     upload is then kept less its last piece (`Upload-Offset` in the answer and in HEAD), and
-     *     resending from there completes it; on backend `local` it stays complete and the next
-     *     request publishes it again. A chunk without `Upload-Checksum` cut short by a crash of the
-     *     service counts as far as it was written (flushed every 2 MiB).
-     */
-    patch: operations['appendResumableUpload'];
-    trace?: never;
-  };
-  '/proxy/{name}/{rest}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A name under `proxy.upstreams`; any other is 404. */
-        name: string;
+    "/library/vendor/tus.min.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         /**
-         * @description The path on the upstream, below its base path. It may hold `/` and may be empty
-         *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
-         *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+         * tus-js-client's browser build
+         * @description The library page uploads large files with it (from the installed npm package, no CDN).
          */
-        rest: string;
-      };
-      cookie?: never;
+        get: operations["getTusClient"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Forward a GET
-     * @description As every method. With `cache` configured for the upstream, 200 answers to GET are kept
-     *     for their TTL and served with `X-Cache: HIT` and `Age`; other GETs carry `X-Cache: MISS`.
-     */
-    get: operations['proxyGet'];
-    /** Forward a PUT */
-    put: operations['proxyPut'];
-    /** Forward a POST */
-    post: operations['proxyPost'];
-    /** Forward a DELETE */
-    delete: operations['proxyDelete'];
-    /** Forward an OPTIONS */
-    options: operations['proxyOptions'];
-    /** Forward a HEAD */
-    head: operations['proxyHead'];
-    /** Forward a PATCH */
-    patch: operations['proxyPatch'];
-    /** Forward a TRACE */
-    trace: operations['proxyTrace'];
-  };
-  '/chat': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/library/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Library page file
+         * @description The library page's ES modules and style sheet (and the page itself as `index.html`).
+         *     Conditional requests and single byte ranges are honoured as for `/chat`.
+         */
+        get: operations["getLibraryAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Chat page
-     * @description The chat page (plain HTML, its script and style sheet from `/chat/{asset}`, no inline code).
-     *     `?name=` and `?room=` pre-fill its fields. Conditional requests (`If-None-Match`,
-     *     `If-Modified-Since`, `If-Match`, `If-Unmodified-Since`) and single byte ranges are honoured.
-     */
-    get: operations['getChatPage'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/chat/{asset}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Process is alive */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Chat page file
-     * @description The chat page's script and style sheet (and the page itself as `index.html`). Conditional
-     *     requests and single byte ranges are honoured as for `/chat`.
-     */
-    get: operations['getChatAsset'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/chat/ws': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Process can do its work
+         * @description Ready when the storage root is writable with at least `storage.minFreeBytes` free, the
+         *     publish pool answers and (with `chat.redisUrl`) Redis answers PING. With
+         *     `storage.backend: s3`: when the staging directory is writable and the bucket answers
+         *     (a problem then names the bucket and the cause); ready again as soon as it does.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Chat WebSocket
-     * @description A WebSocket handshake (RFC 6455): `GET /chat/ws?name=<nickname>&room=<room>` with
-     *     `Connection: Upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Key` and
-     *     `Sec-WebSocket-Version: 13`. The Origin must be this service's own origin (same scheme, host
-     *     and port, serialized as browsers send it: no userinfo, no path) or one of
-     *     `chat.allowedOrigins` (a missing Origin is accepted unless `chat.allowMissingOrigin` is
-     *     false), else 403. More than `chat.maxConnectionsPerAddress` open connections from one
-     *     address get 429; more than `chat.maxConnections` in all get 503. OpenAPI cannot describe the frames that follow; they are JSON text frames:
-     *
-     *     - the client sends `{"type": "message", "text": "hello"}`;
-     *     - the server sends `history` (`room`, `messages`: the room's last `chat.historySize`
-     *       messages, oldest first) to a new member, then `join`, `message` and `leave` events
-     *       `{type, room, from, text, at}` to everyone in the room (the author included; `from` is
-     *       the nickname, else the client's IP address; `at` is ISO 8601 UTC), and
-     *       `{"type": "error", "code": "invalid_name"|"invalid_room"|"invalid_message"|"rate_limited"|"room_busy", "text"}`
-     *       to one client (`rate_limited`: over `chat.rateLimit` for this connection; `room_busy`:
-     *       over `chat.roomRateLimit` for the room, the message was not sent).
-     *
-     *     Close codes: 1001 server shutting down; 1003 binary frame; 1006 (no close frame) dropped as
-     *     dead or slow; 1007 text that is not UTF-8; 1008 invalid name or room, or `chat.maxStrikes`
-     *     rejected messages in a row; 1009 message over `chat.maxMessageBytes`; 1011 internal error.
-     *     A handshake with another method than GET is refused with 405 `text/html`.
-     */
-    get: operations['openChatSocket'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description Prometheus text exposition format 0.0.4 (prom-client): `http_requests_total`,
+         *     `http_request_duration_seconds`, `media_uploads_total`, `media_bytes_stored_total`,
+         *     `media_pool_queue_depth`, `media_pool_utilization`, `chat_connections`,
+         *     `chat_messages_total`, `proxy_upstream_duration_seconds`, `proxy_upstream_errors_total`,
+         *     `media_resumable_uploads_created_total` (tus creations accepted),
+         *     `media_resumable_uploads_completed_total{code}` (last byte arrived, by the publishing's
+         *     result code), `media_resumable_uploads_expired_total` (incomplete uploads swept after
+         *     `uploads.expireAfterMs`), `media_resumable_bytes_received_total` (bytes that counted),
+         *     event-loop lag and the process defaults. In a cluster, the sum over every worker.
+         *     Protected by `auth.protectMetrics` (absent: as `auth.protectReads`, when keys or tokens
+         *     are configured): then it needs a key with `read` in every directory (any token).
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which media requests need a bearer token
+         * @description Lets a client (the library page) offer a token form only where one is needed. Needs no
+         *     token and tells nothing about the tokens themselves.
+         */
+        get: operations["getAuthStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signed-urls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a URL that downloads or uploads one file without a key
+         * @description A key signs only what it may do itself: `download` needs its `read` scope in the directory,
+         *     `upload` its `write` scope. `expiresIn` (seconds, default 3600) is at most
+         *     `auth.maxDownloadExpiresIn` (default 7 days) or `auth.maxUploadExpiresIn` (default 24 h);
+         *     `maxSize` (uploads only) at most `media.maxFileSize`, its default. Needs
+         *     `auth.signingKeys` (or `AUTH_SIGNING_KEY`): without one, code 404. `url` is a download
+         *     URL (`/media/<directory>/<filename>?signature=`) or, for uploads, POST /media's
+         *     (`/media?signature=`), with `tusEndpoint` for resumable clients. An app server may sign
+         *     URLs itself in the same format (README "Signed URLs").
+         */
+        post: operations["createSignedUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a directory
+         * @description One page of the files of `directory` (in byte order of their UTF-8 names) with their audio
+         *     metadata, plus the names of all its subdirectories. Without `directory` (or with an empty
+         *     one), the storage root, which holds only directories. Hidden and temporary files never
+         *     appear. Pass `nextCursor` as `cursor` for the next page.
+         */
+        get: operations["listMedia"];
+        /**
+         * Not supported (405)
+         * @description Files are stored with POST and never replaced, so PUT is refused, as is every other method a
+         *     `/media` path does not offer (see "Unsupported methods under `/media`" above).
+         */
+        put: operations["putMedia"];
+        /**
+         * Upload audio files
+         * @description **multipart/form-data**: every file part is stored at `<directory>/<filename>`, where
+         *     `filename` is the part's file name and `directory` is the text field `directory` if the form
+         *     has one (at any position, at most once), else the part's field name (`curl -F songs=@a.mp3`
+         *     stores `songs/a.mp3`). Up to `media.maxFiles` files and `media.maxFields` other fields per
+         *     request; each file is judged alone and listed in `files` with its own code; the top-level
+         *     code is 200 only when all were stored, else the first failure's. A part with an empty file
+         *     name is not a file (what browsers send for an empty file input).
+         *
+         *     **application/x-www-form-urlencoded**: fields `directory`, `filename` and `body`, each at
+         *     most once, in any order; `body` is the file, stored as exactly the percent-decoded bytes
+         *     (binary-safe: `+` decodes to a space, every `%XX` to its byte, anything else is kept as
+         *     sent). Every other field's value is at most 8 KiB encoded and every field name 1 KiB
+         *     (code 413 beyond).
+         *
+         *     Files are never replaced: an existing path is code 501. Content must match the extension
+         *     (MPEG audio or ID3 for `.mp3`, RIFF/WAVE for `.wav`) unless `media.verifyContent` is off.
+         *     Over a limit (code 413) nothing of the request is kept.
+         *
+         *     **A signed upload URL** (`?signature=`, operation `upload`) creates exactly its one file,
+         *     of at most its `max` bytes, with no key: the form needs only the file (its part's own file
+         *     name is ignored); a `directory` or `filename` field naming another target is code 403.
+         *     Files are never replaced, so the URL is single-use by construction.
+         */
+        post: operations["uploadMedia"];
+        /**
+         * Delete a file
+         * @description `directory` and `filename` come from the query string, else from a urlencoded body.
+         *     Deleting an absent file is code 200 with `deleted: false` (idempotent).
+         */
+        delete: operations["deleteMedia"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/{directory}/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The directory: its `/` separators are sent as they are (`/media/albums/2024/a.mp3`) or
+                 *     percent-encoded. A path with no directory (`/media/a.mp3`) or no file name
+                 *     (`/media/songs/`) is code 503 (HTTP 400).
+                 */
+                directory: components["schemas"]["Directory"];
+                filename: components["schemas"]["Filename"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a file
+         * @description Streams the file. One byte range (`Range: bytes=0-99`, `bytes=-100`, `bytes=100-`)
+         *     answers 206; several ranges, another unit or a malformed Range answer the whole file.
+         *     `If-None-Match` / `If-Modified-Since` answer 304; `If-Range` (an ETag or a date) applies the
+         *     Range only while it still names this file. Symbolic links are never served (404).
+         *
+         *     A signed download URL (`?signature=`, operation `download`) serves GET and HEAD of its one
+         *     file, ranges and `?download=1` included, with no key and whatever `auth.protectReads` says.
+         */
+        get: operations["downloadMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * File headers only
+         * @description The status and headers a GET would answer, with no body.
+         */
+        head: operations["headMedia"];
+        patch?: never;
+        trace?: never;
+    };
+    "/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a resumable upload (tus 1.0 creation, creation-with-upload)
+         * @description tus 1.0 (https://tus.io/protocols/resumable-upload) with the extensions creation,
+         *     creation-with-upload, termination, expiration and checksum. `Upload-Metadata` must carry
+         *     `directory` and `filename` (base64, tus syntax); the request is judged at once by the rules
+         *     of POST /media, and nothing is created for a refused upload: unsafe name 400, missing
+         *     directory or filename code 503, extension not allowed 415 (code 504), `Upload-Length` 0
+         *     code 502, over `media.maxFileSize` 413, the file exists 422 (code 501). Same bearer token
+         *     as POST /media. A body (`Content-Type: application/offset+octet-stream`) is the first chunk;
+         *     when it is the whole file the answer is the final one (see PATCH).
+         *
+         *     A signed upload URL's signature works here too (`/uploads?signature=`, as `tusEndpoint` of
+         *     POST /signed-urls): `Upload-Metadata` must name the signature's file and `Upload-Length`
+         *     be at most its `max`. The upload is then finished by its `Location` alone (its 128-bit id
+         *     is the capability), after the signature expired too, until the upload expires. An upload
+         *     created with a key belongs to that key: another key gets 403 on HEAD, PATCH and DELETE.
+         */
+        post: operations["createResumableUpload"];
+        delete?: never;
+        /**
+         * What the tus server offers
+         * @description No token needed (browsers send none in a CORS preflight).
+         */
+        options: operations["resumableCapabilities"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Drop an incomplete upload (tus termination)
+         * @description Waits for a publish in progress (the upload's lock; 423 after `uploads.lockTimeoutMs`). An
+         *     upload whose file is stored is not terminated (400): delete the file with DELETE /media.
+         */
+        delete: operations["terminateResumableUpload"];
+        options?: never;
+        /**
+         * Where a resumable upload stands
+         * @description `Upload-Offset` equals `Upload-Length` only once the file is stored: an upload whose last
+         *     byte is in but whose publish has not decided (running, or interrupted by a crash) is
+         *     completed first, under its lock (423 when that takes longer than `uploads.lockTimeoutMs`).
+         *     A completed upload's record stays until expiry: HEAD then answers its full offset when the
+         *     file was stored, or the publish's refusal (409 code 501, 415 code 504) when it was not.
+         */
+        head: operations["resumableOffset"];
+        /**
+         * Append a chunk
+         * @description `Content-Type: application/offset+octet-stream`, `Upload-Offset` = the upload's offset (else
+         *     409). With `Upload-Checksum: <sha1|sha256|md5> <base64 digest>` the chunk counts only when
+         *     it matches; otherwise 460 and the offset stays where it was (the chunk's bytes are dropped).
+         *     A chunk without a checksum counts as far as it arrived. The content is judged once the
+         *     first 64 KiB of the upload have arrived (in a chunk at offset 0): content that is not of
+         *     the extension's format answers 415 (code 504) at once and the upload is dropped. Each request holds a lock on the
+         *     upload, in whichever process of the host it lands, or on backend `s3` whichever host
+         *     sharing the bucket and `redis.url` (423 when another request keeps it longer than
+         *     `uploads.lockTimeoutMs`; tus clients retry). When the last byte arrives the
+         *     file goes through the pipeline of POST /media (content check, audio metadata, sha256,
+         *     commit without replace) and the answer is POST /media's: 200 with `files[0]`, or the
+         *     refusal (415 code 504 content not audio, 422 code 501 the path was taken meanwhile). The
+         *     publish holds the upload's lock and keeps its bytes until it decided; a crash at any step
+         *     leaves the upload complete and pending, and the next request (or the start-up recovery)
+         *     completes it. Afterwards the bytes are gone and the record keeps the answer until expiry
+         *     (a repeated final PATCH at `Upload-Offset` = length with no body gets it again), except
+         *     when the bucket (503, code 505) or the staging disk (507) failed: on backend `s3` the
+         *     upload is then kept less its last piece (`Upload-Offset` in the answer and in HEAD), and
+         *     resending from there completes it; on backend `local` it stays complete and the next
+         *     request publishes it again. A chunk without `Upload-Checksum` cut short by a crash of the
+         *     service counts as far as it was written (flushed every 2 MiB).
+         */
+        patch: operations["appendResumableUpload"];
+        trace?: never;
+    };
+    "/proxy/{name}/{rest}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name under `proxy.upstreams`; any other is 404. */
+                name: string;
+                /**
+                 * @description The path on the upstream, below its base path. It may hold `/` and may be empty
+                 *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
+                 *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+                 */
+                rest: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Forward a GET
+         * @description As every method. With `cache` configured for the upstream, 200 answers to GET are kept
+         *     for their TTL and served with `X-Cache: HIT` and `Age`; other GETs carry `X-Cache: MISS`.
+         */
+        get: operations["proxyGet"];
+        /** Forward a PUT */
+        put: operations["proxyPut"];
+        /** Forward a POST */
+        post: operations["proxyPost"];
+        /** Forward a DELETE */
+        delete: operations["proxyDelete"];
+        /** Forward an OPTIONS */
+        options: operations["proxyOptions"];
+        /** Forward a HEAD */
+        head: operations["proxyHead"];
+        /** Forward a PATCH */
+        patch: operations["proxyPatch"];
+        /** Forward a TRACE */
+        trace: operations["proxyTrace"];
+    };
+    "/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chat page
+         * @description The chat page (plain HTML, its script and style sheet from `/chat/{asset}`, no inline code).
+         *     `?name=` and `?room=` pre-fill its fields. Conditional requests (`If-None-Match`,
+         *     `If-Modified-Since`, `If-Match`, `If-Unmodified-Since`) and single byte ranges are honoured.
+         */
+        get: operations["getChatPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chat page file
+         * @description The chat page's script and style sheet (and the page itself as `index.html`). Conditional
+         *     requests and single byte ranges are honoured as for `/chat`.
+         */
+        get: operations["getChatAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chat WebSocket
+         * @description A WebSocket handshake (RFC 6455): `GET /chat/ws?name=<nickname>&room=<room>` with
+         *     `Connection: Upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Key` and
+         *     `Sec-WebSocket-Version: 13`. The Origin must be this service's own origin (same scheme, host
+         *     and port, serialized as browsers send it: no userinfo, no path) or one of
+         *     `chat.allowedOrigins` (a missing Origin is accepted unless `chat.allowMissingOrigin` is
+         *     false), else 403. More than `chat.maxConnectionsPerAddress` open connections from one
+         *     address get 429; more than `chat.maxConnections` in all get 503. OpenAPI cannot describe the frames that follow; they are JSON text frames:
+         *
+         *     - the client sends `{"type": "message", "text": "hello"}`;
+         *     - the server sends `history` (`room`, `messages`: the room's last `chat.historySize`
+         *       messages, oldest first) to a new member, then `join`, `message` and `leave` events
+         *       `{type, room, from, text, at}` to everyone in the room (the author included; `from` is
+         *       the nickname, else the client's IP address; `at` is ISO 8601 UTC), and
+         *       `{"type": "error", "code": "invalid_name"|"invalid_room"|"invalid_message"|"rate_limited"|"room_busy", "text"}`
+         *       to one client (`rate_limited`: over `chat.rateLimit` for this connection; `room_busy`:
+         *       over `chat.roomRateLimit` for the room, the message was not sent).
+         *
+         *     Close codes: 1001 server shutting down; 1003 binary frame; 1006 (no close frame) dropped as
+         *     dead or slow; 1007 text that is not UTF-8; 1008 invalid name or room, or `chat.maxStrikes`
+         *     rejected messages in a row; 1009 message over `chat.maxMessageBytes`; 1011 internal error.
+         *     A handshake with another method than GET is refused with 405 `text/html`.
+         */
+        get: operations["openChatSocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    /**
-     * @description 1 to 8 segments joined by `/`; each 1..255 UTF-8 bytes, not `.` or `..`, not starting with
-     *     `.`, no `\`, NUL or control characters, no percent-escapes of `.`, `/`, `\` or NUL
-     *     (`%2e`, `%2f`, `%5c`, `%00`), and the same after NFKC normalisation (fullwidth dots count
-     *     as dots). Anything else is code 400 and touches nothing.
-     * @example songs/2024
-     */
-    Directory: string;
-    /**
-     * @description One segment as in `Directory`; its extension must be on `media.allowedExtensions` (default `.mp3`, `.wav`, any case).
-     * @example a.mp3
-     */
-    Filename: string;
-    /**
-     * @description The result code (see the code table above).
-     * @enum {integer}
-     */
-    Code: 200 | 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507;
-    /** @description A result with nothing more to say than its code. */
-    Result: {
-      code: components['schemas']['Code'];
-      /** @description Human-readable; may name the offending field or limit. Do not parse it. */
-      reason: string;
-    };
-    AuthStatus: {
-      /** @constant */
-      code: 200;
-      reason: string;
-      /** @description POST and DELETE on /media need a token (`auth.tokens` is set). */
-      writesNeedToken: boolean;
-      /** @description Listings and downloads need one too (`auth.protectReads`). */
-      readsNeedToken: boolean;
-      /** @description POST /signed-urls can sign (`auth.signingKeys` is set). */
-      signedUrls: boolean;
-      /** @description The key this request presented, and what it may do. */
-      key?: {
-        id: string;
-        scopes: ('read' | 'write' | 'delete')[];
-        /** @description Directory prefixes; null = every directory. */
-        directories: string[] | null;
-      };
-    };
-    SignedUrlRequest: {
-      /** @enum {unknown} */
-      operation: 'download' | 'upload';
-      directory: components['schemas']['Directory'];
-      filename: components['schemas']['Filename'];
-      /** @description Seconds from now; default 3600. */
-      expiresIn?: number;
-      /** @description Uploads only; the largest file the URL accepts, default `media.maxFileSize`. */
-      maxSize?: number;
-    };
-    SignedUrl: {
-      /** @constant */
-      code: 200;
-      reason: string;
-      /** Format: uri */
-      url: string;
-      /**
-       * Format: uri
-       * @description Uploads only; the tus creation URL with the same signature.
-       */
-      tusEndpoint?: string;
-      /** Format: date-time */
-      expiresAt: string;
-    };
-    /** @description A file stored by this request. */
-    StoredFile: {
-      /** @constant */
-      code: 200;
-      /** @constant */
-      reason: 'OK';
-      directory: components['schemas']['Directory'];
-      filename: components['schemas']['Filename'];
-      size: number;
-      sha256: components['schemas']['Sha256'];
-      /**
-       * @example audio/mpeg
-       * @example audio/wav
-       */
-      contentType: string;
-      metadata: components['schemas']['MaybeMetadata'];
-    };
-    /** @description A file of this request that was not stored, with the names it was sent under. */
-    RefusedFile: {
-      /** @enum {integer} */
-      code: 400 | 403 | 413 | 501 | 502 | 503 | 504 | 505 | 507;
-      reason: string;
-      directory?: string;
-      filename?: string;
-    };
-    /** @description One file of an upload request. */
-    FileOutcome: components['schemas']['StoredFile'] | components['schemas']['RefusedFile'];
-    UploadResult: {
-      /** @constant */
-      code: 200;
-      /** @constant */
-      reason: 'OK';
-      files: components['schemas']['StoredFile'][];
-    };
-    /** @description The first failure's code; `files` lists every file with its own outcome when the request got as far as judging files. */
-    UploadFailure: {
-      code: components['schemas']['Code'];
-      reason: string;
-      files?: components['schemas']['FileOutcome'][];
-    };
-    DeleteResult: {
-      /** @constant */
-      code: 200;
-      /** @constant */
-      reason: 'OK';
-      directory: components['schemas']['Directory'];
-      filename: components['schemas']['Filename'];
-      /** @description False when there was no such file. */
-      deleted: boolean;
-    };
-    /** @description What the audio parser found at upload time; fields it could not read are absent. */
-    AudioMetadata: {
-      durationSeconds?: number;
-      /** @description bits per second */
-      bitrate?: number;
-      sampleRate?: number;
-      channels?: number;
-      codec?: string;
-      title?: string;
-      artist?: string;
-    };
-    /** @description Null when the content passed the format check but its metadata could not be read. */
-    MaybeMetadata: components['schemas']['AudioMetadata'] | null;
-    Sha256: string;
-    ListedFile: {
-      filename: string;
-      size: number;
-      sha256: components['schemas']['Sha256'];
-      contentType: string;
-      /** Format: date-time */
-      modified: string;
-      metadata: components['schemas']['MaybeMetadata'];
-    };
-    ListResult: {
-      /** @constant */
-      code: 200;
-      /** @constant */
-      reason: 'OK';
-      /** @description The directory listed; empty for the root. */
-      directory: string;
-      /** @description Every subdirectory's name (not paged). */
-      directories: string[];
-      /** @description At most `limit` files. */
-      files: components['schemas']['ListedFile'][];
-      /** @description Present when more files follow; pass it as `cursor`. */
-      nextCursor?: string;
-    };
-    /** @description The stored bytes. */
-    AudioBytes: string;
-    /** @description Whatever the sender sent. */
-    AnyBody: unknown;
-    Health: {
-      /** @constant */
-      status: 'ok';
-    };
-    Ready: {
-      /** @constant */
-      status: 'ready';
-    };
-    Unavailable: {
-      /** @constant */
-      status: 'unavailable';
-      problems: string[];
-    };
-  };
-  responses: {
-    /** @description The last byte arrived and the file was stored; the body is POST /media's. */
-    ResumableStored: {
-      headers: {
-        'Tus-Resumable': components['headers']['Tus-Resumable'];
-        'Upload-Offset': components['headers']['Upload-Offset'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['UploadResult'];
-      };
-    };
-    /**
-     * @description Code 412, no `Tus-Resumable` or a version this server does not speak; `Tus-Version` names
-     *     the one it does (tus 1.0: the Server MUST answer 412 with `Tus-Version`). Nothing was done.
-     */
-    TusVersionRefused: {
-      headers: {
-        'Tus-Resumable': components['headers']['Tus-Resumable-Optional'];
-        'Tus-Version': '1.0.0';
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['UploadFailure'];
-      };
-    };
-    /**
-     * @description Code 501, the file exists (at creation, or taken meanwhile when the last byte arrived; then
-     *     with POST /media's `files`). HTTP 422, not POST /media's 409: tus clients (tus-js-client,
-     *     Uppy) read 409 as an offset conflict and retry it, and no retry changes this verdict.
-     */
-    TusFileExists: {
-      headers: {
-        'Tus-Resumable': components['headers']['Tus-Resumable-Optional'];
-        'Upload-Offset': components['headers']['Upload-Offset-Optional'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['UploadFailure'];
-      };
-    };
-    /** @description Code 409, `Upload-Offset` is not the upload's offset. */
-    TusConflict: {
-      headers: {
-        'Tus-Resumable': components['headers']['Tus-Resumable-Optional'];
-        'Upload-Offset': components['headers']['Upload-Offset-Optional'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['UploadFailure'];
-      };
-    };
-    /** @description Code 410, the upload expired (`uploads.expireAfterMs`); after the sweep it is 404. */
-    TusGone: {
-      headers: {
-        'Tus-Resumable': components['headers']['Tus-Resumable-Optional'];
-        'Upload-Offset': components['headers']['Upload-Offset-Optional'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['UploadFailure'];
-      };
-    };
-    /** @description Code 423, another request holds the upload longer than `uploads.lockTimeoutMs`; retry. */
-    TusBusy: {
-      headers: {
-        'Tus-Resumable': components['headers']['Tus-Resumable-Optional'];
-        'Upload-Offset': components['headers']['Upload-Offset-Optional'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['UploadFailure'];
-      };
-    };
-    /** @description Code 460, `Upload-Checksum` does not match the chunk; its bytes are dropped and the offset stays. */
-    TusChecksumMismatch: {
-      headers: {
-        'Tus-Resumable': components['headers']['Tus-Resumable-Optional'];
-        'Upload-Offset': components['headers']['Upload-Offset-Optional'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['UploadFailure'];
-      };
-    };
-    /**
-     * @description Refused, `{code, reason}` (POST /media's failure with `files` when the last byte's
-     *     publishing was refused). Codes: 400/502/503 (bad request, metadata or header), 404 (no
-     *     such upload), 409 (code 409 offset conflict), 422 (code 501 the file exists), 410 (expired),
-     *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504;
-     *     code 502 a PATCH whose Content-Type is not `application/offset+octet-stream`),
-     *     423 (busy), 460 (checksum mismatch), 503 (code 505, the S3 bucket of backend `s3` cannot
-     *     be reached or fails; the offset stays), 503 (code 506, the Redis of `redis.url` refuses
-     *     connections or fails), 507 (storage full).
-     */
-    TusRefused: {
-      headers: {
-        'Tus-Resumable': components['headers']['Tus-Resumable-Optional'];
-        'Upload-Offset': components['headers']['Upload-Offset-Optional'];
-        'WWW-Authenticate'?: string;
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['UploadFailure'];
-      };
-    };
-    /** @description Code 400 (unsafe or malformed directory or filename) or 503 (missing directory or filename). */
-    BadPath: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 404, no such file; the reason says so when the path names a directory. */
-    FileNotFound: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 404, nothing here. */
-    NoRoute: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
+    schemas: {
         /**
-         * @example {
-         *       "code": 404,
-         *       "reason": "no route for GET /nowhere"
-         *     }
+         * @description 1 to 8 segments joined by `/`; each 1..255 UTF-8 bytes, not `.` or `..`, not starting with
+         *     `.`, no `\`, NUL or control characters, no percent-escapes of `.`, `/`, `\` or NUL
+         *     (`%2e`, `%2f`, `%5c`, `%00`), and the same after NFKC normalisation (fullwidth dots count
+         *     as dots). Anything else is code 400 and touches nothing.
+         * @example songs/2024
          */
-        'application/json': components['schemas']['Result'];
-      };
+        Directory: string;
+        /**
+         * @description One segment as in `Directory`; its extension must be on `media.allowedExtensions` (default `.mp3`, `.wav`, any case).
+         * @example a.mp3
+         */
+        Filename: string;
+        /**
+         * @description The result code (see the code table above).
+         * @enum {integer}
+         */
+        Code: 200 | 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507;
+        /** @description A result with nothing more to say than its code. */
+        Result: {
+            code: components["schemas"]["Code"];
+            /** @description Human-readable; may name the offending field or limit. Do not parse it. */
+            reason: string;
+        };
+        AuthStatus: {
+            /** @constant */
+            code: 200;
+            reason: string;
+            /** @description POST and DELETE on /media need a token (`auth.tokens` is set). */
+            writesNeedToken: boolean;
+            /** @description Listings and downloads need one too (`auth.protectReads`). */
+            readsNeedToken: boolean;
+            /** @description POST /signed-urls can sign (`auth.signingKeys` is set). */
+            signedUrls: boolean;
+            /** @description The key this request presented, and what it may do. */
+            key?: {
+                id: string;
+                scopes: ("read" | "write" | "delete")[];
+                /** @description Directory prefixes; null = every directory. */
+                directories: string[] | null;
+            };
+        };
+        SignedUrlRequest: {
+            /** @enum {unknown} */
+            operation: "download" | "upload";
+            directory: components["schemas"]["Directory"];
+            filename: components["schemas"]["Filename"];
+            /** @description Seconds from now; default 3600. */
+            expiresIn?: number;
+            /** @description Uploads only; the largest file the URL accepts, default `media.maxFileSize`. */
+            maxSize?: number;
+        };
+        SignedUrl: {
+            /** @constant */
+            code: 200;
+            reason: string;
+            /** Format: uri */
+            url: string;
+            /**
+             * Format: uri
+             * @description Uploads only; the tus creation URL with the same signature.
+             */
+            tusEndpoint?: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        /** @description A file stored by this request. */
+        StoredFile: {
+            /** @constant */
+            code: 200;
+            /** @constant */
+            reason: "OK";
+            directory: components["schemas"]["Directory"];
+            filename: components["schemas"]["Filename"];
+            size: number;
+            sha256: components["schemas"]["Sha256"];
+            /**
+             * @example audio/mpeg
+             * @example audio/wav
+             */
+            contentType: string;
+            metadata: components["schemas"]["MaybeMetadata"];
+        };
+        /** @description A file of this request that was not stored, with the names it was sent under. */
+        RefusedFile: {
+            /** @enum {integer} */
+            code: 400 | 403 | 413 | 501 | 502 | 503 | 504 | 505 | 507;
+            reason: string;
+            directory?: string;
+            filename?: string;
+        };
+        /** @description One file of an upload request. */
+        FileOutcome: components["schemas"]["StoredFile"] | components["schemas"]["RefusedFile"];
+        UploadResult: {
+            /** @constant */
+            code: 200;
+            /** @constant */
+            reason: "OK";
+            files: components["schemas"]["StoredFile"][];
+        };
+        /** @description The first failure's code; `files` lists every file with its own outcome when the request got as far as judging files. */
+        UploadFailure: {
+            code: components["schemas"]["Code"];
+            reason: string;
+            files?: components["schemas"]["FileOutcome"][];
+        };
+        DeleteResult: {
+            /** @constant */
+            code: 200;
+            /** @constant */
+            reason: "OK";
+            directory: components["schemas"]["Directory"];
+            filename: components["schemas"]["Filename"];
+            /** @description False when there was no such file. */
+            deleted: boolean;
+        };
+        /** @description What the audio parser found at upload time; fields it could not read are absent. */
+        AudioMetadata: {
+            durationSeconds?: number;
+            /** @description bits per second */
+            bitrate?: number;
+            sampleRate?: number;
+            channels?: number;
+            codec?: string;
+            title?: string;
+            artist?: string;
+        };
+        /** @description Null when the content passed the format check but its metadata could not be read. */
+        MaybeMetadata: components["schemas"]["AudioMetadata"] | null;
+        Sha256: string;
+        ListedFile: {
+            filename: string;
+            size: number;
+            sha256: components["schemas"]["Sha256"];
+            contentType: string;
+            /** Format: date-time */
+            modified: string;
+            metadata: components["schemas"]["MaybeMetadata"];
+        };
+        ListResult: {
+            /** @constant */
+            code: 200;
+            /** @constant */
+            reason: "OK";
+            /** @description The directory listed; empty for the root. */
+            directory: string;
+            /** @description Every subdirectory's name (not paged). */
+            directories: string[];
+            /** @description At most `limit` files. */
+            files: components["schemas"]["ListedFile"][];
+            /** @description Present when more files follow; pass it as `cursor`. */
+            nextCursor?: string;
+        };
+        /** @description The stored bytes. */
+        AudioBytes: string;
+        /** @description Whatever the sender sent. */
+        AnyBody: unknown;
+        Health: {
+            /** @constant */
+            status: "ok";
+        };
+        Ready: {
+            /** @constant */
+            status: "ready";
+        };
+        Unavailable: {
+            /** @constant */
+            status: "unavailable";
+            problems: string[];
+        };
     };
-    /** @description Not modified (`If-None-Match` matches the `ETag`, or `If-Modified-Since`); no body. */
-    NotModified: {
-      headers: {
-        /** @description The current ETag. */
+    responses: {
+        /** @description The last byte arrived and the file was stored; the body is POST /media's. */
+        ResumableStored: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                "Upload-Offset": components["headers"]["Upload-Offset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadResult"];
+            };
+        };
+        /**
+         * @description Code 412, no `Tus-Resumable` or a version this server does not speak; `Tus-Version` names
+         *     the one it does (tus 1.0: the Server MUST answer 412 with `Tus-Version`). Nothing was done.
+         */
+        TusVersionRefused: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Tus-Version": "1.0.0";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /**
+         * @description Code 501, the file exists (at creation, or taken meanwhile when the last byte arrived; then
+         *     with POST /media's `files`). HTTP 422, not POST /media's 409: tus clients (tus-js-client,
+         *     Uppy) read 409 as an offset conflict and retry it, and no retry changes this verdict.
+         */
+        TusFileExists: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 409, `Upload-Offset` is not the upload's offset. */
+        TusConflict: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 410, the upload expired (`uploads.expireAfterMs`); after the sweep it is 404. */
+        TusGone: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 423, another request holds the upload longer than `uploads.lockTimeoutMs`; retry. */
+        TusBusy: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 460, `Upload-Checksum` does not match the chunk; its bytes are dropped and the offset stays. */
+        TusChecksumMismatch: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /**
+         * @description Refused, `{code, reason}` (POST /media's failure with `files` when the last byte's
+         *     publishing was refused). Codes: 400/502/503 (bad request, metadata or header), 404 (no
+         *     such upload), 409 (code 409 offset conflict), 422 (code 501 the file exists), 410 (expired),
+         *     412 (no `Tus-Resumable`), 413 (`Upload-Length` or body over the limit), 415 (code 504;
+         *     code 502 a PATCH whose Content-Type is not `application/offset+octet-stream`),
+         *     423 (busy), 460 (checksum mismatch), 503 (code 505, the S3 bucket of backend `s3` cannot
+         *     be reached or fails; the offset stays), 503 (code 506, the Redis of `redis.url` refuses
+         *     connections or fails), 507 (storage full).
+         */
+        TusRefused: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 400 (unsafe or malformed directory or filename) or 503 (missing directory or filename). */
+        BadPath: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 404, no such file; the reason says so when the path names a directory. */
+        FileNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 404, nothing here. */
+        NoRoute: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 404,
+                 *       "reason": "no route for GET /nowhere"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Not modified (`If-None-Match` matches the `ETag`, or `If-Modified-Since`); no body. */
+        NotModified: {
+            headers: {
+                /** @description The current ETag. */
+                ETag: string;
+                /** @description The current modification time. */
+                "Last-Modified"?: string;
+                /** @description Always `bytes`. */
+                "Accept-Ranges"?: string;
+                /** @description Always `no-cache`. */
+                "Cache-Control"?: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description One byte range of the file (`Range`). */
+        PagePart: {
+            headers: {
+                /** @description `bytes <first>-<last>/<size>` */
+                "Content-Range": string;
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "Last-Modified": components["headers"]["Last-Modified"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                [name: string]: unknown;
+            };
+            content: {
+                "text/html": string;
+                "text/javascript": string;
+                "text/css": string;
+            };
+        };
+        /** @description Code 412, an `If-Match` or `If-Unmodified-Since` precondition does not hold. */
+        PreconditionFailed: {
+            headers: {
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "Last-Modified": components["headers"]["Last-Modified"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 412,
+                 *       "reason": "precondition failed"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 416, the range starts past the end of the file. */
+        PageRangeNotSatisfiable: {
+            headers: {
+                "Content-Range": components["headers"]["Unsatisfied-Range"];
+                "Cache-Control": components["headers"]["Cache-Control"];
+                "Last-Modified": components["headers"]["Last-Modified"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 416,
+                 *       "reason": "range not satisfiable"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 401, missing or wrong bearer token, or a signature that does not match or expired. */
+        Unauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /**
+         * @description Code 403: a known key without the scope or the directory, or a valid signature for another
+         *     operation or file; the reason names what is missing. HTTP 200 in legacy mode on `/media`.
+         */
+        Forbidden: {
+            headers: {
+                "Tus-Resumable": components["headers"]["Tus-Resumable-Optional"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /**
+         * @description Code 403: the key lacks the `write` scope (no `files`), or a file's directory is not one of
+         *     the key's, or a signed upload URL names another file (`files` says which). HTTP 200 in
+         *     legacy mode.
+         */
+        UploadForbidden: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 403,
+                 *       "reason": "forbidden: key 'app' may not use directory 'music' (its directories: podcasts)",
+                 *       "files": [
+                 *         {
+                 *           "directory": "music",
+                 *           "filename": "a.mp3",
+                 *           "code": 403,
+                 *           "reason": "forbidden: key 'app' may not use directory 'music' (its directories: podcasts)"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UploadFailure"];
+            };
+        };
+        /** @description Code 413, a file, the number of files or fields, or the body is over a configured limit; nothing was kept. */
+        TooLarge: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 405, the path does not offer this method. */
+        MethodNotAllowed: {
+            headers: {
+                Allow: components["headers"]["Allow"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 405,
+                 *       "reason": "method not allowed: PUT /media; allowed: GET, HEAD, POST, DELETE"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 429, more writes than `rateLimit.writesPerWindow` from this client in this window. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 429,
+                 *       "reason": "too many requests: slow down and retry later"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 505, the S3 bucket (storage backend `s3`) cannot be reached, times out or fails; the reason names the bucket and the cause. Answers again as soon as it is back. */
+        StorageUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 505,
+                 *       "reason": "storage unavailable: bucket 'media': timed out"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 500; details are only in the log. */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 500,
+                 *       "reason": "internal error"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 400, an unsafe path (`..`, backslash, encoded slash, malformed escape) or a request the upstream client cannot send; nothing was forwarded. An upstream's own 400 is a `default` answer. */
+        ProxyBadRequest: {
+            headers: {
+                "X-Cache": components["headers"]["X-Cache"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 400,
+                 *       "reason": "unsafe proxy path: dot-dot segment"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 404, no upstream of that name is configured. An upstream's own 404 is a `default` answer. */
+        NoUpstream: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 404,
+                 *       "reason": "no upstream named \"nope\""
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 502, the upstream refused or reset the connection, or answered garbage. An upstream's own 502 is a `default` answer. */
+        BadGateway: {
+            headers: {
+                "X-Cache": components["headers"]["X-Cache"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 502,
+                 *       "reason": "upstream \"files\" unreachable"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description Code 504, the upstream did not connect, start answering, or send the next chunk within its timeout. An upstream's own 504 is a `default` answer. */
+        GatewayTimeout: {
+            headers: {
+                "X-Cache": components["headers"]["X-Cache"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 504,
+                 *       "reason": "upstream \"files\" timed out"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Result"];
+            };
+        };
+        /** @description The upstream's answer, any status, with its headers (hop-by-hop ones dropped) and body; 204 and 304 carry no body. */
+        UpstreamAnswer: {
+            headers: {
+                Via: components["headers"]["Via"];
+                "X-Cache": components["headers"]["X-Cache"];
+                Age: components["headers"]["Age"];
+                [name: string]: unknown;
+            };
+            content: {
+                "*/*": components["schemas"]["AnyBody"];
+            };
+        };
+        /** @description A refused WebSocket handshake, 403 (origin not allowed), 429 (`chat.maxConnectionsPerAddress` reached for the client's address) or 503 (`chat.maxConnections` reached); the connection is closed. */
+        HandshakeRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/plain": string;
+            };
+        };
+    };
+    parameters: {
+        /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+        Signature: string;
+        /** @description `1.0.0`; without it the answer is 412. */
+        "Tus-Resumable": "1.0.0";
+        /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
+        "Upload-Checksum": string;
+        /** @description One byte range, RFC 9110 section 14.2. */
+        Range: string;
+        "If-None-Match": string;
+        "If-Modified-Since": string;
+        "If-Range": string;
+        /**
+         * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
+         *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
+         *     `Content-Disposition` (the file plays inline). Any other value is code 400.
+         */
+        Download: "0" | "1";
+    };
+    requestBodies: {
+        /** @description Any body, streamed to the upstream byte for byte (never parsed). */
+        Forwarded: {
+            content: {
+                "*/*": components["schemas"]["AnyBody"];
+            };
+        };
+    };
+    headers: {
+        /** @description The tus version, on every /uploads answer. */
+        "Tus-Resumable": "1.0.0";
+        /** @description Bytes of the upload that count. */
+        "Upload-Offset": number;
+        /** @description The tus version; absent on answers given before tus saw the request (401, a malformed Upload-Checksum). */
+        "Tus-Resumable-Optional": "1.0.0";
+        /** @description The bytes that counted (with a first chunk in the creation request; on some refusals). */
+        "Upload-Offset-Optional": number;
+        /** @description When an incomplete upload is removed (`uploads.expireAfterMs` after its creation), an HTTP date. */
+        "Upload-Expires": string;
+        /**
+         * @description The methods the path offers.
+         * @example GET, HEAD, POST, DELETE
+         */
+        Allow: string;
+        /**
+         * @description With `download=1` only: `attachment; filename="<name>"; filename*=UTF-8''<percent-encoded name>`
+         *     (RFC 6266, RFC 8187). Browsers use `filename*`; `filename` carries the name's raw UTF-8
+         *     octets for clients that read only it (`curl -OJ`). `filename*` is left out when the name is
+         *     ASCII.
+         */
+        "Content-Disposition": string;
+        /** @description The file's sha256 in quotes. */
         ETag: string;
-        /** @description The current modification time. */
-        'Last-Modified'?: string;
+        /** @description When the file was stored (HTTP date). */
+        "Last-Modified": string;
         /** @description Always `bytes`. */
-        'Accept-Ranges'?: string;
-        /** @description Always `no-cache`. */
-        'Cache-Control'?: string;
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description One byte range of the file (`Range`). */
-    PagePart: {
-      headers: {
-        /** @description `bytes <first>-<last>/<size>` */
-        'Content-Range': string;
-        'Cache-Control': components['headers']['Cache-Control'];
-        'Last-Modified': components['headers']['Last-Modified'];
-        'Accept-Ranges': components['headers']['Accept-Ranges'];
-        [name: string]: unknown;
-      };
-      content: {
-        'text/html': string;
-        'text/javascript': string;
-        'text/css': string;
-      };
-    };
-    /** @description Code 412, an `If-Match` or `If-Unmodified-Since` precondition does not hold. */
-    PreconditionFailed: {
-      headers: {
-        'Cache-Control': components['headers']['Cache-Control'];
-        'Last-Modified': components['headers']['Last-Modified'];
-        'Accept-Ranges': components['headers']['Accept-Ranges'];
-        [name: string]: unknown;
-      };
-      content: {
+        "Accept-Ranges": "bytes";
+        /** @description Always `no-cache` (revalidate with the ETag before reuse). */
+        "Cache-Control": "no-cache";
+        /** @description `bytes *\/<size>` */
+        "Unsatisfied-Range": string;
+        /** @description Always `Bearer`. */
+        "WWW-Authenticate": "Bearer";
+        /** @description Present when `rateLimit.writesPerWindow` is set; writes left in this window (IETF draft-ietf-httpapi-ratelimit-headers-08). */
+        RateLimit: string;
+        /** @description Present when `rateLimit.writesPerWindow` is set; the limit and window. */
+        "RateLimit-Policy": string;
+        /** @description Seconds until the window resets. */
+        "Retry-After": number;
+        /** @description The upstream's `Via` list with `1.1 media-service` appended. */
+        Via: string;
         /**
-         * @example {
-         *       "code": 412,
-         *       "reason": "precondition failed"
-         *     }
+         * @description With a cache configured for the upstream, on answers to GET: `HIT` served from the cache,
+         *     `MISS` asked of the upstream (also on the proxy's own 400, 502 and 504 answers once the
+         *     request got that far).
          */
-        'application/json': components['schemas']['Result'];
-      };
+        "X-Cache": "HIT" | "MISS";
+        /** @description Seconds since a cached answer was received (on `X-Cache: HIT`). */
+        Age: number;
     };
-    /** @description Code 416, the range starts past the end of the file. */
-    PageRangeNotSatisfiable: {
-      headers: {
-        'Content-Range': components['headers']['Unsatisfied-Range'];
-        'Cache-Control': components['headers']['Cache-Control'];
-        'Last-Modified': components['headers']['Last-Modified'];
-        'Accept-Ranges': components['headers']['Accept-Ranges'];
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 416,
-         *       "reason": "range not satisfiable"
-         *     }
-         */
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 401, missing or wrong bearer token, or a signature that does not match or expired. */
-    Unauthorized: {
-      headers: {
-        'WWW-Authenticate': components['headers']['WWW-Authenticate'];
-        'Tus-Resumable': components['headers']['Tus-Resumable-Optional'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /**
-     * @description Code 403: a known key without the scope or the directory, or a valid signature for another
-     *     operation or file; the reason names what is missing. HTTP 200 in legacy mode on `/media`.
-     */
-    Forbidden: {
-      headers: {
-        'Tus-Resumable': components['headers']['Tus-Resumable-Optional'];
-        RateLimit: components['headers']['RateLimit'];
-        'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /**
-     * @description Code 403: the key lacks the `write` scope (no `files`), or a file's directory is not one of
-     *     the key's, or a signed upload URL names another file (`files` says which). HTTP 200 in
-     *     legacy mode.
-     */
-    UploadForbidden: {
-      headers: {
-        RateLimit: components['headers']['RateLimit'];
-        'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 403,
-         *       "reason": "forbidden: key 'app' may not use directory 'music' (its directories: podcasts)",
-         *       "files": [
-         *         {
-         *           "directory": "music",
-         *           "filename": "a.mp3",
-         *           "code": 403,
-         *           "reason": "forbidden: key 'app' may not use directory 'music' (its directories: podcasts)"
-         *         }
-         *       ]
-         *     }
-         */
-        'application/json': components['schemas']['UploadFailure'];
-      };
-    };
-    /** @description Code 413, a file, the number of files or fields, or the body is over a configured limit; nothing was kept. */
-    TooLarge: {
-      headers: {
-        RateLimit: components['headers']['RateLimit'];
-        'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 405, the path does not offer this method. */
-    MethodNotAllowed: {
-      headers: {
-        Allow: components['headers']['Allow'];
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 405,
-         *       "reason": "method not allowed: PUT /media; allowed: GET, HEAD, POST, DELETE"
-         *     }
-         */
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 429, more writes than `rateLimit.writesPerWindow` from this client in this window. */
-    TooManyRequests: {
-      headers: {
-        'Retry-After': components['headers']['Retry-After'];
-        RateLimit: components['headers']['RateLimit'];
-        'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 429,
-         *       "reason": "too many requests: slow down and retry later"
-         *     }
-         */
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 505, the S3 bucket (storage backend `s3`) cannot be reached, times out or fails; the reason names the bucket and the cause. Answers again as soon as it is back. */
-    StorageUnavailable: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 505,
-         *       "reason": "storage unavailable: bucket 'media': timed out"
-         *     }
-         */
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 500; details are only in the log. */
-    InternalError: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 500,
-         *       "reason": "internal error"
-         *     }
-         */
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 400, an unsafe path (`..`, backslash, encoded slash, malformed escape) or a request the upstream client cannot send; nothing was forwarded. An upstream's own 400 is a `default` answer. */
-    ProxyBadRequest: {
-      headers: {
-        'X-Cache': components['headers']['X-Cache'];
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 400,
-         *       "reason": "unsafe proxy path: dot-dot segment"
-         *     }
-         */
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 404, no upstream of that name is configured. An upstream's own 404 is a `default` answer. */
-    NoUpstream: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 404,
-         *       "reason": "no upstream named \"nope\""
-         *     }
-         */
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 502, the upstream refused or reset the connection, or answered garbage. An upstream's own 502 is a `default` answer. */
-    BadGateway: {
-      headers: {
-        'X-Cache': components['headers']['X-Cache'];
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 502,
-         *       "reason": "upstream \"files\" unreachable"
-         *     }
-         */
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description Code 504, the upstream did not connect, start answering, or send the next chunk within its timeout. An upstream's own 504 is a `default` answer. */
-    GatewayTimeout: {
-      headers: {
-        'X-Cache': components['headers']['X-Cache'];
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "code": 504,
-         *       "reason": "upstream \"files\" timed out"
-         *     }
-         */
-        'application/json': components['schemas']['Result'];
-      };
-    };
-    /** @description The upstream's answer, any status, with its headers (hop-by-hop ones dropped) and body; 204 and 304 carry no body. */
-    UpstreamAnswer: {
-      headers: {
-        Via: components['headers']['Via'];
-        'X-Cache': components['headers']['X-Cache'];
-        Age: components['headers']['Age'];
-        [name: string]: unknown;
-      };
-      content: {
-        '*/*': components['schemas']['AnyBody'];
-      };
-    };
-    /** @description A refused WebSocket handshake, 403 (origin not allowed), 429 (`chat.maxConnectionsPerAddress` reached for the client's address) or 503 (`chat.maxConnections` reached); the connection is closed. */
-    HandshakeRefused: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'text/plain': string;
-      };
-    };
-  };
-  parameters: {
-    /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
-    Signature: string;
-    /** @description `1.0.0`; without it the answer is 412. */
-    'Tus-Resumable': '1.0.0';
-    /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
-    'Upload-Checksum': string;
-    /** @description One byte range, RFC 9110 section 14.2. */
-    Range: string;
-    'If-None-Match': string;
-    'If-Modified-Since': string;
-    'If-Range': string;
-    /**
-     * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
-     *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
-     *     `Content-Disposition` (the file plays inline). Any other value is code 400.
-     */
-    Download: '0' | '1';
-  };
-  requestBodies: {
-    /** @description Any body, streamed to the upstream byte for byte (never parsed). */
-    Forwarded: {
-      content: {
-        '*/*': components['schemas']['AnyBody'];
-      };
-    };
-  };
-  headers: {
-    /** @description The tus version, on every /uploads answer. */
-    'Tus-Resumable': '1.0.0';
-    /** @description Bytes of the upload that count. */
-    'Upload-Offset': number;
-    /** @description The tus version; absent on answers given before tus saw the request (401, a malformed Upload-Checksum). */
-    'Tus-Resumable-Optional': '1.0.0';
-    /** @description The bytes that counted (with a first chunk in the creation request; on some refusals). */
-    'Upload-Offset-Optional': number;
-    /** @description When an incomplete upload is removed (`uploads.expireAfterMs` after its creation), an HTTP date. */
-    'Upload-Expires': string;
-    /**
-     * @description The methods the path offers.
-     * @example GET, HEAD, POST, DELETE
-     */
-    Allow: string;
-    /**
-     * @description With `download=1` only: `attachment; filename="<name>"; filename*=UTF-8''<percent-encoded name>`
-     *     (RFC 6266, RFC 8187). Browsers use `filename*`; `filename` carries the name's raw UTF-8
-     *     octets for clients that read only it (`curl -OJ`). `filename*` is left out when the name is
-     *     ASCII.
-     */
-    'Content-Disposition': string;
-    /** @description The file's sha256 in quotes. */
-    ETag: string;
-    /** @description When the file was stored (HTTP date). */
-    'Last-Modified': string;
-    /** @description Always `bytes`. */
-    'Accept-Ranges': 'bytes';
-    /** @description Always `no-cache` (revalidate with the ETag before reuse). */
-    'Cache-Control': 'no-cache';
-    /** @description `bytes *\/<size>` */
-    'Unsatisfied-Range': string;
-    /** @description Always `Bearer`. */
-    'WWW-Authenticate': 'Bearer';
-    /** @description Present when `rateLimit.writesPerWindow` is set; writes left in this window (IETF draft-ietf-httpapi-ratelimit-headers-08). */
-    RateLimit: string;
-    /** @description Present when `rateLimit.writesPerWindow` is set; the limit and window. */
-    'RateLimit-Policy': string;
-    /** @description Seconds until the window resets. */
-    'Retry-After': number;
-    /** @description The upstream's `Via` list with `1.1 media-service` appended. */
-    Via: string;
-    /**
-     * @description With a cache configured for the upstream, on answers to GET: `HIT` served from the cache,
-     *     `MISS` asked of the upstream (also on the proxy's own 400, 502 and 504 answers once the
-     *     request got that far).
-     */
-    'X-Cache': 'HIT' | 'MISS';
-    /** @description Seconds since a cached answer was received (on `X-Cache: HIT`). */
-    Age: number;
-  };
-  pathItems: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  getLibraryPage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The page. */
-      200: {
-        headers: {
-          'Cache-Control': components['headers']['Cache-Control'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          [name: string]: unknown;
-        };
-        content: {
-          'text/html': string;
-        };
-      };
-      206: components['responses']['PagePart'];
-      304: components['responses']['NotModified'];
-      412: components['responses']['PreconditionFailed'];
-      416: components['responses']['PageRangeNotSatisfiable'];
-    };
-  };
-  getTusClient: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The script. */
-      200: {
-        headers: {
-          'Cache-Control': components['headers']['Cache-Control'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          [name: string]: unknown;
-        };
-        content: {
-          'text/javascript': string;
-        };
-      };
-      206: components['responses']['PagePart'];
-      304: components['responses']['NotModified'];
-      412: components['responses']['PreconditionFailed'];
-      416: components['responses']['PageRangeNotSatisfiable'];
-    };
-  };
-  getLibraryAsset: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        asset:
-          | 'index.html'
-          | 'library.css'
-          | 'library.js'
-          | 'api.js'
-          | 'browse.js'
-          | 'confirm-dialog.js'
-          | 'dom.js'
-          | 'file-card.js'
-          | 'format.js'
-          | 'resumable.js'
-          | 'token.js'
-          | 'upload.js';
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The file. */
-      200: {
-        headers: {
-          'Cache-Control': components['headers']['Cache-Control'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          [name: string]: unknown;
-        };
-        content: {
-          'text/javascript': string;
-          'text/css': string;
-          'text/html': string;
-        };
-      };
-      206: components['responses']['PagePart'];
-      304: components['responses']['NotModified'];
-      404: components['responses']['NoRoute'];
-      412: components['responses']['PreconditionFailed'];
-      416: components['responses']['PageRangeNotSatisfiable'];
-    };
-  };
-  getHealth: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The process answers. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status": "ok"
-           *     }
-           */
-          'application/json': components['schemas']['Health'];
-        };
-      };
-      304: components['responses']['NotModified'];
-    };
-  };
-  getReadiness: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Ready. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status": "ready"
-           *     }
-           */
-          'application/json': components['schemas']['Ready'];
-        };
-      };
-      304: components['responses']['NotModified'];
-      500: components['responses']['InternalError'];
-      /** @description Not ready; `problems` says why. */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status": "unavailable",
-           *       "problems": [
-           *         "storage root not writable: EPERM"
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Unavailable'];
-        };
-      };
-    };
-  };
-  getMetrics: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The metrics. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example # TYPE media_bytes_stored_total counter
-           *     media_bytes_stored_total 4896
-           */
-          'text/plain; version=0.0.4': string;
-        };
-      };
-      304: components['responses']['NotModified'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      500: components['responses']['InternalError'];
-    };
-  };
-  getAuthStatus: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description What needs a token. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 200,
-           *       "reason": "OK",
-           *       "writesNeedToken": true,
-           *       "readsNeedToken": false,
-           *       "signedUrls": true
-           *     }
-           */
-          'application/json': components['schemas']['AuthStatus'];
-        };
-      };
-      304: components['responses']['NotModified'];
-      401: components['responses']['Unauthorized'];
-    };
-  };
-  createSignedUrl: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "operation": "download",
-         *       "directory": "podcasts",
-         *       "filename": "episode-1.mp3",
-         *       "expiresIn": 3600
-         *     }
-         */
-        'application/json': components['schemas']['SignedUrlRequest'];
-      };
-    };
-    responses: {
-      /** @description The signed URL. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 200,
-           *       "reason": "OK",
-           *       "url": "http://127.0.0.1:8080/media/podcasts/episode-1.mp3?signature=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJvcCI6ImRvd25sb2FkIiwiZGlyIjoicG9kY2FzdHMiLCJuYW1lIjoiZXBpc29kZS0xLm1wMyIsImV4cCI6MTc5NjUzNjgwMH0.c2lnbmF0dXJl",
-           *       "expiresAt": "2026-12-06T07:00:00.000Z"
-           *     }
-           */
-          'application/json': components['schemas']['SignedUrl'];
-        };
-      };
-      400: components['responses']['BadPath'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      /** @description Code 404, signed URLs are not enabled (no `auth.signingKeys`). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 404,
-           *       "reason": "not found: signed URLs need auth.signingKeys (or AUTH_SIGNING_KEY)"
-           *     }
-           */
-          'application/json': components['schemas']['Result'];
-        };
-      };
-      413: components['responses']['TooLarge'];
-      /** @description Code 504, an upload of an extension not allowed. */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 504,
-           *       "reason": "format not supported: '.txt' is not one of .mp3, .wav"
-           *     }
-           */
-          'application/json': components['schemas']['Result'];
-        };
-      };
-      500: components['responses']['InternalError'];
-    };
-  };
-  listMedia: {
-    parameters: {
-      query?: {
-        /** @description The directory to list; absent or empty for the root. */
-        directory?: components['schemas']['Directory'] | '';
-        limit?: number;
-        /** @description `nextCursor` of the previous page. */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Code 200. In `legacy` mode also every other answer of this operation, with its own `code`. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 200,
-           *       "reason": "OK",
-           *       "directory": "songs",
-           *       "directories": [
-           *         "live"
-           *       ],
-           *       "files": [
-           *         {
-           *           "filename": "tone-id3.mp3",
-           *           "size": 481211,
-           *           "sha256": "c639ca9552131072ad0bb3824a39cf5af9cfd7ae82f2edbe550470a57f864881",
-           *           "contentType": "audio/mpeg",
-           *           "modified": "2026-11-22T16:48:00.000Z",
-           *           "metadata": {
-           *             "durationSeconds": 30.04,
-           *             "bitrate": 128000,
-           *             "sampleRate": 44100,
-           *             "channels": 2,
-           *             "codec": "MPEG 1 Layer 3",
-           *             "title": "Test Tone",
-           *             "artist": "Fixture"
-           *           }
-           *         }
-           *       ],
-           *       "nextCursor": "dG9uZS1pZDMubXAz"
-           *     }
-           */
-          'application/json': components['schemas']['ListResult'];
-        };
-      };
-      304: components['responses']['NotModified'];
-      /** @description Code 400, a malformed `directory`, `limit` or `cursor`. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 400,
-           *       "reason": "invalid argument: directory: '..' is not allowed"
-           *     }
-           */
-          'application/json': components['schemas']['Result'];
-        };
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      /** @description Code 404, no such directory. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 404,
-           *       "reason": "not found: directory 'absent'"
-           *     }
-           */
-          'application/json': components['schemas']['Result'];
-        };
-      };
-      500: components['responses']['InternalError'];
-      503: components['responses']['StorageUnavailable'];
-    };
-  };
-  putMedia: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Only in `legacy` status mode, which answers HTTP 200 with the 405 body (and `Allow`). */
-      200: {
-        headers: {
-          Allow: components['headers']['Allow'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Result'];
-        };
-      };
-      405: components['responses']['MethodNotAllowed'];
-    };
-  };
-  uploadMedia: {
-    parameters: {
-      query?: {
-        /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
-        signature?: components['parameters']['Signature'];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'multipart/form-data': {
-          directory?: components['schemas']['Directory'];
-        } & {
-          [key: string]: string;
-        };
-        'application/x-www-form-urlencoded': {
-          directory: components['schemas']['Directory'];
-          filename: components['schemas']['Filename'];
-          /** @description The file's bytes, percent-encoded (`%XX` for any byte; safe to encode every byte). */
-          body: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Code 200, every file was stored. In `legacy` mode also every other answer of this operation, with its own `code`. */
-      200: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 200,
-           *       "reason": "OK",
-           *       "files": [
-           *         {
-           *           "directory": "songs",
-           *           "filename": "a.mp3",
-           *           "size": 4896,
-           *           "sha256": "41c9b2692d302384d98ac54fc5c71b60cde0907118621abe460face1b1f2d1ee",
-           *           "contentType": "audio/mpeg",
-           *           "metadata": {
-           *             "durationSeconds": 1.152,
-           *             "bitrate": 32000,
-           *             "sampleRate": 8000,
-           *             "channels": 1,
-           *             "codec": "MPEG 2.5 Layer 3"
-           *           },
-           *           "code": 200,
-           *           "reason": "OK"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['UploadResult'];
-        };
-      };
-      /**
-       * @description Code 400 (invalid directory or filename, malformed body, a field given twice),
-       *     502 (no file part, or an empty file) or 503 (missing directory, filename or body).
-       */
-      400: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UploadFailure'];
-        };
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['UploadForbidden'];
-      /** @description Code 501, the file already exists; it is kept as it was. */
-      409: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 501,
-           *       "reason": "file already exists",
-           *       "files": [
-           *         {
-           *           "directory": "songs",
-           *           "filename": "a.mp3",
-           *           "code": 501,
-           *           "reason": "file already exists"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['UploadFailure'];
-        };
-      };
-      413: components['responses']['TooLarge'];
-      /** @description Code 504 (extension not allowed, or content not of that format) or 502 (unsupported Content-Type). */
-      415: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UploadFailure'];
-        };
-      };
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      /** @description Code 505, the S3 bucket cannot be reached or fails (storage backend `s3`); the reason names the bucket and the cause. Nothing of the file was kept. */
-      503: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 505,
-           *       "reason": "storage unavailable: bucket 'media': unreachable (ECONNREFUSED)",
-           *       "files": [
-           *         {
-           *           "directory": "songs",
-           *           "filename": "a.mp3",
-           *           "code": 505,
-           *           "reason": "storage unavailable: bucket 'media': unreachable (ECONNREFUSED)"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['UploadFailure'];
-        };
-      };
-      /** @description Code 507, the storage filesystem is full or over quota; the reason names the cause. Nothing of the file was kept. */
-      507: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 507,
-           *       "reason": "insufficient storage: no space left on the storage device (ENOSPC)",
-           *       "files": [
-           *         {
-           *           "directory": "songs",
-           *           "filename": "a.mp3",
-           *           "code": 507,
-           *           "reason": "insufficient storage: no space left on the storage device (ENOSPC)"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['UploadFailure'];
-        };
-      };
-    };
-  };
-  deleteMedia: {
-    parameters: {
-      query?: {
-        directory?: components['schemas']['Directory'];
-        filename?: components['schemas']['Filename'];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/x-www-form-urlencoded': {
-          directory?: components['schemas']['Directory'];
-          filename?: components['schemas']['Filename'];
-        };
-      };
-    };
-    responses: {
-      /** @description Code 200; `deleted` says whether a file was there. In `legacy` mode also every other answer of this operation, with its own `code`. */
-      200: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 200,
-           *       "reason": "OK",
-           *       "directory": "songs",
-           *       "filename": "a.mp3",
-           *       "deleted": true
-           *     }
-           */
-          'application/json': components['schemas']['DeleteResult'];
-        };
-      };
-      /** @description Code 400 (invalid directory or filename, a parameter given twice) or 503 (missing directory or filename). */
-      400: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Result'];
-        };
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      413: components['responses']['TooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      503: components['responses']['StorageUnavailable'];
-    };
-  };
-  downloadMedia: {
-    parameters: {
-      query?: {
-        /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
-        signature?: components['parameters']['Signature'];
-        /**
-         * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
-         *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
-         *     `Content-Disposition` (the file plays inline). Any other value is code 400.
-         */
-        download?: components['parameters']['Download'];
-      };
-      header?: {
-        /** @description One byte range, RFC 9110 section 14.2. */
-        Range?: components['parameters']['Range'];
-        'If-None-Match'?: components['parameters']['If-None-Match'];
-        'If-Modified-Since'?: components['parameters']['If-Modified-Since'];
-        'If-Range'?: components['parameters']['If-Range'];
-      };
-      path: {
-        /**
-         * @description The directory: its `/` separators are sent as they are (`/media/albums/2024/a.mp3`) or
-         *     percent-encoded. A path with no directory (`/media/a.mp3`) or no file name
-         *     (`/media/songs/`) is code 503 (HTTP 400).
-         */
-        directory: components['schemas']['Directory'];
-        filename: components['schemas']['Filename'];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The whole file. In `legacy` mode also every error answer of this operation, as JSON with its own `code`. */
-      200: {
-        headers: {
-          ETag: components['headers']['ETag'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          'Cache-Control': components['headers']['Cache-Control'];
-          'Content-Disposition': components['headers']['Content-Disposition'];
-          [name: string]: unknown;
-        };
-        content: {
-          'audio/mpeg': components['schemas']['AudioBytes'];
-          'audio/wav': components['schemas']['AudioBytes'];
-          'application/octet-stream': components['schemas']['AudioBytes'];
-        };
-      };
-      /** @description One byte range of the file. */
-      206: {
-        headers: {
-          /** @description `bytes <first>-<last>/<size>` */
-          'Content-Range': string;
-          ETag: components['headers']['ETag'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          'Cache-Control': components['headers']['Cache-Control'];
-          'Content-Disposition': components['headers']['Content-Disposition'];
-          [name: string]: unknown;
-        };
-        content: {
-          'audio/mpeg': components['schemas']['AudioBytes'];
-          'audio/wav': components['schemas']['AudioBytes'];
-          'application/octet-stream': components['schemas']['AudioBytes'];
-        };
-      };
-      304: components['responses']['NotModified'];
-      400: components['responses']['BadPath'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['FileNotFound'];
-      /** @description Code 416, the range starts past the end of the file. */
-      416: {
-        headers: {
-          'Content-Range': components['headers']['Unsatisfied-Range'];
-          ETag: components['headers']['ETag'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          'Cache-Control': components['headers']['Cache-Control'];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 416,
-           *       "reason": "range not satisfiable: the file has 4896 bytes"
-           *     }
-           */
-          'application/json': components['schemas']['Result'];
-        };
-      };
-      500: components['responses']['InternalError'];
-      503: components['responses']['StorageUnavailable'];
-    };
-  };
-  headMedia: {
-    parameters: {
-      query?: {
-        /**
-         * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
-         *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
-         *     `Content-Disposition` (the file plays inline). Any other value is code 400.
-         */
-        download?: components['parameters']['Download'];
-      };
-      header?: {
-        /** @description One byte range, RFC 9110 section 14.2. */
-        Range?: components['parameters']['Range'];
-        'If-None-Match'?: components['parameters']['If-None-Match'];
-        'If-Modified-Since'?: components['parameters']['If-Modified-Since'];
-        'If-Range'?: components['parameters']['If-Range'];
-      };
-      path: {
-        /**
-         * @description The directory: its `/` separators are sent as they are (`/media/albums/2024/a.mp3`) or
-         *     percent-encoded. A path with no directory (`/media/a.mp3`) or no file name
-         *     (`/media/songs/`) is code 503 (HTTP 400).
-         */
-        directory: components['schemas']['Directory'];
-        filename: components['schemas']['Filename'];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The file exists; `Content-Length` is its size. */
-      200: {
-        headers: {
-          ETag: components['headers']['ETag'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          'Cache-Control': components['headers']['Cache-Control'];
-          'Content-Disposition': components['headers']['Content-Disposition'];
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description `Content-Length` is the size of the requested range. */
-      206: {
-        headers: {
-          /** @description `bytes <first>-<last>/<size>` */
-          'Content-Range': string;
-          ETag: components['headers']['ETag'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          'Cache-Control': components['headers']['Cache-Control'];
-          'Content-Disposition': components['headers']['Content-Disposition'];
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      304: components['responses']['NotModified'];
-      /** @description Code 400 or 503, as for GET; no body. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Code 401, as for GET; no body. */
-      401: {
-        headers: {
-          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Code 403, as for GET; no body. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description No such file; no body. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The range starts past the end of the file; no body. */
-      416: {
-        headers: {
-          'Content-Range': components['headers']['Unsatisfied-Range'];
-          ETag: components['headers']['ETag'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          'Cache-Control': components['headers']['Cache-Control'];
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Internal error; no body. */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Code 505, the S3 bucket cannot be reached or fails; no body. */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  createResumableUpload: {
-    parameters: {
-      query?: {
-        /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
-        signature?: components['parameters']['Signature'];
-      };
-      header: {
-        /** @description `1.0.0`; without it the answer is 412. */
-        'Tus-Resumable': components['parameters']['Tus-Resumable'];
-        'Upload-Length': number;
-        /** @description `directory <base64>,filename <base64>` */
-        'Upload-Metadata': string;
-        /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
-        'Upload-Checksum'?: components['parameters']['Upload-Checksum'];
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/offset+octet-stream': string;
-      };
-    };
-    responses: {
-      200: components['responses']['ResumableStored'];
-      /** @description Created; `Location` names the upload (relative, `/uploads/<id>`). */
-      201: {
-        headers: {
-          Location: string;
-          'Tus-Resumable': components['headers']['Tus-Resumable'];
-          'Upload-Offset': components['headers']['Upload-Offset-Optional'];
-          'Upload-Expires': components['headers']['Upload-Expires'];
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      400: components['responses']['TusRefused'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      409: components['responses']['TusConflict'];
-      412: components['responses']['TusVersionRefused'];
-      413: components['responses']['TusRefused'];
-      415: components['responses']['TusRefused'];
-      422: components['responses']['TusFileExists'];
-      429: components['responses']['TusRefused'];
-      460: components['responses']['TusChecksumMismatch'];
-      500: components['responses']['InternalError'];
-      503: components['responses']['TusRefused'];
-      507: components['responses']['TusRefused'];
-    };
-  };
-  resumableCapabilities: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description tus capabilities. */
-      204: {
-        headers: {
-          'Tus-Resumable': components['headers']['Tus-Resumable'];
-          'Tus-Version': '1.0.0';
-          'Tus-Extension': 'creation,creation-with-upload,termination,expiration,checksum';
-          /** @description `media.maxFileSize` */
-          'Tus-Max-Size'?: number;
-          'Tus-Checksum-Algorithm': 'sha1,sha256,md5';
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  terminateResumableUpload: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description `1.0.0`; without it the answer is 412. */
-        'Tus-Resumable': components['parameters']['Tus-Resumable'];
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Gone, bytes and all. */
-      204: {
-        headers: {
-          'Tus-Resumable': components['headers']['Tus-Resumable'];
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      400: components['responses']['TusRefused'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['TusRefused'];
-      412: components['responses']['TusVersionRefused'];
-      423: components['responses']['TusBusy'];
-      429: components['responses']['TusRefused'];
-      500: components['responses']['InternalError'];
-      503: components['responses']['TusRefused'];
-    };
-  };
-  resumableOffset: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description `1.0.0`; without it the answer is 412. */
-        'Tus-Resumable': components['parameters']['Tus-Resumable'];
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The upload's offset and length; no body. */
-      200: {
-        headers: {
-          'Tus-Resumable': components['headers']['Tus-Resumable'];
-          'Upload-Offset': components['headers']['Upload-Offset'];
-          'Upload-Length': number;
-          'Upload-Metadata'?: string;
-          'Cache-Control'?: 'no-store';
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['TusRefused'];
-      410: components['responses']['TusGone'];
-      412: components['responses']['TusVersionRefused'];
-      415: components['responses']['TusRefused'];
-      422: components['responses']['TusRefused'];
-      423: components['responses']['TusBusy'];
-      500: components['responses']['InternalError'];
-      503: components['responses']['TusRefused'];
-    };
-  };
-  appendResumableUpload: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description `1.0.0`; without it the answer is 412. */
-        'Tus-Resumable': components['parameters']['Tus-Resumable'];
-        'Upload-Offset': number;
-        /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
-        'Upload-Checksum'?: components['parameters']['Upload-Checksum'];
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/offset+octet-stream': string;
-      };
-    };
-    responses: {
-      200: components['responses']['ResumableStored'];
-      /** @description The chunk counted. */
-      204: {
-        headers: {
-          'Tus-Resumable': components['headers']['Tus-Resumable'];
-          'Upload-Offset': components['headers']['Upload-Offset'];
-          'Upload-Expires': components['headers']['Upload-Expires'];
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      400: components['responses']['TusRefused'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['TusRefused'];
-      409: components['responses']['TusConflict'];
-      410: components['responses']['TusGone'];
-      412: components['responses']['TusVersionRefused'];
-      413: components['responses']['TusRefused'];
-      415: components['responses']['TusRefused'];
-      422: components['responses']['TusFileExists'];
-      423: components['responses']['TusBusy'];
-      460: components['responses']['TusChecksumMismatch'];
-      500: components['responses']['InternalError'];
-      503: components['responses']['TusRefused'];
-      507: components['responses']['TusRefused'];
-    };
-  };
-  proxyGet: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A name under `proxy.upstreams`; any other is 404. */
-        name: string;
-        /**
-         * @description The path on the upstream, below its base path. It may hold `/` and may be empty
-         *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
-         *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
-         */
-        rest: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      400: components['responses']['ProxyBadRequest'];
-      404: components['responses']['NoUpstream'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      default: components['responses']['UpstreamAnswer'];
-    };
-  };
-  proxyPut: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A name under `proxy.upstreams`; any other is 404. */
-        name: string;
-        /**
-         * @description The path on the upstream, below its base path. It may hold `/` and may be empty
-         *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
-         *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
-         */
-        rest: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: components['requestBodies']['Forwarded'];
-    responses: {
-      400: components['responses']['ProxyBadRequest'];
-      404: components['responses']['NoUpstream'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      default: components['responses']['UpstreamAnswer'];
-    };
-  };
-  proxyPost: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A name under `proxy.upstreams`; any other is 404. */
-        name: string;
-        /**
-         * @description The path on the upstream, below its base path. It may hold `/` and may be empty
-         *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
-         *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
-         */
-        rest: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: components['requestBodies']['Forwarded'];
-    responses: {
-      400: components['responses']['ProxyBadRequest'];
-      404: components['responses']['NoUpstream'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      default: components['responses']['UpstreamAnswer'];
-    };
-  };
-  proxyDelete: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A name under `proxy.upstreams`; any other is 404. */
-        name: string;
-        /**
-         * @description The path on the upstream, below its base path. It may hold `/` and may be empty
-         *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
-         *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
-         */
-        rest: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: components['requestBodies']['Forwarded'];
-    responses: {
-      400: components['responses']['ProxyBadRequest'];
-      404: components['responses']['NoUpstream'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      default: components['responses']['UpstreamAnswer'];
-    };
-  };
-  proxyOptions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A name under `proxy.upstreams`; any other is 404. */
-        name: string;
-        /**
-         * @description The path on the upstream, below its base path. It may hold `/` and may be empty
-         *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
-         *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
-         */
-        rest: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      400: components['responses']['ProxyBadRequest'];
-      404: components['responses']['NoUpstream'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      default: components['responses']['UpstreamAnswer'];
-    };
-  };
-  proxyHead: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A name under `proxy.upstreams`; any other is 404. */
-        name: string;
-        /**
-         * @description The path on the upstream, below its base path. It may hold `/` and may be empty
-         *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
-         *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
-         */
-        rest: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      400: components['responses']['ProxyBadRequest'];
-      404: components['responses']['NoUpstream'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      default: components['responses']['UpstreamAnswer'];
-    };
-  };
-  proxyPatch: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A name under `proxy.upstreams`; any other is 404. */
-        name: string;
-        /**
-         * @description The path on the upstream, below its base path. It may hold `/` and may be empty
-         *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
-         *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
-         */
-        rest: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: components['requestBodies']['Forwarded'];
-    responses: {
-      400: components['responses']['ProxyBadRequest'];
-      404: components['responses']['NoUpstream'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      default: components['responses']['UpstreamAnswer'];
-    };
-  };
-  proxyTrace: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A name under `proxy.upstreams`; any other is 404. */
-        name: string;
-        /**
-         * @description The path on the upstream, below its base path. It may hold `/` and may be empty
-         *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
-         *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
-         */
-        rest: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      400: components['responses']['ProxyBadRequest'];
-      404: components['responses']['NoUpstream'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      default: components['responses']['UpstreamAnswer'];
-    };
-  };
-  getChatPage: {
-    parameters: {
-      query?: {
-        /** @description Pre-fills the nickname field (read by the page's script). */
-        name?: string;
-        /** @description Pre-fills the room field (read by the page's script). */
-        room?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The page. */
-      200: {
-        headers: {
-          'Cache-Control': components['headers']['Cache-Control'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          [name: string]: unknown;
-        };
-        content: {
-          'text/html': string;
-        };
-      };
-      206: components['responses']['PagePart'];
-      304: components['responses']['NotModified'];
-      412: components['responses']['PreconditionFailed'];
-      416: components['responses']['PageRangeNotSatisfiable'];
-    };
-  };
-  getChatAsset: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        asset: 'chat.js' | 'chat.css' | 'index.html';
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The file. */
-      200: {
-        headers: {
-          'Cache-Control': components['headers']['Cache-Control'];
-          'Last-Modified': components['headers']['Last-Modified'];
-          'Accept-Ranges': components['headers']['Accept-Ranges'];
-          [name: string]: unknown;
-        };
-        content: {
-          'text/javascript': string;
-          'text/css': string;
-          'text/html': string;
-        };
-      };
-      206: components['responses']['PagePart'];
-      304: components['responses']['NotModified'];
-      404: components['responses']['NoRoute'];
-      412: components['responses']['PreconditionFailed'];
-      416: components['responses']['PageRangeNotSatisfiable'];
-    };
-  };
-  openChatSocket: {
-    parameters: {
-      query?: {
-        /**
-         * @description Nickname, 1-32 characters: a letter or digit of any script first, then also combining
-         *     marks, spaces, `_`, `.`, `-` (trimmed). Absent or empty: the client's IP address. An
-         *     invalid one is accepted at the HTTP level, answered with an `invalid_name` error event
-         *     and closed with 1008.
-         */
-        name?: string;
-        /** @description Room, like a nickname without spaces; absent or empty is `lobby`. */
-        room?: string;
-      };
-      header: {
-        Upgrade: 'websocket';
-        Connection: string;
-        'Sec-WebSocket-Key': string;
-        'Sec-WebSocket-Version': '13' | '8';
-        Origin?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Switched to the WebSocket protocol; JSON text frames follow (see above). */
-      101: {
-        headers: {
-          Upgrade: 'websocket';
-          Connection: 'Upgrade';
-          'Sec-WebSocket-Accept': string;
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description A malformed handshake (bad `Upgrade`, `Sec-WebSocket-Key` or `Sec-WebSocket-Version`). */
-      400: {
-        headers: {
-          /** @description The versions accepted, when the request's was not one of them. */
-          'Sec-WebSocket-Version'?: '13, 8';
-          [name: string]: unknown;
-        };
-        content: {
-          /** @example Missing or invalid Sec-WebSocket-Key header */
-          'text/html': string;
-        };
-      };
-      403: components['responses']['HandshakeRefused'];
-      /** @description Code 404, a plain HTTP GET without `Upgrade`. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 404,
-           *       "reason": "no route for GET /chat/ws"
-           *     }
-           */
-          'application/json': components['schemas']['Result'];
-        };
-      };
-      429: components['responses']['HandshakeRefused'];
-      503: components['responses']['HandshakeRefused'];
+    getLibraryPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            206: components["responses"]["PagePart"];
+            304: components["responses"]["NotModified"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
+    getTusClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            206: components["responses"]["PagePart"];
+            304: components["responses"]["NotModified"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
+    getLibraryAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                asset: "index.html" | "library.css" | "library.js" | "api.js" | "browse.js" | "confirm-dialog.js" | "dom.js" | "file-card.js" | "format.js" | "resumable.js" | "token.js" | "upload.js";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                    "text/html": string;
+                };
+            };
+            206: components["responses"]["PagePart"];
+            304: components["responses"]["NotModified"];
+            404: components["responses"]["NoRoute"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process answers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ready"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            500: components["responses"]["InternalError"];
+            /** @description Not ready; `problems` says why. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "unavailable",
+                     *       "problems": [
+                     *         "storage root not writable: EPERM"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Unavailable"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # TYPE media_bytes_stored_total counter
+                     *     media_bytes_stored_total 4896
+                     */
+                    "text/plain; version=0.0.4": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAuthStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What needs a token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "reason": "OK",
+                     *       "writesNeedToken": true,
+                     *       "readsNeedToken": false,
+                     *       "signedUrls": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuthStatus"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createSignedUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "operation": "download",
+                 *       "directory": "podcasts",
+                 *       "filename": "episode-1.mp3",
+                 *       "expiresIn": 3600
+                 *     }
+                 */
+                "application/json": components["schemas"]["SignedUrlRequest"];
+            };
+        };
+        responses: {
+            /** @description The signed URL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "reason": "OK",
+                     *       "url": "http://127.0.0.1:8080/media/podcasts/episode-1.mp3?signature=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJvcCI6ImRvd25sb2FkIiwiZGlyIjoicG9kY2FzdHMiLCJuYW1lIjoiZXBpc29kZS0xLm1wMyIsImV4cCI6MTc5NjUzNjgwMH0.c2lnbmF0dXJl",
+                     *       "expiresAt": "2026-12-06T07:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SignedUrl"];
+                };
+            };
+            400: components["responses"]["BadPath"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Code 404, signed URLs are not enabled (no `auth.signingKeys`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "reason": "not found: signed URLs need auth.signingKeys (or AUTH_SIGNING_KEY)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            /** @description Code 504, an upload of an extension not allowed. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 504,
+                     *       "reason": "format not supported: '.txt' is not one of .mp3, .wav"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listMedia: {
+        parameters: {
+            query?: {
+                /** @description The directory to list; absent or empty for the root. */
+                directory?: components["schemas"]["Directory"] | "";
+                limit?: number;
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Code 200. In `legacy` mode also every other answer of this operation, with its own `code`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "reason": "OK",
+                     *       "directory": "songs",
+                     *       "directories": [
+                     *         "live"
+                     *       ],
+                     *       "files": [
+                     *         {
+                     *           "filename": "tone-id3.mp3",
+                     *           "size": 481211,
+                     *           "sha256": "c639ca9552131072ad0bb3824a39cf5af9cfd7ae82f2edbe550470a57f864881",
+                     *           "contentType": "audio/mpeg",
+                     *           "modified": "2026-11-22T16:48:00.000Z",
+                     *           "metadata": {
+                     *             "durationSeconds": 30.04,
+                     *             "bitrate": 128000,
+                     *             "sampleRate": 44100,
+                     *             "channels": 2,
+                     *             "codec": "MPEG 1 Layer 3",
+                     *             "title": "Test Tone",
+                     *             "artist": "Fixture"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "dG9uZS1pZDMubXAz"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ListResult"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            /** @description Code 400, a malformed `directory`, `limit` or `cursor`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "reason": "invalid argument: directory: '..' is not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Code 404, no such directory. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "reason": "not found: directory 'absent'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StorageUnavailable"];
+        };
+    };
+    putMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Only in `legacy` status mode, which answers HTTP 200 with the 405 body (and `Allow`). */
+            200: {
+                headers: {
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+        };
+    };
+    uploadMedia: {
+        parameters: {
+            query?: {
+                /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+                signature?: components["parameters"]["Signature"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    directory?: components["schemas"]["Directory"];
+                } & {
+                    [key: string]: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    directory: components["schemas"]["Directory"];
+                    filename: components["schemas"]["Filename"];
+                    /** @description The file's bytes, percent-encoded (`%XX` for any byte; safe to encode every byte). */
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Code 200, every file was stored. In `legacy` mode also every other answer of this operation, with its own `code`. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "reason": "OK",
+                     *       "files": [
+                     *         {
+                     *           "directory": "songs",
+                     *           "filename": "a.mp3",
+                     *           "size": 4896,
+                     *           "sha256": "41c9b2692d302384d98ac54fc5c71b60cde0907118621abe460face1b1f2d1ee",
+                     *           "contentType": "audio/mpeg",
+                     *           "metadata": {
+                     *             "durationSeconds": 1.152,
+                     *             "bitrate": 32000,
+                     *             "sampleRate": 8000,
+                     *             "channels": 1,
+                     *             "codec": "MPEG 2.5 Layer 3"
+                     *           },
+                     *           "code": 200,
+                     *           "reason": "OK"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadResult"];
+                };
+            };
+            /**
+             * @description Code 400 (invalid directory or filename, malformed body, a field given twice),
+             *     502 (no file part, or an empty file) or 503 (missing directory, filename or body).
+             */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadFailure"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UploadForbidden"];
+            /** @description Code 501, the file already exists; it is kept as it was. */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 501,
+                     *       "reason": "file already exists",
+                     *       "files": [
+                     *         {
+                     *           "directory": "songs",
+                     *           "filename": "a.mp3",
+                     *           "code": 501,
+                     *           "reason": "file already exists"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadFailure"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            /** @description Code 504 (extension not allowed, or content not of that format) or 502 (unsupported Content-Type). */
+            415: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadFailure"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Code 505, the S3 bucket cannot be reached or fails (storage backend `s3`); the reason names the bucket and the cause. Nothing of the file was kept. */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 505,
+                     *       "reason": "storage unavailable: bucket 'media': unreachable (ECONNREFUSED)",
+                     *       "files": [
+                     *         {
+                     *           "directory": "songs",
+                     *           "filename": "a.mp3",
+                     *           "code": 505,
+                     *           "reason": "storage unavailable: bucket 'media': unreachable (ECONNREFUSED)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadFailure"];
+                };
+            };
+            /** @description Code 507, the storage filesystem is full or over quota; the reason names the cause. Nothing of the file was kept. */
+            507: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 507,
+                     *       "reason": "insufficient storage: no space left on the storage device (ENOSPC)",
+                     *       "files": [
+                     *         {
+                     *           "directory": "songs",
+                     *           "filename": "a.mp3",
+                     *           "code": 507,
+                     *           "reason": "insufficient storage: no space left on the storage device (ENOSPC)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadFailure"];
+                };
+            };
+        };
+    };
+    deleteMedia: {
+        parameters: {
+            query?: {
+                directory?: components["schemas"]["Directory"];
+                filename?: components["schemas"]["Filename"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    directory?: components["schemas"]["Directory"];
+                    filename?: components["schemas"]["Filename"];
+                };
+            };
+        };
+        responses: {
+            /** @description Code 200; `deleted` says whether a file was there. In `legacy` mode also every other answer of this operation, with its own `code`. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "reason": "OK",
+                     *       "directory": "songs",
+                     *       "filename": "a.mp3",
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeleteResult"];
+                };
+            };
+            /** @description Code 400 (invalid directory or filename, a parameter given twice) or 503 (missing directory or filename). */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StorageUnavailable"];
+        };
+    };
+    downloadMedia: {
+        parameters: {
+            query?: {
+                /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+                signature?: components["parameters"]["Signature"];
+                /**
+                 * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
+                 *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
+                 *     `Content-Disposition` (the file plays inline). Any other value is code 400.
+                 */
+                download?: components["parameters"]["Download"];
+            };
+            header?: {
+                /** @description One byte range, RFC 9110 section 14.2. */
+                Range?: components["parameters"]["Range"];
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+                "If-Modified-Since"?: components["parameters"]["If-Modified-Since"];
+                "If-Range"?: components["parameters"]["If-Range"];
+            };
+            path: {
+                /**
+                 * @description The directory: its `/` separators are sent as they are (`/media/albums/2024/a.mp3`) or
+                 *     percent-encoded. A path with no directory (`/media/a.mp3`) or no file name
+                 *     (`/media/songs/`) is code 503 (HTTP 400).
+                 */
+                directory: components["schemas"]["Directory"];
+                filename: components["schemas"]["Filename"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file. In `legacy` mode also every error answer of this operation, as JSON with its own `code`. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/mpeg": components["schemas"]["AudioBytes"];
+                    "audio/wav": components["schemas"]["AudioBytes"];
+                    "application/octet-stream": components["schemas"]["AudioBytes"];
+                };
+            };
+            /** @description One byte range of the file. */
+            206: {
+                headers: {
+                    /** @description `bytes <first>-<last>/<size>` */
+                    "Content-Range": string;
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/mpeg": components["schemas"]["AudioBytes"];
+                    "audio/wav": components["schemas"]["AudioBytes"];
+                    "application/octet-stream": components["schemas"]["AudioBytes"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadPath"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["FileNotFound"];
+            /** @description Code 416, the range starts past the end of the file. */
+            416: {
+                headers: {
+                    "Content-Range": components["headers"]["Unsatisfied-Range"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 416,
+                     *       "reason": "range not satisfiable: the file has 4896 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StorageUnavailable"];
+        };
+    };
+    headMedia: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `1`: answer with `Content-Disposition: attachment` and the file's name (RFC 6266), so a
+                 *     browser or `curl -OJ` saves it under that name, UTF-8 included. Absent or `0`: no
+                 *     `Content-Disposition` (the file plays inline). Any other value is code 400.
+                 */
+                download?: components["parameters"]["Download"];
+            };
+            header?: {
+                /** @description One byte range, RFC 9110 section 14.2. */
+                Range?: components["parameters"]["Range"];
+                "If-None-Match"?: components["parameters"]["If-None-Match"];
+                "If-Modified-Since"?: components["parameters"]["If-Modified-Since"];
+                "If-Range"?: components["parameters"]["If-Range"];
+            };
+            path: {
+                /**
+                 * @description The directory: its `/` separators are sent as they are (`/media/albums/2024/a.mp3`) or
+                 *     percent-encoded. A path with no directory (`/media/a.mp3`) or no file name
+                 *     (`/media/songs/`) is code 503 (HTTP 400).
+                 */
+                directory: components["schemas"]["Directory"];
+                filename: components["schemas"]["Filename"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file exists; `Content-Length` is its size. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `Content-Length` is the size of the requested range. */
+            206: {
+                headers: {
+                    /** @description `bytes <first>-<last>/<size>` */
+                    "Content-Range": string;
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            304: components["responses"]["NotModified"];
+            /** @description Code 400 or 503, as for GET; no body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Code 401, as for GET; no body. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Code 403, as for GET; no body. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such file; no body. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The range starts past the end of the file; no body. */
+            416: {
+                headers: {
+                    "Content-Range": components["headers"]["Unsatisfied-Range"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Internal error; no body. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Code 505, the S3 bucket cannot be reached or fails; no body. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    createResumableUpload: {
+        parameters: {
+            query?: {
+                /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
+                signature?: components["parameters"]["Signature"];
+            };
+            header: {
+                /** @description `1.0.0`; without it the answer is 412. */
+                "Tus-Resumable": components["parameters"]["Tus-Resumable"];
+                "Upload-Length": number;
+                /** @description `directory <base64>,filename <base64>` */
+                "Upload-Metadata": string;
+                /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
+                "Upload-Checksum"?: components["parameters"]["Upload-Checksum"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            200: components["responses"]["ResumableStored"];
+            /** @description Created; `Location` names the upload (relative, `/uploads/<id>`). */
+            201: {
+                headers: {
+                    Location: string;
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Upload-Offset": components["headers"]["Upload-Offset-Optional"];
+                    "Upload-Expires": components["headers"]["Upload-Expires"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["TusRefused"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["TusConflict"];
+            412: components["responses"]["TusVersionRefused"];
+            413: components["responses"]["TusRefused"];
+            415: components["responses"]["TusRefused"];
+            422: components["responses"]["TusFileExists"];
+            429: components["responses"]["TusRefused"];
+            460: components["responses"]["TusChecksumMismatch"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["TusRefused"];
+            507: components["responses"]["TusRefused"];
+        };
+    };
+    resumableCapabilities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description tus capabilities. */
+            204: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Tus-Version": "1.0.0";
+                    "Tus-Extension": "creation,creation-with-upload,termination,expiration,checksum";
+                    /** @description `media.maxFileSize` */
+                    "Tus-Max-Size"?: number;
+                    "Tus-Checksum-Algorithm": "sha1,sha256,md5";
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    terminateResumableUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0`; without it the answer is 412. */
+                "Tus-Resumable": components["parameters"]["Tus-Resumable"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Gone, bytes and all. */
+            204: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["TusRefused"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TusRefused"];
+            412: components["responses"]["TusVersionRefused"];
+            423: components["responses"]["TusBusy"];
+            429: components["responses"]["TusRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["TusRefused"];
+        };
+    };
+    resumableOffset: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0`; without it the answer is 412. */
+                "Tus-Resumable": components["parameters"]["Tus-Resumable"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload's offset and length; no body. */
+            200: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Upload-Offset": components["headers"]["Upload-Offset"];
+                    "Upload-Length": number;
+                    "Upload-Metadata"?: string;
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TusRefused"];
+            410: components["responses"]["TusGone"];
+            412: components["responses"]["TusVersionRefused"];
+            415: components["responses"]["TusRefused"];
+            422: components["responses"]["TusRefused"];
+            423: components["responses"]["TusBusy"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["TusRefused"];
+        };
+    };
+    appendResumableUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0`; without it the answer is 412. */
+                "Tus-Resumable": components["parameters"]["Tus-Resumable"];
+                "Upload-Offset": number;
+                /** @description `<algorithm> <base64 digest>` of this request's body (tus checksum extension); algorithms in `Tus-Checksum-Algorithm`. */
+                "Upload-Checksum"?: components["parameters"]["Upload-Checksum"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            200: components["responses"]["ResumableStored"];
+            /** @description The chunk counted. */
+            204: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Upload-Offset": components["headers"]["Upload-Offset"];
+                    "Upload-Expires": components["headers"]["Upload-Expires"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["TusRefused"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TusRefused"];
+            409: components["responses"]["TusConflict"];
+            410: components["responses"]["TusGone"];
+            412: components["responses"]["TusVersionRefused"];
+            413: components["responses"]["TusRefused"];
+            415: components["responses"]["TusRefused"];
+            422: components["responses"]["TusFileExists"];
+            423: components["responses"]["TusBusy"];
+            460: components["responses"]["TusChecksumMismatch"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["TusRefused"];
+            507: components["responses"]["TusRefused"];
+        };
+    };
+    proxyGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name under `proxy.upstreams`; any other is 404. */
+                name: string;
+                /**
+                 * @description The path on the upstream, below its base path. It may hold `/` and may be empty
+                 *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
+                 *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+                 */
+                rest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["ProxyBadRequest"];
+            404: components["responses"]["NoUpstream"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["UpstreamAnswer"];
+        };
+    };
+    proxyPut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name under `proxy.upstreams`; any other is 404. */
+                name: string;
+                /**
+                 * @description The path on the upstream, below its base path. It may hold `/` and may be empty
+                 *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
+                 *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+                 */
+                rest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["Forwarded"];
+        responses: {
+            400: components["responses"]["ProxyBadRequest"];
+            404: components["responses"]["NoUpstream"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["UpstreamAnswer"];
+        };
+    };
+    proxyPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name under `proxy.upstreams`; any other is 404. */
+                name: string;
+                /**
+                 * @description The path on the upstream, below its base path. It may hold `/` and may be empty
+                 *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
+                 *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+                 */
+                rest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["Forwarded"];
+        responses: {
+            400: components["responses"]["ProxyBadRequest"];
+            404: components["responses"]["NoUpstream"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["UpstreamAnswer"];
+        };
+    };
+    proxyDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name under `proxy.upstreams`; any other is 404. */
+                name: string;
+                /**
+                 * @description The path on the upstream, below its base path. It may hold `/` and may be empty
+                 *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
+                 *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+                 */
+                rest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["Forwarded"];
+        responses: {
+            400: components["responses"]["ProxyBadRequest"];
+            404: components["responses"]["NoUpstream"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["UpstreamAnswer"];
+        };
+    };
+    proxyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name under `proxy.upstreams`; any other is 404. */
+                name: string;
+                /**
+                 * @description The path on the upstream, below its base path. It may hold `/` and may be empty
+                 *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
+                 *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+                 */
+                rest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["ProxyBadRequest"];
+            404: components["responses"]["NoUpstream"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["UpstreamAnswer"];
+        };
+    };
+    proxyHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name under `proxy.upstreams`; any other is 404. */
+                name: string;
+                /**
+                 * @description The path on the upstream, below its base path. It may hold `/` and may be empty
+                 *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
+                 *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+                 */
+                rest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["ProxyBadRequest"];
+            404: components["responses"]["NoUpstream"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["UpstreamAnswer"];
+        };
+    };
+    proxyPatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name under `proxy.upstreams`; any other is 404. */
+                name: string;
+                /**
+                 * @description The path on the upstream, below its base path. It may hold `/` and may be empty
+                 *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
+                 *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+                 */
+                rest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["Forwarded"];
+        responses: {
+            400: components["responses"]["ProxyBadRequest"];
+            404: components["responses"]["NoUpstream"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["UpstreamAnswer"];
+        };
+    };
+    proxyTrace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name under `proxy.upstreams`; any other is 404. */
+                name: string;
+                /**
+                 * @description The path on the upstream, below its base path. It may hold `/` and may be empty
+                 *     (`/proxy/<name>/` and `/proxy/<name>` ask for the base URL itself). `..` segments in any
+                 *     encoding, backslashes, encoded slashes and malformed `%` escapes are refused (400).
+                 */
+                rest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["ProxyBadRequest"];
+            404: components["responses"]["NoUpstream"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            default: components["responses"]["UpstreamAnswer"];
+        };
+    };
+    getChatPage: {
+        parameters: {
+            query?: {
+                /** @description Pre-fills the nickname field (read by the page's script). */
+                name?: string;
+                /** @description Pre-fills the room field (read by the page's script). */
+                room?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            206: components["responses"]["PagePart"];
+            304: components["responses"]["NotModified"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
+    getChatAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                asset: "chat.js" | "chat.css" | "index.html";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                    "text/html": string;
+                };
+            };
+            206: components["responses"]["PagePart"];
+            304: components["responses"]["NotModified"];
+            404: components["responses"]["NoRoute"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
+    openChatSocket: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Nickname, 1-32 characters: a letter or digit of any script first, then also combining
+                 *     marks, spaces, `_`, `.`, `-` (trimmed). Absent or empty: the client's IP address. An
+                 *     invalid one is accepted at the HTTP level, answered with an `invalid_name` error event
+                 *     and closed with 1008.
+                 */
+                name?: string;
+                /** @description Room, like a nickname without spaces; absent or empty is `lobby`. */
+                room?: string;
+            };
+            header: {
+                Upgrade: "websocket";
+                Connection: string;
+                "Sec-WebSocket-Key": string;
+                "Sec-WebSocket-Version": "13" | "8";
+                Origin?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switched to the WebSocket protocol; JSON text frames follow (see above). */
+            101: {
+                headers: {
+                    Upgrade: "websocket";
+                    Connection: "Upgrade";
+                    "Sec-WebSocket-Accept": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A malformed handshake (bad `Upgrade`, `Sec-WebSocket-Key` or `Sec-WebSocket-Version`). */
+            400: {
+                headers: {
+                    /** @description The versions accepted, when the request's was not one of them. */
+                    "Sec-WebSocket-Version"?: "13, 8";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example Missing or invalid Sec-WebSocket-Key header */
+                    "text/html": string;
+                };
+            };
+            403: components["responses"]["HandshakeRefused"];
+            /** @description Code 404, a plain HTTP GET without `Upgrade`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "reason": "no route for GET /chat/ws"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            429: components["responses"]["HandshakeRefused"];
+            503: components["responses"]["HandshakeRefused"];
+        };
     };
-  };
 }
