@@ -264,7 +264,8 @@ describe('expiry of resumable uploads', () => {
 describe('the temp sweep and resumable uploads', () => {
   let swept: RunningService;
   beforeAll(async () => {
-    swept = await startService({ server: { idleTimeoutMs: 1000 }, storage: { tempMaxAgeMs: 1000, sweepIntervalMs: 1000 } });
+    // idleTimeoutMs bounds tempMaxAgeMs from below; 3 s leaves the final PATCH's publish time to answer on a loaded machine.
+    swept = await startService({ server: { idleTimeoutMs: 3000 }, storage: { tempMaxAgeMs: 3000, sweepIntervalMs: 1000 } });
   });
   afterAll(() => swept.close());
 
@@ -275,7 +276,7 @@ describe('the temp sweep and resumable uploads', () => {
     const location = created.headers.get('location')!;
     expect((await send(location, 0, bytes.subarray(0, 100_000))).status).toBe(204);
     // Older than storage.tempMaxAgeMs, through timed sweeps and a start-up sweep.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await new Promise((resolve) => setTimeout(resolve, 4500));
     await (swept.store as unknown as { sweep(atStart: boolean): Promise<number> }).sweep(true);
     const last = await send(location, 100_000, bytes.subarray(100_000));
     expect(last.status).toBe(200);
