@@ -29,6 +29,15 @@ export interface DirectoryView {
   files?: string[];
 }
 
+/** The names of a directory's visible files as they are on disk, in byte order: for when the index cannot answer. */
+export async function filesOnDisk(real: string): Promise<string[]> {
+  const entries = await fs.readdir(real, { withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort(byteOrder);
+}
+
 export async function reconcileDirectory(index: MetadataIndex, real: string, directory: string): Promise<DirectoryView> {
   const before = await fs.stat(real, { bigint: true });
   const known = index.directory(directory);

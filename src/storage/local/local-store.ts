@@ -20,9 +20,11 @@ import type {
 } from '../byte-store.ts';
 import type { CommitOutcome, CommitTask, FileVersion } from './byte.worker.ts';
 import { findDirectoryInside } from './directory-inside.ts';
-import { reconcileDirectory } from './directory-scan.ts';
+import { filesOnDisk, reconcileDirectory } from './directory-scan.ts';
 import { lowSpace } from './free-space.ts';
-import { MetadataIndex } from './metadata-index.ts';
+import { directoriesUnder } from './index-rebuild.ts';
+import { IndexKeeper } from './index-keeper.ts';
+import type { MetadataIndex } from './metadata-index.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
 import { INCOMING_DIR, Staging } from './staging.ts';
 import { privateArea } from '../private-area.ts';
@@ -44,7 +46,12 @@ export interface LocalStoreOptions {
   onSweepError?: (error: unknown) => void;
   /** A write to the metadata index failed (it is caught up later from the files). */
   onIndexError?: (error: unknown) => void;
+  /** The metadata index failed its check: set aside at `keptAt` and rebuilt from the files. */
+  onIndexDamaged?: (problem: string, keptAt: string) => void;
 }
+
+/** Files described at once while the index is rebuilt: enough to keep the pool busy, few enough to leave it to requests. */
+const REBUILD_BATCH = 8;
 
 /**
  * ByteStore on the local disk: staging in `<root>/.incoming`, commits by a piscina pool with
@@ -56,7 +63,7 @@ export class LocalStore implements ByteStore {
   private constructor(
     readonly root: string,
     private readonly staging: Staging,
-    private readonly index: MetadataIndex,
+    private readonly keeper: IndexKeeper,
     private readonly pool: Piscina,
     private readonly options: LocalStoreOptions,
   ) {
@@ -66,14 +73,34 @@ export class LocalStore implements ByteStore {
 
   static async open(options: LocalStoreOptions): Promise<LocalStore> {
     await fs.mkdir(path.join(options.root, INCOMING_DIR), { recursive: true });
-    await fs.mkdir(path.join(options.root, INDEX_DIR), { recursive: true });
     const root = await fs.realpath(options.root);
+    const keeper = await IndexKeeper.open(path.join(root, INDEX_DIR), options);
     const pool = createWorkerPool(new URL('./byte.worker.ts', import.meta.url), options.poolSize);
     const staging = new Staging(path.join(root, INCOMING_DIR), pool, options.fsync);
-    const index = MetadataIndex.open(path.join(root, INDEX_DIR, 'metadata.mdb'), options.onIndexError);
-    const store = new LocalStore(root, staging, index, pool, options);
+    const store = new LocalStore(root, staging, keeper, pool, options);
+    keeper.rebuildWith(() => store.rebuildIndex());
     await store.sweep(true);
     return store;
+  }
+
+  private get index(): MetadataIndex {
+    return this.keeper.index;
+  }
+
+  /** Resolves when no repair of the metadata index is under way. */
+  indexSettled(): Promise<void> {
+    return this.keeper.settled();
+  }
+
+  /** Fills a fresh index from the files: every directory read, every file hashed and described. */
+  private async rebuildIndex(): Promise<void> {
+    for await (const { directory, real } of directoriesUnder(this.root, () => this.keeper.stopping)) {
+      const read = await reconcileDirectory(this.index, real, directory).catch(() => undefined);
+      const names = read ? this.index.names(directory) : [];
+      for (let i = 0; i < names.length && !this.keeper.stopping; i += REBUILD_BATCH) {
+        await Promise.all(names.slice(i, i + REBUILD_BATCH).map((name) => this.head({ directory, name }).catch(() => undefined)));
+      }
+    }
   }
 
   /** Removes abandoned temp files (see Staging.sweep); at start, every leftover of a dead process. */
@@ -175,7 +202,9 @@ export class LocalStore implements ByteStore {
       throw error;
     });
     if (!view) return undefined;
-    const page = view.files ? pageOf(view.files, after, limit + 1) : this.index.page(directory, after, limit + 1);
+    const page =
+      (view.files ? pageOf(view.files, after, limit + 1) : this.index.page(directory, after, limit + 1)) ??
+      pageOf(await filesOnDisk(real), after, limit + 1);
     const shown = page.slice(0, limit);
     const objects = await Promise.all(
       shown.map(({ name, record }) =>
@@ -223,6 +252,7 @@ export class LocalStore implements ByteStore {
     const timeout = AbortSignal.timeout(READY_TIMEOUT_MS);
     const answer = await this.pool.run(null, { name: 'ping', signal: timeout }).catch(() => undefined);
     if (answer !== 'pong') problems.push('publish pool not answering');
+    problems.push(...this.keeper.problems());
     return problems;
   }
 
@@ -233,9 +263,10 @@ export class LocalStore implements ByteStore {
   /** Waits for running tasks, stops the pool and the index, then removes this store's temp files. */
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
+    await this.keeper.stop();
     await this.pool.close();
     await this.staging.removeOwnLeftovers();
-    await this.index.close();
+    await this.keeper.close();
   }
 
   /** A regular file at `key` (never a symlink, wherever it points) and its stat. */
