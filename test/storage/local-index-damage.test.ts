@@ -11,6 +11,7 @@ import { waitFor } from '../helpers/wait.ts';
 const DIRECTORIES = ['a', 'b', 'c'];
 const PER_DIRECTORY = 70;
 const PAGE_BYTES = 4096;
+const LARGE_BYTES = 256 * 1024 ** 2;
 const DAMAGED = 'metadata index damaged: set aside, rebuilding it from the files';
 
 const indexFile = (root: string) => path.join(root, INDEX_DIR, 'metadata.mdb');
@@ -176,7 +177,7 @@ describe('local backend: a damaged metadata index', () => {
     const root = await seededCopy();
     // A large file (sparse: no disk used) keeps the rebuild busy hashing long enough to be seen.
     const big = await open(path.join(root, 'a', 'large.mp3'), 'w');
-    await big.truncate(1024 ** 3);
+    await big.truncate(LARGE_BYTES);
     await big.close();
     await damages['random bytes in it']!(indexFile(root));
     const service = await serve(root);
@@ -186,7 +187,7 @@ describe('local backend: a damaged metadata index', () => {
     await waitFor('the rebuild', async () => (await readyz(service.url)).status === 'ready', 30_000, 100);
     const res = await fetch(`${service.url}/media?directory=a&limit=1000`);
     const { files } = (await res.json()) as { files: Array<{ filename: string; size: number }> };
-    expect(files.find((file) => file.filename === 'large.mp3')?.size).toBe(1024 ** 3);
+    expect(files.find((file) => file.filename === 'large.mp3')?.size).toBe(LARGE_BYTES);
     expect(await service.stop()).toBe(0);
-  });
+  }, 60_000);
 });

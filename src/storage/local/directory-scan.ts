@@ -41,7 +41,12 @@ export async function filesOnDisk(real: string): Promise<string[]> {
 export async function reconcileDirectory(index: MetadataIndex, real: string, directory: string): Promise<DirectoryView> {
   const before = await fs.stat(real, { bigint: true });
   const known = index.directory(directory);
-  if (known && known.mtimeNs === String(before.mtimeNs) && known.scannedAtMs - Number(before.mtimeMs) > SETTLED_MS) {
+  if (
+    known &&
+    known.mtimeNs === String(before.mtimeNs) &&
+    known.ino === String(before.ino) &&
+    known.scannedAtMs - Number(before.mtimeMs) > SETTLED_MS
+  ) {
     return { directories: known.directories };
   }
   const scannedAtMs = Date.now();
@@ -61,7 +66,7 @@ export async function reconcileDirectory(index: MetadataIndex, real: string, dir
     if (!stat?.isFile()) gone.push(name);
   }
   const seen = [...files].filter((name) => !indexed.has(name));
-  const record = { mtimeNs: String(before.mtimeNs), scannedAtMs, directories };
+  const record = { mtimeNs: String(before.mtimeNs), ino: String(before.ino), scannedAtMs, directories };
   const recorded = await index.recordScan(directory, seen, gone, { ino: 0, size: -1, mtimeMs: 0 }, record);
   return recorded ? { directories } : { directories, files: [...files].sort(byteOrder) };
 }

@@ -1,4 +1,4 @@
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -7,7 +7,6 @@ import { AppError } from '../../errors.ts';
 import { createWorkerPool } from '../../worker-pool.ts';
 import type {
   Attributes,
-  ByteRange,
   ByteSource,
   ByteStore,
   ListOptions,
@@ -24,10 +23,11 @@ import { filesOnDisk, reconcileDirectory } from './directory-scan.ts';
 import { lowSpace } from './free-space.ts';
 import { directoriesUnder } from './index-rebuild.ts';
 import { IndexKeeper } from './index-keeper.ts';
-import type { MetadataIndex } from './metadata-index.ts';
+import type { FileRecord, MetadataIndex } from './metadata-index.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
 import { INCOMING_DIR, Staging } from './staging.ts';
 import { privateArea } from '../private-area.ts';
+import { openInside, type OpenedFile } from './opened-file.ts';
 
 export { INCOMING_DIR } from './staging.ts';
 /** The metadata index (LMDB files) lives here, as unreachable by the API as `.incoming`. */
@@ -172,15 +172,25 @@ export class LocalStore implements ByteStore {
   }
 
   async head(key: ObjectKey): Promise<StoredObject | undefined> {
-    const found = await this.stat(key);
-    return found && this.describe(key, found.file, found.stat);
+    const file = await this.openFile(key);
+    if (!file) return undefined;
+    try {
+      return await this.describe(key, file);
+    } finally {
+      await file.release();
+    }
   }
 
   async open(key: ObjectKey): Promise<OpenedObject | undefined> {
-    const found = await this.stat(key);
-    if (!found) return undefined;
-    const object = await this.describe(key, found.file, found.stat);
-    return { ...object, read: async (range) => readFile(found, range) };
+    const file = await this.openFile(key);
+    if (!file) return undefined;
+    try {
+      const object = await this.describe(key, file);
+      return { ...object, read: async (range) => file.read(range), release: () => file.release() };
+    } catch (error) {
+      await file.release();
+      throw error;
+    }
   }
 
   async storedSource(key: ObjectKey): Promise<ByteSource | undefined> {
@@ -206,18 +216,23 @@ export class LocalStore implements ByteStore {
       (view.files ? pageOf(view.files, after, limit + 1) : this.index.page(directory, after, limit + 1)) ??
       pageOf(await filesOnDisk(real), after, limit + 1);
     const shown = page.slice(0, limit);
-    const objects = await Promise.all(
-      shown.map(({ name, record }) =>
-        record.sha256 !== undefined
-          ? objectOf({ directory, name }, record as FileVersion, record.attributes)
-          : this.head({ directory, name }),
-      ),
-    );
+    const objects = await Promise.all(shown.map(({ name, record }) => this.current({ directory, name }, real, record)));
     return {
       objects: objects.filter((object): object is StoredObject => object !== undefined),
       directories: view.directories,
       nextAfter: page.length > limit ? shown.at(-1)!.name : undefined,
     };
+  }
+
+  /**
+   * A listed entry as the file is now: its index entry counts only while the file's inode, size
+   * and mtime match it (a file replaced by hand, or a swapped directory, is described anew);
+   * undefined when the file is gone.
+   */
+  private async current(key: ObjectKey, real: string, record: FileRecord): Promise<StoredObject | undefined> {
+    const stat = await fs.lstat(path.join(real, key.name)).catch(() => undefined);
+    if (!stat?.isFile()) return undefined;
+    return matches(record, stat) ? objectOf(key, record, record.attributes) : this.head(key);
   }
 
   async remove(key: ObjectKey): Promise<boolean> {
@@ -278,11 +293,20 @@ export class LocalStore implements ByteStore {
     return stat?.isFile() ? { file, stat } : undefined;
   }
 
-  /** The object from its index entry; a file without a matching one is hashed and indexed now. */
-  private async describe(key: ObjectKey, file: string, stat: Stats): Promise<StoredObject> {
+  /** The regular file at `key`, opened (never through a symlink at its name); AppError when it resolves outside the root. */
+  private async openFile(key: ObjectKey): Promise<OpenedFile | undefined> {
+    const directory = await this.realDirectory(key.directory);
+    if (!directory) return undefined;
+    const file = await openInside(this.root, directory, key.name);
+    if (file === 'outside') throw new AppError('INVALID_ARGUMENT', 'invalid argument: directory resolves outside the storage root');
+    return file;
+  }
+
+  /** The opened file from its index entry; one without a matching entry is hashed (through its descriptor) and indexed now. */
+  private async describe(key: ObjectKey, file: OpenedFile): Promise<StoredObject> {
     const record = this.index.file(key.directory, key.name);
-    if (matches(record, stat)) return objectOf(key, record, record.attributes);
-    const version = (await this.pool.run(file, { name: 'hash' })) as FileVersion;
+    if (matches(record, file.stat)) return objectOf(key, record, record.attributes);
+    const version = (await this.pool.run(file.through, { name: 'hash' })) as FileVersion;
     await this.index.putFile(key.directory, key.name, version);
     return objectOf(key, version, undefined);
   }
@@ -293,11 +317,4 @@ export class LocalStore implements ByteStore {
     if (found && !found.ok) throw new AppError('INVALID_ARGUMENT', `invalid argument: ${found.problem}`);
     return found?.real;
   }
-}
-
-function readFile({ file, stat }: { file: string; stat: Stats }, range?: ByteRange): Readable {
-  // With its end known the stream stops after the last byte instead of reading once more to
-  // find EOF: one file operation fewer per download.
-  const whole = stat.size > 0 ? { start: 0, end: stat.size - 1 } : undefined;
-  return createReadStream(file, range ?? whole);
 }

@@ -16,6 +16,8 @@ export interface FileRecord {
 export interface DirectoryRecord {
   /** The directory's mtime in ns (a string: JSON has no bigint) when it was read. */
   mtimeNs: string;
+  /** The directory's inode: another directory swapped in under its name is read anew. */
+  ino?: string;
   /** Wall-clock time the read started. */
   scannedAtMs: number;
   /** Its subdirectories, in byte order of their UTF-8 names. */
