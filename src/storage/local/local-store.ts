@@ -18,7 +18,7 @@ import type {
   StoredObject,
 } from '../byte-store.ts';
 import type { CommitOutcome, CommitTask, FileVersion } from './byte.worker.ts';
-import { findDirectoryInside } from './directory-inside.ts';
+import { findDirectoryInside, holdDirectoryInside } from './directory-inside.ts';
 import { filesOnDisk, reconcileDirectory } from './directory-scan.ts';
 import { lowSpace } from './free-space.ts';
 import { directoriesUnder } from './index-rebuild.ts';
@@ -238,12 +238,17 @@ export class LocalStore implements ByteStore {
   async remove(key: ObjectKey): Promise<boolean> {
     const found = await this.stat(key);
     if (!found) return false;
+    // Through the directory held open and checked: a swap of it for a symlink cannot aim the unlink outside.
+    const directory = holdDirectoryInside(this.root, path.dirname(found.file));
+    if (!directory.ok) throw new AppError('INVALID_ARGUMENT', `invalid argument: ${directory.problem}`);
     try {
-      await fs.unlink(found.file);
+      await fs.unlink(path.join(directory.held.through, key.name));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'EPERM') return false;
       throw error;
+    } finally {
+      directory.held.close();
     }
     await this.index.removeFile(key.directory, key.name);
     return true;
