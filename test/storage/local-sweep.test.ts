@@ -40,14 +40,16 @@ async function deadPid(): Promise<number> {
 }
 
 /**
- * A zombie: `sh` starts `true` in the background and replaces itself with `sleep`, which never
- * reaps it. Resolves with the zombie's pid once /proc shows it exited, and how to end its parent.
+ * A zombie: `sh` starts a short `sleep` in the background and replaces itself with a long one,
+ * which never reaps it (the short one outlives the exec: a child that ended before it would be
+ * reaped by `sh`). Resolves with the zombie's pid once /proc shows it exited, and how to end its parent.
  */
 async function zombieProcess() {
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
   const pid = Number(String(line).trim());
-  await waitFor('the zombie', async () => (await readFile(`/proc/${pid}/stat`, 'latin1')).split(') ')[1]?.startsWith('Z') === true);
+  const state = async () => (await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => 'gone) ?')).split(') ')[1];
+  await waitFor('the zombie', async () => (await state())?.startsWith('Z') === true);
   return {
     pid,
     stop: async () => {
