@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
+
+/** LMDB's two meta pages: a file this small is an index still being created, not yet one to check. */
+const FRESH_INDEX_BYTES = 2 * 4096;
 
 /** Longer than any sound index takes to read; a check that hangs counts as failed. */
 const CHECK_TIMEOUT_MS = 60_000;
@@ -27,7 +30,8 @@ await root.close();
 every page of the B-trees in use is visited.
  */
 export async function checkIndex(file: string): Promise<string | undefined> {
-  if (!existsSync(file)) return undefined;
+  // Smaller than LMDB's two meta pages: another process of the root (a cluster's worker) is creating it right now.
+  if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) < FRESH_INDEX_BYTES) return undefined;
   const lmdb = import.meta.resolve('lmdb');
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHECK_PROGRAM, lmdb, file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
