@@ -149,6 +149,10 @@ describe('log lines of aborted uploads', () => {
         const ofThis = () => running.lines.filter((l) => (l.req as { id?: string } | undefined)?.id === `abort-${size}`);
         await waitFor(`the log line of abort-${size}`, () => ofThis().length > 0);
         expect(ofThis()).toEqual([expect.objectContaining({ level: 30, aborted: true, route: '/media/' })]);
+        // Not `POST /media/ 200` with the declared 1,000,000 bytes: no answer went out, and what came is counted.
+        expect(ofThis()[0]).toMatchObject({ msg: 'POST /media/ aborted', res: { statusCode: null } });
+        expect(ofThis()[0]!.bytesIn).toBeGreaterThan(size);
+        expect(ofThis()[0]!.bytesIn).toBeLessThan(size + 1000);
       }
     } finally {
       // Whatever the parser and the store did after the clients left is in the log once stopped.

@@ -26,28 +26,35 @@ export function downloadHandler(library: MediaLibrary, mayRead: (res: Response, 
       throw new AppError('NOT_FOUND', `not found: ${target.directory}/${target.filename}`);
     }
 
-    if (attachment) res.set('Content-Disposition', attachmentDisposition(file.filename));
-    res.set({
-      'Content-Type': file.contentType,
-      ETag: `"${file.sha256}"`,
-      'Last-Modified': file.modified.toUTCString(),
-      'Accept-Ranges': 'bytes',
-      'Cache-Control': 'no-cache',
-    });
-    if (req.fresh) {
-      res.status(304).end();
-      return;
+    let reading = false;
+    try {
+      if (attachment) res.set('Content-Disposition', attachmentDisposition(file.filename));
+      res.set({
+        'Content-Type': file.contentType,
+        ETag: `"${file.sha256}"`,
+        'Last-Modified': file.modified.toUTCString(),
+        'Accept-Ranges': 'bytes',
+        'Cache-Control': 'no-cache',
+      });
+      if (req.fresh) {
+        res.status(304).end();
+        return;
+      }
+      const range = requestedRange(req, res, file);
+      if (range) {
+        res.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
+      }
+      res.set('Content-Length', String(range ? range.end - range.start + 1 : file.size));
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      reading = true;
+      await send(file, range, res);
+    } finally {
+      // HEAD, 304, 416: the open file is let go here; a read lets go of it when its stream ends.
+      if (!reading) await file.release();
     }
-    const range = requestedRange(req, res, file);
-    if (range) {
-      res.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
-    }
-    res.set('Content-Length', String(range ? range.end - range.start + 1 : file.size));
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    await send(file, range, res);
   };
 }
 
@@ -106,12 +113,27 @@ function ifRangeMatches(req: Request, res: Response): boolean {
   return Date.parse(condition) === Date.parse(res.get('Last-Modified') ?? '');
 }
 
+const FILE_HEADERS = [
+  'Content-Disposition',
+  'Content-Type',
+  'ETag',
+  'Last-Modified',
+  'Accept-Ranges',
+  'Cache-Control',
+  'Content-Range',
+  'Content-Length',
+];
+
 /**
  * Streams the bytes with `pipe`, not `stream.pipeline`: pipeline builds an AbortController and,
  * when the answer finishes, an AbortError (a stack trace) for every download.
  */
 async function send(file: OpenedMedia, range: ByteRange | undefined, res: Response): Promise<void> {
-  const bytes = await file.read(range);
+  const bytes = await file.read(range).catch((error: unknown) => {
+    // Deleted between open and read (objectVanished): the error answer carries none of the file's headers.
+    for (const header of FILE_HEADERS) res.removeHeader(header);
+    throw error;
+  });
   await new Promise<void>((resolve, reject) => {
     bytes.once('error', (error) => {
       // Once bytes are on the wire the only honest answer to a failure is a cut connection. A

@@ -19,22 +19,35 @@ export class MediaLibrary {
   async open(target: MediaPath): Promise<OpenedMedia | undefined> {
     const object = await this.store.open({ directory: target.directory, name: target.filename });
     if (!object) return undefined;
-    return { ...(await this.entry(object)), read: object.read };
+    const release = async () => object.release?.();
+    try {
+      const entry = await this.entry(object);
+      if (entry) return { ...entry, read: object.read, release };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    await release();
+    return undefined;
   }
 
+  /** A page of a directory; a file deleted while the page is described is left out of it. */
   async list(directory: string, options: ListOptions): Promise<MediaPage | undefined> {
     const page = await this.store.list(directory, options);
     if (!page) return undefined;
     const files = await Promise.all(page.objects.map((object) => this.entry(object)));
-    return { files, directories: page.directories, nextAfter: page.nextAfter };
+    const present = files.filter((file): file is StoredEntry => file !== undefined);
+    return { files: present, directories: page.directories, nextAfter: page.nextAfter };
   }
 
   remove(target: MediaPath): Promise<boolean> {
     return this.store.remove({ directory: target.directory, name: target.filename });
   }
 
-  private async entry(object: StoredObject): Promise<StoredEntry> {
+  /** The object as a media file; undefined when it vanished before its attributes could be read. */
+  private async entry(object: StoredObject): Promise<StoredEntry | undefined> {
     const attributes = (object.attributes as MediaAttributes | undefined) ?? (await this.describe(object));
+    if (!attributes) return undefined;
     return {
       directory: object.key.directory,
       filename: object.key.name,
@@ -47,12 +60,13 @@ export class MediaLibrary {
   }
 
   /** Media attributes of an object that has none yet: its metadata read now, kept for next time. */
-  private async describe(object: StoredObject): Promise<MediaAttributes> {
+  private async describe(object: StoredObject): Promise<MediaAttributes | undefined> {
     const extension = extensionOf(object.key.name);
     const contentType = contentTypeFor(extension);
     const source = await this.store.storedSource(object.key);
-    const inspection = source ? await this.inspector.inspect(source, extension, false) : undefined;
-    const attributes: MediaAttributes = { contentType, metadata: inspection?.ok ? inspection.metadata : null };
+    if (!source) return undefined;
+    const inspection = await this.inspector.inspect(source, extension, false);
+    const attributes: MediaAttributes = { contentType, metadata: inspection.ok ? inspection.metadata : null };
     await this.store.annotate(object.key, object.version, { ...attributes });
     return attributes;
   }

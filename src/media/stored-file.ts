@@ -36,6 +36,8 @@ export interface StoredEntry extends StoredFile {
 export interface OpenedMedia extends StoredEntry {
   /** The bytes, streamed: the whole file, or one range of it. */
   read(range?: ByteRange): Promise<Readable>;
+  /** Lets go of the open file when its bytes are not read (HEAD, 304, an error answer). */
+  release(): Promise<void>;
 }
 
 /** One page of a directory. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { redactedUrl } from './redacted-url.ts';
@@ -32,10 +33,24 @@ export function routeOf(req: IncomingMessage): string {
   return mount || 'unmatched';
 }
 
+/** Bytes a connection had received when its previous request ended. */
+const receivedBefore = new WeakMap<Socket, number>();
+
+/**
+ * The bytes this request took from its connection (request line, headers and the body as far as
+ * it arrived), as received: an upload cut short counts what came, not its declared Content-Length.
+ */
+function wireBytesIn(socket: Socket): number {
+  const received = socket.bytesRead;
+  const before = receivedBefore.get(socket) ?? 0;
+  receivedBefore.set(socket, received);
+  return received - before;
+}
+
 /**
  * One JSON line per request when it ends: id, method, url, route, status, bytes each way,
  * duration and what the route added (`addToRequestLine`); `error` level for 5xx, `aborted: true` when the client left before the answer was
- * complete. The id comes from a valid X-Request-Id, else is generated, and is echoed back.
+ * complete (with no status, and `aborted` in the message, when no answer had been sent). The id comes from a valid X-Request-Id, else is generated, and is echoed back.
  * Headers are never logged, so neither are bearer tokens; bodies never are; credentials in the
  * query string (a signature, a token) are redacted.
  *
@@ -52,22 +67,25 @@ export function requestLogger(logger: Logger): RequestHandler {
     const started = performance.now();
     // 'close' comes after 'finish' on a complete answer, and alone when the connection dropped.
     res.once('close', () => {
-      const level = res.statusCode >= 500 ? 'error' : 'info';
+      // No answer went out: the status Express holds (200 by default) was never sent, so none is logged.
+      const unanswered = !res.headersSent;
+      const level = !unanswered && res.statusCode >= 500 ? 'error' : 'info';
+      const bytesIn = wireBytesIn(req.socket);
       if (!logger.isLevelEnabled(level)) return;
       const length = Number(res.getHeader('content-length'));
       const route = routeOf(req);
       logger[level](
         {
           req: { id, method: req.method, url: redactedUrl(req.originalUrl), remoteAddress: req.socket.remoteAddress },
-          res: { statusCode: res.statusCode },
+          res: { statusCode: unanswered ? null : res.statusCode },
           responseTime: Math.round(performance.now() - started),
           route,
-          bytesIn: Number(req.headers['content-length']) || 0,
-          ...(Number.isFinite(length) ? { bytesOut: length } : {}),
+          bytesIn,
+          ...(Number.isFinite(length) && !unanswered ? { bytesOut: length } : {}),
           ...(res.writableFinished ? {} : { aborted: true }),
           ...(res as Response).locals.requestLine,
         },
-        `${req.method} ${route} ${res.statusCode}`,
+        `${req.method} ${route} ${unanswered ? 'aborted' : res.statusCode}`,
       );
     });
     next();

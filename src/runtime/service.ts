@@ -47,6 +47,8 @@ export async function startService(
   const store = await createStore(config, {
     onSweepError: (err) => logger.warn({ err }, 'temp sweep failed'),
     onIndexError: (err) => logger.warn({ err }, 'metadata index write failed'),
+    onIndexDamaged: (problem, keptAt) =>
+      logger.error({ problem, keptAt }, 'metadata index damaged: set aside, rebuilding it from the files'),
   });
   const inspector = ContentInspector.create(config.media.poolSize);
   const upstreams = new UpstreamRegistry(config.proxy);

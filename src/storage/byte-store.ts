@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { AppError } from '../errors.ts';
 
 /**
  * Where an object lives: a directory of `/`-joined segments ('' is the top) and a name. The
@@ -42,8 +43,19 @@ export interface StoredObject {
 
 /** A stored object found for reading: one lookup serves its description and then its bytes. */
 export interface OpenedObject extends StoredObject {
-  /** The object's bytes, or one range of them. Rejects if the object vanished since it was opened. */
+  /**
+   * The object's bytes, or one range of them: the version described, never another one stored
+   * since under the same key. Rejects with `objectVanished(key)` if the object vanished since it was
+   * opened (a backend that holds the version open never does).
+   */
   read(range?: ByteRange): Promise<Readable>;
+  /** Lets go of what open() holds (a descriptor) when read() is not called (HEAD, 304, an error). */
+  release?(): Promise<void>;
+}
+
+/** What read() rejects with for an object deleted between open and read: the download answers 404. */
+export function objectVanished(key: ObjectKey): AppError {
+  return new AppError('NOT_FOUND', `not found: ${key.directory}/${key.name}`);
 }
 
 /** Inclusive byte range, as in HTTP `Content-Range`. */

@@ -7,6 +7,7 @@ import { LocalStore } from './local/local-store.ts';
 export interface StoreEvents {
   onSweepError?: (error: unknown) => void;
   onIndexError?: (error: unknown) => void;
+  onIndexDamaged?: (problem: string, keptAt: string) => void;
 }
 
 export async function createStore(config: Config, events: StoreEvents = {}): Promise<ByteStore> {

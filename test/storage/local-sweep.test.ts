@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,6 +37,26 @@ async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
   await once(child, 'exit');
   return child.pid!;
+}
+
+/**
+ * A zombie: `sh` starts a short `sleep` in the background and replaces itself with a long one,
+ * which never reaps it (the short one outlives the exec: a child that ended before it would be
+ * reaped by `sh`). Resolves with the zombie's pid once /proc shows it exited, and how to end its parent.
+ */
+async function zombieProcess() {
+  const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+  const pid = Number(String(line).trim());
+  const state = async () => (await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => 'gone) ?')).split(') ')[1];
+  await waitFor('the zombie', async () => (await state())?.startsWith('Z') === true);
+  return {
+    pid,
+    stop: async () => {
+      parent.kill('SIGKILL');
+      if (parent.exitCode === null && parent.signalCode === null) await once(parent, 'exit');
+    },
+  };
 }
 
 describe('stale temp sweep', () => {
@@ -86,6 +106,17 @@ describe('stale temp sweep', () => {
     source.end(bytes.subarray(400 * 1024));
     const stored = await store.commit(await staging, { directory: 'd', name: 'paused.mp3' }, {});
     expect(stored).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
+  });
+
+  it('removes at start the leftovers of a dead process that is still a zombie', async () => {
+    const root = await tempRoot();
+    const seed = await LocalStore.open({ root, poolSize: 1, fsync: false, sweepIntervalMs: 60_000, tempMaxAgeMs: HOUR });
+    await seed.close();
+    const zombie = await zombieProcess();
+    stops.push(zombie.stop);
+    await temp(root, `${zombie.pid}-crashed.part`, 0);
+    store = await LocalStore.open({ root, poolSize: 1, fsync: false, sweepIntervalMs: 60_000, tempMaxAgeMs: HOUR });
+    expect(await incoming(root)).toEqual([]);
   });
 
   it("keeps another live process's temp files and removes them once it is gone", async () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runBelowEventLoop } from '../../pool-thread-priority.ts';
 import { noSpaceCode } from '../no-space.ts';
-import { ensureDirectoryInside } from './directory-inside.ts';
+import { ensureDirectoryInside, holdDirectoryInside } from './directory-inside.ts';
 import { DirectorySyncer, flushFile } from './durable.ts';
 import type { Followed } from './follow-file.ts';
 
@@ -61,15 +61,23 @@ async function commitStaged(task: CommitTask): Promise<CommitOutcome> {
     : await hashAndSync(task.tempPath, task.fsync, task.followed);
   const directory = ensureDirectoryInside(task.root, task.directory);
   if (!directory.ok) return { ok: false, error: 'PATH', detail: directory.problem };
+  const held = holdDirectoryInside(task.root, directory.real);
+  if (!held.ok) return { ok: false, error: 'PATH', detail: held.problem };
   try {
-    fs.linkSync(task.tempPath, path.join(directory.real, task.name));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return { ok: false, error: 'EXISTS', detail: 'file already exists' };
-    if (code === 'ENOTDIR') return { ok: false, error: 'PATH', detail: 'the directory is a file' };
-    throw error;
+    try {
+      fs.linkSync(task.tempPath, path.join(held.held.through, task.name));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return { ok: false, error: 'EXISTS', detail: 'file already exists' };
+      if (code === 'ENOTDIR') return { ok: false, error: 'PATH', detail: 'the directory is a file' };
+      if (code === 'ENOENT') return { ok: false, error: 'PATH', detail: 'the directory was removed while the upload was stored' };
+      throw error;
+    }
+    // Moved since (renamed by hand): its own descriptor is flushed instead of the path's group fsync.
+    if (task.fsync) await directories.sync(directory.real).catch(() => flushFile(held.held.fd));
+  } finally {
+    held.held.close();
   }
-  if (task.fsync) await directories.sync(directory.real);
   return { ok: true, ...written };
 }
 

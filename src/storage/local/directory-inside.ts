@@ -43,6 +43,41 @@ export function ensureDirectoryInside(root: string, relative: string): Directory
   return { ok: true, real: current };
 }
 
+/** A directory held open: `through` reaches it whatever is renamed or swapped under its name meanwhile. */
+export interface HeldDirectory {
+  through: string;
+  fd: number;
+  close(): void;
+}
+
+/**
+ * Opens the directory `real` (found by ensureDirectoryInside) and checks where the open
+ * directory really is (/proc/self/fd): a directory swapped for a symlink between the check of its
+ * path and this open cannot lead a write outside the root, as a name created `through` it lands
+ * in the directory checked. Where /proc is absent the path itself is used.
+ */
+export function holdDirectoryInside(root: string, real: string): { ok: true; held: HeldDirectory } | { ok: false; problem: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  } catch (error) {
+    const problem = problemOf(error);
+    if (problem) return { ok: false, problem };
+    return { ok: false, problem: BROKEN };
+  }
+  const close = () => fs.closeSync(fd);
+  const through = `/proc/self/fd/${fd}`;
+  let found: string;
+  try {
+    found = fs.readlinkSync(through);
+  } catch {
+    return { ok: true, held: { through: real, fd, close } };
+  }
+  if (isInside(root, found)) return { ok: true, held: { through, fd, close } };
+  close();
+  return { ok: false, problem: OUTSIDE };
+}
+
 /** The real path of an existing directory under the root; undefined when absent or unusable. */
 export async function findDirectoryInside(root: string, relative: string): Promise<DirectoryLookup | undefined> {
   let real: string;

@@ -29,10 +29,24 @@ export interface DirectoryView {
   files?: string[];
 }
 
+/** The names of a directory's visible files as they are on disk, in byte order: for when the index cannot answer. */
+export async function filesOnDisk(real: string): Promise<string[]> {
+  const entries = await fs.readdir(real, { withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort(byteOrder);
+}
+
 export async function reconcileDirectory(index: MetadataIndex, real: string, directory: string): Promise<DirectoryView> {
   const before = await fs.stat(real, { bigint: true });
   const known = index.directory(directory);
-  if (known && known.mtimeNs === String(before.mtimeNs) && known.scannedAtMs - Number(before.mtimeMs) > SETTLED_MS) {
+  if (
+    known &&
+    known.mtimeNs === String(before.mtimeNs) &&
+    known.ino === String(before.ino) &&
+    known.scannedAtMs - Number(before.mtimeMs) > SETTLED_MS
+  ) {
     return { directories: known.directories };
   }
   const scannedAtMs = Date.now();
@@ -52,7 +66,7 @@ export async function reconcileDirectory(index: MetadataIndex, real: string, dir
     if (!stat?.isFile()) gone.push(name);
   }
   const seen = [...files].filter((name) => !indexed.has(name));
-  const record = { mtimeNs: String(before.mtimeNs), scannedAtMs, directories };
+  const record = { mtimeNs: String(before.mtimeNs), ino: String(before.ino), scannedAtMs, directories };
   const recorded = await index.recordScan(directory, seen, gone, { ino: 0, size: -1, mtimeMs: 0 }, record);
   return recorded ? { directories } : { directories, files: [...files].sort(byteOrder) };
 }

@@ -1,4 +1,4 @@
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -7,7 +7,6 @@ import { AppError } from '../../errors.ts';
 import { createWorkerPool } from '../../worker-pool.ts';
 import type {
   Attributes,
-  ByteRange,
   ByteSource,
   ByteStore,
   ListOptions,
@@ -19,13 +18,16 @@ import type {
   StoredObject,
 } from '../byte-store.ts';
 import type { CommitOutcome, CommitTask, FileVersion } from './byte.worker.ts';
-import { findDirectoryInside } from './directory-inside.ts';
-import { reconcileDirectory } from './directory-scan.ts';
+import { findDirectoryInside, holdDirectoryInside } from './directory-inside.ts';
+import { filesOnDisk, reconcileDirectory } from './directory-scan.ts';
 import { lowSpace } from './free-space.ts';
-import { MetadataIndex } from './metadata-index.ts';
+import { directoriesUnder } from './index-rebuild.ts';
+import { IndexKeeper } from './index-keeper.ts';
+import type { FileRecord, MetadataIndex } from './metadata-index.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
 import { INCOMING_DIR, Staging } from './staging.ts';
 import { privateArea } from '../private-area.ts';
+import { openInside, type OpenedFile } from './opened-file.ts';
 
 export { INCOMING_DIR } from './staging.ts';
 /** The metadata index (LMDB files) lives here, as unreachable by the API as `.incoming`. */
@@ -44,7 +46,12 @@ export interface LocalStoreOptions {
   onSweepError?: (error: unknown) => void;
   /** A write to the metadata index failed (it is caught up later from the files). */
   onIndexError?: (error: unknown) => void;
+  /** The metadata index failed its check: set aside at `keptAt` and rebuilt from the files. */
+  onIndexDamaged?: (problem: string, keptAt: string) => void;
 }
+
+/** Files described at once while the index is rebuilt: enough to keep the pool busy, few enough to leave it to requests. */
+const REBUILD_BATCH = 8;
 
 /**
  * ByteStore on the local disk: staging in `<root>/.incoming`, commits by a piscina pool with
@@ -56,7 +63,7 @@ export class LocalStore implements ByteStore {
   private constructor(
     readonly root: string,
     private readonly staging: Staging,
-    private readonly index: MetadataIndex,
+    private readonly keeper: IndexKeeper,
     private readonly pool: Piscina,
     private readonly options: LocalStoreOptions,
   ) {
@@ -66,14 +73,34 @@ export class LocalStore implements ByteStore {
 
   static async open(options: LocalStoreOptions): Promise<LocalStore> {
     await fs.mkdir(path.join(options.root, INCOMING_DIR), { recursive: true });
-    await fs.mkdir(path.join(options.root, INDEX_DIR), { recursive: true });
     const root = await fs.realpath(options.root);
+    const keeper = await IndexKeeper.open(path.join(root, INDEX_DIR), options);
     const pool = createWorkerPool(new URL('./byte.worker.ts', import.meta.url), options.poolSize);
     const staging = new Staging(path.join(root, INCOMING_DIR), pool, options.fsync);
-    const index = MetadataIndex.open(path.join(root, INDEX_DIR, 'metadata.mdb'), options.onIndexError);
-    const store = new LocalStore(root, staging, index, pool, options);
+    const store = new LocalStore(root, staging, keeper, pool, options);
+    keeper.rebuildWith(() => store.rebuildIndex());
     await store.sweep(true);
     return store;
+  }
+
+  private get index(): MetadataIndex {
+    return this.keeper.index;
+  }
+
+  /** Resolves when no repair of the metadata index is under way. */
+  indexSettled(): Promise<void> {
+    return this.keeper.settled();
+  }
+
+  /** Fills a fresh index from the files: every directory read, every file hashed and described. */
+  private async rebuildIndex(): Promise<void> {
+    for await (const { directory, real } of directoriesUnder(this.root, () => this.keeper.stopping)) {
+      const read = await reconcileDirectory(this.index, real, directory).catch(() => undefined);
+      const names = read ? this.index.names(directory) : [];
+      for (let i = 0; i < names.length && !this.keeper.stopping; i += REBUILD_BATCH) {
+        await Promise.all(names.slice(i, i + REBUILD_BATCH).map((name) => this.head({ directory, name }).catch(() => undefined)));
+      }
+    }
   }
 
   /** Removes abandoned temp files (see Staging.sweep); at start, every leftover of a dead process. */
@@ -145,15 +172,25 @@ export class LocalStore implements ByteStore {
   }
 
   async head(key: ObjectKey): Promise<StoredObject | undefined> {
-    const found = await this.stat(key);
-    return found && this.describe(key, found.file, found.stat);
+    const file = await this.openFile(key);
+    if (!file) return undefined;
+    try {
+      return await this.describe(key, file);
+    } finally {
+      await file.release();
+    }
   }
 
   async open(key: ObjectKey): Promise<OpenedObject | undefined> {
-    const found = await this.stat(key);
-    if (!found) return undefined;
-    const object = await this.describe(key, found.file, found.stat);
-    return { ...object, read: async (range) => readFile(found, range) };
+    const file = await this.openFile(key);
+    if (!file) return undefined;
+    try {
+      const object = await this.describe(key, file);
+      return { ...object, read: async (range) => file.read(range), release: () => file.release() };
+    } catch (error) {
+      await file.release();
+      throw error;
+    }
   }
 
   async storedSource(key: ObjectKey): Promise<ByteSource | undefined> {
@@ -175,15 +212,11 @@ export class LocalStore implements ByteStore {
       throw error;
     });
     if (!view) return undefined;
-    const page = view.files ? pageOf(view.files, after, limit + 1) : this.index.page(directory, after, limit + 1);
+    const page =
+      (view.files ? pageOf(view.files, after, limit + 1) : this.index.page(directory, after, limit + 1)) ??
+      pageOf(await filesOnDisk(real), after, limit + 1);
     const shown = page.slice(0, limit);
-    const objects = await Promise.all(
-      shown.map(({ name, record }) =>
-        record.sha256 !== undefined
-          ? objectOf({ directory, name }, record as FileVersion, record.attributes)
-          : this.head({ directory, name }),
-      ),
-    );
+    const objects = await Promise.all(shown.map(({ name, record }) => this.current({ directory, name }, real, record)));
     return {
       objects: objects.filter((object): object is StoredObject => object !== undefined),
       directories: view.directories,
@@ -191,15 +224,31 @@ export class LocalStore implements ByteStore {
     };
   }
 
+  /**
+   * A listed entry as the file is now: its index entry counts only while the file's inode, size
+   * and mtime match it (a file replaced by hand, or a swapped directory, is described anew);
+   * undefined when the file is gone.
+   */
+  private async current(key: ObjectKey, real: string, record: FileRecord): Promise<StoredObject | undefined> {
+    const stat = await fs.lstat(path.join(real, key.name)).catch(() => undefined);
+    if (!stat?.isFile()) return undefined;
+    return matches(record, stat) ? objectOf(key, record, record.attributes) : this.head(key);
+  }
+
   async remove(key: ObjectKey): Promise<boolean> {
     const found = await this.stat(key);
     if (!found) return false;
+    // Through the directory held open and checked: a swap of it for a symlink cannot aim the unlink outside.
+    const directory = holdDirectoryInside(this.root, path.dirname(found.file));
+    if (!directory.ok) throw new AppError('INVALID_ARGUMENT', `invalid argument: ${directory.problem}`);
     try {
-      await fs.unlink(found.file);
+      await fs.unlink(path.join(directory.held.through, key.name));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'EPERM') return false;
       throw error;
+    } finally {
+      directory.held.close();
     }
     await this.index.removeFile(key.directory, key.name);
     return true;
@@ -223,6 +272,7 @@ export class LocalStore implements ByteStore {
     const timeout = AbortSignal.timeout(READY_TIMEOUT_MS);
     const answer = await this.pool.run(null, { name: 'ping', signal: timeout }).catch(() => undefined);
     if (answer !== 'pong') problems.push('publish pool not answering');
+    problems.push(...this.keeper.problems());
     return problems;
   }
 
@@ -233,9 +283,10 @@ export class LocalStore implements ByteStore {
   /** Waits for running tasks, stops the pool and the index, then removes this store's temp files. */
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
+    await this.keeper.stop();
     await this.pool.close();
     await this.staging.removeOwnLeftovers();
-    await this.index.close();
+    await this.keeper.close();
   }
 
   /** A regular file at `key` (never a symlink, wherever it points) and its stat. */
@@ -247,11 +298,20 @@ export class LocalStore implements ByteStore {
     return stat?.isFile() ? { file, stat } : undefined;
   }
 
-  /** The object from its index entry; a file without a matching one is hashed and indexed now. */
-  private async describe(key: ObjectKey, file: string, stat: Stats): Promise<StoredObject> {
+  /** The regular file at `key`, opened (never through a symlink at its name); AppError when it resolves outside the root. */
+  private async openFile(key: ObjectKey): Promise<OpenedFile | undefined> {
+    const directory = await this.realDirectory(key.directory);
+    if (!directory) return undefined;
+    const file = await openInside(this.root, directory, key.name);
+    if (file === 'outside') throw new AppError('INVALID_ARGUMENT', 'invalid argument: directory resolves outside the storage root');
+    return file;
+  }
+
+  /** The opened file from its index entry; one without a matching entry is hashed (through its descriptor) and indexed now. */
+  private async describe(key: ObjectKey, file: OpenedFile): Promise<StoredObject> {
     const record = this.index.file(key.directory, key.name);
-    if (matches(record, stat)) return objectOf(key, record, record.attributes);
-    const version = (await this.pool.run(file, { name: 'hash' })) as FileVersion;
+    if (matches(record, file.stat)) return objectOf(key, record, record.attributes);
+    const version = (await this.pool.run(file.through, { name: 'hash' })) as FileVersion;
     await this.index.putFile(key.directory, key.name, version);
     return objectOf(key, version, undefined);
   }
@@ -262,11 +322,4 @@ export class LocalStore implements ByteStore {
     if (found && !found.ok) throw new AppError('INVALID_ARGUMENT', `invalid argument: ${found.problem}`);
     return found?.real;
   }
-}
-
-function readFile({ file, stat }: { file: string; stat: Stats }, range?: ByteRange): Readable {
-  // With its end known the stream stops after the last byte instead of reading once more to
-  // find EOF: one file operation fewer per download.
-  const whole = stat.size > 0 ? { start: 0, end: stat.size - 1 } : undefined;
-  return createReadStream(file, range ?? whole);
 }

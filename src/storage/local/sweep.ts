@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -42,12 +43,26 @@ function ownerOf(name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** Signal 0 only checks: EPERM means the process exists but belongs to someone else. */
+/**
+ * Signal 0 only checks: EPERM means the process exists but belongs to someone else. A zombie (a
+ * process that has exited but that its parent has not reaped yet) still answers signal 0, yet it
+ * will never finish an upload: where /proc tells, it counts as gone.
+ */
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !isZombie(pid);
+}
+
+/** `/proc/<pid>/stat` reads `pid (name) state ...`; the name may hold spaces and parentheses. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
