@@ -22,6 +22,7 @@ import type {
   StagedBytes,
   StoredObject,
 } from '../byte-store.ts';
+import { objectVanished } from '../byte-store.ts';
 import { OutcomeUnknown, putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
@@ -293,5 +294,5 @@ function objectOf(key: ObjectKey, found: Described): StoredObject {
 
 /** Deleted or replaced between its description and its read: for the reader, not found. */
 function vanished(key: ObjectKey): never {
-  throw new AppError('NOT_FOUND', `not found: ${key.directory}/${key.name}`);
+  throw objectVanished(key);
 }
