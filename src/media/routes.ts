@@ -105,7 +105,7 @@ function methodNotAllowed(allow: string): RequestHandler {
   return (req, res, next) => {
     if (req.method === 'OPTIONS') return next();
     res.set('Allow', allow);
-    throw new AppError('METHOD_NOT_ALLOWED', `method not allowed: ${req.method} ${req.baseUrl}${req.path}; allowed: ${allow}`);
+    throw new AppError('METHOD_NOT_ALLOWED', `method not allowed: ${req.method} ${req.originalUrl.split('?')[0]}; allowed: ${allow}`);
   };
 }
 
