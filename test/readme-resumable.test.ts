@@ -72,7 +72,11 @@ describe('the README resumable uploads (## Resumable uploads), as written', () =
     expect(Object.keys(JSON.parse(await readFile(path.join(dir, 'tus-uploads.json'), 'utf8')))).toEqual([
       expect.stringContaining('songs/tus.mp3'),
     ]);
-    // The same file again: the service refuses it (422, code 501); the script says so in one line.
+    // Run again with the URL kept: the upload is complete, nothing is sent, success again.
+    const resumed = await run(process.execPath, ['upload.mjs'], dir);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    // Without it, a new upload of the same file: the service refuses it (422, code 501); the script says so in one line.
+    await rm(path.join(dir, 'tus-uploads.json'));
     const again = await run(process.execPath, ['upload.mjs'], dir);
     expect(again.status).toBe(1);
     // The message, not a crash's stack dump.
