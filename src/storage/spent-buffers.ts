@@ -19,7 +19,8 @@ function free(chunk: unknown): void {
   if (!(chunk instanceof Uint8Array) || !handedOver.has(chunk)) return;
   handedOver.delete(chunk);
   const { buffer } = chunk;
-  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
+  // transfer() is ES2024: a runtime without it leaves the memory to the collector.
+  if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
 }
 
 /** Makes `sink` free the handed-over chunks it has written (their write callback has run). */
