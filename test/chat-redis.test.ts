@@ -70,13 +70,11 @@ describe('chat rooms shared through Redis', () => {
     bob.send('b1');
     bob.send('b2');
     const atBob = await bob.take(4);
-    expect(atBob.map((e) => (e.type === 'error' ? e.code : e.type === 'message' ? e.text : e.type))).toEqual([
-      'a1',
-      'a2',
-      'b1',
-      'room_busy',
-    ]);
-    expect(atBob[3]).toMatchObject({ text: 'room busy takes at most 3 messages per 60000 ms' });
+    const seen = atBob.map((e) => (e.type === 'error' ? e.code : e.type === 'message' ? e.text : e.type));
+    expect(seen.slice(0, 2)).toEqual(['a1', 'a2']);
+    // b1 comes back through Redis while b2's refusal is answered at once: either may arrive first.
+    expect(seen.slice(2).sort()).toEqual(['b1', 'room_busy']);
+    expect(atBob.find((e) => e.type === 'error')).toMatchObject({ text: 'room busy takes at most 3 messages per 60000 ms' });
     await Promise.all([ann.close(), bob.close()]);
     await Promise.all([north.close(), south.close()]);
   });

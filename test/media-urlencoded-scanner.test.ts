@@ -6,8 +6,11 @@ interface Scanned {
   body?: Buffer;
 }
 
-/** Feeds `pieces` to a scanner that streams `body` and holds the other fields. */
-function scan(pieces: Buffer[], limits = { maxFields: 20, maxNameBytes: 1024, maxValueBytes: 8192 }): Scanned {
+/**
+ * Feeds `pieces` to a scanner that streams `body` and holds the other fields; `owned` gives it
+ * copies of the pieces to decode in place.
+ */
+function scan(pieces: Buffer[], limits = { maxFields: 20, maxNameBytes: 1024, maxValueBytes: 8192 }, owned = false): Scanned {
   const out: Scanned = { fields: [] };
   const bodyChunks: Buffer[] = [];
   const scanner = new UrlencodedScanner('body', limits, {
@@ -16,7 +19,7 @@ function scan(pieces: Buffer[], limits = { maxFields: 20, maxNameBytes: 1024, ma
     streamData: (bytes) => bodyChunks.push(bytes),
     streamEnd: () => (out.body = Buffer.concat(bodyChunks)),
   });
-  for (const piece of pieces) scanner.write(piece);
+  for (const piece of pieces) scanner.write(owned ? Buffer.from(piece) : piece, owned);
   scanner.end();
   return out;
 }
@@ -54,6 +57,24 @@ describe('the streaming urlencoded scanner', () => {
         expect(scan(splitAt(TRICKY, first, second)), `cuts at ${first}, ${second}`).toEqual(EXPECTED);
       }
     }
+  });
+
+  it('gives the same bytes when it decodes the pieces in place, whatever the chunk boundaries', () => {
+    const limits = { maxFields: 20, maxNameBytes: 1024, maxValueBytes: 8192 };
+    expect(scan([TRICKY], limits, true)).toEqual(EXPECTED);
+    for (let first = 0; first <= TRICKY.length; first++) {
+      expect(scan(splitAt(TRICKY, first), limits, true), `cut at ${first}`).toEqual(EXPECTED);
+      for (let second = first; second <= TRICKY.length; second++) {
+        expect(scan(splitAt(TRICKY, first, second), limits, true), `cuts at ${first}, ${second}`).toEqual(EXPECTED);
+      }
+    }
+    expect(
+      scan(
+        [...TRICKY].map((byte) => Buffer.from([byte])),
+        limits,
+        true,
+      ),
+    ).toEqual(EXPECTED);
   });
 
   it('decodes a body fed one byte at a time', () => {

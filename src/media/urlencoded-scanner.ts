@@ -36,6 +36,8 @@ export class UrlencodedScanner {
   private name = '';
   private fields = 0;
   private decoder = new PercentDecoder();
+  /** Whether the piece being scanned is the scanner's to overwrite. */
+  private owned = false;
 
   constructor(
     /** The field to stream; undefined holds every field. */
@@ -44,7 +46,12 @@ export class UrlencodedScanner {
     private readonly events: ScannerEvents,
   ) {}
 
-  write(piece: Buffer): void {
+  /**
+   * Scans the next piece. With `owned`, the caller gives the piece over: the streamed field is
+   * decoded into it in place, and the bytes handed to `streamData` are part of it.
+   */
+  write(piece: Buffer, owned = false): void {
+    this.owned = owned;
     for (let at = 0; at < piece.length;) {
       let stop = piece.indexOf(AMPERSAND, at);
       if (stop === -1) stop = piece.length;
@@ -67,7 +74,7 @@ export class UrlencodedScanner {
   private take(bytes: Buffer): void {
     if (bytes.length === 0) return;
     if (this.state === 'stream') {
-      this.events.streamData(this.decoder.write(bytes));
+      this.events.streamData(this.owned ? this.decoder.writeInPlace(bytes) : this.decoder.write(bytes));
       return;
     }
     this.partBytes += bytes.length;

@@ -3,6 +3,7 @@ import type { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { AppError } from '../errors.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
+import { handOver } from '../storage/spent-buffers.ts';
 import { StagingBody } from './staging-body.ts';
 import type { UploadCandidate } from './upload-service.ts';
 import { UrlencodedScanner } from './urlencoded-scanner.ts';
@@ -39,6 +40,8 @@ export async function readUrlencodedUpload(
   limits: UrlencodedUploadLimits,
 ): Promise<UploadCandidate> {
   const names = new Map<string, string>();
+  /** The ArrayBuffer of the piece being scanned when the piece is all of it (the HTTP parser copies each body chunk into its own). */
+  let wholePiece: ArrayBufferLike | undefined;
   const body = new StagingBody(store, limits.maxFileSize);
   const scanner = new UrlencodedScanner(
     'body',
@@ -53,7 +56,8 @@ export async function readUrlencodedUpload(
         if (body.started) throw givenTwice('body');
         body.start();
       },
-      streamData: (bytes) => body.write(bytes),
+      // Bytes decoded into a piece the request gave whole: staging frees it once written.
+      streamData: (bytes) => body.write(bytes.buffer === wholePiece ? handOver(bytes) : bytes),
       streamEnd: () => body.end(),
     },
   );
@@ -65,7 +69,9 @@ export async function readUrlencodedUpload(
     for await (const piece of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       received += piece.length;
       if (received > maxBytes) throw new AppError('TOO_LARGE', `request body larger than the limit of ${maxBytes} bytes`);
-      scanner.write(piece);
+      // The request's pieces are read once, by this loop alone: the scanner may decode into them.
+      wholePiece = source === req && piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength ? piece.buffer : undefined;
+      scanner.write(piece, true);
       await body.flowing();
     }
     scanner.end();

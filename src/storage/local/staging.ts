@@ -10,6 +10,7 @@ import { asStorageError } from '../no-space.ts';
 import type { Followed } from './follow-file.ts';
 import { sweepStale } from './sweep.ts';
 import { WriteFollower } from './write-follower.ts';
+import { freeWhenWritten } from '../spent-buffers.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../staging-write-buffer.ts';
 
 /** Temp files live here, under the root but unreachable by the API (names never start with '.'). */
@@ -82,7 +83,7 @@ export class Staging {
     try {
       const file = await fs.open(tempPath, 'wx', 0o644);
       follower = new WriteFollower(this.pool, tempPath, this.fsync);
-      const sink = file.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES });
+      const sink = freeWhenWritten(file.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
       await pipeline(headThenRest(head.chunks, source), sink);
       follower.finish(sink.bytesWritten);
       return this.hold({ id, size: sink.bytesWritten, tempPath, follower });

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ownedConcat, readHead } from '../buffer-small.ts';
 import { asStorageError } from '../no-space.ts';
+import { freeWhenWritten } from '../spent-buffers.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../staging-write-buffer.ts';
 
 /** `<pid>-<uuid>`: whose a staged file is, so leftovers of a dead process can go at start. */
@@ -68,7 +69,7 @@ export class StagingDir {
     }
     try {
       const handle = await fs.open(file, 'wx', 0o644);
-      await pipeline(hashed(), handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
+      await pipeline(hashed(), freeWhenWritten(handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES })));
       return this.hold({ id, size, sha256: hash.digest('hex'), file });
     } catch (error) {
       await fs.rm(file, { force: true });
