@@ -1,5 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
+import { pipeline, type Readable } from 'node:stream';
+import { collectingYoungGarbage } from '../young-garbage.ts';
 import { AppError } from '../../errors.ts';
 import type { ObjectDescriber } from './object-describer.ts';
 import { isConditionalConflict, isPreconditionFailed, mayHaveLanded } from './s3-errors.ts';
@@ -58,7 +60,7 @@ export async function putIfAbsent(bucketOf: Bucket, object: NewObject): Promise<
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
-          Body: held.bytes ?? createReadStream(held.file, { highWaterMark: READ_CHUNK_BYTES }),
+          Body: held.bytes ?? fileBody(held.file),
           ContentLength: held.size,
           ContentType: contentType,
           Metadata: metadata,
@@ -89,4 +91,11 @@ async function findOut({ describer, unsettled }: Bucket, { key, held, sha256 }: 
   if (existing !== undefined) throw new AppError('FILE_EXISTS');
   await unsettled.remember(held.id, key, sha256);
   throw new OutcomeUnknown(error);
+}
+
+/** The staged file as a PUT body; a failed read fails the PUT, an aborted PUT closes the file. */
+function fileBody(file: string): Readable {
+  const body = collectingYoungGarbage();
+  pipeline(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), body, () => undefined);
+  return body;
 }
