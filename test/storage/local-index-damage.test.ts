@@ -136,27 +136,6 @@ describe('local backend: a damaged metadata index', () => {
     });
   }
 
-  it('is found damaged while running: lists and serves from the files, sets it aside once, rebuilds', async () => {
-    const root = await seededCopy();
-    const service = await serve(root);
-    await expectWholeListing(service.url);
-    await damages['garbage in its data pages']!(indexFile(root));
-    for (let round = 0; round < 3; round++) {
-      await expectWholeListing(service.url);
-      for (const directory of DIRECTORIES) await expectDownload(service.url, directory, round * 11);
-    }
-    await waitFor('the rebuild', async () => (await readyz(service.url)).status === 'ready', 20_000);
-    await expectWholeListing(service.url);
-    expect(await service.stop()).toBe(0);
-    expect(
-      logLines(service)
-        .filter((line) => line.level >= 50)
-        .map((line) => line.msg),
-    ).toEqual([DAMAGED]);
-    expect((await readdir(root)).filter((name) => name.startsWith('.index-damaged-'))).toHaveLength(1);
-    expect(stackLines(service)).toEqual([]);
-  });
-
   it('is cut short while running: never read past its end, the process lives on', async () => {
     const root = await seededCopy();
     const service = await serve(root);
