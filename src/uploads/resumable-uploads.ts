@@ -27,6 +27,7 @@ import { leanBodyRequest } from './lean-body-request.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
 import { tusPrecondition } from './tus-preconditions.ts';
+import { tryLock } from './try-lock.ts';
 
 export interface ResumableDeps {
   store: ByteStore;
@@ -171,15 +172,8 @@ export class ResumableUploads {
     const createdBefore = Date.now() - this.uploads.expireAfterMs;
     let removed = 0;
     for (const id of await this.dataStore.expiredIds(createdBefore)) {
-      const lock = this.locker.newLock(id);
-      // An aborted signal: one try, no waiting.
-      const locked = await lock
-        .lock(AbortSignal.abort(), () => undefined)
-        .then(
-          () => true,
-          () => false,
-        );
-      if (!locked) continue;
+      const lock = await tryLock(this.locker, id);
+      if (!lock) continue;
       try {
         // Every byte in but not published (a crash): published now rather than removed with its bytes.
         const record = await this.dataStore.readRecord(id);

@@ -9,6 +9,7 @@ import { faultPoint } from '../runtime/fault-points.ts';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import { uploadOf, type CompletionAnswer, type UploadRecord } from './upload-records.ts';
+import { tryLock } from './try-lock.ts';
 
 export type { CompletionAnswer } from './upload-records.ts';
 
@@ -64,14 +65,8 @@ export class UploadFinisher {
   async recover(): Promise<number> {
     let completed = 0;
     for (const id of await this.deps.dataStore.pendingIds()) {
-      const lock = this.deps.locker.newLock(id);
-      const locked = await lock
-        .lock(AbortSignal.abort(), () => undefined)
-        .then(
-          () => true,
-          () => false,
-        );
-      if (!locked) continue;
+      const lock = await tryLock(this.deps.locker, id);
+      if (!lock) continue;
       try {
         await this.completeLocked(id);
         completed += 1;
