@@ -12,6 +12,9 @@ const shared = {
 export default defineConfig({
   test: {
     root,
+    // Vitest's own default on two cores is one file at a time; the files mostly wait on the
+    // processes they start, so two at a time halves the run.
+    maxWorkers: 2,
     // One throw-away Ceph cluster (S3 gateway) for the whole run, both projects: the S3 tests
     // inject('rgw'). Set here only: a project of its own would start a cluster of its own.
     globalSetup: ['test/setup/rgw-global-setup.ts'],
