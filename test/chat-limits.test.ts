@@ -74,8 +74,10 @@ describe('chat limits', () => {
       '2',
       'room_busy',
     ]);
-    // Still connected: a busy room is not the client's fault.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Still connected: a busy room is not the client's fault. One more refused message is answered,
+    // so the server handled every earlier one with ann still connected.
+    ann.send('7');
+    expect(await ann.take(1)).toMatchObject([{ type: 'error', code: 'room_busy' }]);
     expect(running.chat.connections).toBe(2);
     await Promise.all([ann.close(), bob.close()]);
   });
@@ -92,7 +94,9 @@ describe('chat limits', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     const [leave] = await live.take(1);
     expect(leave).toMatchObject({ type: 'leave', from: 'silent' });
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Two more heartbeats reach the live peer: it answered each, and is still counted.
+    const pingsSoFar = live.pings;
+    await waitFor('two more heartbeats', () => live.pings >= pingsSoFar + 2, 3000);
     expect(running.chat.connections).toBe(1);
     live.send('still connected');
     expect(await live.take(1)).toMatchObject([{ type: 'message', text: 'still connected' }]);

@@ -53,9 +53,17 @@ describe('chat rooms shared through Redis', () => {
     const bob = await joinChat(west, { name: 'bob', room: 'blue' });
     ann.send('only red');
     await ann.take(1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A marker published on the same instance after the red message: once bob has it, anything
+    // from red would have arrived before it.
+    const carl = await joinChat(east, { name: 'carl', room: 'blue' });
+    carl.send('marker in blue');
+    const atBob = await bob.take(2);
+    expect(atBob).toMatchObject([
+      { type: 'join', from: 'carl' },
+      { type: 'message', text: 'marker in blue' },
+    ]);
     expect(bob.pending()).toEqual([]);
-    await Promise.all([ann.close(), bob.close()]);
+    await Promise.all([ann.close(), bob.close(), carl.close()]);
   });
 
   it('counts the room rate limit across instances and answers room_busy beyond it', async () => {

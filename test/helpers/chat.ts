@@ -47,9 +47,12 @@ export function chatUrl(running: RunningChat, { name, room }: ConnectOptions = {
 export class ChatClient {
   readonly events: ServerEvent[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** Pings the server has sent: a marker that its heartbeat ran since a moment in the test. */
+  pings = 0;
   private cursor = 0;
 
   constructor(readonly socket: WebSocket) {
+    socket.on('ping', () => this.pings++);
     socket.on('message', (data) => this.events.push(serverEventSchema.parse(JSON.parse(data.toString()))));
     this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
