@@ -3,7 +3,8 @@ import path from 'node:path';
 import { checkIndex } from './index-check.ts';
 import { MetadataIndex } from './metadata-index.ts';
 
-const INDEX_FILE = 'metadata.mdb';
+/** The index's data file in its directory. */
+export const INDEX_FILE = 'metadata.mdb';
 
 export interface IndexKeeperEvents {
   /** A write to the index failed (a full disk): it is caught up later from the files. */
