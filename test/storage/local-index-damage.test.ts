@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cp, open, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { cp, link, mkdir, open, readdir, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INDEX_DIR } from '../../src/storage/local/local-store.ts';
@@ -49,6 +49,11 @@ function logLines(service: ServiceProcess): LogLine[] {
     .map((line) => JSON.parse(line) as LogLine);
 }
 
+/** Lines logged at error or above, other than the access log's (a 503 from /readyz while rebuilding is one). */
+function errorLines(service: ServiceProcess): LogLine[] {
+  return logLines(service).filter((line) => line.level >= 50 && !('req' in line));
+}
+
 /** Lines of a raw stack trace the process printed outside its JSON lines. */
 function stackLines(service: ServiceProcess): string[] {
   return service
@@ -79,6 +84,14 @@ async function expectDownload(url: string, directory: string, i: number): Promis
   expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
 }
 
+/** A large file (sparse: no disk used) in `directory`: a rebuild is busy hashing it long enough to be seen. */
+async function bigFile(root: string, directory: string): Promise<void> {
+  await mkdir(path.join(root, directory), { recursive: true });
+  const big = await open(path.join(root, directory, 'large.mp3'), 'w');
+  await big.truncate(LARGE_BYTES);
+  await big.close();
+}
+
 const readyz = async (url: string) => (await fetch(`${url}/readyz`)).json() as Promise<{ status: string; problems?: string[] }>;
 
 describe('local backend: a damaged metadata index', () => {
@@ -92,11 +105,20 @@ describe('local backend: a damaged metadata index', () => {
     return service;
   }
 
-  /** A copy of the seeded root, for one damage. */
+  /**
+   * A copy of the seeded root, for one damage: its index copied, its files hard-linked (the same
+   * inode, size and mtime), so their entries still match and the running service reads them from
+   * the index file itself instead of describing them anew.
+   */
   async function seededCopy(): Promise<string> {
     const root = await tempRoot('index-damage-');
     roots.push(root);
-    await cp(seeded, root, { recursive: true });
+    await cp(path.join(seeded, INDEX_DIR), path.join(root, INDEX_DIR), { recursive: true });
+    for (const directory of DIRECTORIES) {
+      await mkdir(path.join(root, directory));
+      for (const name of await readdir(path.join(seeded, directory)))
+        await link(path.join(seeded, directory, name), path.join(root, directory, name));
+    }
     return root;
   }
 
@@ -130,7 +152,7 @@ describe('local backend: a damaged metadata index', () => {
       await waitFor('the rebuild', async () => (await readyz(service.url)).status === 'ready', 20_000);
       await expectWholeListing(service.url);
       expect(await service.stop()).toBe(0);
-      const errors = logLines(service).filter((line) => line.level >= 50);
+      const errors = errorLines(service);
       expect(errors.map((line) => line.msg)).toEqual([DAMAGED]);
       const keptAt = String(errors[0]!.keptAt);
       expect(path.dirname(keptAt)).toBe(root);
@@ -141,7 +163,7 @@ describe('local backend: a damaged metadata index', () => {
     });
   }
 
-  /** After a damage while running: the same answers as before, one error line, the index kept aside once, `/readyz` back to ready. */
+  /** After a damage while running: the same answers as before, `/readyz` back to ready, then (stopped) one error line and the index kept aside once. */
   async function expectHealed(service: ServiceProcess, root: string): Promise<void> {
     for (let round = 0; round < 2; round++) {
       await expectWholeListing(service.url);
@@ -149,12 +171,10 @@ describe('local backend: a damaged metadata index', () => {
     }
     await waitFor('the rebuild', async () => (await readyz(service.url)).status === 'ready', 20_000);
     await expectWholeListing(service.url);
-    expect(service.child.exitCode).toBeNull();
-    expect(
-      logLines(service)
-        .filter((line) => line.level >= 50)
-        .map((line) => line.msg),
-    ).toEqual([DAMAGED]);
+    // Still the process that met the damage; stopped only now, so that its log is written out whole.
+    expect(await service.stop()).toBe(0);
+    expect(service.child.signalCode).toBeNull();
+    expect(errorLines(service).map((line) => line.msg)).toEqual([DAMAGED]);
     expect((await readdir(root)).filter((name) => name.startsWith('.index-damaged-'))).toHaveLength(1);
     expect(stackLines(service)).toEqual([]);
   }
@@ -181,18 +201,21 @@ describe('local backend: a damaged metadata index', () => {
       await expectWholeListing(service.url);
       await damages['garbage in its data pages']!(indexFile(root));
       await expectHealed(service, root);
-      expect(await service.stop()).toBe(0);
       await expectRestart(root, `garbage-${seed}`);
     });
   }
 
-  it('is cut short while running: never read past its end, the process lives on', async () => {
+  it('is cut short while running: never read past its end, says so on /readyz while rebuilding, the process lives on', async () => {
     const root = await seededCopy();
+    await bigFile(root, 'big');
     const service = await serve(root);
     await expectWholeListing(service.url);
     await damages['the file truncated to half']!(indexFile(root));
+    await expectWholeListing(service.url);
+    const during = await readyz(service.url);
+    expect(during.status).toBe('unavailable');
+    expect(during.problems).toContain('metadata index damaged: rebuilding it from the files');
     await expectHealed(service, root);
-    expect(await service.stop()).toBe(0);
     await expectRestart(root, 'cut');
   });
 
@@ -207,10 +230,7 @@ describe('local backend: a damaged metadata index', () => {
 
   it('says on /readyz that the index is being rebuilt, until it is', async () => {
     const root = await seededCopy();
-    // A large file (sparse: no disk used) keeps the rebuild busy hashing long enough to be seen.
-    const big = await open(path.join(root, 'a', 'large.mp3'), 'w');
-    await big.truncate(LARGE_BYTES);
-    await big.close();
+    await bigFile(root, 'a');
     await damages['random bytes in it']!(indexFile(root));
     const service = await serve(root);
     const during = await readyz(service.url);
