@@ -6,6 +6,9 @@ import { MetadataIndex } from './metadata-index.ts';
 /** The index's data file in its directory. */
 export const INDEX_FILE = 'metadata.sqlite';
 
+/** The LMDB index of earlier versions: no longer read (entries are described anew as files are met), so removed. */
+const EARLIER_INDEX_FILES = ['metadata.mdb', 'metadata.mdb-lock'];
+
 export interface IndexKeeperEvents {
   /** A write to the index failed (a full disk): it is caught up later from the files. */
   onIndexError?: (error: unknown) => void;
@@ -35,6 +38,7 @@ export class IndexKeeper {
 
   static async open(directory: string, events: IndexKeeperEvents): Promise<IndexKeeper> {
     await fs.mkdir(directory, { recursive: true });
+    await Promise.all(EARLIER_INDEX_FILES.map((name) => fs.rm(path.join(directory, name), { force: true })));
     const problem = checkIndex(path.join(directory, INDEX_FILE));
     if (problem) await setAside(directory, problem, events);
     await fs.mkdir(directory, { recursive: true });
