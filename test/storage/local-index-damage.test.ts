@@ -19,7 +19,7 @@ const indexFile = (root: string) => path.join(root, INDEX_DIR, INDEX_FILE);
 /** Rounds of each damage while running, each with its own random bytes. */
 const SEEDS = 3;
 /** Restarts of the service on a damaged index (index-damage-battery.test.ts restarts the index itself 20 times per damage). */
-const RESTARTS = 6;
+const RESTARTS = 4;
 const bytesOf = (directory: string, i: number) => uniqueMp3(`${directory}-${i}`);
 
 /** Writes random bytes over `length` bytes of the index file from `offset` (its size unchanged). */
