@@ -48,7 +48,7 @@ try {
     const answer = await send('PATCH', location, { 'content-type': 'application/offset+octet-stream', 'upload-offset': offset }, length);
     statuses[answer.statusCode!] = (statuses[answer.statusCode!] ?? 0) + 1;
     const last = offset + length === job.size;
-    if (answer.statusCode !== (last ? 200 : 204)) throw new Error(`PATCH at ${offset} answered ${answer.statusCode}`);
+    if (answer.statusCode !== (last ? (job.finalStatus ?? 200) : 204)) throw new Error(`PATCH at ${offset} answered ${answer.statusCode}`);
     stored = last;
   }
 } catch (error) {
