@@ -14,7 +14,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const TUS = { 'tus-resumable': '1.0.0' };
 
 async function send(method: string, path: string, headers: Record<string, string | number>, length = 0): Promise<http.IncomingMessage> {
-  const request = http.request(`${job.url}${path}`, { method, agent, headers: { ...TUS, ...headers, 'content-length': length } });
+  const request = http.request(new URL(path, job.url), { method, agent, headers: { ...TUS, ...headers, 'content-length': length } });
   const answered = once(request, 'response') as Promise<[http.IncomingMessage]>;
   for (let sent = 0; sent < length; sent += BLOCK.length) {
     const block = length - sent >= BLOCK.length ? BLOCK : BLOCK.subarray(0, length - sent);
