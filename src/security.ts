@@ -34,14 +34,16 @@ export function securityHeaders(): RequestHandler {
 /** Per-client limit on POST/DELETE (per process: in a cluster each worker counts alone). */
 export function writeRateLimit(config: Config['rateLimit']): RequestHandler {
   if (config.writesPerWindow === 0) return (_req, _res, next) => next();
-  return rateLimit({
-    windowMs: config.windowMs,
-    limit: config.writesPerWindow,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    skip: (req) => req.method !== 'POST' && req.method !== 'DELETE',
-    handler: (_req, _res, next) => next(new AppError('TOO_MANY_REQUESTS', 'too many requests: slow down and retry later')),
-  });
+  return onlyForWrites(
+    rateLimit({
+      windowMs: config.windowMs,
+      limit: config.writesPerWindow,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      skip: (req) => req.method !== 'POST' && req.method !== 'DELETE',
+      handler: (_req, _res, next) => next(new AppError('TOO_MANY_REQUESTS', 'too many requests: slow down and retry later')),
+    }),
+  );
 }
 
 /**
@@ -54,14 +56,24 @@ export function keyWriteRateLimit(config: Config['rateLimit']): RequestHandler {
     const principal = principalOf(res);
     return principal.kind === 'key' ? principal.key.id : undefined;
   };
-  return rateLimit({
-    windowMs: config.windowMs,
-    limit: config.writesPerKeyPerWindow,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    skip: (req, res) => (req.method !== 'POST' && req.method !== 'DELETE') || keyId(res) === undefined,
-    keyGenerator: (_req, res) => `key:${keyId(res)}`,
-    handler: (_req, res, next) =>
-      next(new AppError('TOO_MANY_REQUESTS', `too many requests for key '${keyId(res)}': slow down and retry later`)),
-  });
+  return onlyForWrites(
+    rateLimit({
+      windowMs: config.windowMs,
+      limit: config.writesPerKeyPerWindow,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      skip: (req, res) => (req.method !== 'POST' && req.method !== 'DELETE') || keyId(res) === undefined,
+      keyGenerator: (_req, res) => `key:${keyId(res)}`,
+      handler: (_req, res, next) =>
+        next(new AppError('TOO_MANY_REQUESTS', `too many requests for key '${keyId(res)}': slow down and retry later`)),
+    }),
+  );
+}
+
+/**
+ * Reads and other methods go straight on: the limiter is an async function that would only reach
+ * its `skip` for them a promise later, on every download and listing.
+ */
+function onlyForWrites(limiter: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.method === 'POST' || req.method === 'DELETE' ? limiter(req, res, next) : next());
 }
