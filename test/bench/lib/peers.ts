@@ -41,7 +41,7 @@ function startLoggingService(options: ServiceOptions, logFile: string): Promise<
 /** A contender of one run: the service (given its options) or a peer script (given its argument). */
 export type Contender = { service: Omit<ServiceOptions, 'logLevel' | 'logFile'> } | { peer: string; argument: string };
 
-/** Starts `contender` for one run, measures it, stops it by its PID and removes its log. */
+/** Starts `contender` for one run, measures it, stops it by its PID and removes its log (kept with BENCH_KEEP_LOGS=1). */
 export async function withContender<T>(
   ctx: BenchContext,
   label: string,
@@ -57,7 +57,7 @@ export async function withContender<T>(
     return await measure(server);
   } finally {
     await server.stop();
-    rmSync(logFile, { force: true });
+    if (!process.env.BENCH_KEEP_LOGS) rmSync(logFile, { force: true });
   }
 }
 
