@@ -39,9 +39,9 @@ export function securityHeaders(): RequestHandler {
 }
 
 /**
- * What a middleware that only sets fixed headers does, recorded once: helmet's thirteen headers
+ * What a middleware that only sets fixed headers does, recorded once: helmet's twelve headers
  * depend on nothing in the request (no CSP nonce here), so each request replays them instead of
- * running helmet's chain of thirteen middleware functions.
+ * running helmet's chain of middleware functions.
  */
 function headersOf(middleware: RequestHandler): { set: Array<[string, string]>; removed: string[] } {
   const set: Array<[string, string]> = [];
