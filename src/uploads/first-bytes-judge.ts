@@ -58,7 +58,8 @@ function judgedOnTheWay(source: Readable, judge: (bytes: Buffer) => Promise<void
   const judged = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       if (!verdict) {
-        held.push(chunk);
+        // A copy: the chunk itself is freed once written, maybe before the first bytes are all here.
+        held.push(Buffer.from(chunk));
         heldBytes += chunk.length;
         if (heldBytes >= FIRST_BYTES) {
           const first = Buffer.concat(held, heldBytes).subarray(0, FIRST_BYTES);

@@ -11,6 +11,7 @@ import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord, type UploadRecords } from './upload-records.ts';
 import { removableRecord, settledRecord } from './settled-record.ts';
+import { freeWhenWritten, handOver } from '../storage/spent-buffers.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
 import { EarlyFlush } from './early-flush.ts';
 import { DurableProgress } from './durable-progress.ts';
@@ -84,7 +85,7 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
       await file.truncate(offset);
       // Its own descriptor: the writes overlap the reading and hashing of the next chunks
       // (staging-write-buffer.ts), and `file` stays for the truncate and the fsync.
-      sink = createWriteStream(dataPath, { flags: 'r+', start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES });
+      sink = freeWhenWritten(createWriteStream(dataPath, { flags: 'r+', start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
       const fsync = this.options.fsync;
       // Without a checksum the bytes count as they arrive: the record follows them (a crash keeps them).
       progress = verifier
@@ -95,8 +96,10 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
         verifier?.update(chunk);
         const hashing = hash.update(chunk);
         if (hashing) await hashing;
-        if (!sink.write(chunk)) await once(sink, 'drain');
         position += chunk.length;
+        // The verifier and the hash have copied what they need: once on disk the chunk is spent
+        // (and reads as empty), so nothing here looks at it after this write.
+        if (!sink.write(wholeBuffer(chunk) ? handOver(chunk) : chunk)) await once(sink, 'drain');
         flusher?.wrote(position - offset);
         progress?.wrote();
       }
@@ -211,4 +214,9 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     if (!record) throw ERRORS.FILE_NOT_FOUND;
     return record;
   }
+}
+
+/** A request chunk that is its whole ArrayBuffer (the HTTP parser's own copy), shared with nothing else. */
+function wholeBuffer(chunk: Buffer): boolean {
+  return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
 }

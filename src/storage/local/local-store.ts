@@ -300,10 +300,17 @@ export class LocalStore implements ByteStore {
 
   /** The regular file at `key`, opened (never through a symlink at its name); AppError when it resolves outside the root. */
   private async openFile(key: ObjectKey): Promise<OpenedFile | undefined> {
-    const directory = await this.realDirectory(key.directory);
-    if (!directory) return undefined;
-    const file = await openInside(this.root, directory, key.name);
+    const file = await openInside(this.root, key.directory, key.name);
     if (file === 'outside') throw new AppError('INVALID_ARGUMENT', 'invalid argument: directory resolves outside the storage root');
+    if (file?.placeChecked) return file;
+    // No file there (a directory that resolves outside is still 400, not 404), or no /proc to
+    // tell where the opened one is: the directory's real path decides.
+    try {
+      await this.realDirectory(key.directory);
+    } catch (error) {
+      await file?.release();
+      throw error;
+    }
     return file;
   }
 

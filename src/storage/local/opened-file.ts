@@ -1,7 +1,7 @@
-import { createReadStream, type Stats } from 'node:fs';
-import fs from 'node:fs/promises';
+import fs, { createReadStream, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import type { ByteRange } from '../byte-store.ts';
 import { isInside } from './paths.ts';
 
@@ -24,37 +24,60 @@ export interface OpenedFile {
 /** Opening these means there is no regular file by that name (or it is a symlink: never followed). */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'EISDIR']);
 
+// A plain descriptor, not a FileHandle: a read stream on a FileHandle reads through its promise
+// API (a promise per read), one on a number through the callback API.
+const open = promisify(fs.open);
+const close = promisify(fs.close);
+
 /**
- * The regular file `name` in the directory `directory` (a real path under `root`), opened; undefined
- * when there is none. After opening, the file's real path (from /proc/self/fd) must still lie
- * under `root`: a directory swapped for a symlink between the check of its path and the open
- * cannot lead a read outside. Where /proc is absent that check is skipped.
+ * What opening `root/relative/name` found: the file (`placeChecked` when its real path, read from
+ * /proc/self/fd, was found under `root`), `outside` when that real path lies outside the root,
+ * or undefined when there is no regular file by that name.
+ *
+ * The directory's symlinks are followed by the open itself and judged by where the opened file
+ * really is: a directory swapped for a symlink between any check and the open cannot lead a read
+ * outside. Where /proc is absent `placeChecked` is false and the caller must check the directory's
+ * real path itself.
  */
-export async function openInside(root: string, directory: string, name: string): Promise<OpenedFile | 'outside' | undefined> {
-  const handle = await fs.open(path.join(directory, name), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch((error: unknown) => {
+export async function openInside(root: string, relative: string, name: string): Promise<CheckedFile | 'outside' | undefined> {
+  const fd = await open(path.join(root, relative, name), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch((error: unknown) => {
     if (ABSENT.has((error as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw error;
   });
-  if (!handle) return undefined;
+  if (fd === undefined) return undefined;
   let handedOver = false;
   try {
-    const stat = await handle.stat();
+    // An fstat and a readlink of /proc on an open descriptor touch no disk: done in line, not
+    // through the thread pool.
+    const stat = fs.fstatSync(fd);
     if (!stat.isFile()) return undefined;
-    const through = `/proc/self/fd/${handle.fd}`;
-    const real = await fs.readlink(through).catch(() => undefined);
+    const through = `/proc/self/fd/${fd}`;
+    const real = readlinkOrUndefined(through);
     if (real !== undefined && !isInside(root, real)) return 'outside';
     handedOver = true;
-    return opened(handle, stat, through);
+    return opened(fd, stat, real === undefined ? path.join(root, relative, name) : through, real !== undefined);
   } finally {
-    if (!handedOver) await handle.close();
+    if (!handedOver) await close(fd);
   }
 }
 
-function opened(handle: fs.FileHandle, stat: Stats, through: string): OpenedFile {
+function readlinkOrUndefined(link: string): string | undefined {
+  try {
+    return fs.readlinkSync(link);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An opened file whose place under the root was (`placeChecked`) or could not be verified. */
+export type CheckedFile = OpenedFile & { readonly placeChecked: boolean };
+
+function opened(fd: number, stat: Stats, through: string, placeChecked: boolean): CheckedFile {
   let closing: Promise<void> | undefined;
   return {
     stat,
     through,
+    placeChecked,
     read(range) {
       if (closing) throw new Error('the opened file was read or released already');
       // From here the stream owns the descriptor: it closes it when it ends or is destroyed.
@@ -62,10 +85,10 @@ function opened(handle: fs.FileHandle, stat: Stats, through: string): OpenedFile
       // With its end known the stream stops after the last byte instead of reading once more to
       // find EOF: one file operation fewer per download.
       const whole = stat.size > 0 ? { start: 0, end: stat.size - 1 } : {};
-      return createReadStream('', { fd: handle, autoClose: true, ...(range ?? whole) });
+      return createReadStream('', { fd, autoClose: true, ...(range ?? whole) });
     },
     release() {
-      closing ??= handle.close();
+      closing ??= close(fd);
       return closing;
     },
   };

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -17,11 +17,8 @@ export interface ServerProcess {
 }
 
 /** Spawns a TypeScript file of the bench as a child process (through the tsx loader). */
-export function spawnBenchScript(relative: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', `${benchDir}${relative}`, ...args], {
-    cwd: projectRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnBenchScript(relative: string, args: string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', `${benchDir}${relative}`, ...args], { cwd: projectRoot, stdio });
 }
 
 /** Runs a load process to its end and returns the JSON it prints last. */
@@ -67,8 +64,8 @@ export function serverProcess(child: ChildProcess, url: string, output: () => st
 /** Collects a child's output (for error messages) and fails fast if it exits early. */
 export function watchOutput(child: ChildProcess): () => string {
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
   return () => output.slice(-4000);
 }
 

@@ -21,7 +21,14 @@ export function thisMachine(): Machine {
 }
 
 /** How a figure is judged: a ratio to its baseline at least / at most a bound, or a value at most / at least a bound. */
-export type Target = { ratioAtLeast: number } | { ratioAtMost: number } | { atMost: number } | { atLeast: number } | { report: true };
+export type Target =
+  | { ratioAtLeast: number }
+  | { ratioAtMost: number }
+  | { atMost: number }
+  | { atLeast: number }
+  /** The value exceeds the baseline by this much at most (peak RSS: a peer's + 32 MiB). */
+  | { aboveAtMost: number }
+  | { report: true };
 
 export interface ResultRow {
   scenario: string;
@@ -69,6 +76,9 @@ export function makeRow(input: RowInput): ResultRow {
   } else if ('atMost' in input.target) {
     target = `<= ${input.target.atMost} ${input.unit}`;
     pass = input.value <= input.target.atMost;
+  } else if ('aboveAtMost' in input.target) {
+    target = `<= ${input.baseline?.name ?? '?'} + ${input.target.aboveAtMost} ${input.unit}`;
+    pass = input.baseline !== undefined && input.value - input.baseline.value <= input.target.aboveAtMost;
   } else if ('atLeast' in input.target) {
     target = `>= ${input.target.atLeast} ${input.unit}`;
     pass = input.value >= input.target.atLeast;

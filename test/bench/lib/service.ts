@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { freePort, projectRoot, serverProcess, waitUntilUp, watchOutput, type ServerProcess } from './processes.ts';
 
 export interface ServiceOptions {
@@ -15,6 +15,10 @@ export interface ServiceOptions {
   cpuProfDir?: string;
   /** Further environment variables (e.g. the S3 backend's credentials). */
   env?: Record<string, string>;
+  /** Log level of the service (default warn: no request lines). */
+  logLevel?: string;
+  /** Its stdout (the log lines) goes to this file instead of the bench's memory. */
+  logFile?: string;
   /** Another Node binary and its extra arguments (the runtime scenario's Node 20); default this one's. */
   runtime?: { node: string; args: string[] };
 }
@@ -38,10 +42,11 @@ export interface ServiceProcess extends ServerProcess {
  */
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
   const configFile = `${options.root}.config.json`;
-  writeFileSync(configFile, JSON.stringify({ ...options.config, log: { level: 'warn' }, media: options.media ?? {} }));
+  writeFileSync(configFile, JSON.stringify({ ...options.config, log: { level: options.logLevel ?? 'warn' }, media: options.media ?? {} }));
   const port = await freePort();
   const profiling = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   const runtime = options.runtime ?? { node: process.execPath, args: [] };
+  const log = options.logFile ? openSync(options.logFile, 'a') : undefined;
   const child = spawn(runtime.node, [...runtime.args, '--enable-source-maps', ...profiling, 'dist/server.js'], {
     cwd: projectRoot,
     env: {
@@ -54,8 +59,9 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       ...(options.probeEventLoop ? { BENCH_EVENT_LOOP: '1' } : {}),
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.logFile ? log! : 'pipe', 'pipe'],
   });
+  if (log !== undefined) closeSync(log);
   const output = watchOutput(child);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${url}/healthz`, child, output);

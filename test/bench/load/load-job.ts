@@ -64,6 +64,8 @@ export interface TusUploadJob {
   chunkSize: number;
   filename: string;
   timeoutSeconds: number;
+  /** The last PATCH's status: 200 from the service (it publishes), 204 from a plain tus server. */
+  finalStatus?: number;
 }
 
 export interface StreamUploadResult {

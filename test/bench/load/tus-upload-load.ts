@@ -14,7 +14,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const TUS = { 'tus-resumable': '1.0.0' };
 
 async function send(method: string, path: string, headers: Record<string, string | number>, length = 0): Promise<http.IncomingMessage> {
-  const request = http.request(`${job.url}${path}`, { method, agent, headers: { ...TUS, ...headers, 'content-length': length } });
+  const request = http.request(new URL(path, job.url), { method, agent, headers: { ...TUS, ...headers, 'content-length': length } });
   const answered = once(request, 'response') as Promise<[http.IncomingMessage]>;
   for (let sent = 0; sent < length; sent += BLOCK.length) {
     const block = length - sent >= BLOCK.length ? BLOCK : BLOCK.subarray(0, length - sent);
@@ -48,7 +48,7 @@ try {
     const answer = await send('PATCH', location, { 'content-type': 'application/offset+octet-stream', 'upload-offset': offset }, length);
     statuses[answer.statusCode!] = (statuses[answer.statusCode!] ?? 0) + 1;
     const last = offset + length === job.size;
-    if (answer.statusCode !== (last ? 200 : 204)) throw new Error(`PATCH at ${offset} answered ${answer.statusCode}`);
+    if (answer.statusCode !== (last ? (job.finalStatus ?? 200) : 204)) throw new Error(`PATCH at ${offset} answered ${answer.statusCode}`);
     stored = last;
   }
 } catch (error) {

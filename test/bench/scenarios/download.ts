@@ -8,8 +8,8 @@ import { GIB, toMBps } from '../lib/stats.ts';
 import type { Scenario } from './scenario.ts';
 
 const SMALL = 64 * 1024;
-const SMALL_PATH = '/media/bench/small.mp3';
-const LARGE_PATH = '/media/bench/large.mp3';
+export const SMALL_PATH = '/media/bench/small.mp3';
+export const LARGE_PATH = '/media/bench/large.mp3';
 
 type DownloadFigures = { reqPerSec: number; mbPerSec: number; backgroundCpuPct: number };
 
@@ -70,7 +70,7 @@ const CASES: DownloadCase[] = [
 ];
 
 /** One storage root holding bench/small.mp3 and bench/large.mp3, uploaded through the API. */
-function filesRoot(ctx: BenchContext): Promise<string> {
+export function filesRoot(ctx: BenchContext): Promise<string> {
   return ctx.memo('download files', async () => {
     const root = ctx.freshDir('download');
     const service = await startService({ root, media: { maxFileSize: 2 * GIB } });

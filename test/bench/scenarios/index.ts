@@ -3,6 +3,10 @@ import { download } from './download.ts';
 import { eventLoopLag } from './event-loop-lag.ts';
 import { largeMultipart } from './large-multipart.ts';
 import { listing } from './listing.ts';
+import { peerDownload } from './peer-download.ts';
+import { peerProxyFast, peerProxySlow } from './peer-proxy.ts';
+import { peerResumable } from './peer-resumable.ts';
+import { peerSmallUpload } from './peer-small-upload.ts';
 import { proxyFastUpstream, proxySlowUpstream } from './proxy.ts';
 import { resumableUpload } from './resumable-upload.ts';
 import { runtime } from './runtime.ts';
@@ -33,6 +37,12 @@ export const scenarios: Scenario[] = [
   // proxy
   proxySlowUpstream,
   proxyFastUpstream,
+  // issue 30: the servers a user would otherwise pick, each logging at info with a request histogram
+  peerDownload,
+  peerSmallUpload,
+  peerResumable,
+  peerProxyFast,
+  peerProxySlow,
   // chat
   chatFanOut,
 ];
