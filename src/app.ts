@@ -96,7 +96,8 @@ export function createApp(config: Config, deps: AppDeps): Express {
   );
   if (deps.analysis) {
     const waveforms = waveformRoutes(config.analysis, store, deps.analysis, access);
-    app.use('/waveforms', rememberMount, useStatusMode(config.media.statusMode), identify, waveforms);
+    // Statuses as the code table says in both status modes: a 503 with Retry-After is how a client knows to wait.
+    app.use('/waveforms', rememberMount, identify, waveforms);
   }
   app.use('/signed-urls', rememberMount, useStatusMode(config.media.statusMode), identify, signedUrlRoutes(config, access));
   app.get('/auth', identify, authStatus(access));

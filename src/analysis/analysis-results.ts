@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ObjectKey } from '../storage/byte-store.ts';
 import type { AnalysisRecord } from './analysis-record.ts';
 
@@ -12,8 +13,8 @@ export interface AnalysisResults {
   save(key: ObjectKey, record: AnalysisRecord, peaksFile?: string): Promise<void>;
   /** The record of a file; undefined when there is none. */
   record(key: ObjectKey): Promise<AnalysisRecord | undefined>;
-  /** The stored peaks (audiowaveform binary format), streamed; undefined when there are none. */
-  peaks(key: ObjectKey): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** The stored peaks (audiowaveform binary format), streamed; undefined when there are none. The caller destroys the stream. */
+  peaks(key: ObjectKey): Promise<Readable | undefined>;
   /** Drops a file's record and peaks (safe when there are none). */
   remove(key: ObjectKey): Promise<void>;
 }

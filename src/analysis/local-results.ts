@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { ByteStore, ObjectKey } from '../storage/byte-store.ts';
 import type { AnalysisRecord } from './analysis-record.ts';
 import type { AnalysisResults } from './analysis-results.ts';
@@ -42,7 +43,7 @@ export class LocalResults implements AnalysisResults {
     }
   }
 
-  async peaks(key: ObjectKey): Promise<AsyncIterable<Uint8Array> | undefined> {
+  async peaks(key: ObjectKey): Promise<Readable | undefined> {
     const handle = await fs.open(`${this.base(key)}.dat`, 'r').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;

@@ -39,7 +39,7 @@ export function waveformRoutes(config: AnalysisConfig, store: ByteStore, analysi
     if (record?.state === 'failed') throw new AppError('ANALYSIS_FAILED', `analysis failed: ${record.reason}`);
     const peaks = await analysis.results.peaks(key);
     if (!peaks) throw new AppError('ANALYSIS_PENDING');
-    const view = await waveformView(peaks, pixels.data ?? config.maxPixels);
+    const view = await waveformView(peaks, pixels.data ?? config.maxPixels).finally(() => peaks.destroy());
     res.set({ 'Cache-Control': 'no-cache', ETag: `"${object.sha256}.${view.samples_per_pixel}"` });
     if (req.fresh) {
       res.status(304).end();
