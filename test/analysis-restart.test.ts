@@ -34,11 +34,23 @@ async function start(): Promise<ServiceProcess> {
 it('analyses after a restart the file stored just before a SIGKILL, and leaves a failed file failed', async () => {
   const first = await start();
   // A WAV whose format chunk names an encoding analysis does not decode: it fails, once.
-  const adpcm = Buffer.concat([Buffer.from('RIFF'), le32(36), Buffer.from('WAVEfmt '), le32(16), adpcmFormat(), Buffer.from('data'), le32(0)]);
+  const adpcm = Buffer.concat([
+    Buffer.from('RIFF'),
+    le32(36),
+    Buffer.from('WAVEfmt '),
+    le32(16),
+    adpcmFormat(),
+    Buffer.from('data'),
+    le32(0),
+  ]);
   expect((await upload(first.url, 'multipart', { directory: 'songs', filename: 'a-adpcm.wav', bytes: adpcm })).status).toBe(200);
   expect((await analysisFinished(first.url, 'songs', 'a-adpcm.wav')).analysis).toBe('failed');
 
-  const stored = await upload(first.url, 'multipart', { directory: 'songs', filename: 'b-long.wav', bytes: await readFile(path.join(dir, 'long.wav')) });
+  const stored = await upload(first.url, 'multipart', {
+    directory: 'songs',
+    filename: 'b-long.wav',
+    bytes: await readFile(path.join(dir, 'long.wav')),
+  });
   expect(stored.status).toBe(200);
   expect(await first.stop('SIGKILL')).toBe(null);
 

@@ -17,4 +17,6 @@ export interface AnalysisResults {
   peaks(key: ObjectKey): Promise<Readable | undefined>;
   /** Drops a file's record and peaks (safe when there are none). */
   remove(key: ObjectKey): Promise<void>;
+  /** Lets go of connections. */
+  close?(): void;
 }

@@ -74,6 +74,7 @@ export class AudioAnalysis {
     this.closed = true;
     this.queue.stop();
     await this.pool.close();
+    this.results.close?.();
   }
 
   private async analyse(key: ObjectKey): Promise<void> {

@@ -14,7 +14,11 @@ export interface AnalysisSetup {
 /** Analysis for the configured backend; undefined when analysis.enabled is false. */
 export async function createAnalysis(config: Config, store: ByteStore, logger: Logger): Promise<AnalysisSetup | undefined> {
   if (!config.analysis.enabled) return undefined;
-  const results = await LocalResults.create(store);
+  // Loaded only for the s3 backend, as the store itself is: the AWS SDK is heavy.
+  const results =
+    config.storage.backend === 's3'
+      ? await (await import('./s3-results.ts')).S3Results.create(config.storage.s3, store)
+      : await LocalResults.create(store);
   const analysis = new AudioAnalysis(config.analysis, store, results, logger);
   return { analysis, store: analysedStore(store, analysis) };
 }
