@@ -46,6 +46,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/library/vendor/wavesurfer.esm.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * wavesurfer.js's ES module build
+         * @description The library page draws each file's waveform with it from GET /waveforms (from the installed npm package, no CDN).
+         */
+        get: operations["getWavesurfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/library/{asset}": {
         parameters: {
             query?: never;
@@ -1263,6 +1283,33 @@ export interface operations {
         };
     };
     getTusClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            206: components["responses"]["PagePart"];
+            304: components["responses"]["NotModified"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
+    getWavesurfer: {
         parameters: {
             query?: never;
             header?: never;
