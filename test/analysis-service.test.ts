@@ -68,6 +68,17 @@ describe('analysis after each upload path', () => {
     expect(waveform.body.data).toEqual(peaksOf(await ffmpegSamples(path.join(dir, 'sine.wav')), 256));
   });
 
+  it('says the same in the headers of HEAD and GET of the file', async () => {
+    for (const method of ['head', 'get'] as const) {
+      const answer = await request(service.url)[method]('/media/open/sine.wav').set(bearer);
+      expect(answer.status).toBe(200);
+      expect(answer.headers['audio-analysis']).toBe('done');
+      expect(answer.headers['audio-loudness']).toMatch(
+        /^integrated=-2[23]\.\d\d, range=\d+\.\d\d, true-peak=-2[23]\.\d\d, sample-peak=-2[23]\.\d\d$/,
+      );
+    }
+  });
+
   it('answers a coarser view for ?pixels and refuses pixels out of range', async () => {
     const coarse = await request(service.url).get('/waveforms/open/sine.wav').query({ pixels: 100 }).set(bearer);
     expect(coarse.status).toBe(200);
@@ -117,6 +128,7 @@ describe('failed and pending analysis', () => {
     expect(results.map((file) => path.extname(file)).sort()).toEqual(['.dat', '.json']);
     for (const file of results) await unlink(file);
     expect((await listedMetadata(service.url, 'open', 'later.wav', bearer))?.analysis).toBe('pending');
+    expect((await request(service.url).head('/media/open/later.wav').set(bearer)).headers['audio-analysis']).toBe('pending');
     const waveform = await request(service.url).get('/waveforms/open/later.wav').set(bearer);
     expect(waveform.status).toBe(503);
     expect(waveform.headers['retry-after']).toBe('5');

@@ -1238,6 +1238,10 @@ export interface components {
         RateLimit: string;
         /** @description Present when `rateLimit.writesPerWindow` is set; the limit and window. */
         "RateLimit-Policy": string;
+        /** @description The file's waveform and loudness analysis (.mp3 and .wav only), as in the listing's `metadata.analysis`. */
+        "Audio-Analysis": "pending" | "done" | "failed";
+        /** @description Once the analysis is done, its loudness as an RFC 8941 dictionary, `integrated=-23.00, range=0.00, true-peak=-23.00, sample-peak=-23.00` (LUFS, LU, dBTP, dBFS); a figure that is null in the listing (a silent file) is left out. */
+        "Audio-Loudness": string;
         /** @description Seconds until the window resets. */
         "Retry-After": number;
         /** @description The upstream's `Via` list with `1.1 media-service` appended. */
@@ -2034,6 +2038,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Audio-Analysis": components["headers"]["Audio-Analysis"];
+                    "Audio-Loudness": components["headers"]["Audio-Loudness"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2052,6 +2058,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Audio-Analysis": components["headers"]["Audio-Analysis"];
+                    "Audio-Loudness": components["headers"]["Audio-Loudness"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2127,6 +2135,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Audio-Analysis": components["headers"]["Audio-Analysis"];
+                    "Audio-Loudness": components["headers"]["Audio-Loudness"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2141,6 +2151,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Audio-Analysis": components["headers"]["Audio-Analysis"];
+                    "Audio-Loudness": components["headers"]["Audio-Loudness"];
                     [name: string]: unknown;
                 };
                 content?: never;
