@@ -47,15 +47,27 @@ export class AudioAnalysis {
     if (this.analysable(key)) this.queue.add(key);
   }
 
-  /** Drops the results of a file removed. */
+  /**
+   * Drops the results of a file removed. The removal stands whatever happens here: results that
+   * could not be dropped are stale (they name other bytes) and only take space.
+   */
   async forget(key: ObjectKey): Promise<void> {
-    if (this.analysable(key)) await this.results.remove(key);
+    if (!this.analysable(key)) return;
+    await this.results.remove(key).catch((err: unknown) => this.logger.warn({ err, file: pathOf(key) }, 'analysis results not removed'));
   }
 
-  /** The `analysis` (and `loudness`) fields of a file's metadata; undefined for files not analysed. */
+  /**
+   * The `analysis` (and `loudness`) fields of a file's metadata; undefined for files not analysed.
+   * A result that cannot be read right now (the bucket failing) reads as pending: the file's own
+   * answer does not fail for it.
+   */
   async status(key: ObjectKey, sha256: string): Promise<AnalysisStatus | undefined> {
     if (!this.analysable(key)) return undefined;
-    return statusOf(await this.results.record(key), sha256);
+    const record = await this.results.record(key).catch((err: unknown) => {
+      this.logger.warn({ err, file: pathOf(key) }, 'analysis result not readable');
+      return undefined;
+    });
+    return statusOf(record, sha256);
   }
 
   /** Queues every stored file that has no result for its current bytes (in the background). */
@@ -113,10 +125,11 @@ export class AudioAnalysis {
       const now = await this.store.head(key);
       if (now?.sha256 !== object.sha256) await this.results.remove(key);
       if (now && now.sha256 !== object.sha256) this.queue.add(key);
-      if (record.state === 'failed')
-        this.logger.info({ file: `${key.directory}/${key.name}`, reason: record.reason }, 'audio analysis failed');
+      if (record.state === 'failed') this.logger.info({ file: pathOf(key), reason: record.reason }, 'audio analysis failed');
     } catch (err) {
-      if (!this.closed) this.logger.warn({ err, file: `${key.directory}/${key.name}` }, 'audio analysis could not run');
+      if (!this.closed) this.logger.warn({ err, file: pathOf(key) }, 'audio analysis could not run');
     }
   }
 }
+
+const pathOf = (key: ObjectKey) => `${key.directory}/${key.name}`;
