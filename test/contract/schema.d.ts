@@ -1403,6 +1403,7 @@ export interface operations {
             /** @description Not modified (`If-None-Match` matches the `ETag`); no body. */
             304: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1451,6 +1452,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": 508,
+                     *       "reason": "analysis not finished; retry later"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Result"];
                 };
             };
