@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { Access } from './access/access.ts';
+import type { AudioAnalysis } from './analysis/audio-analysis.ts';
+import { waveformRoutes } from './analysis/waveform-routes.ts';
 import { signedUrlRoutes } from './access/signed-url-routes.ts';
 import { authStatus } from './auth.ts';
 import { chatRoutes } from './chat/routes.ts';
@@ -38,6 +40,8 @@ export interface AppDeps {
   readinessChecks?: Array<() => Promise<string[]>>;
   /** Keys and signed URLs; by default from config.auth, on the system clock. */
   access?: Access;
+  /** Waveform peaks and loudness of stored files (GET /waveforms, `analysis` in metadata); the caller closes it. */
+  analysis?: AudioAnalysis;
 }
 
 /** The Express app: routes and middleware only. No listening, no process.env, no globals. */
@@ -88,8 +92,13 @@ export function createApp(config: Config, deps: AppDeps): Express {
     useStatusMode(config.media.statusMode),
     identify,
     ...writeLimits,
-    mediaRoutes({ config, store, inspector: deps.inspector, metrics, access }),
+    mediaRoutes({ config, store, inspector: deps.inspector, metrics, access, analysis: deps.analysis }),
   );
+  if (deps.analysis) {
+    const waveforms = waveformRoutes(config.analysis, store, deps.analysis, access);
+    // Statuses as the code table says in both status modes: a 503 with Retry-After is how a client knows to wait.
+    app.use('/waveforms', rememberMount, identify, waveforms);
+  }
   app.use('/signed-urls', rememberMount, useStatusMode(config.media.statusMode), identify, signedUrlRoutes(config, access));
   app.get('/auth', identify, authStatus(access));
   app.use('/chat', rememberMount, chatRoutes());

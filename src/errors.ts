@@ -41,6 +41,9 @@ export const CODES = {
   UPLOAD_FILE_EXISTS: { code: 501, status: 422, reason: 'file already exists' },
   // The Redis holding the upload locks (redis.url) refuses connections or fails: nothing changed; retry.
   LOCKS_UNAVAILABLE: { code: 506, status: 503, reason: 'upload locks unavailable' },
+  // GET /waveforms: the file's analysis has not finished (the answer carries Retry-After), or it failed for good.
+  ANALYSIS_PENDING: { code: 508, status: 503, reason: 'analysis not finished; retry later' },
+  ANALYSIS_FAILED: { code: 509, status: 422, reason: 'the file could not be analysed' },
   // Proxy answers: here code = HTTP status, unlike the media codes 502/504 above.
   BAD_GATEWAY: { code: 502, status: 502, reason: 'upstream unreachable' },
   GATEWAY_TIMEOUT: { code: 504, status: 504, reason: 'upstream timed out' },

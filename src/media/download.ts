@@ -1,5 +1,6 @@
 import { encodeExtended } from 'content-disposition';
 import type { Request, RequestHandler, Response } from 'express';
+import { analysisHeaders } from '../analysis/analysis-headers.ts';
 import { AppError } from '../errors.ts';
 import type { ByteRange } from '../storage/byte-store.ts';
 import type { MediaLibrary } from './media-library.ts';
@@ -44,6 +45,7 @@ export function downloadHandler(library: MediaLibrary, mayRead: (res: Response, 
       if (range) {
         res.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
       }
+      res.set(analysisHeaders(file.metadata));
       res.set('Content-Length', String(range ? range.end - range.start + 1 : file.size));
       if (req.method === 'HEAD') {
         res.end();
@@ -122,6 +124,8 @@ const FILE_HEADERS = [
   'Cache-Control',
   'Content-Range',
   'Content-Length',
+  'Audio-Analysis',
+  'Audio-Loudness',
 ];
 
 /**

@@ -1,4 +1,5 @@
-import type { ByteStore, ListOptions, StoredObject } from '../storage/byte-store.ts';
+import type { ByteStore, ListOptions, ObjectKey, StoredObject } from '../storage/byte-store.ts';
+import type { AnalysisStatus } from '../analysis/analysis-record.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
 import { extensionOf } from './extension.ts';
@@ -14,6 +15,8 @@ export class MediaLibrary {
   constructor(
     private readonly store: ByteStore,
     private readonly inspector: ContentInspector,
+    /** Where each file's analysis fields come from (`analysis`, `loudness`), when analysis runs. */
+    private readonly analysis?: { status(key: ObjectKey, sha256: string): Promise<AnalysisStatus | undefined> },
   ) {}
 
   async open(target: MediaPath): Promise<OpenedMedia | undefined> {
@@ -48,13 +51,14 @@ export class MediaLibrary {
   private async entry(object: StoredObject): Promise<StoredEntry | undefined> {
     const attributes = (object.attributes as MediaAttributes | undefined) ?? (await this.describe(object));
     if (!attributes) return undefined;
+    const analysis = await this.analysis?.status(object.key, object.sha256);
     return {
       directory: object.key.directory,
       filename: object.key.name,
       size: object.size,
       sha256: object.sha256,
       contentType: attributes.contentType,
-      metadata: attributes.metadata,
+      metadata: analysis ? { ...attributes.metadata, ...analysis } : attributes.metadata,
       modified: object.modified,
     };
   }

@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { Access } from '../access/access.ts';
+import type { AudioAnalysis } from '../analysis/audio-analysis.ts';
 import { signedUploadCandidates } from '../access/signed-upload.ts';
 import type { Config } from '../config.ts';
 import { AppError, sendResult, useStatusMode } from '../errors.ts';
@@ -25,15 +26,17 @@ export interface MediaDeps {
   inspector: ContentInspector;
   metrics: Metrics;
   access: Access;
+  /** Adds `analysis` and `loudness` to each file's metadata. */
+  analysis?: AudioAnalysis;
 }
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 
-export function mediaRoutes({ config, store, inspector, metrics, access }: MediaDeps): Router {
+export function mediaRoutes({ config, store, inspector, metrics, access, analysis }: MediaDeps): Router {
   const { media } = config;
   const router = Router();
   const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
-  const library = new MediaLibrary(store, inspector);
+  const library = new MediaLibrary(store, inspector, analysis);
   const parseMultipart = multipartParser(store, media);
   // Before the body is read: whether this request may upload at all, and with what limits (a
   // signed upload URL creates one file of at most its `max` bytes).

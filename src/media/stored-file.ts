@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ByteRange } from '../storage/byte-store.ts';
+import type { AnalysisStatus } from '../analysis/analysis-record.ts';
 
 /** What the audio parser found; fields it could not read are absent. */
 export interface AudioMetadata {
@@ -10,6 +11,10 @@ export interface AudioMetadata {
   codec?: string;
   title?: string;
   artist?: string;
+  /** Waveform and loudness analysis of the file (pending until it has run); absent for files not analysed. */
+  analysis?: AnalysisStatus['analysis'];
+  /** EBU R128 loudness, once `analysis` is `done`. */
+  loudness?: Extract<AnalysisStatus, { analysis: 'done' }>['loudness'];
 }
 
 /** What the media rules attach to a stored file (the store keeps it in its index). */

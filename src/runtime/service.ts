@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
 import { Access } from '../access/access.ts';
+import { createAnalysis } from '../analysis/create-analysis.ts';
 import { createApp } from '../app.ts';
 import { attachChat, CLOSE_GOING_AWAY, createHub, type ChatHandle } from '../chat/attach-chat.ts';
 import { RedisHub } from '../chat/redis-hub.ts';
@@ -44,12 +45,16 @@ export async function startService(
   { logger, clustered = false, eventLoopProbe = false, clock = Date.now }: ServiceOptions,
 ): Promise<Service> {
   await prepareStorageRoot(config.storage.root);
-  const store = await createStore(config, {
+  const backend = await createStore(config, {
     onSweepError: (err) => logger.warn({ err }, 'temp sweep failed'),
     onIndexError: (err) => logger.warn({ err }, 'metadata index write failed'),
     onIndexDamaged: (problem, keptAt) =>
       logger.error({ problem, keptAt }, 'metadata index damaged: set aside, rebuilding it from the files'),
   });
+  // Every route uses the store with analysis hooked to it (commits queue files, removals drop results).
+  const analysisSetup = await createAnalysis(config, backend, logger);
+  const store = analysisSetup?.store ?? backend;
+  const analysis = analysisSetup?.analysis;
   const inspector = ContentInspector.create(config.media.poolSize);
   const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
@@ -64,6 +69,7 @@ export async function startService(
     metrics,
     uploads,
     access,
+    analysis,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
     readinessChecks: [() => inspector.ready(), () => uploads.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
   });
@@ -71,12 +77,15 @@ export async function startService(
   const answers = trackAnswers(server);
   const chat = attachChat(server, config, { logger, hub, metrics });
   const url = await listen(server, config.server.port, config.server.host);
+  // Files stored before a crash, or while analysis was off, have no result yet.
+  analysis?.scan();
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
       // Chat sockets are upgraded connections: server.close() would wait for them forever.
       await Promise.all([closeGracefully(server, answers, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
+      await analysis?.close();
       await Promise.all([uploads.close(), store.close(), inspector.close(), upstreams.close()]);
     })();
     return stopped;

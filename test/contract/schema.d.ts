@@ -46,6 +46,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/library/vendor/wavesurfer.esm.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * wavesurfer.js's ES module build
+         * @description The library page draws each file's waveform with it from GET /waveforms (from the installed npm package, no CDN).
+         */
+        get: operations["getWavesurfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/library/{asset}": {
         parameters: {
             query?: never;
@@ -59,6 +79,36 @@ export interface paths {
          *     Conditional requests and single byte ranges are honoured as for `/chat`.
          */
         get: operations["getLibraryAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waveforms/{directory}/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's directory, as in GET /media/{directory}/{filename}. */
+                directory: components["schemas"]["Directory"];
+                filename: components["schemas"]["Filename"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Waveform peaks of a file
+         * @description The peaks of a stored .mp3 or .wav file in the audiowaveform JSON format (version 2),
+         *     computed after the file was stored (`analysis` in its metadata). Without `pixels`, the
+         *     stored resolution (`analysis.samplesPerPixel` frames per pixel), coarsened to at most
+         *     `analysis.maxPixels`; with `pixels`, at most that many pixels, each the extremes of a whole
+         *     number of stored pixels. Needs the read access the file needs (a key with `read` in its
+         *     directory when `auth.protectReads` is on). Answers the statuses of the code table in both
+         *     status modes.
+         */
+        get: operations["getWaveform"];
         put?: never;
         post?: never;
         delete?: never;
@@ -514,7 +564,7 @@ export interface components {
          * @description The result code (see the code table above).
          * @enum {integer}
          */
-        Code: 200 | 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507;
+        Code: 200 | 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 416 | 423 | 429 | 460 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 509;
         /** @description A result with nothing more to say than its code. */
         Result: {
             code: components["schemas"]["Code"];
@@ -623,6 +673,38 @@ export interface components {
             codec?: string;
             title?: string;
             artist?: string;
+            /**
+             * @description Listing and downloads only, for .mp3 and .wav files. Waveform and loudness analysis, which runs after the file is stored (GET /waveforms).
+             * @enum {string}
+             */
+            analysis?: "pending" | "done" | "failed";
+            loudness?: components["schemas"]["Loudness"];
+        };
+        /** @description EBU R128 / ITU-R BS.1770-4 loudness of the whole file, once `analysis` is `done`; null where the file is silent (below the -70 LUFS gate). */
+        Loudness: {
+            /** @description Integrated loudness, LUFS. */
+            integrated: number | null;
+            /** @description Loudness range (EBU Tech 3342), LU. */
+            range: number | null;
+            /** @description True peak (4x oversampled), dBTP. */
+            truePeak: number | null;
+            /** @description Largest sample, dBFS. */
+            samplePeak: number | null;
+        };
+        /** @description Peaks in the BBC audiowaveform JSON format, version 2 (what peaks.js, waveform-data and wavesurfer.js read). */
+        Waveform: {
+            /** @constant */
+            version: 2;
+            channels: number;
+            sample_rate: number;
+            /** @description Audio frames per pixel. */
+            samples_per_pixel: number;
+            /** @constant */
+            bits: 16;
+            /** @description Pixels. */
+            length: number;
+            /** @description Per pixel, per channel, the minimum then the maximum sample (-32768..32767). */
+            data: number[];
         };
         /** @description Null when the content passed the format check but its metadata could not be read. */
         MaybeMetadata: components["schemas"]["AudioMetadata"] | null;
@@ -1156,6 +1238,10 @@ export interface components {
         RateLimit: string;
         /** @description Present when `rateLimit.writesPerWindow` is set; the limit and window. */
         "RateLimit-Policy": string;
+        /** @description The file's waveform and loudness analysis (.mp3 and .wav only), as in the listing's `metadata.analysis`. */
+        "Audio-Analysis": "pending" | "done" | "failed";
+        /** @description Once the analysis is done, its loudness as an RFC 8941 dictionary, `integrated=-23.00, range=0.00, true-peak=-23.00, sample-peak=-23.00` (LUFS, LU, dBTP, dBFS); a figure that is null in the listing (a silent file) is left out. */
+        "Audio-Loudness": string;
         /** @description Seconds until the window resets. */
         "Retry-After": number;
         /** @description The upstream's `Via` list with `1.1 media-service` appended. */
@@ -1227,6 +1313,33 @@ export interface operations {
             416: components["responses"]["PageRangeNotSatisfiable"];
         };
     };
+    getWavesurfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            206: components["responses"]["PagePart"];
+            304: components["responses"]["NotModified"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
     getLibraryAsset: {
         parameters: {
             query?: never;
@@ -1257,6 +1370,97 @@ export interface operations {
             404: components["responses"]["NoRoute"];
             412: components["responses"]["PreconditionFailed"];
             416: components["responses"]["PageRangeNotSatisfiable"];
+        };
+    };
+    getWaveform: {
+        parameters: {
+            query?: {
+                /** @description The widest view wanted, from 1 to `analysis.maxPixels` (100000 by default). */
+                pixels?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The file's directory, as in GET /media/{directory}/{filename}. */
+                directory: components["schemas"]["Directory"];
+                filename: components["schemas"]["Filename"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The peaks. */
+            200: {
+                headers: {
+                    /** @description The file's sha256 and the view's samples per pixel. */
+                    ETag?: string;
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Waveform"];
+                };
+            };
+            /** @description Not modified (`If-None-Match` matches the `ETag`); no body. */
+            304: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Code 400 (unsafe path, or `pixels` out of range) or 503 (missing directory or filename). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["FileNotFound"];
+            /** @description Code 504, a file of a format analysis does not decode (not .mp3 or .wav). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            /** @description Code 509, the file could not be analysed; the reason says why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 509,
+                     *       "reason": "analysis failed: unsupported WAV encoding 2 with 4 bits"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            /** @description Code 508, the analysis has not finished yet. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again (`analysis.retryAfterSeconds`). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 508,
+                     *       "reason": "analysis not finished; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
         };
     };
     getHealth: {
@@ -1841,6 +2045,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Audio-Analysis": components["headers"]["Audio-Analysis"];
+                    "Audio-Loudness": components["headers"]["Audio-Loudness"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1859,6 +2065,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Audio-Analysis": components["headers"]["Audio-Analysis"];
+                    "Audio-Loudness": components["headers"]["Audio-Loudness"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1934,6 +2142,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Audio-Analysis": components["headers"]["Audio-Analysis"];
+                    "Audio-Loudness": components["headers"]["Audio-Loudness"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1948,6 +2158,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["Accept-Ranges"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Audio-Analysis": components["headers"]["Audio-Analysis"];
+                    "Audio-Loudness": components["headers"]["Audio-Loudness"];
                     [name: string]: unknown;
                 };
                 content?: never;

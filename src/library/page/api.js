@@ -14,6 +14,11 @@ export function mediaUrl(directory, filename) {
   return `/media/${[...directory.split('/'), filename].map(encodeURIComponent).join('/')}`;
 }
 
+/** The peaks of a stored file (audiowaveform JSON), at most `pixels` wide. */
+export function waveformUrl(directory, filename, pixels) {
+  return `/waveforms/${[...directory.split('/'), filename].map(encodeURIComponent).join('/')}?pixels=${pixels}`;
+}
+
 /** One page of a directory: `directories`, `files`, `nextCursor` (the root holds directories only). */
 export function listDirectory(directory, { limit, cursor }) {
   const query = new URLSearchParams({ limit: String(limit) });

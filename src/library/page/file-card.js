@@ -5,6 +5,7 @@ import { fetchMedia, mediaUrl, signDownload } from './api.js';
 import { element } from './dom.js';
 import { codeAndReason, formatDuration, formatSize, formatTime } from './format.js';
 import { readsNeedToken } from './token.js';
+import { waveformOf } from './waveform.js';
 
 /** The object URL made for a card (reads behind a token), released when the card leaves the page. */
 const objectUrls = new WeakMap();
@@ -17,6 +18,7 @@ export function fileCard(directory, file, { onDelete }) {
     element('p', 'file-meta', [
       element('span', 'duration', formatDuration(file.metadata?.durationSeconds)),
       element('span', 'size', formatSize(file.size)),
+      loudnessOf(file.metadata),
       uploadedAt(file.modified),
     ]),
   ]);
@@ -42,7 +44,7 @@ export function fileCard(directory, file, { onDelete }) {
     const download = element('a', 'button secondary download', 'Download');
     download.href = url;
     download.download = file.filename;
-    card.append(audio, element('div', 'file-actions', [download, ...share, remove]), status);
+    card.append(waveformOf(directory, file, audio), audio, element('div', 'file-actions', [download, ...share, remove]), status);
   }
   return card;
 }
@@ -102,6 +104,15 @@ export function releaseCard(card) {
 function titleOf(metadata) {
   const words = [metadata?.title, metadata?.artist].filter(Boolean).join(' — ');
   return words ? element('span', 'file-title', words) : '';
+}
+
+/** Integrated loudness (EBU R128) once the service has analysed the file. */
+function loudnessOf(metadata) {
+  const integrated = metadata?.loudness?.integrated;
+  if (typeof integrated !== 'number') return '';
+  const span = element('span', 'loudness', `${integrated.toFixed(1)} LUFS`);
+  span.title = 'Integrated loudness (EBU R128)';
+  return span;
 }
 
 function uploadedAt(iso) {

@@ -1,3 +1,4 @@
+import { audioAnalysis } from './audio-analysis.ts';
 import { chatFanOut } from './chat.ts';
 import { download } from './download.ts';
 import { eventLoopLag } from './event-loop-lag.ts';
@@ -32,6 +33,7 @@ export const scenarios: Scenario[] = [
   s3Rgw,
   s3Listing,
   s3Walk,
+  audioAnalysis,
   // Last of media: it creates 111,000 files, which are deleted only when the bench ends.
   listing,
   // proxy

@@ -1,0 +1,28 @@
+import type { ByteStore } from '../storage/byte-store.ts';
+import type { AudioAnalysis } from './audio-analysis.ts';
+
+/**
+ * The store as every upload path and the delete route use it, with analysis hooked to its two
+ * events: a commit (a file published, by whatever path) queues the file, a removal drops its
+ * results. Everything else passes straight to the store.
+ */
+export function analysedStore(store: ByteStore, analysis: AudioAnalysis): ByteStore {
+  const commit: ByteStore['commit'] = async (staged, key, attributes) => {
+    const stored = await store.commit(staged, key, attributes);
+    analysis.enqueue(stored.key);
+    return stored;
+  };
+  const remove: ByteStore['remove'] = async (key) => {
+    const removed = await store.remove(key);
+    await analysis.forget(key);
+    return removed;
+  };
+  return new Proxy(store, {
+    get(target, name) {
+      if (name === 'commit') return commit;
+      if (name === 'remove') return remove;
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,72 @@
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import { setPriority } from 'node:os';
+import type { ByteSource } from '../storage/byte-store.ts';
+import { DecodeFailure, type Decoder } from './decoded-audio.ts';
+import { LoudnessMeter, type Loudness } from './loudness-meter.ts';
+import { decodeMp3 } from './mp3-decoder.ts';
+import { PeaksWriter } from './peaks-writer.ts';
+import { decodeWav } from './wav-decoder.ts';
+
+export interface AnalysisTask {
+  source: ByteSource;
+  /** Lower-cased extension with its dot. */
+  extension: string;
+  /** Where the peaks go (audiowaveform binary format); written under a temporary name first. */
+  peaksFile: string;
+  samplesPerPixel: number;
+}
+
+export type AnalysisOutcome =
+  { ok: true; durationSeconds: number; sampleRate: number; channels: number; loudness: Loudness } | { ok: false; reason: string };
+
+const decoders: Record<string, Decoder> = { '.wav': decodeWav, '.mp3': decodeMp3 };
+
+// Analysis threads run at the lowest priority (nice 19), below the media pools' threads (nice +10)
+// and the event loop: uploads and downloads take the CPU whenever they want it.
+if (process.platform === 'linux') setPriority(0, 19);
+
+/** Runs in a pool thread: decodes the file as it is read, computing its peaks and loudness in one pass. */
+export default async function analyse({ source, extension, peaksFile, samplesPerPixel }: AnalysisTask): Promise<AnalysisOutcome> {
+  const decode = decoders[extension];
+  if (!decode) return { ok: false, reason: `no decoder for ${extension} files` };
+  const bytes = 'bytes' in source ? oneChunk(source.bytes) : createReadStream(source.file, { highWaterMark: 64 * 1024 });
+  const partial = `${peaksFile}.partial`;
+  const file = await fs.open(partial, 'w');
+  try {
+    let meter: LoudnessMeter | undefined;
+    let peaks: PeaksWriter | undefined;
+    let frames = 0;
+    let format = { sampleRate: 0, channels: 0 };
+    for await (const { sampleRate, channelData } of decode(bytes)) {
+      if (!meter) {
+        format = { sampleRate, channels: channelData.length };
+        meter = new LoudnessMeter(sampleRate, channelData.length);
+        peaks = new PeaksWriter(file, sampleRate, channelData.length, samplesPerPixel);
+      }
+      meter.push(channelData);
+      await peaks!.push(channelData);
+      frames += channelData[0]!.length;
+    }
+    if (!meter || frames === 0) return { ok: false, reason: 'no audio samples in the file' };
+    await peaks!.finish();
+    await file.close();
+    await fs.rename(partial, peaksFile);
+    return { ok: true, durationSeconds: frames / format.sampleRate, ...format, loudness: meter.result() };
+  } catch (error) {
+    if (error instanceof DecodeFailure) return { ok: false, reason: error.message };
+    throw error;
+  } finally {
+    await file.close().catch(() => undefined);
+    await fs.rm(partial, { force: true });
+  }
+}
+
+async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+/** Readiness probe. */
+export function ping(): string {
+  return 'pong';
+}

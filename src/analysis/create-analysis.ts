@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { ByteStore } from '../storage/byte-store.ts';
+import { analysedStore } from './analysed-store.ts';
+import { AudioAnalysis } from './audio-analysis.ts';
+import { LocalResults } from './local-results.ts';
+
+export interface AnalysisSetup {
+  analysis: AudioAnalysis;
+  /** The store with analysis hooked to its commits and removals: what the routes must use. */
+  store: ByteStore;
+}
+
+/** Analysis for the configured backend; undefined when analysis.enabled is false. */
+export async function createAnalysis(config: Config, store: ByteStore, logger: Logger): Promise<AnalysisSetup | undefined> {
+  if (!config.analysis.enabled) return undefined;
+  // Loaded only for the s3 backend, as the store itself is: the AWS SDK is heavy.
+  const results =
+    config.storage.backend === 's3'
+      ? await (await import('./s3-results.ts')).S3Results.create(config.storage.s3, store)
+      : await LocalResults.create(store);
+  const analysis = new AudioAnalysis(config.analysis, store, results, logger);
+  return { analysis, store: analysedStore(store, analysis) };
+}

@@ -1,0 +1,55 @@
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { analysisFinished } from './helpers/analysis.ts';
+import { startService, type RunningService } from './helpers/app.ts';
+import { ffmpegSamples, peaksOf, sox } from './helpers/audio-tools.ts';
+import { freshBucket, s3Client } from './helpers/s3.ts';
+import { s3Backend } from './helpers/s3-service.ts';
+import { upload } from './helpers/upload.ts';
+
+// Analysis on the S3 backend (the run's Ceph RADOS Gateway): results are objects in the bucket,
+// under a prefix the listing never shows, served by any host of the bucket, removed with the file.
+const rgw = inject('rgw');
+let bucket: string;
+let dir: string;
+const hosts: RunningService[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'analysis-s3-'));
+  await sox('-n', '-r', '44100', '-b', '16', '-c', '2', path.join(dir, 'noise.wav'), 'synth', '3', 'pinknoise', 'vol', '-10dB');
+  bucket = await freshBucket(rgw);
+  for (let i = 0; i < 2; i++) hosts.push(await startService(s3Backend(rgw, bucket, { prefix: 'media' })));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(hosts.map((host) => host.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function keysInBucket(): Promise<string[]> {
+  const answer = await s3Client(rgw).send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (answer.Contents ?? []).map((object) => object.Key!).sort();
+}
+
+it('keeps the results in the bucket, unlisted, served by another host, and removes them with the file', async () => {
+  const [first, second] = hosts as [RunningService, RunningService];
+  const bytes = await readFile(path.join(dir, 'noise.wav'));
+  expect((await upload(first.url, 'multipart', { directory: 'songs', filename: 'noise.wav', bytes })).status).toBe(200);
+  expect((await analysisFinished(first.url, 'songs', 'noise.wav')).analysis).toBe('done');
+
+  const results = (await keysInBucket()).filter((key) => key.startsWith('media/.analysis/'));
+  expect(results.map((key) => path.extname(key)).sort()).toEqual(['.dat', '.json']);
+  const top = await request(second.url).get('/media').query({ directory: '' });
+  expect(top.body.directories).toEqual(['songs']);
+
+  const waveform = await request(second.url).get('/waveforms/songs/noise.wav');
+  expect(waveform.status).toBe(200);
+  expect(waveform.body.data).toEqual(peaksOf(await ffmpegSamples(path.join(dir, 'noise.wav')), 256));
+
+  expect((await request(second.url).delete('/media').query({ directory: 'songs', filename: 'noise.wav' })).body.deleted).toBe(true);
+  expect((await keysInBucket()).filter((key) => key.startsWith('media/.analysis/'))).toEqual([]);
+});
