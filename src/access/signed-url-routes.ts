@@ -1,7 +1,8 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import { AppError, sendResult } from '../errors.ts';
+import { AppError } from '../errors.ts';
+import { sendResult } from '../http/answers.ts';
 import { mediaUrlPath } from '../media/media-url.ts';
 import { validTarget } from '../media/upload-service.ts';
 import { parseMediaPath } from '../media/media-path.ts';
