@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
+import type { AuthConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import { sendResult } from '../http/answers.ts';
 import { mediaUrlPath } from '../media/media-url.ts';
@@ -27,7 +27,13 @@ const requestSchema = z
  * POST /signed-urls: a URL that lets whoever holds it download one file, or create one file,
  * without a key, until it expires. A key signs only what it may do itself.
  */
-export function signedUrlRoutes(config: Config, access: Access): Router {
+/** What signing needs of the service's config: the key limits and the upload rules of `media`. */
+export interface SigningConfig {
+  auth: AuthConfig;
+  media: { allowedExtensions: readonly string[]; maxFileSize: number };
+}
+
+export function signedUrlRoutes(config: SigningConfig, access: Access): Router {
   const router = Router();
   router.post('/', express.json({ limit: '16kb', type: () => true }), async (req, res) => {
     const parsed = requestSchema.safeParse(req.body);

@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { Access } from '../access/access.ts';
 import { signedUploadCandidates } from '../access/signed-upload.ts';
-import type { Config } from '../config.ts';
+import type { MediaConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import { sendResult, useStatusMode } from '../http/answers.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -21,7 +21,7 @@ import { storeUploads } from './upload-service.ts';
 import { URLENCODED_OVERHEAD } from './urlencoded-upload.ts';
 
 export interface MediaDeps {
-  config: Config;
+  config: { media: MediaConfig };
   store: ByteStore;
   inspector: ContentInspector;
   metrics: Metrics;

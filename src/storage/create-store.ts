@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import type { StorageConfig } from './config.ts';
 import type { ByteStore } from './byte-store.ts';
 import path from 'node:path';
 import { LocalStore } from './local/local-store.ts';
@@ -10,7 +10,13 @@ export interface StoreEvents {
   onIndexDamaged?: (problem: string, keptAt: string) => void;
 }
 
-export async function createStore(config: Config, events: StoreEvents = {}): Promise<ByteStore> {
+/** What the store needs of the service's config: the `storage` section and how `media` files are written. */
+export interface StoreConfig {
+  storage: StorageConfig;
+  media: { poolSize: number; fsync: boolean };
+}
+
+export async function createStore(config: StoreConfig, events: StoreEvents = {}): Promise<ByteStore> {
   switch (config.storage.backend) {
     case 'local':
       return LocalStore.open({

@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import type { ResumableConfig } from './config.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import type { ResumableDataStore } from './resumable-data-store.ts';
 import { UploadDataStore } from './upload-data-store.ts';
@@ -16,7 +16,7 @@ export interface ResumableStorage {
  * `<prefix>.resumable/` (every host sharing the bucket does).
  */
 export async function createResumableStorage(
-  config: Config,
+  config: ResumableConfig,
   store: ByteStore,
   onBytes: (bytes: number) => void,
 ): Promise<ResumableStorage> {

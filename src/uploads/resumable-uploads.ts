@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Access } from '../access/access.ts';
 import { UploadOwnership } from '../access/upload-owner.ts';
-import type { Config } from '../config.ts';
+import type { ResumableConfig, UploadsConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
 import { PublishPipeline } from '../media/publish-pipeline.ts';
@@ -58,7 +58,7 @@ export class ResumableUploads {
     private readonly dataStore: ResumableDataStore,
     private readonly locker: Locker,
     private readonly deps: ResumableDeps,
-    private readonly uploads: Config['uploads'],
+    private readonly uploads: UploadsConfig,
     private readonly redis: { client: Redis; timeoutMs: number } | undefined,
     /** Removes what killed processes left of record writes; answers how many. */
     private readonly sweepLeftovers: () => Promise<number>,
@@ -70,7 +70,7 @@ export class ResumableUploads {
     this.sweepTimer = setInterval(sweep, uploads.sweepIntervalMs).unref();
   }
 
-  static async create(config: Config, deps: ResumableDeps): Promise<ResumableUploads> {
+  static async create(config: ResumableConfig, deps: ResumableDeps): Promise<ResumableUploads> {
     const { store, inspector, metrics, logger } = deps;
     const { media, uploads } = config;
     const { dataStore, lockPath } = await createResumableStorage(config, store, (bytes) => metrics.resumableBytes.inc(bytes));

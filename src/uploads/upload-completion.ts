@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ERRORS, type Locker } from '@tus/utils';
-import type { Config } from '../config.ts';
+import type { MediaConfig } from '../media/config.ts';
 import { AppError, CODES, type CodeName } from '../errors.ts';
 import type { PublishPipeline } from '../media/publish-pipeline.ts';
 import { storeUploads, validTarget, type UploadOutcome } from '../media/upload-service.ts';
@@ -19,7 +19,7 @@ const PASSING: ReadonlySet<CodeName> = new Set(['STORAGE_UNAVAILABLE', 'INSUFFIC
 export interface CompletionDeps {
   store: ByteStore;
   pipeline: PublishPipeline;
-  media: Config['media'];
+  media: MediaConfig;
   dataStore: ResumableDataStore;
   locker: Locker;
   lockTimeoutMs: number;
