@@ -3,7 +3,7 @@ import type { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { AppError } from '../errors.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
-import { handOver } from '../storage/spent-buffers.ts';
+import { handOver } from '../storage/staging/spent-buffers.ts';
 import { StagingBody } from './staging-body.ts';
 import type { UploadCandidate } from './upload-service.ts';
 import { UrlencodedScanner } from './urlencoded-scanner.ts';

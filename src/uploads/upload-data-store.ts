@@ -11,7 +11,7 @@ import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord, type UploadRecords } from './upload-records.ts';
 import { removableRecord, settledRecord } from './settled-record.ts';
-import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging-write-buffer.ts';
+import { STAGING_WRITE_BUFFER_BYTES } from '../storage/staging/staging-write-buffer.ts';
 import { EarlyFlush } from './early-flush.ts';
 import { DurableProgress } from './durable-progress.ts';
 import { RunningSha256 } from './running-sha256.ts';

@@ -25,11 +25,11 @@ import { directoriesUnder } from './index-rebuild.ts';
 import { IndexKeeper } from './index-keeper.ts';
 import type { FileRecord, MetadataIndex } from './metadata-index.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
-import { INCOMING_DIR, Staging } from './staging.ts';
+import { INCOMING_DIR, Staging } from '../staging/staging-area.ts';
 import { privateArea } from '../private-area.ts';
 import { openInside, type OpenedFile } from './opened-file.ts';
 
-export { INCOMING_DIR } from './staging.ts';
+export { INCOMING_DIR } from '../staging/staging-area.ts';
 /** The metadata index (LMDB files) lives here, as unreachable by the API as `.incoming`. */
 export const INDEX_DIR = '.index';
 

@@ -4,10 +4,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ownedConcat, readHead } from '../buffer-small.ts';
+import { ownedConcat, readHead } from '../staging/buffer-small.ts';
 import { asStorageError } from '../no-space.ts';
-import { freeWhenWritten } from '../spent-buffers.ts';
-import { STAGING_WRITE_BUFFER_BYTES } from '../staging-write-buffer.ts';
+import { freeWhenWritten } from '../staging/spent-buffers.ts';
+import { STAGING_WRITE_BUFFER_BYTES } from '../staging/staging-write-buffer.ts';
 
 /** `<pid>-<uuid>`: whose a staged file is, so leftovers of a dead process can go at start. */
 const ID = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

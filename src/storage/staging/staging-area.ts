@@ -4,14 +4,14 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Piscina } from 'piscina';
-import { ownedConcat, readHead } from '../buffer-small.ts';
+import { ownedConcat, readHead } from './buffer-small.ts';
 import type { StagedBytes } from '../byte-store.ts';
 import { asStorageError } from '../no-space.ts';
-import type { Followed } from './follow-file.ts';
+import type { Followed } from '../local/follow-file.ts';
 import { sweepStale } from './sweep.ts';
-import { WriteFollower } from './write-follower.ts';
-import { freeWhenWritten } from '../spent-buffers.ts';
-import { STAGING_WRITE_BUFFER_BYTES } from '../staging-write-buffer.ts';
+import { WriteFollower } from '../local/write-follower.ts';
+import { freeWhenWritten } from './spent-buffers.ts';
+import { STAGING_WRITE_BUFFER_BYTES } from './staging-write-buffer.ts';
 
 /** Temp files live here, under the root but unreachable by the API (names never start with '.'). */
 export const INCOMING_DIR = '.incoming';
