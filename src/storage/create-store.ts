@@ -2,6 +2,7 @@ import type { StorageConfig } from './config.ts';
 import type { ByteStore } from './byte-store.ts';
 import path from 'node:path';
 import { LocalStore } from './local/local-store.ts';
+import { INCOMING_DIR } from './staging/staging-area.ts';
 
 /** The byte store `storage.backend` names, opened on the validated config. */
 export interface StoreEvents {
@@ -40,7 +41,7 @@ export async function createStore(config: StoreConfig, events: StoreEvents = {})
         forcePathStyle,
         createBucket,
         // The same private directory the local backend stages in: unreachable through the API.
-        stagingDir: path.join(config.storage.root, '.incoming'),
+        stagingDir: path.join(config.storage.root, INCOMING_DIR),
         timeoutMs,
       });
     }

@@ -25,7 +25,8 @@ import { directoriesUnder } from './index-rebuild.ts';
 import { IndexKeeper } from './index-keeper.ts';
 import type { FileRecord, MetadataIndex } from './metadata-index.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
-import { INCOMING_DIR, Staging } from '../staging/staging-area.ts';
+import { INCOMING_DIR, StagingArea } from '../staging/staging-area.ts';
+import { WriteFollower } from './write-follower.ts';
 import { privateArea } from '../private-area.ts';
 import { openInside, type OpenedFile } from './opened-file.ts';
 
@@ -62,7 +63,7 @@ export class LocalStore implements ByteStore {
 
   private constructor(
     readonly root: string,
-    private readonly staging: Staging,
+    private readonly staging: StagingArea,
     private readonly keeper: IndexKeeper,
     private readonly pool: Piscina,
     private readonly options: LocalStoreOptions,
@@ -72,11 +73,12 @@ export class LocalStore implements ByteStore {
   }
 
   static async open(options: LocalStoreOptions): Promise<LocalStore> {
-    await fs.mkdir(path.join(options.root, INCOMING_DIR), { recursive: true });
+    await fs.mkdir(options.root, { recursive: true });
     const root = await fs.realpath(options.root);
     const keeper = await IndexKeeper.open(path.join(root, INDEX_DIR), options);
     const pool = createWorkerPool(new URL('./byte.worker.ts', import.meta.url), options.poolSize);
-    const staging = new Staging(path.join(root, INCOMING_DIR), pool, options.fsync);
+    // Large uploads are hashed (and flushed) by a pool thread reading behind the writer.
+    const staging = await StagingArea.open(path.join(root, INCOMING_DIR), (file) => new WriteFollower(pool, file, options.fsync));
     const store = new LocalStore(root, staging, keeper, pool, options);
     keeper.rebuildWith(() => store.rebuildIndex());
     await store.sweep(true);
@@ -103,7 +105,7 @@ export class LocalStore implements ByteStore {
     }
   }
 
-  /** Removes abandoned temp files (see Staging.sweep); at start, every leftover of a dead process. */
+  /** Removes abandoned temp files (see StagingArea.sweep); at start, every leftover of a dead process. */
   sweep(atStart = false): Promise<number> {
     return this.staging.sweep(this.options.tempMaxAgeMs, atStart);
   }
@@ -129,9 +131,9 @@ export class LocalStore implements ByteStore {
   }
 
   source(staged: StagedBytes): ByteSource {
-    const held = this.staging.heldOf(staged.id);
+    const held = this.staging.get(staged.id);
     if (!held) throw new Error(`staged upload ${staged.id} is not held by this store`);
-    return held.bytes ? { bytes: held.bytes } : { file: held.tempPath };
+    return held.bytes ? { bytes: held.bytes } : { file: held.file };
   }
 
   async commit(staged: StagedBytes, key: ObjectKey, attributes: Attributes): Promise<StoredObject> {
@@ -140,12 +142,12 @@ export class LocalStore implements ByteStore {
     try {
       const task: CommitTask = {
         root: this.root,
-        tempPath: held.tempPath,
+        tempPath: held.file,
         bytes: held.bytes,
         directory: key.directory,
         name: key.name,
         fsync: this.options.fsync,
-        followed: await this.staging.followed(held),
+        followed: await this.staging.digest(held),
       };
       const bytes = held.bytes;
       // Zero-copy hand-off when the bytes own their whole ArrayBuffer; otherwise structured clone.
@@ -258,14 +260,13 @@ export class LocalStore implements ByteStore {
   async ready(): Promise<string[]> {
     const problems: string[] = [];
     // New names must be possible in the root (new directories) and in staging (uploads).
-    for (const probe of [path.join(this.root, `.ready-${process.pid}`), this.staging.tempPathOf(`${process.pid}-ready`)]) {
-      try {
-        await fs.writeFile(probe, '');
-        await fs.rm(probe);
-      } catch (error) {
-        problems.push(`storage root not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-        break;
-      }
+    const rootProbe = path.join(this.root, `.ready-${process.pid}`);
+    try {
+      await fs.writeFile(rootProbe, '');
+      await fs.rm(rootProbe);
+      await this.staging.probe();
+    } catch (error) {
+      problems.push(`storage root not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     const low = await lowSpace(this.root, this.options.minFreeBytes ?? 0);
     if (low) problems.push(low);
@@ -285,7 +286,7 @@ export class LocalStore implements ByteStore {
     clearInterval(this.sweepTimer);
     await this.keeper.stop();
     await this.pool.close();
-    await this.staging.removeOwnLeftovers();
+    await this.staging.close();
     await this.keeper.close();
   }
 

@@ -33,7 +33,8 @@ import { isNotFound, isPreconditionFailed, outcomeUnknown, unavailable } from '.
 import { listDirectory } from './s3-listing.ts';
 import { objectBody } from './object-body.ts';
 import { privateArea } from '../private-area.ts';
-import { StagingDir } from './staging-dir.ts';
+import { hashOnEventLoop } from '../staging/hash-while-writing.ts';
+import { StagingArea } from '../staging/staging-area.ts';
 import { SubdirectoryCache } from './subdirectory-cache.ts';
 import { UnsettledPuts } from './unsettled-puts.ts';
 
@@ -74,7 +75,7 @@ export class S3Store implements ByteStore {
   private constructor(
     private readonly client: S3Client,
     private readonly putClient: S3Client,
-    private readonly staging: StagingDir,
+    private readonly staging: StagingArea,
     private readonly unsettled: UnsettledPuts,
     private readonly options: S3StoreOptions,
   ) {
@@ -83,7 +84,9 @@ export class S3Store implements ByteStore {
   }
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
-    const staging = await StagingDir.open(options.stagingDir);
+    const staging = await StagingArea.open(options.stagingDir, hashOnEventLoop);
+    // Staged files of processes that are gone can never be committed.
+    await staging.sweep(Number.POSITIVE_INFINITY, true);
     const unsettled = await UnsettledPuts.open(await privateArea(path.dirname(options.stagingDir), 's3-unsettled'));
     const common = {
       endpoint: options.endpoint,
@@ -230,7 +233,13 @@ export class S3Store implements ByteStore {
   /** Problems that keep the store from working: staging not writable, the bucket unreachable or missing. */
   async ready(): Promise<string[]> {
     const problems: string[] = [];
-    if (!(await this.staging.writable())) problems.push('staging directory not writable');
+    if (
+      !(await this.staging.probe().then(
+        () => true,
+        () => false,
+      ))
+    )
+      problems.push('staging directory not writable');
     const Bucket = this.options.bucket;
     try {
       await this.client.send(new HeadBucketCommand({ Bucket }), { abortSignal: this.deadline() });

@@ -1,192 +1,238 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Piscina } from 'piscina';
-import { ownedConcat, readHead } from './buffer-small.ts';
 import type { StagedBytes } from '../byte-store.ts';
 import { asStorageError } from '../no-space.ts';
-import type { Followed } from '../local/follow-file.ts';
-import { sweepStale } from './sweep.ts';
-import { WriteFollower } from '../local/write-follower.ts';
+import { ownedConcat, readHead } from './buffer-small.ts';
+import type { Digest, StartHashing, WriteHasher } from './hash-while-writing.ts';
 import { freeWhenWritten } from './spent-buffers.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from './staging-write-buffer.ts';
+import { sweepStale } from './sweep.ts';
 
-/** Temp files live here, under the root but unreachable by the API (names never start with '.'). */
+/** The staging area's directory under the storage root, unreachable by the API (names never start with '.'). */
 export const INCOMING_DIR = '.incoming';
-const TEMP_SUFFIX = '.part';
-/** `<pid>-<uuid>`: the sweep of another process knows whose a temp file is. */
+const SUFFIX = '.part';
+/** Copies of stored objects fetched to be inspected: not staged uploads, gone after a while. */
+const COPY_SUFFIX = '.copy';
+/** `<pid>-<uuid>`: the sweep of another process knows whose a staged file is. */
 const ID = /^\d+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Uploads up to this size are staged in memory and written by the pool in one task: one thread
- * hand-off per upload instead of an open, writes and a close through libuv's threadpool, and no
- * re-reading to hash. Larger ones stream to a temp file, so memory stays bounded.
+ * Uploads up to this size are held in memory until their commit: one hand-off per upload instead
+ * of an open, writes and a close, and no re-reading to hash. Larger ones stream to a file, so
+ * memory stays bounded.
  */
 export const MEMORY_STAGING_LIMIT = 256 * 1024;
 
 /** A staged upload as this process holds it. */
-export interface Held extends StagedBytes {
-  tempPath: string;
-  /** Small uploads: the bytes, written to `tempPath` only when committed. */
+export interface StagedUpload extends StagedBytes {
+  /** Where its bytes are (large uploads) or go when committed (small ones). */
+  file: string;
+  /** Small uploads: the bytes, in memory until committed. */
   bytes?: Uint8Array;
-  /** Hashing (and flushing) a large upload's temp file while it is written. */
-  follower?: WriteFollower;
-  /** The hash its writer computed (a resumable upload's file, taken over whole). */
-  known?: Followed;
+  /** Hashing a large upload's file while it was written. */
+  hashing?: WriteHasher;
+  /** The digest its writer computed (a file taken over whole). */
+  known?: Digest;
 }
 
 /**
- * Temp files an upload of this process is writing or committing: never swept. One set for the
+ * Files an upload of this process is writing, committing or reading: never swept. One set for the
  * process, as the pid in their names is the process's: a second store on the same root (tests)
  * must not sweep the first one's uploads as leftovers.
  */
 const inUse = new Set<string>();
 
-async function* headThenRest(head: Buffer[], rest: Readable): AsyncGenerator<Buffer> {
-  yield* head;
-  yield* rest;
+async function* headThenRest(head: Buffer[], rest: Readable, tap?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  for (const chunk of head) {
+    tap?.(chunk);
+    yield chunk;
+  }
+  for await (const chunk of rest) {
+    tap?.(chunk as Buffer);
+    yield chunk as Buffer;
+  }
 }
 
-/** The local backend's staging area, `<root>/.incoming`. */
-export class Staging {
-  private readonly held = new Map<string, Held>();
+/**
+ * Where every backend receives an upload before it is committed (`<root>/.incoming`): bytes are
+ * hashed as they arrive, small uploads held in memory, large ones written to `<id>.part`; a
+ * staged upload can be adopted by id from another process, and what dead processes left is swept.
+ */
+export class StagingArea {
+  private readonly held = new Map<string, StagedUpload>();
 
-  constructor(
-    private readonly incoming: string,
-    private readonly pool: Piscina,
-    private readonly fsync: boolean,
+  private constructor(
+    readonly dir: string,
+    private readonly startHashing: StartHashing,
   ) {}
 
-  async stage(source: Readable | Uint8Array): Promise<Held> {
+  /** Opens `dir` (created when missing); `startHashing` hashes large uploads while they are written. */
+  static async open(dir: string, startHashing: StartHashing): Promise<StagingArea> {
+    await fs.mkdir(dir, { recursive: true });
+    return new StagingArea(dir, startHashing);
+  }
+
+  async stage(source: Readable | Uint8Array, suffix = SUFFIX): Promise<StagedUpload> {
     const id = `${process.pid}-${randomUUID()}`;
-    const tempPath = this.tempPathOf(id);
-    if (source instanceof Uint8Array) return this.hold({ id, size: source.length, tempPath, bytes: source });
+    const file = this.fileOf(id, suffix);
+    if (source instanceof Uint8Array) return this.hold({ id, size: source.length, file, bytes: source });
     // Between the head read and the pipeline below, an error of the source has no other
     // listener and would be thrown as uncaught; the pipeline still sees it (the stream is
     // errored) and rejects.
     const untilPiped = () => undefined;
     source.on('error', untilPiped);
     try {
-      return await this.stageStream(id, tempPath, source);
+      return await this.stageStream(id, file, source);
     } finally {
       source.off('error', untilPiped);
     }
   }
 
-  private async stageStream(id: string, tempPath: string, source: Readable): Promise<Held> {
+  private async stageStream(id: string, file: string, source: Readable): Promise<StagedUpload> {
     const head = await readHead(source, MEMORY_STAGING_LIMIT);
-    if (head.ended) return this.hold({ id, size: head.size, tempPath, bytes: ownedConcat(head.chunks, head.size) });
-    inUse.add(tempPath);
-    let follower: WriteFollower | undefined;
+    if (head.ended) return this.hold({ id, size: head.size, file, bytes: ownedConcat(head.chunks, head.size) });
+    inUse.add(file);
+    let hashing: WriteHasher | undefined;
     try {
-      const file = await fs.open(tempPath, 'wx', 0o644);
-      follower = new WriteFollower(this.pool, tempPath, this.fsync);
-      const sink = freeWhenWritten(file.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
-      await pipeline(headThenRest(head.chunks, source), sink);
-      follower.finish(sink.bytesWritten);
-      return this.hold({ id, size: sink.bytesWritten, tempPath, follower });
+      const handle = await fs.open(file, 'wx', 0o644);
+      hashing = this.startHashing(file);
+      const sink = freeWhenWritten(handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
+      await pipeline(headThenRest(head.chunks, source, hashing.tap), sink);
+      hashing.finish(sink.bytesWritten);
+      return this.hold({ id, size: sink.bytesWritten, file, hashing });
     } catch (error) {
-      follower?.stop();
-      await fs.rm(tempPath, { force: true });
-      inUse.delete(tempPath);
+      hashing?.stop();
+      await fs.rm(file, { force: true });
+      inUse.delete(file);
       throw asStorageError(error);
     }
   }
 
-  /** Moves a complete file of the same filesystem into staging, as an upload of this process. */
-  async takeFile(file: string, sha256?: string): Promise<Held> {
+  /** Moves a complete file of the same filesystem into staging (no copy), as an upload of this process. */
+  async takeFile(source: string, sha256?: string): Promise<StagedUpload> {
     const id = `${process.pid}-${randomUUID()}`;
-    const tempPath = this.tempPathOf(id);
-    inUse.add(tempPath);
+    const file = this.fileOf(id);
+    inUse.add(file);
     try {
-      await fs.rename(file, tempPath);
-      const { size } = await fs.stat(tempPath);
-      return this.hold({ id, size, tempPath, known: sha256 === undefined ? undefined : { size, sha256 } });
+      await fs.rename(source, file);
+      const { size } = await fs.stat(file);
+      return this.hold({ id, size, file, known: sha256 === undefined ? undefined : { size, sha256 } });
     } catch (error) {
-      inUse.delete(tempPath);
+      inUse.delete(file);
       throw asStorageError(error);
     }
   }
 
   /** A staged upload of this process, or one another process left in the staging area. */
-  async adopt(id: string): Promise<Held | undefined> {
+  async adopt(id: string): Promise<StagedUpload | undefined> {
     const mine = this.held.get(id);
     if (mine || !ID.test(id)) return mine;
-    const tempPath = this.tempPathOf(id);
-    const stat = await fs.stat(tempPath).catch(() => undefined);
+    const file = this.fileOf(id);
+    const stat = await fs.stat(file).catch(() => undefined);
     if (!stat?.isFile()) return undefined;
-    inUse.add(tempPath);
-    return this.hold({ id, size: stat.size, tempPath });
+    inUse.add(file);
+    return this.hold({ id, size: stat.size, file });
   }
 
-  heldOf(id: string): Held | undefined {
+  /** A local copy of a stored object's bytes for a worker to read, removed after `keepMs`; never listed as staged. */
+  async copy(source: Readable, keepMs: number): Promise<{ bytes: Uint8Array } | { file: string }> {
+    const copied = await this.stage(source, COPY_SUFFIX);
+    this.held.delete(copied.id);
+    copied.hashing?.stop();
+    if (copied.bytes) return { bytes: copied.bytes };
+    setTimeout(() => void fs.rm(copied.file, { force: true }).finally(() => inUse.delete(copied.file)), keepMs).unref();
+    return { file: copied.file };
+  }
+
+  get(id: string): StagedUpload | undefined {
     return this.held.get(id);
   }
 
   /** Takes a held upload out of staging for its commit; the caller releases it when done. */
-  take(staged: StagedBytes): Held | undefined {
+  take(staged: StagedBytes): StagedUpload | undefined {
     const held = this.held.get(staged.id);
     this.held.delete(staged.id);
-    if (held) inUse.add(held.tempPath);
+    if (held) inUse.add(held.file);
     return held;
   }
 
-  /** The follower's hash if it covered exactly the staged bytes. */
-  async followed(held: Held): Promise<Followed | undefined> {
+  release(held: StagedUpload): void {
+    inUse.delete(held.file);
+  }
+
+  /** The digest computed while the bytes arrived, if it covered exactly the staged bytes. */
+  async digest(held: StagedUpload): Promise<Digest | undefined> {
     if (held.known) return held.known;
-    const followed = await held.follower?.result;
-    return followed?.size === held.size ? followed : undefined;
+    const hashed = await held.hashing?.result;
+    return hashed?.size === held.size ? hashed : undefined;
   }
 
-  release(held: Held): void {
-    inUse.delete(held.tempPath);
+  /** The upload's SHA-256, hashed here when no digest was computed as it arrived (small or adopted uploads). */
+  async sha256(held: StagedUpload): Promise<string> {
+    const known = await this.digest(held);
+    if (known) return known.sha256;
+    const hash = createHash('sha256');
+    if (held.bytes) hash.update(held.bytes);
+    else await pipeline(createReadStream(held.file), hash);
+    held.known = { size: held.size, sha256: hash.digest('hex') };
+    return held.known.sha256;
   }
 
+  /** Forgets an upload and removes its file. Safe to call twice. */
   async discard(id: string): Promise<void> {
     const held = this.held.get(id);
     this.held.delete(id);
-    held?.follower?.stop();
+    held?.hashing?.stop();
     // Not held, and ours: committed or discarded already, nothing of it is left on disk.
-    if (!ID.test(id) || (!held && id.startsWith(`${process.pid}-`))) return;
-    const tempPath = held?.tempPath ?? this.tempPathOf(id);
-    await fs.rm(tempPath, { force: true });
-    inUse.delete(tempPath);
+    if (!ID.test(id) || held?.bytes !== undefined || (!held && id.startsWith(`${process.pid}-`))) return;
+    const file = held?.file ?? this.fileOf(id);
+    await fs.rm(file, { force: true });
+    inUse.delete(file);
   }
 
   async ids(): Promise<string[]> {
-    const names = await fs.readdir(this.incoming).catch(() => [] as string[]);
-    const onDisk = names.filter((name) => name.endsWith(TEMP_SUFFIX)).map((name) => name.slice(0, -TEMP_SUFFIX.length));
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    const onDisk = names.filter((name) => name.endsWith(SUFFIX)).map((name) => name.slice(0, -SUFFIX.length));
     return [...new Set([...this.held.keys(), ...onDisk])].sort();
   }
 
   /**
-   * Removes abandoned temp files: older than `maxAgeMs` and not of an upload in progress here or
-   * in another running process. At start, every leftover of a process that is gone.
+   * Removes abandoned files: older than `maxAgeMs` and not of an upload in progress here or in
+   * another running process. At start, every leftover of a process that is gone.
    */
   sweep(maxAgeMs: number, atStart: boolean): Promise<number> {
-    const incoming = this.incoming;
-    return sweepStale(incoming, { maxAgeMs, atStart, inUse: (name) => inUse.has(path.join(incoming, name)) });
+    const dir = this.dir;
+    return sweepStale(dir, { maxAgeMs, atStart, inUse: (name) => inUse.has(path.join(dir, name)) });
   }
 
-  /** On the way out: this process's temp files that are not in use by another store of it. */
-  async removeOwnLeftovers(): Promise<void> {
-    for (const held of this.held.values()) held.follower?.stop();
+  /** A probe write: uploads can be staged here. Throws the file system's error when not. */
+  async probe(): Promise<void> {
+    const probe = this.fileOf(`${process.pid}-ready`);
+    await fs.writeFile(probe, '');
+    await fs.rm(probe);
+  }
+
+  /** On the way out: this process's staged files that are not in use by another store of it. */
+  async close(): Promise<void> {
+    for (const held of this.held.values()) held.hashing?.stop();
     const own = `${process.pid}-`;
-    const names = (await fs.readdir(this.incoming).catch(() => [] as string[])).filter((name) => name.startsWith(own));
-    const mine = new Set([...this.held.values()].map((held) => held.tempPath));
-    const leftovers = names.map((name) => path.join(this.incoming, name)).filter((file) => mine.has(file) || !inUse.has(file));
+    const names = (await fs.readdir(this.dir).catch(() => [] as string[])).filter((name) => name.startsWith(own));
+    const mine = new Set([...this.held.values()].map((held) => held.file));
+    const leftovers = names.map((name) => path.join(this.dir, name)).filter((file) => mine.has(file) || !inUse.has(file));
     await Promise.all(leftovers.map((file) => fs.rm(file, { force: true })));
     for (const file of mine) inUse.delete(file);
     this.held.clear();
   }
 
-  tempPathOf(id: string): string {
-    return path.join(this.incoming, `${id}${TEMP_SUFFIX}`);
+  private fileOf(id: string, suffix = SUFFIX): string {
+    return path.join(this.dir, `${id}${suffix}`);
   }
 
-  private hold(held: Held): Held {
+  private hold(held: StagedUpload): StagedUpload {
     this.held.set(held.id, held);
     return held;
   }
