@@ -3,7 +3,7 @@ import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../errors.ts';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from './bucket-upload-objects.ts';
-import { ChunkVerifier } from './checksum.ts';
+import { ChunkVerifier } from './chunk-verifier.ts';
 import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord } from './upload-records.ts';

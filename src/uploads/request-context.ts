@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ChunkChecksum } from './checksum.ts';
+import type { ChunkChecksum } from './checksum-header.ts';
 
 /**
  * What a store needs to know of the request being handled: @tus/server hands it only the body

@@ -11,7 +11,7 @@ import type { ContentInspector } from '../media/content-inspector.ts';
 import { PublishPipeline } from '../media/publish-pipeline.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
-import { parseChecksumHeader } from './checksum.ts';
+import { parseChecksumHeader } from './checksum-header.ts';
 import { tusRequest } from './request-context.ts';
 import { UploadFinisher } from './upload-completion.ts';
 import { isPending } from './upload-records.ts';

@@ -6,7 +6,7 @@ import { finished } from 'node:stream/promises';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
 import { asStorageError } from '../storage/no-space.ts';
-import { ChunkVerifier } from './checksum.ts';
+import { ChunkVerifier } from './chunk-verifier.ts';
 import { holdRecord, recordInRequest } from './request-context.ts';
 import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
 import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord, type UploadRecords } from './upload-records.ts';
