@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { ERRORS, type Locker } from '@tus/utils';
-import type { MediaConfig } from '../media/config.ts';
-import { AppError, CODES, type CodeName } from '../errors.ts';
-import type { PublishPipeline } from '../media/publish-pipeline.ts';
-import { storeUploads, validTarget, type UploadOutcome } from '../media/upload-service.ts';
-import type { Metrics } from '../observability/metrics.ts';
-import { faultPoint } from '../runtime/fault-points.ts';
-import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
-import type { ResumableDataStore } from './resumable-data-store.ts';
-import { uploadOf, type CompletionAnswer, type UploadRecord } from './upload-records.ts';
-import { tryLock } from './try-lock.ts';
+import type { MediaConfig } from '../../media/config.ts';
+import { AppError, CODES, type CodeName } from '../../errors.ts';
+import type { PublishPipeline } from '../../media/publish-pipeline.ts';
+import { storeUploads, validTarget, type UploadOutcome } from '../../media/upload-service.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { faultPoint } from '../../runtime/fault-points.ts';
+import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
+import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
+import { uploadOf, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
+import { tryLock } from '../lockers/try-lock.ts';
 
-export type { CompletionAnswer } from './upload-records.ts';
+export type { CompletionAnswer } from '../records/upload-records.ts';
 
 /** Failures that may pass (the bucket, the staging disk): the upload is kept for a retry. */
 const PASSING: ReadonlySet<CodeName> = new Set(['STORAGE_UNAVAILABLE', 'INSUFFICIENT_STORAGE']);

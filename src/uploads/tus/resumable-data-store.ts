@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { DataStore, Upload } from '@tus/utils';
-import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
-import type { CompletionAnswer, UploadRecord } from './upload-records.ts';
+import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
+import type { CompletionAnswer, UploadRecord } from '../records/upload-records.ts';
 
 /** The tus extensions both stores serve. creation-defer-length is left out: the size must be judged against media.maxFileSize at creation. */
 export const TUS_EXTENSIONS = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];

@@ -1,5 +1,5 @@
 import { ERRORS } from '@tus/utils';
-import { AppError, CODES, type CodeName } from '../errors.ts';
+import { AppError, CODES, type CodeName } from '../../errors.ts';
 import { isPending, type CompletionAnswer, type UploadRecord } from './upload-records.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Piscina } from 'piscina';
 import type { TransferListItem } from 'node:worker_threads';
-import { createWorkerPool } from '../worker-pool.ts';
+import { createWorkerPool } from '../../worker-pool.ts';
 import { ChunkHashFeed } from './chunk-hash-feed.ts';
 import type { RunningSha256Task } from './running-sha256.worker.ts';
 

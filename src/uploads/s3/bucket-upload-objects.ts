@@ -8,11 +8,11 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { AppError } from '../errors.ts';
-import { mapBounded } from '../storage/s3/bounded.ts';
-import { objectBody } from '../storage/s3/object-body.ts';
-import { isNotFound, unavailable } from '../storage/s3/s3-errors.ts';
-import type { UploadRecord } from './upload-records.ts';
+import type { AppError } from '../../errors.ts';
+import { mapBounded } from '../../storage/s3/bounded.ts';
+import { objectBody } from '../../storage/s3/object-body.ts';
+import { isNotFound, unavailable } from '../../storage/s3/s3-errors.ts';
+import type { UploadRecord } from '../records/upload-records.ts';
 
 /** One piece of an upload's bytes: an object below the upload's prefix. */
 export interface Piece {

@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
-import { AppError } from '../errors.ts';
-import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
+import { AppError } from '../../errors.ts';
+import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
 import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from './bucket-upload-objects.ts';
-import { ChunkVerifier } from './chunk-verifier.ts';
-import { holdRecord, recordInRequest } from './request-context.ts';
-import { TUS_EXTENSIONS, type ResumableDataStore } from './resumable-data-store.ts';
-import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord } from './upload-records.ts';
-import { removableRecord, settledRecord } from './settled-record.ts';
+import { ChunkVerifier } from '../tus/chunk-verifier.ts';
+import { holdRecord, recordInRequest } from '../tus/request-context.ts';
+import { TUS_EXTENSIONS, type ResumableDataStore } from '../tus/resumable-data-store.ts';
+import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
+import { removableRecord, settledRecord } from '../records/settled-record.ts';
 
 /** A chunk goes to the bucket in pieces of about this size: a PATCH holds at most two in memory. */
 export const PIECE_BYTES = 8 * 1024 * 1024;

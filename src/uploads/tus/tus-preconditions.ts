@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '../errors.ts';
+import { AppError } from '../../errors.ts';
 
 export const TUS_VERSION = '1.0.0';
 const CHUNK_CONTENT_TYPE = 'application/offset+octet-stream';

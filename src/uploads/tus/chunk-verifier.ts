@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { AppError } from '../errors.ts';
+import { AppError } from '../../errors.ts';
 import type { ChunkChecksum } from './checksum-header.ts';
 import { tusRequest } from './request-context.ts';
 

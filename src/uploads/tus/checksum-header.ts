@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../../errors.ts';
 
 /** `Tus-Checksum-Algorithm`: what `Upload-Checksum` may name (tus 1.0 checksum extension). */
 export const CHECKSUM_ALGORITHMS = ['sha1', 'sha256', 'md5'] as const;

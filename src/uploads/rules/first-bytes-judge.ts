@@ -1,10 +1,10 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import type { Upload } from '@tus/utils';
-import { AppError } from '../errors.ts';
-import type { ContentInspector } from '../media/content-inspector.ts';
-import { extensionOf } from '../media/extension.ts';
-import { tusRequest } from './request-context.ts';
-import type { ResumableDataStore } from './resumable-data-store.ts';
+import { AppError } from '../../errors.ts';
+import type { ContentInspector } from '../../media/content-inspector.ts';
+import { extensionOf } from '../../media/extension.ts';
+import { tusRequest } from '../tus/request-context.ts';
+import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
 
 /** How much of an upload's start is judged before the rest is taken (file-type reads at most 4100 bytes past an ID3 tag). */
 export const FIRST_BYTES = 64 * 1024;

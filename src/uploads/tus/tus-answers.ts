@@ -1,6 +1,6 @@
 import type { Response as ExpressResponse } from 'express';
-import { AppError, CODES, fileTooLargeReason, type CodeName } from '../errors.ts';
-import { addToRequestLine } from '../observability/request-logger.ts';
+import { AppError, CODES, fileTooLargeReason, type CodeName } from '../../errors.ts';
+import { addToRequestLine } from '../../observability/request-logger.ts';
 import { CHECKSUM_ALGORITHMS } from './checksum-header.ts';
 
 /** @tus/server's own answers (`{status_code, body}` errors and the ones it writes itself), by status. */

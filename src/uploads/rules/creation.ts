@@ -1,8 +1,8 @@
 import type { Upload } from '@tus/utils';
-import type { MediaConfig } from '../media/config.ts';
-import { AppError } from '../errors.ts';
-import { validTarget } from '../media/upload-service.ts';
-import type { ByteStore } from '../storage/byte-store.ts';
+import type { MediaConfig } from '../../media/config.ts';
+import { AppError } from '../../errors.ts';
+import { validTarget } from '../../media/upload-service.ts';
+import type { ByteStore } from '../../storage/byte-store.ts';
 
 /**
  * A creation request is judged at once, by the rules of POST /media, so that nothing is created
