@@ -17,6 +17,7 @@ import { proxyRoutes } from './proxy/routes.ts';
 import type { UpstreamRegistry } from './proxy/upstream-registry.ts';
 import { keyWriteRateLimit, securityHeaders, writeRateLimit } from './security.ts';
 import type { ContentInspector } from './media/content-inspector.ts';
+import type { PublishPipeline } from './media/publish-pipeline.ts';
 import type { ByteStore } from './storage/byte-store.ts';
 import { corsFor } from './cors.ts';
 import { jsonLine } from './json-line.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   store: ByteStore;
   /** The media rules' pool (content checks, audio metadata); the caller closes it on shutdown. */
   inspector: ContentInspector;
+  /** The one publish pipeline of POST /media and resumable uploads. */
+  pipeline: PublishPipeline;
   logger: Logger;
   /** Connection pools for /proxy; the caller closes them on shutdown. */
   upstreams: UpstreamRegistry;
@@ -89,7 +92,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
     useStatusMode(config.media.statusMode),
     identify,
     ...writeLimits,
-    mediaRoutes({ config, store, inspector: deps.inspector, metrics, access }),
+    mediaRoutes({ config, store, inspector: deps.inspector, pipeline: deps.pipeline, metrics, access }),
   );
   app.use('/signed-urls', rememberMount, useStatusMode(config.media.statusMode), identify, signedUrlRoutes(config, access));
   app.get('/auth', identify, authStatus(access));

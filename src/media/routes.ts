@@ -15,7 +15,7 @@ import { MediaLibrary } from './media-library.ts';
 import { multipartParser, settleStaging } from './multipart.ts';
 import { parseMediaPath } from './media-path.ts';
 import type { MediaPath } from './schemas.ts';
-import { PublishPipeline } from './publish-pipeline.ts';
+import type { PublishPipeline } from './publish-pipeline.ts';
 import { uploadCandidates, type BodyLimits } from './upload-candidates.ts';
 import { storeUploads } from './upload-service.ts';
 import { URLENCODED_OVERHEAD } from './urlencoded-upload.ts';
@@ -24,16 +24,17 @@ export interface MediaDeps {
   config: { media: MediaConfig };
   store: ByteStore;
   inspector: ContentInspector;
+  /** The service's one publish pipeline, shared with resumable uploads. */
+  pipeline: PublishPipeline;
   metrics: Metrics;
   access: Access;
 }
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 
-export function mediaRoutes({ config, store, inspector, metrics, access }: MediaDeps): Router {
+export function mediaRoutes({ config, store, inspector, pipeline, metrics, access }: MediaDeps): Router {
   const { media } = config;
   const router = Router();
-  const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
   const library = new MediaLibrary(store, inspector);
   const parseMultipart = multipartParser(store, media);
   // Before the body is read: whether this request may upload at all, and with what limits (a

@@ -8,7 +8,7 @@ import { UploadOwnership } from '../access/upload-owner.ts';
 import type { ResumableConfig, UploadsConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
-import { PublishPipeline } from '../media/publish-pipeline.ts';
+import type { PublishPipeline } from '../media/publish-pipeline.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader } from './tus/checksum-header.ts';
@@ -32,6 +32,8 @@ import { tryLock } from './lockers/try-lock.ts';
 export interface ResumableDeps {
   store: ByteStore;
   inspector: ContentInspector;
+  /** The service's one publish pipeline, shared with POST /media. */
+  pipeline: PublishPipeline;
   metrics: Metrics;
   logger: Logger;
   /** Who may create and continue uploads; without it, everyone may. */
@@ -71,10 +73,9 @@ export class ResumableUploads {
   }
 
   static async create(config: ResumableConfig, deps: ResumableDeps): Promise<ResumableUploads> {
-    const { store, inspector, metrics, logger } = deps;
+    const { store, inspector, pipeline, metrics, logger } = deps;
     const { media, uploads } = config;
     const { dataStore, lockPath } = await createResumableStorage(config, store, (bytes) => metrics.resumableBytes.inc(bytes));
-    const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
     if (media.verifyContent) judgeFirstBytes(dataStore, inspector);
     // Several hosts (a shared bucket) need a lock they all see; one host does with lock files.
     const redisUrl = config.redis.url ?? config.chat.redisUrl;
