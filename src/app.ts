@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { Access } from './access/access.ts';
-import { signedUrlRoutes } from './access/signed-url-routes.ts';
+import { signedUrlRoutes } from './media/signed-url-routes.ts';
 import { authStatus } from './auth.ts';
 import { chatRoutes } from './chat/routes.ts';
 import type { Config } from './config.ts';

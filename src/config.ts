@@ -9,8 +9,8 @@ import { authConfigSchema } from './access/config.ts';
 import { MAX_SINGLE_PUT_BYTES } from './storage/s3/s3-config.ts';
 import { storageConfigSchema } from './storage/config.ts';
 import { mediaConfigSchema } from './media/config.ts';
-import { logConfigSchema, serverConfigSchema } from './runtime/config.ts';
-import { corsConfigSchema, rateLimitConfigSchema } from './http/config.ts';
+import { logConfigSchema } from './observability/config.ts';
+import { corsConfigSchema, rateLimitConfigSchema, serverConfigSchema } from './http/config.ts';
 
 export const configSchema = z
   .object({

@@ -1,6 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { Access } from '../access/access.ts';
-import { signedUploadCandidates } from '../access/signed-upload.ts';
+import { signedUploadCandidates } from './signed-upload.ts';
 import type { MediaConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import { sendResult, useStatusMode } from '../http/answers.ts';

@@ -15,7 +15,7 @@ import { parseChecksumHeader } from './tus/checksum-header.ts';
 import { tusRequest } from './tus/request-context.ts';
 import { UploadFinisher } from './rules/upload-completion.ts';
 import { isPending } from './records/upload-records.ts';
-import { faultPoint } from '../runtime/fault-points.ts';
+import { faultPoint } from '../fault-points.ts';
 import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from './lockers/file-locker.ts';
 import { RedisLocker } from './lockers/redis-locker.ts';

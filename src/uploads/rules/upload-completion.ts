@@ -5,7 +5,7 @@ import { AppError, CODES, type CodeName } from '../../errors.ts';
 import type { PublishPipeline } from '../../media/publish-pipeline.ts';
 import { storeUploads, validTarget, type UploadOutcome } from '../../media/upload-service.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import { faultPoint } from '../../runtime/fault-points.ts';
+import { faultPoint } from '../../fault-points.ts';
 import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
 import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
 import { uploadOf, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';

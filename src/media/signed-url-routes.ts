@@ -1,13 +1,13 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import type { AuthConfig } from './config.ts';
+import type { AuthConfig } from '../access/config.ts';
 import { AppError } from '../errors.ts';
 import { sendResult } from '../http/answers.ts';
-import { mediaUrlPath } from '../media/media-url.ts';
-import { validTarget } from '../media/upload-service.ts';
-import { parseMediaPath } from '../media/media-path.ts';
-import type { Access } from './access.ts';
-import type { SignedClaims } from './url-signer.ts';
+import { mediaUrlPath } from './media-url.ts';
+import { validTarget } from './upload-service.ts';
+import { parseMediaPath } from './media-path.ts';
+import type { Access } from '../access/access.ts';
+import type { SignedClaims } from '../access/url-signer.ts';
 
 const DEFAULT_EXPIRES_IN = 3600;
 

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import type { UploadCandidate } from '../media/upload-service.ts';
-import type { SignedClaims } from './url-signer.ts';
+import type { UploadCandidate } from './upload-service.ts';
+import type { SignedClaims } from '../access/url-signer.ts';
 
 /**
  * The files of a POST /media sent to a signed upload URL: the signature names the target, so a
