@@ -1,7 +1,6 @@
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Piscina } from 'piscina';
 import { AppError } from '../../errors.ts';
 import { createWorkerPool } from '../../worker-pool.ts';
@@ -25,6 +24,7 @@ import { directoriesUnder } from './index-rebuild.ts';
 import { IndexKeeper } from './index-keeper.ts';
 import type { FileRecord, MetadataIndex } from './metadata-index.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
+import { StagingPart } from '../staging/staging-part.ts';
 import { INCOMING_DIR, StagingArea } from '../staging/staging-area.ts';
 import { WriteFollower } from './write-follower.ts';
 import { privateArea } from '../private-area.ts';
@@ -58,16 +58,17 @@ const REBUILD_BATCH = 8;
  * ByteStore on the local disk: staging in `<root>/.incoming`, commits by a piscina pool with
  * link() (never a replace), one file per upload, its metadata in an LMDB index `<root>/.index`.
  */
-export class LocalStore implements ByteStore {
+export class LocalStore extends StagingPart implements ByteStore {
   private readonly sweepTimer: NodeJS.Timeout;
 
   private constructor(
     readonly root: string,
-    private readonly staging: StagingArea,
+    staging: StagingArea,
     private readonly keeper: IndexKeeper,
     private readonly pool: Piscina,
     private readonly options: LocalStoreOptions,
   ) {
+    super(staging);
     const sweep = () => void this.sweep().catch((error) => options.onSweepError?.(error));
     this.sweepTimer = setInterval(sweep, options.sweepIntervalMs).unref();
   }
@@ -110,30 +111,9 @@ export class LocalStore implements ByteStore {
     return this.staging.sweep(this.options.tempMaxAgeMs, atStart);
   }
 
-  async stage(source: Readable | Uint8Array): Promise<StagedBytes> {
-    const { id, size } = await this.staging.stage(source);
-    return { id, size };
-  }
-
-  async stageFile(file: string, sha256?: string): Promise<StagedBytes> {
-    const { id, size } = await this.staging.takeFile(file, sha256);
-    return { id, size };
-  }
-
   /** `<root>/.<area>`: as unreachable by the API as `.incoming` (no name starts with a dot). */
   async privateDirectory(area: string): Promise<string> {
     return privateArea(this.root, area);
-  }
-
-  async adopt(id: string): Promise<StagedBytes | undefined> {
-    const held = await this.staging.adopt(id);
-    return held && { id: held.id, size: held.size };
-  }
-
-  source(staged: StagedBytes): ByteSource {
-    const held = this.staging.get(staged.id);
-    if (!held) throw new Error(`staged upload ${staged.id} is not held by this store`);
-    return held.bytes ? { bytes: held.bytes } : { file: held.file };
   }
 
   async commit(staged: StagedBytes, key: ObjectKey, attributes: Attributes): Promise<StoredObject> {
@@ -163,14 +143,6 @@ export class LocalStore implements ByteStore {
     } finally {
       this.staging.release(held);
     }
-  }
-
-  async discard(staged: StagedBytes | string): Promise<void> {
-    await this.staging.discard(typeof staged === 'string' ? staged : staged.id);
-  }
-
-  staged(): Promise<string[]> {
-    return this.staging.ids();
   }
 
   async head(key: ObjectKey): Promise<StoredObject | undefined> {

@@ -3,14 +3,15 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { DataStore, ERRORS, Upload } from '@tus/utils';
+import { ERRORS, Upload } from '@tus/utils';
 import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
 import { asStorageError } from '../../storage/no-space.ts';
-import { ChunkVerifier } from '../tus/chunk-verifier.ts';
-import { holdRecord, recordInRequest } from '../tus/request-context.ts';
-import { TUS_EXTENSIONS, type ResumableDataStore } from '../tus/resumable-data-store.ts';
-import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord, type UploadRecords } from '../records/upload-records.ts';
-import { removableRecord, settledRecord } from '../records/settled-record.ts';
+import type { ChunkVerifier } from '../tus/chunk-verifier.ts';
+import { holdRecord } from '../tus/request-context.ts';
+import { RecordedDataStore } from '../tus/recorded-data-store.ts';
+import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
+import { isPending, newRecord, type CompletionAnswer, type UploadRecord, type UploadRecords } from '../records/upload-records.ts';
+import { removableRecord } from '../records/settled-record.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../../storage/staging/staging-write-buffer.ts';
 import { EarlyFlush } from './early-flush.ts';
 import { DurableProgress } from './durable-progress.ts';
@@ -30,17 +31,15 @@ export interface UploadDataStoreOptions {
  * checksum extension (a chunk counts only when its `Upload-Checksum` matches; otherwise its bytes
  * are cut off again and the answer is 460) and an offset that only moves once the bytes are written.
  */
-export class UploadDataStore extends DataStore implements ResumableDataStore {
+export class UploadDataStore extends RecordedDataStore<UploadRecord> implements ResumableDataStore {
   /** The sha256 of uploads whose every chunk counted in this process: the publish then skips re-reading the file. */
   private readonly sha256 = new RunningSha256();
-  completePending?: (id: string) => Promise<unknown>;
 
   constructor(
     readonly records: UploadRecords,
     private readonly options: UploadDataStoreOptions,
   ) {
     super();
-    this.extensions = TUS_EXTENSIONS;
   }
 
   override async create(upload: Upload): Promise<Upload> {
@@ -48,30 +47,18 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
     try {
       await fs.writeFile(this.records.dataPath(upload.id), '', { flag: 'wx' });
       await this.records.write(record);
-      holdRecord(record);
     } catch (error) {
       throw asStorageError(error);
     }
-    upload.creation_date = record.creationDate;
-    return upload;
+    return this.created(upload, record);
   }
 
-  override async getUpload(id: string): Promise<Upload> {
-    return uploadOf(await settledRecord(await this.mustRead(id), () => this.readRecord(id), this.completePending));
+  protected storedRecord(id: string): Promise<UploadRecord | undefined> {
+    return this.records.read(id);
   }
 
-  async readRecord(id: string): Promise<UploadRecord | undefined> {
-    const record = await this.records.read(id);
-    if (record) holdRecord(record);
-    return record;
-  }
-
-  override async write(stream: Readable, id: string, offset: number): Promise<number> {
-    const record = await this.mustRead(id);
-    if (record.offset !== offset) throw ERRORS.INVALID_OFFSET;
-    // Complete: its bytes may already be the published file's (a hard link), never written again.
-    if (record.offset === record.size) return offset;
-    const verifier = ChunkVerifier.forRequest();
+  protected async writeChunk(stream: Readable, record: UploadRecord, verifier: ChunkVerifier | undefined): Promise<number> {
+    const { id, offset } = record;
     const dataPath = this.records.dataPath(id);
     const file = await fs.open(dataPath, 'r+');
     let position = offset;
@@ -204,11 +191,5 @@ export class UploadDataStore extends DataStore implements ResumableDataStore {
   private async isExpired(id: string, createdBefore: number): Promise<boolean> {
     const record = await this.records.read(id).catch(() => undefined);
     return record !== undefined && Date.parse(record.creationDate) < createdBefore;
-  }
-
-  private async mustRead(id: string): Promise<UploadRecord> {
-    const record = await recordInRequest(id, () => this.records.read(id));
-    if (!record) throw ERRORS.FILE_NOT_FOUND;
-    return record;
   }
 }

@@ -1,13 +1,14 @@
 import type { Readable } from 'node:stream';
-import { DataStore, ERRORS, Upload } from '@tus/utils';
+import { ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
 import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from './bucket-upload-objects.ts';
-import { ChunkVerifier } from '../tus/chunk-verifier.ts';
-import { holdRecord, recordInRequest } from '../tus/request-context.ts';
-import { TUS_EXTENSIONS, type ResumableDataStore } from '../tus/resumable-data-store.ts';
-import { isPending, newRecord, uploadOf, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
-import { removableRecord, settledRecord } from '../records/settled-record.ts';
+import type { ChunkVerifier } from '../tus/chunk-verifier.ts';
+import { holdRecord } from '../tus/request-context.ts';
+import { RecordedDataStore } from '../tus/recorded-data-store.ts';
+import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
+import { isPending, newRecord, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
+import { removableRecord } from '../records/settled-record.ts';
 
 /** A chunk goes to the bucket in pieces of about this size: a PATCH holds at most two in memory. */
 export const PIECE_BYTES = 8 * 1024 * 1024;
@@ -28,9 +29,8 @@ export interface BucketUploadStoreOptions {
  * not match answers 460, its pieces are deleted and the offset stays. With several hosts the
  * requests of one upload are serialised by the Redis lock (`redis.url`).
  */
-export class BucketUploadStore extends DataStore implements ResumableDataStore {
+export class BucketUploadStore extends RecordedDataStore<BucketUploadInfo> implements ResumableDataStore {
   private readonly pieceBytes: number;
-  completePending?: (id: string) => Promise<unknown>;
 
   constructor(
     private readonly objects: BucketUploadObjects,
@@ -39,32 +39,20 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
   ) {
     super();
     this.pieceBytes = options.pieceBytes ?? PIECE_BYTES;
-    this.extensions = TUS_EXTENSIONS;
   }
 
   override async create(upload: Upload): Promise<Upload> {
     const info: BucketUploadInfo = { ...newRecord(upload), pieces: [] };
     await this.objects.writeInfo(info);
-    holdRecord(info);
-    upload.creation_date = info.creationDate;
-    return upload;
+    return this.created(upload, info);
   }
 
-  override async getUpload(id: string): Promise<Upload> {
-    return uploadOf(await settledRecord(await this.mustRead(id), () => this.readRecord(id), this.completePending));
+  protected storedRecord(id: string): Promise<BucketUploadInfo | undefined> {
+    return this.objects.readInfo(id);
   }
 
-  async readRecord(id: string): Promise<BucketUploadInfo | undefined> {
-    const info = await this.objects.readInfo(id);
-    if (info) holdRecord(info);
-    return info;
-  }
-
-  override async write(stream: Readable, id: string, offset: number): Promise<number> {
-    const info = await this.mustRead(id);
-    if (info.offset !== offset) throw ERRORS.INVALID_OFFSET;
-    if (info.offset === info.size) return offset;
-    const verifier = ChunkVerifier.forRequest();
+  protected async writeChunk(stream: Readable, info: BucketUploadInfo, verifier: ChunkVerifier | undefined): Promise<number> {
+    const { id, offset } = info;
     const written: Piece[] = [];
     // Without a checksum the bytes count as they arrive: the record lists each piece once it is up (a crash keeps them).
     let recorded = 0;
@@ -211,11 +199,5 @@ export class BucketUploadStore extends DataStore implements ResumableDataStore {
   private async isExpired(listed: ListedUpload, createdBefore: number): Promise<boolean> {
     const info = listed.hasInfo ? await this.objects.readInfo(listed.id) : undefined;
     return info ? Date.parse(info.creationDate) < createdBefore : listed.newest.getTime() < createdBefore;
-  }
-
-  private async mustRead(id: string): Promise<BucketUploadInfo> {
-    const info = await recordInRequest(id, () => this.objects.readInfo(id));
-    if (!info) throw ERRORS.FILE_NOT_FOUND;
-    return info;
   }
 }
