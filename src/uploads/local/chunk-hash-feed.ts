@@ -12,10 +12,9 @@ const SPARE_KEPT = 16;
  * The event loop's side of hashing one chunk (running-sha256.worker.ts): the chunk's bytes are
  * copied into slots of memory shared with the hashing thread, which hands each slot back once
  * hashed, so a chunk being received holds 1 MiB here and the loop waits when the thread is
- * behind. A copy costs the event loop ~25 ms per GiB; reading the file back from the page cache
- * cost the thread ~155 ms. Shared, not transferred: ArrayBuffers transferred back and forth
- * made each process's garbage collection busier with every GiB (a 1 GiB upload went from 530 to
- * 320 MB/s by the fourth).
+ * behind. The copy costs the event loop less than reading the file back from the page cache
+ * costs the thread. Shared, not transferred: ArrayBuffers transferred back and forth made each
+ * process's garbage collection busier with every GiB (figures in test/bench/NOTES.md).
  */
 export class ChunkHashFeed {
   /** The hashing thread's end of the channel, and the memory: both go to it with the task. */
@@ -54,7 +53,7 @@ export class ChunkHashFeed {
       if (this.current === undefined) return this.closed ? undefined : this.slotBack().then(() => this.update(chunk.subarray(at)));
       const length = Math.min(SLOT_BYTES - this.filled, chunk.length - at);
       // Buffer#fill copies with memcpy; TypedArray#set into shared memory goes byte by byte when
-      // the source is unaligned, as a socket's chunks are (279 against 92 ms per GiB).
+      // the source is unaligned, as a socket's chunks are (test/bench/NOTES.md).
       const start = this.current + this.filled;
       this.bytes.fill(chunk.subarray(at, at + length), start, start + length);
       this.filled += length;

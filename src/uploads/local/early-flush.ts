@@ -1,6 +1,6 @@
 import type fs from 'node:fs/promises';
 
-/** 1, 2 and 4 MiB steps gave the same 68-70 % of POST /media in the resumable bench. */
+/** The step between flushes; smaller and larger steps measured the same (test/bench/NOTES.md). */
 const EARLY_FLUSH_BYTES = 2 * 1024 * 1024;
 
 /**

@@ -12,7 +12,7 @@ export type ChunkHash = Pick<ChunkHashFeed, 'update' | 'counted' | 'refused'>;
 /**
  * The sha256 of resumable uploads, computed in a thread of its own while each chunk arrives and
  * moved on only by chunks that count, so the publish needs no second pass over the file and the
- * event loop receiving the bytes does not hash them (1 GiB: 0.6 s of its time). An upload has a
+ * event loop receiving the bytes does not hash them. An upload has a
  * digest here only when every chunk of it counted in this process, in order; otherwise the
  * publish hashes the file.
  */

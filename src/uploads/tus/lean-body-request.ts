@@ -8,8 +8,8 @@ const BODY_HIGH_WATER_MARK = 64 * 1024;
 /**
  * The Request @tus/server is handed: srvx's NodeRequest with a leaner body. srvx builds the body
  * with Readable.toWeb, which copies every chunk (so that a consumer may transfer it; @tus/server's
- * Readable.fromWeb does not) and pauses the request every 16 KiB. The request's own chunks cost a
- * 1 GiB resumable upload about 5% less time here.
+ * Readable.fromWeb does not) and pauses the request every 16 KiB; the request's own chunks
+ * spare that copy and those pauses (test/bench/NOTES.md).
  */
 export function leanBodyRequest(req: IncomingMessage, res: ServerResponse): Request {
   const request = new NodeRequest({ req, res });
