@@ -15,6 +15,8 @@ export interface ServiceOptions {
   cpuProfDir?: string;
   /** Further environment variables (e.g. the S3 backend's credentials). */
   env?: Record<string, string>;
+  /** The service's log level (`log.level`); default warn. */
+  logLevel?: string;
   /** Another Node binary and its extra arguments (the runtime scenario's Node 20); default this one's. */
   runtime?: { node: string; args: string[] };
 }
@@ -38,7 +40,7 @@ export interface ServiceProcess extends ServerProcess {
  */
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
   const configFile = `${options.root}.config.json`;
-  writeFileSync(configFile, JSON.stringify({ ...options.config, log: { level: 'warn' }, media: options.media ?? {} }));
+  writeFileSync(configFile, JSON.stringify({ ...options.config, log: { level: options.logLevel ?? 'warn' }, media: options.media ?? {} }));
   const port = await freePort();
   const profiling = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   const runtime = options.runtime ?? { node: process.execPath, args: [] };
