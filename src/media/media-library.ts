@@ -1,4 +1,4 @@
-import type { ByteStore, ListOptions, StoredObject } from '../storage/byte-store.ts';
+import type { ListOptions, ObjectStore, StoredObject } from '../storage/byte-store.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
 import { extensionOf } from './extension.ts';
@@ -12,7 +12,7 @@ import type { MediaAttributes, MediaPage, OpenedMedia, StoredEntry } from './sto
  */
 export class MediaLibrary {
   constructor(
-    private readonly store: ByteStore,
+    private readonly store: ObjectStore,
     private readonly inspector: ContentInspector,
   ) {}
 

@@ -1,5 +1,5 @@
 import type { ResumableConfig } from './config.ts';
-import type { ByteStore } from '../storage/byte-store.ts';
+import type { WorkArea } from '../storage/byte-store.ts';
 import type { ResumableDataStore } from './tus/resumable-data-store.ts';
 import { UploadDataStore } from './local/upload-data-store.ts';
 import { UploadRecords } from './records/upload-records.ts';
@@ -17,7 +17,7 @@ export interface ResumableStorage {
  */
 export async function createResumableStorage(
   config: ResumableConfig,
-  store: ByteStore,
+  store: WorkArea,
   onBytes: (bytes: number) => void,
 ): Promise<ResumableStorage> {
   const { media, uploads, storage } = config;

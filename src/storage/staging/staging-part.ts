@@ -1,11 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { ByteSource, ByteStore, StagedBytes } from '../byte-store.ts';
+import type { ByteSource, StagedBytes, StagingSeam } from '../byte-store.ts';
 import type { StagingArea } from './staging-area.ts';
 
-type StagingVerbs = 'stage' | 'stageFile' | 'adopt' | 'source' | 'discard' | 'staged';
-
 /** The staging part of the ByteStore seam, the same for every backend: the one staging area's verbs. */
-export abstract class StagingPart implements Pick<ByteStore, StagingVerbs> {
+export abstract class StagingPart implements StagingSeam {
   constructor(protected readonly staging: StagingArea) {}
 
   async stage(source: Readable | Uint8Array): Promise<StagedBytes> {

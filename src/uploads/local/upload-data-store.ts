@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ERRORS, Upload } from '@tus/utils';
-import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
+import type { StagedBytes, StagingSeam } from '../../storage/byte-store.ts';
 import { asStorageError } from '../../storage/no-space.ts';
 import type { ChunkVerifier } from '../tus/chunk-verifier.ts';
 import { holdRecord } from '../tus/request-context.ts';
@@ -121,7 +121,7 @@ export class UploadDataStore extends RecordedDataStore<UploadRecord> implements 
    * sha256 when it was hashed as it arrived here: no copy, and the upload's own name stays until
    * settle(), so a crash during the publish (and the start-up sweep of staging) loses no byte.
    */
-  async stageComplete(store: ByteStore, upload: Upload): Promise<StagedBytes> {
+  async stageComplete(store: StagingSeam, upload: Upload): Promise<StagedBytes> {
     const sha256 = await this.sha256.digest(upload.id, upload.size ?? 0);
     const second = this.records.publishingPath(upload.id);
     try {

@@ -2,7 +2,7 @@ import type { Upload } from '@tus/utils';
 import type { MediaConfig } from '../../media/config.ts';
 import { AppError } from '../../errors.ts';
 import { validTarget } from '../../media/upload-service.ts';
-import type { ByteStore } from '../../storage/byte-store.ts';
+import type { ObjectStore } from '../../storage/byte-store.ts';
 
 /**
  * A creation request is judged at once, by the rules of POST /media, so that nothing is created
@@ -10,7 +10,7 @@ import type { ByteStore } from '../../storage/byte-store.ts';
  * empty file (400, code 502), a file already there (409, code 501). The size limit (413) is
  * @tus/server's `maxSize`.
  */
-export async function judgeCreation(store: ByteStore, media: MediaConfig, upload: Upload): Promise<void> {
+export async function judgeCreation(store: ObjectStore, media: MediaConfig, upload: Upload): Promise<void> {
   const { directory, filename } = upload.metadata ?? {};
   if (directory == null || filename == null) {
     throw new AppError('MISSING_ARGUMENT', 'required argument missing: Upload-Metadata must carry directory and filename');

@@ -6,7 +6,7 @@ import type { PublishPipeline } from '../../media/publish-pipeline.ts';
 import { storeUploads, validTarget, type UploadOutcome } from '../../media/upload-service.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { faultPoint } from '../../fault-points.ts';
-import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
+import type { ObjectStore, StagedBytes, StagingSeam } from '../../storage/byte-store.ts';
 import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
 import { uploadOf, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
 import { tryLock } from '../lockers/try-lock.ts';
@@ -17,7 +17,7 @@ export type { CompletionAnswer } from '../records/upload-records.ts';
 const PASSING: ReadonlySet<CodeName> = new Set(['STORAGE_UNAVAILABLE', 'INSUFFICIENT_STORAGE']);
 
 export interface CompletionDeps {
-  store: ByteStore;
+  store: StagingSeam & ObjectStore;
   pipeline: PublishPipeline;
   media: MediaConfig;
   dataStore: ResumableDataStore;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../../errors.ts';
-import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
+import type { StagedBytes, StagingSeam } from '../../storage/byte-store.ts';
 import type { BucketUploadInfo, BucketUploadObjects, ListedUpload, Piece } from './bucket-upload-objects.ts';
 import type { ChunkVerifier } from '../tus/chunk-verifier.ts';
 import { holdRecord } from '../tus/request-context.ts';
@@ -107,7 +107,7 @@ export class BucketUploadStore extends RecordedDataStore<BucketUploadInfo> imple
   }
 
   /** Streams the pieces back to this host's staging, hashed there as for any upload. */
-  async stageComplete(store: ByteStore, upload: Upload): Promise<StagedBytes> {
+  async stageComplete(store: StagingSeam, upload: Upload): Promise<StagedBytes> {
     const info = await this.objects.readInfo(upload.id);
     if (!info) throw ERRORS.FILE_NOT_FOUND;
     const counted = info.pieces.reduce((sum, piece) => sum + piece.size, 0);

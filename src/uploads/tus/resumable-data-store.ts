@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { DataStore, Upload } from '@tus/utils';
-import type { ByteStore, StagedBytes } from '../../storage/byte-store.ts';
+import type { StagedBytes, StagingSeam } from '../../storage/byte-store.ts';
 import type { CompletionAnswer, UploadRecord } from '../records/upload-records.ts';
 
 /** The tus extensions both stores serve. creation-defer-length is left out: the size must be judged against media.maxFileSize at creation. */
@@ -28,7 +28,7 @@ export interface ResumableDataStore extends DataStore {
    * Stages the bytes of a complete upload in `store` (consumed by the publish, whatever its
    * outcome). The upload keeps its own bytes until settle(): a crash during the publish loses none.
    */
-  stageComplete(store: ByteStore, upload: Upload): Promise<StagedBytes>;
+  stageComplete(store: StagingSeam, upload: Upload): Promise<StagedBytes>;
   /** The bytes of a complete upload, in order (to tell whether a crashed publish stored them already). */
   readBytes(record: UploadRecord): Readable;
   /** Writes the publish's decision into the record (which stays until expiry), then drops the bytes. */
