@@ -3,11 +3,12 @@ import type { Logger } from 'pino';
 import { Access } from './access/access.ts';
 import type { AudioAnalysis } from './analysis/audio-analysis.ts';
 import { waveformRoutes } from './analysis/waveform-routes.ts';
-import { signedUrlRoutes } from './access/signed-url-routes.ts';
+import { signedUrlRoutes } from './media/signed-url-routes.ts';
 import { authStatus } from './auth.ts';
 import { chatRoutes } from './chat/routes.ts';
 import type { Config } from './config.ts';
-import { errorHandler, notFoundHandler, useStatusMode } from './errors.ts';
+import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { useStatusMode } from './http/answers.ts';
 import { libraryRoutes } from './library/routes.ts';
 import { mediaRoutes } from './media/routes.ts';
 import { healthRoutes } from './observability/health-routes.ts';
@@ -18,6 +19,7 @@ import { proxyRoutes } from './proxy/routes.ts';
 import type { UpstreamRegistry } from './proxy/upstream-registry.ts';
 import { keyWriteRateLimit, securityHeaders, writeRateLimit } from './security.ts';
 import type { ContentInspector } from './media/content-inspector.ts';
+import type { PublishPipeline } from './media/publish-pipeline.ts';
 import type { ByteStore } from './storage/byte-store.ts';
 import { corsFor } from './cors.ts';
 import { jsonLine } from './json-line.ts';
@@ -28,6 +30,8 @@ export interface AppDeps {
   store: ByteStore;
   /** The media rules' pool (content checks, audio metadata); the caller closes it on shutdown. */
   inspector: ContentInspector;
+  /** The one publish pipeline of POST /media and resumable uploads. */
+  pipeline: PublishPipeline;
   logger: Logger;
   /** Connection pools for /proxy; the caller closes them on shutdown. */
   upstreams: UpstreamRegistry;
@@ -92,7 +96,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
     useStatusMode(config.media.statusMode),
     identify,
     ...writeLimits,
-    mediaRoutes({ config, store, inspector: deps.inspector, metrics, access, analysis: deps.analysis }),
+    mediaRoutes({ config, store, inspector: deps.inspector, pipeline: deps.pipeline, metrics, access, analysis: deps.analysis }),
   );
   if (deps.analysis) {
     const waveforms = waveformRoutes(config.analysis, store, deps.analysis, access);

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Access } from './access/access.ts';
-import { sendResult } from './errors.ts';
+import { sendResult } from './http/answers.ts';
 
 /**
  * GET /auth: which media requests need a key, and what the presented key may do, so a client

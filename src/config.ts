@@ -1,146 +1,31 @@
+/** The service's config: each feature's own schema, composed here with the rules that cross features. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { proxyConfigSchema } from './proxy/config.ts';
 import { chatConfigSchema } from './chat/config.ts';
-import { uploadsConfigSchema } from './uploads/config.ts';
+import { redisConfigSchema, uploadsConfigSchema } from './uploads/config.ts';
 import { authConfigSchema } from './access/config.ts';
 import { analysisConfigSchema } from './analysis/config.ts';
-import { MAX_SINGLE_PUT_BYTES, s3ConfigSchema } from './storage/s3/s3-config.ts';
-
-const extension = z
-  .string()
-  .regex(/^\.[A-Za-z0-9]{1,16}$/, 'must look like ".mp3"')
-  .transform((ext) => ext.toLowerCase());
-
-const serverSchema = z
-  .object({
-    /** TCP port; also PORT. */
-    port: z.number().int().min(0).max(65535).default(8080),
-    /** Interface to bind; also HOST. */
-    host: z.string().min(1).default('127.0.0.1'),
-    /** Processes sharing the port; 0 = one per CPU. */
-    workers: z.number().int().min(0).max(256).default(1),
-    /** Cluster: the primary stops everything and exits 1 once this many workers died within the window below. */
-    workerDeathLimit: z.number().int().min(1).default(10),
-    /** The sliding window over which worker deaths are counted. */
-    workerDeathWindowMs: z.number().int().min(1000).default(60_000),
-    /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before they are cut. */
-    shutdownGraceMs: z.number().int().min(0).default(30_000),
-    /** A client must send all request headers within this time (slow-headers attacks). */
-    headersTimeoutMs: z.number().int().min(1000).default(30_000),
-    /** Cap on a whole request, body included; 0 = none, so long uploads are bounded by idleness instead. */
-    requestTimeoutMs: z.number().int().min(0).default(0),
-    /** A connection with no bytes either way for this long is closed. */
-    idleTimeoutMs: z.number().int().min(1000).default(120_000),
-    /** How long an idle keep-alive connection is kept open between requests. */
-    keepAliveTimeoutMs: z.number().int().min(1000).default(5_000),
-    /** Express `trust proxy`: hops whose X-Forwarded-For is believed (false = none). */
-    trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]).default(false),
-  })
-  .strict();
-
-const rateLimitSchema = z
-  .object({
-    /** POST/DELETE /media per client address per window; 0 = no limit. */
-    writesPerWindow: z.number().int().min(0).default(0),
-    /** POST/DELETE on /media and /uploads per key (or signing key) per window, whatever the address; 0 = no limit. */
-    writesPerKeyPerWindow: z.number().int().min(0).default(0),
-    /** The window in ms. */
-    windowMs: z.number().int().min(1000).default(60_000),
-  })
-  .strict();
-
-const storageSchema = z
-  .object({
-    /** Where bytes live (also STORAGE_BACKEND): `local`, the disk under `root`; `s3`, the bucket of `storage.s3` (staging under `root`). */
-    backend: z.enum(['local', 's3']).default('local'),
-    /** The bucket of backend `s3`. */
-    s3: s3ConfigSchema.prefault({}),
-    /** Where media files live; also UPLOAD_DIR. Relative paths resolve against the working directory. */
-    root: z.string().min(1).default('./uploads'),
-    /** How often the sweep looks for abandoned temp files. */
-    sweepIntervalMs: z
-      .number()
-      .int()
-      .min(1000)
-      .default(10 * 60_000),
-    /** Temp files older than this, of no upload in progress, are abandoned; at least server.idleTimeoutMs. */
-    tempMaxAgeMs: z
-      .number()
-      .int()
-      .min(1000)
-      .default(6 * 60 * 60_000),
-    /** /readyz reports the service unready when the root's filesystem has less free space than this. */
-    minFreeBytes: z
-      .number()
-      .int()
-      .min(0)
-      .default(64 * 1024 * 1024),
-  })
-  .strict();
-
-const mediaSchema = z
-  .object({
-    /** `semantic`: HTTP status follows the code table; `legacy`: HTTP 200 for every media answer. */
-    statusMode: z.enum(['semantic', 'legacy']).default('semantic'),
-    /** Check that the content's magic bytes match the extension. */
-    verifyContent: z.boolean().default(true),
-    /** Extensions accepted for upload, compared case-insensitively. */
-    allowedExtensions: z.array(extension).min(1).default(['.mp3', '.wav']),
-    /** Largest accepted file in bytes; larger is code 413. */
-    maxFileSize: z
-      .number()
-      .int()
-      .min(1)
-      .default(100 * 1024 * 1024),
-    /** Most file parts in one multipart request. */
-    maxFiles: z.number().int().min(1).default(10),
-    /** Most non-file fields in one request. */
-    maxFields: z.number().int().min(1).default(20),
-    /** Worker threads of each pool (inspect; write, hash and publish), at most one per core (the Tornado service used 5). */
-    poolSize: z.number().int().min(1).max(64).default(5),
-    /** fsync each file (and its directory) before answering 200. */
-    fsync: z.boolean().default(true),
-  })
-  .strict();
-
-const corsSchema = z
-  .object({
-    /** Browser origins (`https://host:port`) allowed to call /media and /uploads; empty = none. */
-    allowedOrigins: z.array(z.url()).default([]),
-  })
-  .strict();
-
-const redisSchema = z
-  .object({
-    /** Redis URL (redis://host:port/db) shared by the processes and hosts of one service: locks of resumable uploads (else chat.redisUrl). */
-    url: z.string().min(1).optional(),
-    /** Deadline of every Redis call of the upload locks and of the readiness check: a frozen Redis costs a request this long per try, never more than uploads.lockTimeoutMs. */
-    commandTimeoutMs: z.number().int().min(50).default(2000),
-  })
-  .strict();
-
-const logSchema = z
-  .object({
-    /** pino level; also LOG_LEVEL. */
-    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .strict();
+import { MAX_SINGLE_PUT_BYTES } from './storage/s3/s3-config.ts';
+import { storageConfigSchema } from './storage/config.ts';
+import { mediaConfigSchema } from './media/config.ts';
+import { logConfigSchema } from './observability/config.ts';
+import { corsConfigSchema, rateLimitConfigSchema, serverConfigSchema } from './http/config.ts';
 
 export const configSchema = z
   .object({
-    server: serverSchema.prefault({}),
-    storage: storageSchema.prefault({}),
-    media: mediaSchema.prefault({}),
+    server: serverConfigSchema.prefault({}),
+    storage: storageConfigSchema.prefault({}),
+    media: mediaConfigSchema.prefault({}),
     auth: authConfigSchema.prefault({}),
-    rateLimit: rateLimitSchema.prefault({}),
+    rateLimit: rateLimitConfigSchema.prefault({}),
     proxy: proxyConfigSchema.prefault({}),
-    log: logSchema.prefault({}),
+    log: logConfigSchema.prefault({}),
     chat: chatConfigSchema.prefault({}),
     uploads: uploadsConfigSchema.prefault({}),
-    cors: corsSchema.prefault({}),
-    redis: redisSchema.prefault({}),
+    cors: corsConfigSchema.prefault({}),
+    redis: redisConfigSchema.prefault({}),
     analysis: analysisConfigSchema.prefault({}),
   })
   .strict()

@@ -1,8 +1,3 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
-import { redactedUrl } from './observability/redacted-url.ts';
-import { addToRequestLine } from './observability/request-logger.ts';
-
 /**
  * The code table: every answer the API can give, as the Tornado service numbered them.
  * `status` is the HTTP status in `semantic` mode; `legacy` mode answers HTTP 200 for media routes.
@@ -80,59 +75,6 @@ export class AppError extends Error {
   }
 }
 
-/** The HTTP status for a code, honouring the route's status mode (set by `useStatusMode`). */
-export function statusFor(res: Response, status: number): number {
-  return res.locals.legacyStatus === true ? 200 : status;
-}
-
-/** Sends `{code, reason, ...}` with the status of a code-table entry. */
-export function sendResult(res: Response, codeName: CodeName, body: Partial<ApiResult> = {}): void {
-  const entry = CODES[codeName];
-  const reason = body.reason ?? entry.reason;
-  addToRequestLine(res, { code: entry.code, reason });
-  res.status(statusFor(res, entry.status)).json({ code: entry.code, reason: entry.reason, ...body });
-}
-
-/** Routes under this middleware answer HTTP 200 for every result when the mode is `legacy`. */
-export function useStatusMode(mode: 'semantic' | 'legacy'): RequestHandler {
-  return (_req, res, next) => {
-    res.locals.legacyStatus = mode === 'legacy';
-    next();
-  };
-}
-
-/** Errors thrown by the body parsers (body-parser, multer, busboy) and the static file server (send), mapped once. */
-function fromParserError(error: unknown): AppError | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, type, status, message } = error as { code?: string; type?: string; status?: number; message?: string };
-  // send (res.sendFile, express.static) fails a request for a file that exists with 412 when an
-  // If-Match / If-Unmodified-Since precondition fails and 416 for a range past the end (RFC 9110
-  // sections 13.1.1 and 14.4); it has already set `Content-Range: bytes */<size>` for the latter.
-  if (status === 412) return new AppError('PRECONDITION_FAILED');
-  if (status === 416) return new AppError('RANGE_NOT_SATISFIABLE');
-  if (typeof code === 'string' && code.startsWith('LIMIT_')) return new AppError('TOO_LARGE', multerLimitReason(code));
-  if (code === 'MISSING_FIELD_NAME' || code === 'INVALID_FIELD_NAME') {
-    return new AppError('INVALID_ARGUMENT', `malformed multipart body: ${message}`);
-  }
-  if (type === 'entity.too.large') {
-    const { limit } = error as { limit?: number };
-    return new AppError(
-      'TOO_LARGE',
-      limit === undefined ? 'request body larger than the configured limit' : `request body larger than the limit of ${limit} bytes`,
-    );
-  }
-  if (type === 'request.aborted') return new AppError('INVALID_ARGUMENT', 'request aborted by the client');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return new AppError('UNSUPPORTED_MEDIA_TYPE', message);
-  }
-  if (status === 400 && typeof message === 'string') return new AppError('INVALID_ARGUMENT', `malformed body: ${message}`);
-  // busboy reports malformed multipart as plain Errors with these messages.
-  if (typeof message === 'string' && /multipart|boundary|unexpected end of form|malformed part header/i.test(message)) {
-    return new AppError('INVALID_ARGUMENT', `malformed multipart body: ${message}`);
-  }
-  return undefined;
-}
-
 /** The 413 reason for a file over `media.maxFileSize`, naming the limit. */
 export function fileTooLargeReason(limit: number): string {
   return `file larger than the limit of ${limit} bytes (${binaryUnits(limit)}, media.maxFileSize)`;
@@ -149,40 +91,3 @@ function binaryUnits(bytes: number): string {
   }
   return `${Number(value.toFixed(1))} ${units[unit]}`;
 }
-
-function multerLimitReason(code: string): string {
-  switch (code) {
-    case 'LIMIT_FILE_SIZE':
-      return 'file larger than the configured limit (media.maxFileSize)';
-    case 'LIMIT_FILE_COUNT':
-      return 'too many files in one request (media.maxFiles)';
-    case 'LIMIT_FIELD_COUNT':
-      return 'too many fields in one request (media.maxFields)';
-    case 'LIMIT_PART_COUNT':
-      return 'too many parts in one request (media.maxFiles + media.maxFields)';
-    default:
-      return `request over a configured limit (${code})`;
-  }
-}
-
-/** The last middleware: every error becomes `{code, reason}`; unknown errors are logged, never shown. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, next) => {
-    if (res.headersSent) return next(error);
-    const known = error instanceof AppError ? error : fromParserError(error);
-    // An error because the client left mid-request (multer's "Request aborted", a cut write) is no
-    // fault of the service: the request line already reports it, at info, with `aborted: true`.
-    const clientLeft = req.destroyed && !req.complete;
-    if (!known && !clientLeft) logger.error({ err: error, method: req.method, url: redactedUrl(req.originalUrl) }, 'unhandled error');
-    const answer = known ?? new AppError('UNKNOWN');
-    if (answer.entry.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-    addToRequestLine(res, { code: answer.code, reason: answer.message });
-    // type(): a handler may have set the Content-Type of the answer it meant to give.
-    res.status(statusFor(res, answer.entry.status)).type('application/json').json(answer.toJSON());
-  };
-}
-
-/** JSON 404 for any route nobody handled. */
-export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
-};

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import type { Config } from './config.ts';
+import type { RateLimitConfig } from './http/config.ts';
 import { principalOf } from './access/principal.ts';
 import { AppError } from './errors.ts';
 
@@ -65,7 +65,7 @@ function headersOf(middleware: RequestHandler): { set: Array<[string, string]>; 
 }
 
 /** Per-client limit on POST/DELETE (per process: in a cluster each worker counts alone). */
-export function writeRateLimit(config: Config['rateLimit']): RequestHandler {
+export function writeRateLimit(config: RateLimitConfig): RequestHandler {
   if (config.writesPerWindow === 0) return (_req, _res, next) => next();
   return onlyForWrites(
     rateLimit({
@@ -83,7 +83,7 @@ export function writeRateLimit(config: Config['rateLimit']): RequestHandler {
  * Per-key limit on POST/DELETE, whatever address the key comes from (after Access.identify; per
  * process like the address limit). Requests without a key are left to the address limit.
  */
-export function keyWriteRateLimit(config: Config['rateLimit']): RequestHandler {
+export function keyWriteRateLimit(config: RateLimitConfig): RequestHandler {
   if (config.writesPerKeyPerWindow === 0) return (_req, _res, next) => next();
   const keyId = (res: Parameters<RequestHandler>[1]) => {
     const principal = principalOf(res);

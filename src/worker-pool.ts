@@ -50,7 +50,7 @@ export function createWorkerPool(worker: URL, poolSize: number, { tasksPerThread
     concurrentTasksPerWorker: tasksPerThread,
     loadBalancer: packingBalancer(tasksPerThread),
     // Pool threads make little garbage; V8's default young generation (tens of MB per thread)
-    // only grows the service's peak RSS (1 GiB c=4 benchmark: ~150 -> ~135 MiB).
+    // only grows the service's peak RSS (test/bench/NOTES.md).
     resourceLimits: { maxYoungGenerationSizeMb: POOL_YOUNG_GENERATION_MB },
   });
 }

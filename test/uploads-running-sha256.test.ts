@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RunningSha256 } from '../src/uploads/running-sha256.ts';
+import { RunningSha256 } from '../src/uploads/local/running-sha256.ts';
 import { sha256 } from './helpers/media.ts';
 
 const CHUNK = 3 * 1024 * 1024 + 17;

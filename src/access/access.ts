@@ -1,12 +1,14 @@
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '../errors.ts';
-import type { MediaPath } from '../media/schemas.ts';
 import { addToRequestLine } from '../observability/request-logger.ts';
 import type { AuthConfig, Scope } from './config.ts';
 import { covers, leadsTo } from './directories.ts';
 import { KeyRing, type AccessKey } from './key-ring.ts';
 import { principalOf, setPrincipal, type Principal } from './principal.ts';
 import { UrlSigner, type SignedClaims } from './url-signer.ts';
+
+/** The file a request targets (media/schemas.ts MediaPath): what a key's directories and a signature's claims are checked against. */
+type MediaPath = { directory: string; filename: string };
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 

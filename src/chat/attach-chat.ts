@@ -1,8 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { ChatConfig } from './config.ts';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Config } from '../config.ts';
 import { clientAddress, compileTrust, isOriginAllowed, rejectHandshake } from './handshake.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -30,7 +30,13 @@ export interface ChatHandle {
 }
 
 /** Serves the chat WebSocket on `server`'s upgrade requests to /chat/ws. */
-export function attachChat(server: Server, config: Config, deps: ChatDeps): ChatHandle {
+/** What chat needs of the service's config; `server.trustProxy` decides whose address counts. */
+export interface ChatServiceConfig {
+  chat: ChatConfig;
+  server: { trustProxy: boolean | number | string };
+}
+
+export function attachChat(server: Server, config: ChatServiceConfig, deps: ChatDeps): ChatHandle {
   const options = config.chat;
   const logger = deps.logger.child({ module: 'chat' });
   const hub = deps.metrics ? countingEvents(deps.hub, deps.metrics) : deps.hub;
@@ -104,7 +110,7 @@ function countingEvents(hub: ChatHub, metrics: Metrics): ChatHub {
 }
 
 /** The hub the config asks for: Redis when `chat.redisUrl` is set, else this process's rooms. */
-export function createHub(config: Config['chat'], logger: Logger): ChatHub {
+export function createHub(config: ChatConfig, logger: Logger): ChatHub {
   const { historySize, roomRateLimit } = config;
   if (config.redisUrl) return new RedisHub({ url: config.redisUrl, historySize, roomRateLimit, logger });
   return new InProcessHub({ historySize, maxRooms: config.maxRooms, roomRateLimit });

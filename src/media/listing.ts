@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { ListingView } from '../access/access.ts';
-import { AppError, sendResult } from '../errors.ts';
+import { AppError } from '../errors.ts';
+import { sendResult } from '../http/answers.ts';
 import type { MediaLibrary } from './media-library.ts';
 import { listQuerySchema } from './schemas.ts';
 import type { StoredEntry } from './stored-file.ts';

@@ -1,4 +1,4 @@
-import type { ByteStore, ListOptions, ObjectKey, StoredObject } from '../storage/byte-store.ts';
+import type { ListOptions, ObjectKey, ObjectStore, StoredObject } from '../storage/byte-store.ts';
 import type { AnalysisStatus } from '../analysis/analysis-record.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
@@ -13,7 +13,7 @@ import type { MediaAttributes, MediaPage, OpenedMedia, StoredEntry } from './sto
  */
 export class MediaLibrary {
   constructor(
-    private readonly store: ByteStore,
+    private readonly store: ObjectStore,
     private readonly inspector: ContentInspector,
     /** Where each file's analysis fields come from (`analysis`, `loudness`), when analysis runs. */
     private readonly analysis?: { status(key: ObjectKey, sha256: string): Promise<AnalysisStatus | undefined> },

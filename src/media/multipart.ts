@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import multer, { type StorageEngine } from 'multer';
 import { AppError, fileTooLargeReason } from '../errors.ts';
-import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
+import type { StagedBytes, StagingSeam } from '../storage/byte-store.ts';
 
 /** A multipart file part once its bytes are staged. */
 export interface StagedPart extends Express.Multer.File {
@@ -17,7 +17,7 @@ const stagingFailure = new WeakMap<Request, AppError>();
  * Streams every file part into the store's staging area as it arrives; memory stays flat.
  */
 class StagingEngine implements StorageEngine {
-  constructor(private readonly store: ByteStore) {}
+  constructor(private readonly store: StagingSeam) {}
 
   _handleFile(req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<StagedPart>) => void): void {
     const running = this.store.stage(file.stream);
@@ -60,7 +60,7 @@ export const settleStaging: ErrorRequestHandler = (error, req, _res, next) => {
 };
 
 /** multer with every limit set (its defaults are unlimited) and UTF-8 file names. */
-export function multipartParser(store: ByteStore, limits: MultipartLimits): RequestHandler {
+export function multipartParser(store: StagingSeam, limits: MultipartLimits): RequestHandler {
   const parse = multer({
     storage: new StagingEngine(store),
     defParamCharset: 'utf8',

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
+import type { ObjectStore, StagedBytes, StagingSeam } from '../storage/byte-store.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
 import { extensionOf } from './extension.ts';
@@ -19,7 +19,7 @@ export interface PublishPolicy {
  */
 export class PublishPipeline {
   constructor(
-    private readonly store: ByteStore,
+    private readonly store: StagingSeam & ObjectStore,
     private readonly inspector: ContentInspector,
     private readonly policy: PublishPolicy,
   ) {}

@@ -1,9 +1,10 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { Access } from '../access/access.ts';
 import type { AudioAnalysis } from '../analysis/audio-analysis.ts';
-import { signedUploadCandidates } from '../access/signed-upload.ts';
-import type { Config } from '../config.ts';
-import { AppError, sendResult, useStatusMode } from '../errors.ts';
+import { signedUploadCandidates } from './signed-upload.ts';
+import type { MediaConfig } from './config.ts';
+import { AppError } from '../errors.ts';
+import { sendResult, useStatusMode } from '../http/answers.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { addToRequestLine } from '../observability/request-logger.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
@@ -15,15 +16,17 @@ import { MediaLibrary } from './media-library.ts';
 import { multipartParser, settleStaging } from './multipart.ts';
 import { parseMediaPath } from './media-path.ts';
 import type { MediaPath } from './schemas.ts';
-import { PublishPipeline } from './publish-pipeline.ts';
+import type { PublishPipeline } from './publish-pipeline.ts';
 import { uploadCandidates, type BodyLimits } from './upload-candidates.ts';
 import { storeUploads } from './upload-service.ts';
 import { URLENCODED_OVERHEAD } from './urlencoded-upload.ts';
 
 export interface MediaDeps {
-  config: Config;
+  config: { media: MediaConfig };
   store: ByteStore;
   inspector: ContentInspector;
+  /** The service's one publish pipeline, shared with resumable uploads. */
+  pipeline: PublishPipeline;
   metrics: Metrics;
   access: Access;
   /** Adds `analysis` and `loudness` to each file's metadata. */
@@ -32,10 +35,9 @@ export interface MediaDeps {
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 
-export function mediaRoutes({ config, store, inspector, metrics, access, analysis }: MediaDeps): Router {
+export function mediaRoutes({ config, store, inspector, pipeline, metrics, access, analysis }: MediaDeps): Router {
   const { media } = config;
   const router = Router();
-  const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
   const library = new MediaLibrary(store, inspector, analysis);
   const parseMultipart = multipartParser(store, media);
   // Before the body is read: whether this request may upload at all, and with what limits (a

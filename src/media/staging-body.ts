@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { AppError, fileTooLargeReason } from '../errors.ts';
-import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
+import type { StagedBytes, StagingSeam } from '../storage/byte-store.ts';
 
 /**
  * A file's bytes on their way into the store's staging as they are decoded, so memory stays
@@ -15,7 +15,7 @@ export class StagingBody {
   private size = 0;
 
   constructor(
-    private readonly store: ByteStore,
+    private readonly store: StagingSeam,
     private readonly maxFileSize: number,
   ) {}
 

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { AppError } from '../errors.ts';
-import type { ByteStore } from '../storage/byte-store.ts';
+import type { StagingSeam } from '../storage/byte-store.ts';
 import type { StagedPart } from './multipart.ts';
 import type { UploadCandidate } from './upload-service.ts';
 import { readUrlencodedUpload } from './urlencoded-upload.ts';
@@ -19,7 +19,7 @@ export interface BodyLimits {
  * field wherever it stands in the form, else the part's field name. urlencoded: the `body` field,
  * stored under `directory`/`filename`.
  */
-export async function uploadCandidates(req: Request, store: ByteStore, limits: BodyLimits): Promise<UploadCandidate[]> {
+export async function uploadCandidates(req: Request, store: StagingSeam, limits: BodyLimits): Promise<UploadCandidate[]> {
   if (req.is('multipart/form-data')) return multipartCandidates(req, store);
   if (req.is('application/x-www-form-urlencoded')) return [await readUrlencodedUpload(req, store, limits)];
   const type = req.headers['content-type'];
@@ -27,7 +27,7 @@ export async function uploadCandidates(req: Request, store: ByteStore, limits: B
   throw new AppError('UNSUPPORTED_MEDIA_TYPE', `nothing to store: ${what}; send ${ACCEPTED_TYPES}`);
 }
 
-async function multipartCandidates(req: Request, store: ByteStore): Promise<UploadCandidate[]> {
+async function multipartCandidates(req: Request, store: StagingSeam): Promise<UploadCandidate[]> {
   const parts = (req.files ?? []) as StagedPart[];
   const directory: unknown = (req.body as Record<string, unknown> | undefined)?.directory;
   if (directory !== undefined && typeof directory !== 'string') {

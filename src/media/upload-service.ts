@@ -1,5 +1,5 @@
 import { AppError, CODES, type CodeName } from '../errors.ts';
-import type { ByteStore, StagedBytes } from '../storage/byte-store.ts';
+import type { StagedBytes, StagingSeam } from '../storage/byte-store.ts';
 import { parseMediaPath } from './media-path.ts';
 import { extensionOf } from './extension.ts';
 import type { PublishPipeline } from './publish-pipeline.ts';
@@ -33,7 +33,7 @@ export interface UploadOutcome {
  * stored, else the first failure's code. Every staged upload is published or discarded.
  */
 export async function storeUploads(
-  store: ByteStore,
+  store: StagingSeam,
   pipeline: PublishPipeline,
   policy: UploadPolicy,
   candidates: UploadCandidate[],
@@ -55,7 +55,7 @@ interface Judged {
   result: FileResult;
 }
 
-async function storeOne(store: ByteStore, pipeline: PublishPipeline, policy: UploadPolicy, candidate: UploadCandidate): Promise<Judged> {
+async function storeOne(store: StagingSeam, pipeline: PublishPipeline, policy: UploadPolicy, candidate: UploadCandidate): Promise<Judged> {
   const { directory, filename, staged } = candidate;
   const named = { directory, filename };
   try {

@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { AppError } from '../errors.ts';
-import type { ByteStore } from '../storage/byte-store.ts';
-import { handOver } from '../storage/spent-buffers.ts';
+import type { StagingSeam } from '../storage/byte-store.ts';
+import { handOver } from '../storage/staging/spent-buffers.ts';
 import { StagingBody } from './staging-body.ts';
 import type { UploadCandidate } from './upload-service.ts';
 import { UrlencodedScanner } from './urlencoded-scanner.ts';
@@ -36,7 +36,7 @@ const DECOMPRESSORS: Record<string, () => Transform> = {
  */
 export async function readUrlencodedUpload(
   req: IncomingMessage,
-  store: ByteStore,
+  store: StagingSeam,
   limits: UrlencodedUploadLimits,
 ): Promise<UploadCandidate> {
   const names = new Map<string, string>();

@@ -10,6 +10,7 @@ import { withEventLoopProbe } from '../diagnostics.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
 import { ContentInspector } from '../media/content-inspector.ts';
+import { PublishPipeline } from '../media/publish-pipeline.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { createStore } from '../storage/create-store.ts';
 import { ResumableUploads } from '../uploads/resumable-uploads.ts';
@@ -56,14 +57,16 @@ export async function startService(
   const store = analysisSetup?.store ?? backend;
   const analysis = analysisSetup?.analysis;
   const inspector = ContentInspector.create(config.media.poolSize);
+  const pipeline = new PublishPipeline(store, inspector, { verifyContent: config.media.verifyContent });
   const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
   const hub = createHub(config.chat, logger);
   const access = new Access(config.auth, clock);
-  const uploads = await ResumableUploads.create(config, { store, inspector, metrics, logger, access });
+  const uploads = await ResumableUploads.create(config, { store, inspector, pipeline, metrics, logger, access });
   const app = createApp(config, {
     store,
     inspector,
+    pipeline,
     logger,
     upstreams,
     metrics,

@@ -86,12 +86,10 @@ export interface PoolStats {
 }
 
 /**
- * The byte-store seam: a local disk, an S3-compatible bucket or a resumable-upload store can each
- * implement it. It knows bytes, keys and opaque attributes; what the bytes mean (formats, audio
- * metadata) is for its callers. Errors with a place in the code table are AppErrors:
- * FILE_EXISTS, INVALID_ARGUMENT (a key the backend cannot hold), INSUFFICIENT_STORAGE.
+ * The staging area's part of the seam (storage/staging/): bytes received and hashed on this host,
+ * not yet in the object store, adoptable by id from any process of the host.
  */
-export interface ByteStore {
+export interface StagingSeam {
   /**
    * Receives bytes into private staging, hashing them as they arrive. On a source error it
    * rejects and keeps nothing. Bytes given in one piece are taken over (moved to a worker thread
@@ -104,22 +102,34 @@ export interface ByteStore {
    * `sha256` (hex), when the caller hashed the bytes as they were written, spares re-reading them.
    */
   stageFile(file: string, sha256?: string): Promise<StagedBytes>;
-  /** A directory of the store's private area for a caller's own work files (created if absent). */
-  privateDirectory(area: string): Promise<string>;
   /** A staged upload by its id, from this process or another; undefined when gone. */
   adopt(id: string): Promise<StagedBytes | undefined>;
   /** Where a worker thread can read a staged upload's bytes. */
   source(staged: StagedBytes): ByteSource;
+  /** Drops a staged upload (by handle or id). Safe to call twice, and for an id already committed. */
+  discard(staged: StagedBytes | string): Promise<void>;
+  /** Ids of the staged uploads not yet committed or discarded, of every process. */
+  staged(): Promise<string[]>;
+}
+
+/** The host-local work area: directories for a caller's own files, never part of the object store. */
+export interface WorkArea {
+  /** A directory of the store's private area for a caller's own work files (created if absent). */
+  privateDirectory(area: string): Promise<string>;
+}
+
+/**
+ * The object store: committed objects by key. It knows bytes, keys and opaque attributes; what the
+ * bytes mean (formats, audio metadata) is for its callers. Errors with a place in the code table
+ * are AppErrors: FILE_EXISTS, INVALID_ARGUMENT (a key the backend cannot hold), INSUFFICIENT_STORAGE.
+ */
+export interface ObjectStore {
   /**
    * Makes the staged bytes the object at `key`, whole and (per the backend's durability setting)
    * durable, without ever replacing an existing object: of concurrent commits to one key exactly
    * one wins, the others get FILE_EXISTS. Consumes the staged upload whatever the outcome.
    */
   commit(staged: StagedBytes, key: ObjectKey, attributes: Attributes): Promise<StoredObject>;
-  /** Drops a staged upload (by handle or id). Safe to call twice, and for an id already committed. */
-  discard(staged: StagedBytes | string): Promise<void>;
-  /** Ids of the staged uploads not yet committed or discarded, of every process. */
-  staged(): Promise<string[]>;
   /** The object at `key`, undefined when there is none. */
   head(key: ObjectKey): Promise<StoredObject | undefined>;
   /** The object at `key` ready to be read (a download's one lookup), undefined when there is none. */
@@ -132,6 +142,13 @@ export interface ByteStore {
   list(directory: string, options: ListOptions): Promise<ObjectPage | undefined>;
   /** Deletes an object; false when there was none. */
   remove(key: ObjectKey): Promise<boolean>;
+}
+
+/**
+ * The byte-store seam as a backend (a local disk, an S3-compatible bucket) serves it: the three
+ * parts above, each caller taking only the part it needs, and the backend's own lifecycle.
+ */
+export interface ByteStore extends StagingSeam, WorkArea, ObjectStore {
   /** Problems that keep the store from working (empty when ready), for /readyz. */
   ready(): Promise<string[]>;
   /** The store's worker pool, for metrics (zeros when it has none). */

@@ -1,7 +1,8 @@
-import type { Config } from '../config.ts';
+import type { StorageConfig } from './config.ts';
 import type { ByteStore } from './byte-store.ts';
 import path from 'node:path';
 import { LocalStore } from './local/local-store.ts';
+import { INCOMING_DIR } from './staging/staging-area.ts';
 
 /** The byte store `storage.backend` names, opened on the validated config. */
 export interface StoreEvents {
@@ -10,7 +11,13 @@ export interface StoreEvents {
   onIndexDamaged?: (problem: string, keptAt: string) => void;
 }
 
-export async function createStore(config: Config, events: StoreEvents = {}): Promise<ByteStore> {
+/** What the store needs of the service's config: the `storage` section and how `media` files are written. */
+export interface StoreConfig {
+  storage: StorageConfig;
+  media: { poolSize: number; fsync: boolean };
+}
+
+export async function createStore(config: StoreConfig, events: StoreEvents = {}): Promise<ByteStore> {
   switch (config.storage.backend) {
     case 'local':
       return LocalStore.open({
@@ -34,7 +41,7 @@ export async function createStore(config: Config, events: StoreEvents = {}): Pro
         forcePathStyle,
         createBucket,
         // The same private directory the local backend stages in: unreachable through the API.
-        stagingDir: path.join(config.storage.root, '.incoming'),
+        stagingDir: path.join(config.storage.root, INCOMING_DIR),
         timeoutMs,
       });
     }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { MediaConfig } from '../media/config.ts';
+import type { StorageConfig } from '../storage/config.ts';
 
 export const uploadsConfigSchema = z
   .object({
@@ -20,3 +22,24 @@ export const uploadsConfigSchema = z
   .strict();
 
 export type UploadsConfig = z.infer<typeof uploadsConfigSchema>;
+
+/** `redis`: the Redis shared by the processes and hosts of one service. */
+export const redisConfigSchema = z
+  .object({
+    /** Redis URL (redis://host:port/db) shared by the processes and hosts of one service: locks of resumable uploads (else chat.redisUrl). */
+    url: z.string().min(1).optional(),
+    /** Deadline of every Redis call of the upload locks and of the readiness check: a frozen Redis costs a request this long per try, never more than uploads.lockTimeoutMs. */
+    commandTimeoutMs: z.number().int().min(50).default(2000),
+  })
+  .strict();
+
+export type RedisConfig = z.infer<typeof redisConfigSchema>;
+
+/** What resumable uploads need of the service's config (`chat.redisUrl`: the Redis when `redis.url` is unset). */
+export interface ResumableConfig {
+  uploads: UploadsConfig;
+  redis: RedisConfig;
+  storage: StorageConfig;
+  media: MediaConfig;
+  chat: { redisUrl?: string | undefined };
+}

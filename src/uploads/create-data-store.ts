@@ -1,8 +1,8 @@
-import type { Config } from '../config.ts';
-import type { ByteStore } from '../storage/byte-store.ts';
-import type { ResumableDataStore } from './resumable-data-store.ts';
-import { UploadDataStore } from './upload-data-store.ts';
-import { UploadRecords } from './upload-records.ts';
+import type { ResumableConfig } from './config.ts';
+import type { WorkArea } from '../storage/byte-store.ts';
+import type { ResumableDataStore } from './tus/resumable-data-store.ts';
+import { UploadDataStore } from './local/upload-data-store.ts';
+import { UploadRecords } from './records/upload-records.ts';
 
 export interface ResumableStorage {
   dataStore: ResumableDataStore;
@@ -16,8 +16,8 @@ export interface ResumableStorage {
  * `<prefix>.resumable/` (every host sharing the bucket does).
  */
 export async function createResumableStorage(
-  config: Config,
-  store: ByteStore,
+  config: ResumableConfig,
+  store: WorkArea,
   onBytes: (bytes: number) => void,
 ): Promise<ResumableStorage> {
   const { media, uploads, storage } = config;
@@ -28,8 +28,8 @@ export async function createResumableStorage(
     const [{ ObjectKeys }, { createS3Client }, { BucketUploadObjects }, { BucketUploadStore }] = await Promise.all([
       import('../storage/s3/object-keys.ts'),
       import('../storage/s3/s3-client.ts'),
-      import('./bucket-upload-objects.ts'),
-      import('./bucket-upload-store.ts'),
+      import('./s3/bucket-upload-objects.ts'),
+      import('./s3/bucket-upload-store.ts'),
     ]);
     const { endpoint, bucket, region, prefix, forcePathStyle, timeoutMs } = storage.s3;
     // Pieces are Buffers: a PUT the gateway dropped can be sent again, unlike a streamed file.

@@ -5,33 +5,35 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Access } from '../access/access.ts';
 import { UploadOwnership } from '../access/upload-owner.ts';
-import type { Config } from '../config.ts';
+import type { ResumableConfig, UploadsConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
-import { PublishPipeline } from '../media/publish-pipeline.ts';
+import type { PublishPipeline } from '../media/publish-pipeline.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
-import { parseChecksumHeader } from './checksum.ts';
-import { tusRequest } from './request-context.ts';
-import { UploadFinisher } from './upload-completion.ts';
-import { isPending } from './upload-records.ts';
-import { faultPoint } from '../runtime/fault-points.ts';
+import { parseChecksumHeader } from './tus/checksum-header.ts';
+import { tusRequest } from './tus/request-context.ts';
+import { UploadFinisher } from './rules/upload-completion.ts';
+import { isPending } from './records/upload-records.ts';
+import { faultPoint } from '../fault-points.ts';
 import { createResumableStorage } from './create-data-store.ts';
-import { FileLocker } from './file-locker.ts';
-import { RedisLocker } from './redis-locker.ts';
-import { withDeadline } from './redis-deadline.ts';
-import { judgeCreation } from './creation.ts';
-import { judgeFirstBytes } from './first-bytes-judge.ts';
-import { sweepRecordLeftovers } from './record-leftovers.ts';
-import { leanBodyRequest } from './lean-body-request.ts';
-import type { ResumableDataStore } from './resumable-data-store.ts';
-import { asAppError, errorBody, sendTusAnswer } from './tus-answers.ts';
-import { tusPrecondition } from './tus-preconditions.ts';
-import { tryLock } from './try-lock.ts';
+import { FileLocker } from './lockers/file-locker.ts';
+import { RedisLocker } from './lockers/redis-locker.ts';
+import { withDeadline } from './lockers/redis-deadline.ts';
+import { judgeCreation } from './rules/creation.ts';
+import { judgeFirstBytes } from './rules/first-bytes-judge.ts';
+import { sweepRecordLeftovers } from './records/record-leftovers.ts';
+import { leanBodyRequest } from './tus/lean-body-request.ts';
+import type { ResumableDataStore } from './tus/resumable-data-store.ts';
+import { asAppError, errorBody, sendTusAnswer } from './tus/tus-answers.ts';
+import { tusPrecondition } from './tus/tus-preconditions.ts';
+import { tryLock } from './lockers/try-lock.ts';
 
 export interface ResumableDeps {
   store: ByteStore;
   inspector: ContentInspector;
+  /** The service's one publish pipeline, shared with POST /media. */
+  pipeline: PublishPipeline;
   metrics: Metrics;
   logger: Logger;
   /** Who may create and continue uploads; without it, everyone may. */
@@ -58,7 +60,7 @@ export class ResumableUploads {
     private readonly dataStore: ResumableDataStore,
     private readonly locker: Locker,
     private readonly deps: ResumableDeps,
-    private readonly uploads: Config['uploads'],
+    private readonly uploads: UploadsConfig,
     private readonly redis: { client: Redis; timeoutMs: number } | undefined,
     /** Removes what killed processes left of record writes; answers how many. */
     private readonly sweepLeftovers: () => Promise<number>,
@@ -70,11 +72,10 @@ export class ResumableUploads {
     this.sweepTimer = setInterval(sweep, uploads.sweepIntervalMs).unref();
   }
 
-  static async create(config: Config, deps: ResumableDeps): Promise<ResumableUploads> {
-    const { store, inspector, metrics, logger } = deps;
+  static async create(config: ResumableConfig, deps: ResumableDeps): Promise<ResumableUploads> {
+    const { store, inspector, pipeline, metrics, logger } = deps;
     const { media, uploads } = config;
     const { dataStore, lockPath } = await createResumableStorage(config, store, (bytes) => metrics.resumableBytes.inc(bytes));
-    const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
     if (media.verifyContent) judgeFirstBytes(dataStore, inspector);
     // Several hosts (a shared bucket) need a lock they all see; one host does with lock files.
     const redisUrl = config.redis.url ?? config.chat.redisUrl;

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Access } from '../access/access.ts';
 import { tusPrincipal } from '../access/principal.ts';
-import { useStatusMode } from '../errors.ts';
+import { useStatusMode } from '../http/answers.ts';
 import type { ResumableUploads } from './resumable-uploads.ts';
 
 /**

@@ -3,7 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { freeWhenWritten, handOver } from '../../src/storage/spent-buffers.ts';
+import { freeWhenWritten, handOver } from '../../src/storage/staging/spent-buffers.ts';
 import { tempRoot } from '../helpers/app.ts';
 
 describe('handed-over chunks', () => {

@@ -5,7 +5,7 @@ import { runBelowEventLoop } from '../../pool-thread-priority.ts';
 import { noSpaceCode } from '../no-space.ts';
 import { ensureDirectoryInside, holdDirectoryInside } from './directory-inside.ts';
 import { DirectorySyncer, flushFile } from './durable.ts';
-import type { Followed } from './follow-file.ts';
+import type { Digest } from '../staging/hash-while-writing.ts';
 
 export interface CommitTask {
   /** Real path of the storage root. */
@@ -17,7 +17,7 @@ export interface CommitTask {
   name: string;
   fsync: boolean;
   /** Size and hash already computed while the file was written (follow-file.ts). */
-  followed?: Followed;
+  followed?: Digest;
 }
 
 /** The identity of one version of a file, as stat reports it, with its content's digest. */
@@ -121,7 +121,7 @@ async function writeHashed(file: string, bytes: Uint8Array, fsync: boolean): Pro
  * rest of the flush is left. Reads go through libuv's threadpool, a chunk at a time, so a large
  * file does not hold up the other uploads this thread carries.
  */
-async function hashAndSync(file: string, fsync: boolean, followed?: Followed): Promise<FileVersion> {
+async function hashAndSync(file: string, fsync: boolean, followed?: Digest): Promise<FileVersion> {
   const handle = await fs.promises.open(file, 'r');
   try {
     let digest = followed;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
+import type { Digest } from '../staging/hash-while-writing.ts';
 
 /** What the staging side tells a follower: the final size once the upload ended, or to stop. */
 export type FollowMessage = { size: number } | { abort: true };
@@ -11,11 +12,6 @@ export interface FollowTask {
   port: MessagePort;
   /** Flush written data to disk as it arrives, so the fsync at publish time has little left. */
   flush: boolean;
-}
-
-export interface Followed {
-  size: number;
-  sha256: string;
 }
 
 const CHUNK = 1 << 20;
@@ -35,7 +31,7 @@ const POLL_MAX_MS = 160;
  * start a second pass over the file nor a single fsync of all of it (which halves throughput
  * on these disks, see shared TOOLCHAIN.md). Answers undefined when told to stop.
  */
-export async function follow({ tempPath, port, flush }: FollowTask): Promise<Followed | undefined> {
+export async function follow({ tempPath, port, flush }: FollowTask): Promise<Digest | undefined> {
   let size: number | undefined;
   let aborted = false;
   let wake: (() => void) | undefined;

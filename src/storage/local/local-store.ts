@@ -1,7 +1,6 @@
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Piscina } from 'piscina';
 import { AppError } from '../../errors.ts';
 import { createWorkerPool } from '../../worker-pool.ts';
@@ -25,11 +24,13 @@ import { directoriesUnder } from './index-rebuild.ts';
 import { IndexKeeper } from './index-keeper.ts';
 import type { FileRecord, MetadataIndex } from './metadata-index.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
-import { INCOMING_DIR, Staging } from './staging.ts';
+import { StagingPart } from '../staging/staging-part.ts';
+import { INCOMING_DIR, StagingArea } from '../staging/staging-area.ts';
+import { WriteFollower } from './write-follower.ts';
 import { privateArea } from '../private-area.ts';
 import { openInside, type OpenedFile } from './opened-file.ts';
 
-export { INCOMING_DIR } from './staging.ts';
+export { INCOMING_DIR } from '../staging/staging-area.ts';
 /** The metadata index (LMDB files) lives here, as unreachable by the API as `.incoming`. */
 export const INDEX_DIR = '.index';
 
@@ -57,26 +58,28 @@ const REBUILD_BATCH = 8;
  * ByteStore on the local disk: staging in `<root>/.incoming`, commits by a piscina pool with
  * link() (never a replace), one file per upload, its metadata in an LMDB index `<root>/.index`.
  */
-export class LocalStore implements ByteStore {
+export class LocalStore extends StagingPart implements ByteStore {
   private readonly sweepTimer: NodeJS.Timeout;
 
   private constructor(
     readonly root: string,
-    private readonly staging: Staging,
+    staging: StagingArea,
     private readonly keeper: IndexKeeper,
     private readonly pool: Piscina,
     private readonly options: LocalStoreOptions,
   ) {
+    super(staging);
     const sweep = () => void this.sweep().catch((error) => options.onSweepError?.(error));
     this.sweepTimer = setInterval(sweep, options.sweepIntervalMs).unref();
   }
 
   static async open(options: LocalStoreOptions): Promise<LocalStore> {
-    await fs.mkdir(path.join(options.root, INCOMING_DIR), { recursive: true });
+    await fs.mkdir(options.root, { recursive: true });
     const root = await fs.realpath(options.root);
     const keeper = await IndexKeeper.open(path.join(root, INDEX_DIR), options);
     const pool = createWorkerPool(new URL('./byte.worker.ts', import.meta.url), options.poolSize);
-    const staging = new Staging(path.join(root, INCOMING_DIR), pool, options.fsync);
+    // Large uploads are hashed (and flushed) by a pool thread reading behind the writer.
+    const staging = await StagingArea.open(path.join(root, INCOMING_DIR), (file) => new WriteFollower(pool, file, options.fsync));
     const store = new LocalStore(root, staging, keeper, pool, options);
     keeper.rebuildWith(() => store.rebuildIndex());
     await store.sweep(true);
@@ -103,35 +106,14 @@ export class LocalStore implements ByteStore {
     }
   }
 
-  /** Removes abandoned temp files (see Staging.sweep); at start, every leftover of a dead process. */
+  /** Removes abandoned temp files (see StagingArea.sweep); at start, every leftover of a dead process. */
   sweep(atStart = false): Promise<number> {
     return this.staging.sweep(this.options.tempMaxAgeMs, atStart);
-  }
-
-  async stage(source: Readable | Uint8Array): Promise<StagedBytes> {
-    const { id, size } = await this.staging.stage(source);
-    return { id, size };
-  }
-
-  async stageFile(file: string, sha256?: string): Promise<StagedBytes> {
-    const { id, size } = await this.staging.takeFile(file, sha256);
-    return { id, size };
   }
 
   /** `<root>/.<area>`: as unreachable by the API as `.incoming` (no name starts with a dot). */
   async privateDirectory(area: string): Promise<string> {
     return privateArea(this.root, area);
-  }
-
-  async adopt(id: string): Promise<StagedBytes | undefined> {
-    const held = await this.staging.adopt(id);
-    return held && { id: held.id, size: held.size };
-  }
-
-  source(staged: StagedBytes): ByteSource {
-    const held = this.staging.heldOf(staged.id);
-    if (!held) throw new Error(`staged upload ${staged.id} is not held by this store`);
-    return held.bytes ? { bytes: held.bytes } : { file: held.tempPath };
   }
 
   async commit(staged: StagedBytes, key: ObjectKey, attributes: Attributes): Promise<StoredObject> {
@@ -140,12 +122,12 @@ export class LocalStore implements ByteStore {
     try {
       const task: CommitTask = {
         root: this.root,
-        tempPath: held.tempPath,
+        tempPath: held.file,
         bytes: held.bytes,
         directory: key.directory,
         name: key.name,
         fsync: this.options.fsync,
-        followed: await this.staging.followed(held),
+        followed: await this.staging.digest(held),
       };
       const bytes = held.bytes;
       // Zero-copy hand-off when the bytes own their whole ArrayBuffer; otherwise structured clone.
@@ -161,14 +143,6 @@ export class LocalStore implements ByteStore {
     } finally {
       this.staging.release(held);
     }
-  }
-
-  async discard(staged: StagedBytes | string): Promise<void> {
-    await this.staging.discard(typeof staged === 'string' ? staged : staged.id);
-  }
-
-  staged(): Promise<string[]> {
-    return this.staging.ids();
   }
 
   async head(key: ObjectKey): Promise<StoredObject | undefined> {
@@ -258,14 +232,13 @@ export class LocalStore implements ByteStore {
   async ready(): Promise<string[]> {
     const problems: string[] = [];
     // New names must be possible in the root (new directories) and in staging (uploads).
-    for (const probe of [path.join(this.root, `.ready-${process.pid}`), this.staging.tempPathOf(`${process.pid}-ready`)]) {
-      try {
-        await fs.writeFile(probe, '');
-        await fs.rm(probe);
-      } catch (error) {
-        problems.push(`storage root not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-        break;
-      }
+    const rootProbe = path.join(this.root, `.ready-${process.pid}`);
+    try {
+      await fs.writeFile(rootProbe, '');
+      await fs.rm(rootProbe);
+      await this.staging.probe();
+    } catch (error) {
+      problems.push(`storage root not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     const low = await lowSpace(this.root, this.options.minFreeBytes ?? 0);
     if (low) problems.push(low);
@@ -285,7 +258,7 @@ export class LocalStore implements ByteStore {
     clearInterval(this.sweepTimer);
     await this.keeper.stop();
     await this.pool.close();
-    await this.staging.removeOwnLeftovers();
+    await this.staging.close();
     await this.keeper.close();
   }
 

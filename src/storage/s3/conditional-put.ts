@@ -5,7 +5,7 @@ import { collectingYoungGarbage } from '../young-garbage.ts';
 import { AppError } from '../../errors.ts';
 import type { ObjectDescriber } from './object-describer.ts';
 import { isConditionalConflict, isPreconditionFailed, mayHaveLanded } from './s3-errors.ts';
-import type { StagedFile } from './staging-dir.ts';
+import type { StagedUpload } from '../staging/staging-area.ts';
 import type { UnsettledPuts } from './unsettled-puts.ts';
 
 /** A PUT may take this long per MiB beyond the base timeout (a 1 GiB upload: ~17 min at most). */
@@ -25,7 +25,7 @@ interface Bucket {
 
 interface NewObject {
   key: string;
-  held: StagedFile;
+  held: StagedUpload;
   sha256: string;
   metadata: Record<string, string>;
   contentType: string | undefined;

@@ -33,7 +33,9 @@ import { isNotFound, isPreconditionFailed, outcomeUnknown, unavailable } from '.
 import { listDirectory } from './s3-listing.ts';
 import { objectBody } from './object-body.ts';
 import { privateArea } from '../private-area.ts';
-import { StagingDir } from './staging-dir.ts';
+import { hashOnEventLoop } from '../staging/hash-while-writing.ts';
+import { StagingPart } from '../staging/staging-part.ts';
+import { StagingArea } from '../staging/staging-area.ts';
 import { SubdirectoryCache } from './subdirectory-cache.ts';
 import { UnsettledPuts } from './unsettled-puts.ts';
 
@@ -66,7 +68,7 @@ export interface S3StoreOptions {
  * object's Content-Type, so the bucket serves the bytes right to other readers. Any failure of
  * the bucket is code 505 (STORAGE_UNAVAILABLE); each call is retried by its next request.
  */
-export class S3Store implements ByteStore {
+export class S3Store extends StagingPart implements ByteStore {
   private readonly keys: ObjectKeys;
   private readonly describer: ObjectDescriber;
   private readonly subdirectories = new SubdirectoryCache();
@@ -74,16 +76,19 @@ export class S3Store implements ByteStore {
   private constructor(
     private readonly client: S3Client,
     private readonly putClient: S3Client,
-    private readonly staging: StagingDir,
+    staging: StagingArea,
     private readonly unsettled: UnsettledPuts,
     private readonly options: S3StoreOptions,
   ) {
+    super(staging);
     this.keys = new ObjectKeys(options.prefix);
     this.describer = new ObjectDescriber(client, options.bucket, this.keys, (signal) => this.deadline(signal));
   }
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
-    const staging = await StagingDir.open(options.stagingDir);
+    const staging = await StagingArea.open(options.stagingDir, hashOnEventLoop);
+    // Staged files of processes that are gone can never be committed.
+    await staging.sweep(Number.POSITIVE_INFINITY, true);
     const unsettled = await UnsettledPuts.open(await privateArea(path.dirname(options.stagingDir), 's3-unsettled'));
     const common = {
       endpoint: options.endpoint,
@@ -104,30 +109,9 @@ export class S3Store implements ByteStore {
     return store;
   }
 
-  async stage(source: Readable | Uint8Array): Promise<StagedBytes> {
-    const { id, size } = await this.staging.stage(source);
-    return { id, size };
-  }
-
-  async stageFile(file: string, sha256?: string): Promise<StagedBytes> {
-    const { id, size } = await this.staging.takeFile(file, sha256);
-    return { id, size };
-  }
-
   /** `<storage.root>/.<area>` on this host, beside the staging directory (never in the bucket). */
   async privateDirectory(area: string): Promise<string> {
     return privateArea(path.dirname(this.options.stagingDir), area);
-  }
-
-  async adopt(id: string): Promise<StagedBytes | undefined> {
-    const staged = await this.staging.adopt(id);
-    return staged && { id: staged.id, size: staged.size };
-  }
-
-  source(staged: StagedBytes): ByteSource {
-    const held = this.staging.get(staged.id);
-    if (!held) throw new Error(`staged upload ${staged.id} is not held by this store`);
-    return held.bytes ? { bytes: held.bytes } : { file: held.file };
   }
 
   async commit(staged: StagedBytes, key: ObjectKey, attributes: Attributes): Promise<StoredObject> {
@@ -155,14 +139,6 @@ export class S3Store implements ByteStore {
     } finally {
       await this.staging.discard(held.id);
     }
-  }
-
-  async discard(staged: StagedBytes | string): Promise<void> {
-    await this.staging.discard(typeof staged === 'string' ? staged : staged.id);
-  }
-
-  staged(): Promise<string[]> {
-    return this.staging.ids();
   }
 
   async head(key: ObjectKey): Promise<StoredObject | undefined> {
@@ -230,7 +206,13 @@ export class S3Store implements ByteStore {
   /** Problems that keep the store from working: staging not writable, the bucket unreachable or missing. */
   async ready(): Promise<string[]> {
     const problems: string[] = [];
-    if (!(await this.staging.writable())) problems.push('staging directory not writable');
+    if (
+      !(await this.staging.probe().then(
+        () => true,
+        () => false,
+      ))
+    )
+      problems.push('staging directory not writable');
     const Bucket = this.options.bucket;
     try {
       await this.client.send(new HeadBucketCommand({ Bucket }), { abortSignal: this.deadline() });

@@ -23,6 +23,8 @@ export type UploadFigures = {
   serverCpuPct: number;
   loadCpuPct: number;
   backgroundCpuPct: number;
+  /** The server's CPU time (user + system, all threads, from /proc) per stored upload, in us. */
+  cpuUsPerUpload: number;
 };
 export type ServiceUploadFigures = UploadFigures & { lagP99Ms: number; lagMaxMs: number };
 
@@ -32,6 +34,8 @@ export interface SmallUploads {
   /** Diagnostic: Express 5 + multer writing each part with no checks (baselines/express-multer-floor.ts). */
   floor: Repeated<UploadFigures>;
   multipartFsync: Repeated<ServiceUploadFigures>;
+  /** The same at LOG_LEVEL=info (a request line per upload), for the CPU figure of issue 24. */
+  multipartFsyncInfo: Repeated<ServiceUploadFigures>;
   multipartNoFsync: Repeated<ServiceUploadFigures>;
   urlencodedFsync: Repeated<ServiceUploadFigures>;
   /** The seed service's own Tornado handlers (baselines/seed-tornado), multipart and urlencoded. */
@@ -69,6 +73,7 @@ async function measureBaseline(
       serverCpuPct: load.serverCpuPct,
       loadCpuPct: load.loadCpuPct,
       backgroundCpuPct: load.backgroundCpuPct,
+      cpuUsPerUpload: (load.serverCpuSeconds / load.ok) * 1e6,
     };
   } finally {
     await server.stop();
@@ -76,11 +81,12 @@ async function measureBaseline(
 }
 
 /** One run of the service; the event-loop lag is measured inside it during the measured run. */
-async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean): Promise<ServiceUploadFigures> {
-  const label = `service 64 KiB ${kind} fsync ${fsync ? 'on' : 'off'}`;
+async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean, logLevel = 'warn'): Promise<ServiceUploadFigures> {
+  const label = `service 64 KiB ${kind} fsync ${fsync ? 'on' : 'off'} log ${logLevel}`;
   const service = await startService({
-    root: ctx.freshDir(`service-small-${kind}-${fsync ? 'fsync' : 'nofsync'}`),
+    root: ctx.freshDir(`service-small-${kind}-${fsync ? 'fsync' : 'nofsync'}-${logLevel}`),
     media: { fsync },
+    logLevel,
     probeEventLoop: true,
     cpuProfDir: ctx.options.cpuProfDir,
   });
@@ -98,6 +104,7 @@ async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean
       serverCpuPct: load.serverCpuPct,
       loadCpuPct: load.loadCpuPct,
       backgroundCpuPct: load.backgroundCpuPct,
+      cpuUsPerUpload: (load.serverCpuSeconds / load.ok) * 1e6,
     };
   } finally {
     await service.stop();
@@ -116,6 +123,7 @@ export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
       floor: UploadFigures;
       seedMultipart: UploadFigures;
       multipartFsync: ServiceUploadFigures;
+      multipartFsyncInfo: ServiceUploadFigures;
       multipartNoFsync: ServiceUploadFigures;
       seedUrlencoded: UploadFigures;
       urlencodedFsync: ServiceUploadFigures;
@@ -124,6 +132,7 @@ export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
       floor: () => baselineRun(ctx, 'express-multer-floor'),
       seedMultipart: () => seedRun(ctx, 'multipart'),
       multipartFsync: () => serviceRun(ctx, 'multipart', true),
+      multipartFsyncInfo: () => serviceRun(ctx, 'multipart', true, 'info'),
       multipartNoFsync: () => serviceRun(ctx, 'multipart', false),
       seedUrlencoded: () => seedRun(ctx, 'urlencoded'),
       urlencodedFsync: () => serviceRun(ctx, 'urlencoded', true),

@@ -1,5 +1,6 @@
-import { makeRow, type ResultRow } from '../lib/results.ts';
-import { smallUploads } from '../lib/small-uploads.ts';
+import type { Repeated } from '../lib/context.ts';
+import { makeRow, type ResultRow, type Target } from '../lib/results.ts';
+import { smallUploads, type UploadFigures } from '../lib/small-uploads.ts';
 import type { Scenario } from './scenario.ts';
 
 const SEED = 'seed Tornado handler';
@@ -12,7 +13,7 @@ export const smallMultipart: Scenario = {
   name: 'small multipart 64 KiB c=32',
   module: 'media',
   async run(ctx) {
-    const { raw, floor, seedMultipart: seed, multipartFsync, multipartNoFsync } = await smallUploads(ctx);
+    const { raw, floor, seedMultipart: seed, multipartFsync, multipartNoFsync, multipartFsyncInfo } = await smallUploads(ctx);
     const rows: ResultRow[] = [];
     for (const [service, fsync] of [
       [multipartFsync, true],
@@ -80,6 +81,42 @@ export const smallMultipart: Scenario = {
         discardedRuns: floor.discarded,
       }),
     );
+    rows.push(...cpuRows(this.name, multipartFsyncInfo, seed, floor));
     return rows;
   },
 };
+
+/**
+ * Issue 24: CPU time per 64 KiB upload at LOG_LEVEL=info with fsync on (all threads, user +
+ * system, from /proc around the load run), beside the Tornado handler it replaces and Express 5 +
+ * multer alone, measured the same way in the same run.
+ */
+function cpuRows(
+  scenario: string,
+  service: Repeated<UploadFigures>,
+  seed: Repeated<UploadFigures>,
+  floor: Repeated<UploadFigures>,
+): ResultRow[] {
+  const row = (figure: string, measured: Repeated<UploadFigures>, target: Target, baseline?: { name: string; value: number }) =>
+    makeRow({
+      scenario,
+      figure,
+      unit: 'us',
+      value: measured.median.cpuUsPerUpload,
+      runs: measured.runs.map((run) => run.cpuUsPerUpload),
+      baseline,
+      target,
+      backgroundCpuPct: measured.median.backgroundCpuPct,
+      discardedRuns: measured.discarded,
+    });
+  return [
+    row(
+      'CPU per upload (all threads), fsync on, LOG_LEVEL=info',
+      service,
+      { atMost: 1000 },
+      { name: SEED, value: seed.median.cpuUsPerUpload },
+    ),
+    row('CPU per upload, seed Tornado handler', seed, { report: true }),
+    row('CPU per upload, Express 5 + multer alone (diagnostic)', floor, { report: true }),
+  ];
+}

@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { ERRORS, type Locker } from '@tus/utils';
+import type { MediaConfig } from '../../media/config.ts';
+import { AppError, CODES, type CodeName } from '../../errors.ts';
+import type { PublishPipeline } from '../../media/publish-pipeline.ts';
+import { storeUploads, validTarget, type UploadOutcome } from '../../media/upload-service.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { faultPoint } from '../../fault-points.ts';
+import type { ObjectStore, StagedBytes, StagingSeam } from '../../storage/byte-store.ts';
+import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
+import { uploadOf, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
+import { tryLock } from '../lockers/try-lock.ts';
+
+export type { CompletionAnswer } from '../records/upload-records.ts';
+
+/** Failures that may pass (the bucket, the staging disk): the upload is kept for a retry. */
+const PASSING: ReadonlySet<CodeName> = new Set(['STORAGE_UNAVAILABLE', 'INSUFFICIENT_STORAGE']);
+
+export interface CompletionDeps {
+  store: StagingSeam & ObjectStore;
+  pipeline: PublishPipeline;
+  media: MediaConfig;
+  dataStore: ResumableDataStore;
+  locker: Locker;
+  lockTimeoutMs: number;
+  metrics: Metrics;
+}
+
+/**
+ * What happens once an upload's last byte is in: the same judgement and answer as POST /media,
+ * always under the upload's lock, and in steps a crash can interrupt anywhere: the record notes
+ * that the publish began (`completing`), the bytes stay where they are until the record holds the
+ * decision (`outcome`, kept until expiry, so HEAD and a repeated final PATCH answer it), and a
+ * publish that finds its file already stored with these very bytes (a crash after the commit)
+ * takes that as its outcome. Whoever holds the lock next completes a pending upload: the final
+ * PATCH, a HEAD or PATCH of a resuming client, a DELETE, or the start-up recovery.
+ * After a failure that may pass the upload stays: less its last piece where the store can take
+ * it back (BucketUploadStore.rewind: the client's retry resends it), else whole, for the next request.
+ */
+export class UploadFinisher {
+  constructor(private readonly deps: CompletionDeps) {}
+
+  /** The final PATCH's completion: takes the lock (no other request can make it let go), then completeLocked. */
+  async complete(id: string): Promise<CompletionAnswer> {
+    const lock = this.deps.locker.newLock(id);
+    await lock.lock(AbortSignal.timeout(this.deps.lockTimeoutMs), () => undefined);
+    try {
+      return await this.completeLocked(id);
+    } finally {
+      await lock.unlock();
+    }
+  }
+
+  /** For a holder of the lock: the recorded decision, or the publish now. */
+  async completeLocked(id: string): Promise<CompletionAnswer> {
+    const record = await this.deps.dataStore.readRecord(id);
+    if (!record) throw ERRORS.FILE_NOT_FOUND;
+    if (record.outcome) return record.outcome;
+    // Taken back for a retry meanwhile: the client resends from the new offset.
+    if (record.offset !== record.size) throw ERRORS.INVALID_OFFSET;
+    return this.publish(record);
+  }
+
+  /** Completes, at start, the uploads a crash left pending; each skipped when busy. Answers how many it completed. */
+  async recover(): Promise<number> {
+    let completed = 0;
+    for (const id of await this.deps.dataStore.pendingIds()) {
+      const lock = await tryLock(this.deps.locker, id);
+      if (!lock) continue;
+      try {
+        await this.completeLocked(id);
+        completed += 1;
+      } finally {
+        await lock.unlock();
+      }
+    }
+    return completed;
+  }
+
+  private async publish(record: UploadRecord): Promise<CompletionAnswer> {
+    const { store, pipeline, media, dataStore } = this.deps;
+    if (record.completing) {
+      const found = await this.storedAlready(record);
+      if (found) return this.settle(record, found);
+    } else {
+      await dataStore.markCompleting(record);
+      await faultPoint('completing');
+    }
+    const { directory, filename } = record.metadata;
+    let staged: StagedBytes;
+    try {
+      staged = await dataStore.stageComplete(store, uploadOf(record));
+    } catch (error) {
+      if (error instanceof AppError && PASSING.has(error.codeName)) await dataStore.rewind?.(record.id).catch(() => undefined);
+      throw error;
+    }
+    await faultPoint('staged');
+    const outcome = await storeUploads(store, pipeline, media, [
+      { directory: directory ?? undefined, filename: filename ?? undefined, staged },
+    ]);
+    await faultPoint('committed');
+    const answer = answerOf(outcome);
+    if (!PASSING.has(outcome.codeName)) return this.settle(record, answer);
+    this.deps.metrics.resumableCompleted.inc({ code: String(answer.code) });
+    const offset = await dataStore.rewind?.(record.id).catch(() => undefined);
+    return { ...answer, offset };
+  }
+
+  /** POST /media's success when the target holds exactly this upload's bytes (a publish a crash interrupted after its commit). */
+  private async storedAlready(record: UploadRecord): Promise<CompletionAnswer | undefined> {
+    const { directory, filename } = record.metadata;
+    const target = validTarget(this.deps.media, { directory: directory ?? undefined, filename: filename ?? undefined });
+    const stored = await this.deps.store.head({ directory: target.directory, name: target.filename });
+    if (!stored || stored.size !== record.size) return undefined;
+    const hash = createHash('sha256');
+    for await (const chunk of this.deps.dataStore.readBytes(record)) hash.update(chunk as Buffer);
+    if (hash.digest('hex') !== stored.sha256) return undefined;
+    const file = {
+      ...target,
+      size: stored.size,
+      sha256: stored.sha256,
+      ...stored.attributes,
+      code: CODES.OK.code,
+      reason: CODES.OK.reason,
+    };
+    return answerOf({ codeName: 'OK', reason: CODES.OK.reason, files: [file] });
+  }
+
+  private async settle(record: UploadRecord, answer: CompletionAnswer): Promise<CompletionAnswer> {
+    await this.deps.dataStore.settle(record, answer);
+    this.deps.metrics.resumableCompleted.inc({ code: String(answer.code) });
+    if (answer.code === CODES.OK.code) this.deps.metrics.bytesStored.inc(record.size);
+    return answer;
+  }
+}
+
+function answerOf(outcome: UploadOutcome): CompletionAnswer {
+  const entry = new AppError(outcome.codeName).entry;
+  return { code: entry.code, status: entry.status, body: { code: entry.code, reason: outcome.reason, files: outcome.files } };
+}
