@@ -9,6 +9,7 @@ import { withEventLoopProbe } from '../diagnostics.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
 import { ContentInspector } from '../media/content-inspector.ts';
+import { Events } from '../events/events.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { createStore } from '../storage/create-store.ts';
 import { ResumableUploads } from '../uploads/resumable-uploads.ts';
@@ -50,12 +51,14 @@ export async function startService(
     onIndexDamaged: (problem, keptAt) =>
       logger.error({ problem, keptAt }, 'metadata index damaged: set aside, rebuilding it from the files'),
   });
-  const inspector = ContentInspector.create(config.media.poolSize);
-  const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
+  const inspector = ContentInspector.create(config.media.poolSize);
+  // Before anything publishes: the events a crash left unconfirmed are settled first.
+  const events = await Events.open(config.events, config.storage.root, { store, logger, metrics });
+  const upstreams = new UpstreamRegistry(config.proxy);
   const hub = createHub(config.chat, logger);
   const access = new Access(config.auth, clock);
-  const uploads = await ResumableUploads.create(config, { store, inspector, metrics, logger, access });
+  const uploads = await ResumableUploads.create(config, { store, inspector, metrics, logger, access, events });
   const app = createApp(config, {
     store,
     inspector,
@@ -64,6 +67,7 @@ export async function startService(
     metrics,
     uploads,
     access,
+    events,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
     readinessChecks: [() => inspector.ready(), () => uploads.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
   });
@@ -77,7 +81,8 @@ export async function startService(
     stopped ??= (async () => {
       // Chat sockets are upgraded connections: server.close() would wait for them forever.
       await Promise.all([closeGracefully(server, answers, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
-      await Promise.all([uploads.close(), store.close(), inspector.close(), upstreams.close()]);
+      await Promise.all([uploads.close(), inspector.close(), upstreams.close(), events.close()]);
+      await store.close();
     })();
     return stopped;
   };
