@@ -20,7 +20,13 @@ const BATCH = 100;
  * GET /events as Server-Sent Events (WHATWG HTML 9.2): every event the reader may see, `id:` the
  * event id, from after `Last-Event-ID` (within the log's retention) on.
  */
-export function followEvents(events: Events, req: Request, res: Response, visible: (directory: string) => boolean, options: FeedOptions): void {
+export function followEvents(
+  events: Events,
+  req: Request,
+  res: Response,
+  visible: (directory: string) => boolean,
+  options: FeedOptions,
+): void {
   let cursor = req.get('last-event-id') ?? undefined;
   // Without it the reader gets what happens from now on.
   if (cursor === undefined) cursor = events.log.latestId();

@@ -1,13 +1,12 @@
 import type { ProcessIdentity } from '../uploads/process-identity.ts';
-import type { CreatedData, DeletedData, EventType, MediaEvent } from './event.ts';
+import type { CreatedData, DeletedData, MediaEvent } from './event.ts';
 
 /**
  * A write-ahead record taken before a publish or a delete: it becomes an event when the act is
  * done, is dropped when the act failed, and is judged against the store after a crash.
  */
 export type Intent = { owner: ProcessIdentity; at: number } & (
-  | { type: 'media.created'; data: Omit<CreatedData, 'sha256'> }
-  | { type: 'media.deleted'; data: DeletedData }
+  { type: 'media.created'; data: Omit<CreatedData, 'sha256'> } | { type: 'media.deleted'; data: DeletedData }
 );
 
 /** One event's delivery to one webhook. */

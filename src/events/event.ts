@@ -32,8 +32,7 @@ export interface DeletedData {
 
 /** One event as the log keeps it and receivers get it (`id` travels as `webhook-id` and SSE `id:`). */
 export type MediaEvent = { id: string; timestamp: string } & (
-  | { type: 'media.created'; data: CreatedData }
-  | { type: 'media.deleted'; data: DeletedData }
+  { type: 'media.created'; data: CreatedData } | { type: 'media.deleted'; data: DeletedData }
 );
 
 /** The webhook body and SSE data: the event without its id (that is a header). */

@@ -69,7 +69,11 @@ export class Events implements EventHook {
       await this.log.drop(intentId);
       throw error;
     }
-    await this.record(intentId, { type: 'media.created', timestamp: new Date().toISOString(), data: { ...data, sha256: stored.sha256 } }, stored.version);
+    await this.record(
+      intentId,
+      { type: 'media.created', timestamp: new Date().toISOString(), data: { ...data, sha256: stored.sha256 } },
+      stored.version,
+    );
     return stored;
   }
 
@@ -127,7 +131,12 @@ export class Events implements EventHook {
       const { directory, filename } = intent.data;
       const found = await this.deps.store.head({ directory, name: filename });
       const timestamp = new Date(intent.at).toISOString();
-      if (intent.type === 'media.created' && found && found.size === intent.data.size && this.log.createdVersion(`${directory}/${filename}`) !== found.version) {
+      if (
+        intent.type === 'media.created' &&
+        found &&
+        found.size === intent.data.size &&
+        this.log.createdVersion(`${directory}/${filename}`) !== found.version
+      ) {
         await this.record(id, { type: 'media.created', timestamp, data: { ...intent.data, sha256: found.sha256 } }, found.version);
         settled += 1;
       } else if (intent.type === 'media.deleted' && !found) {
@@ -147,7 +156,10 @@ export class Events implements EventHook {
       this.metrics.dropped.inc({ state: 'failed' }, dropped.failed);
       this.metrics.dropped.inc({ state: 'pending' }, dropped.pending);
       if (!was || dropped.pending > 0)
-        this.deps.logger.warn({ dropped, maxPending: this.config.maxPending }, 'events.maxPending reached: the oldest deliveries were dropped');
+        this.deps.logger.warn(
+          { dropped, maxPending: this.config.maxPending },
+          'events.maxPending reached: the oldest deliveries were dropped',
+        );
     } catch (err) {
       this.deps.logger.warn({ err }, 'the event log could not be pruned');
     }

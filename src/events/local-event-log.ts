@@ -136,7 +136,11 @@ export class LocalEventLog implements EventLog {
           continue;
         }
         // In order per file: only the oldest pending delivery of this file to this hook goes.
-        const [head] = this.queues.getKeys({ start: [hook, delivery.file, 0], end: [hook, delivery.file, Number.MAX_SAFE_INTEGER], limit: 1 });
+        const [head] = this.queues.getKeys({
+          start: [hook, delivery.file, 0],
+          end: [hook, delivery.file, Number.MAX_SAFE_INTEGER],
+          limit: 1,
+        });
         if (head !== undefined && head[2] !== seq) continue;
         void this.schedule.remove(key);
         const until = now + leaseMs;

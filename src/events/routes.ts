@@ -20,14 +20,23 @@ export function eventRoutes(events: Events, access: Access, feed: FeedOptions = 
       const failed = events.log
         .failed(LIST_LIMIT)
         .filter(({ event }) => visible(event.data.directory))
-        .map(({ delivery, event }) => ({ ...event, url: events.webhookUrl(delivery.hook), tries: delivery.attempts, error: delivery.lastError }));
+        .map(({ delivery, event }) => ({
+          ...event,
+          url: events.webhookUrl(delivery.hook),
+          tries: delivery.attempts,
+          error: delivery.lastError,
+        }));
       return sendResult(res, 'OK', { events: failed });
     }
     if (req.query.status !== undefined) throw new AppError('INVALID_ARGUMENT', "invalid argument: status must be 'failed'");
-    if (req.accepts(['application/json', 'text/event-stream']) === 'text/event-stream') return followEvents(events, req, res, visible, feed);
+    if (req.accepts(['application/json', 'text/event-stream']) === 'text/event-stream')
+      return followEvents(events, req, res, visible, feed);
     const after = typeof req.query.after === 'string' ? req.query.after : undefined;
     const page = events.log.after(after, LIST_LIMIT);
-    sendResult(res, 'OK', { events: page.filter((event) => visible(event.data.directory)), nextAfter: page.length === LIST_LIMIT ? page.at(-1)!.id : undefined });
+    sendResult(res, 'OK', {
+      events: page.filter((event) => visible(event.data.directory)),
+      nextAfter: page.length === LIST_LIMIT ? page.at(-1)!.id : undefined,
+    });
   });
   router.post('/:id/retry', async (req, res) => {
     const event = events.log.event(req.params.id);

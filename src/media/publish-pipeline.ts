@@ -36,7 +36,9 @@ export class PublishPipeline {
       if (!inspection.ok) throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${inspection.problem}`);
       const attributes: MediaAttributes = { contentType: contentTypeFor(extension), metadata: inspection.metadata };
       const commit = () => this.store.commit(staged, { directory: target.directory, name: target.filename }, { ...attributes });
-      const stored = this.events ? await this.events.created({ ...target, size: staged.size, ...attributes }, origin, commit) : await commit();
+      const stored = this.events
+        ? await this.events.created({ ...target, size: staged.size, ...attributes }, origin, commit)
+        : await commit();
       return { ...target, size: stored.size, sha256: stored.sha256, ...attributes };
     } catch (error) {
       await this.store.discard(staged);
