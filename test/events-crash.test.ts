@@ -65,7 +65,7 @@ describe('events across SIGKILL', () => {
         const filename = `f${next++}.mp3`;
         const form = new FormData();
         form.append('directory', 'crash');
-        form.append('file', new Blob([uniqueMp3(filename)]), filename);
+        form.append('file', new Blob([new Uint8Array(uniqueMp3(filename))]), filename);
         const status = await fetch(`${service.url}/media`, { method: 'POST', body: form }).then(
           (answer) => answer.status,
           () => 0,

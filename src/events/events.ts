@@ -8,6 +8,7 @@ import { DeliveryWorker } from './delivery-worker.ts';
 import type { EventOrigin, MediaEvent } from './event.ts';
 import type { CreatedIntent, EventHook } from './event-hook.ts';
 import type { EventLog } from './event-log.ts';
+import { FEED_DEFAULTS, type FeedOptions } from './event-feed.ts';
 import { EventMetrics } from './event-metrics.ts';
 import { LocalEventLog } from './local-event-log.ts';
 import { WebhookTarget } from './webhooks.ts';
@@ -21,6 +22,8 @@ export interface EventsDeps {
   store: ByteStore;
   logger: Logger;
   metrics: Metrics;
+  /** Tests only: the live feed's keep-alive interval and buffer bound. */
+  feed?: Partial<FeedOptions>;
 }
 
 /**
@@ -32,6 +35,7 @@ export class Events implements EventHook {
   private readonly pruneTimer: NodeJS.Timeout;
   private readonly hooks: WebhookTarget[];
   private full = false;
+  readonly feed: FeedOptions;
 
   private constructor(
     readonly log: EventLog,
@@ -42,6 +46,7 @@ export class Events implements EventHook {
     hooks: Map<string, WebhookTarget>,
   ) {
     this.hooks = [...hooks.values()];
+    this.feed = { ...FEED_DEFAULTS, ...deps.feed };
     this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS).unref();
   }
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Access } from '../access/access.ts';
 import type { Principal } from '../access/principal.ts';
 import { AppError, sendResult } from '../errors.ts';
-import { FEED_DEFAULTS, followEvents, type FeedOptions } from './event-feed.ts';
+import { followEvents } from './event-feed.ts';
 import type { Events } from './events.ts';
 
 const LIST_LIMIT = 1000;
@@ -12,7 +12,7 @@ const LIST_LIMIT = 1000;
  * POST /events/<id>/retry. A caller sees the events of the directories it may list (README
  * "Events"); a retry needs the `write` scope in the event's directory.
  */
-export function eventRoutes(events: Events, access: Access, feed: FeedOptions = FEED_DEFAULTS): Router {
+export function eventRoutes(events: Events, access: Access): Router {
   const router = Router();
   router.get('/', (req, res) => {
     const visible = visibleTo(access, access.principal(res));
@@ -30,7 +30,7 @@ export function eventRoutes(events: Events, access: Access, feed: FeedOptions = 
     }
     if (req.query.status !== undefined) throw new AppError('INVALID_ARGUMENT', "invalid argument: status must be 'failed'");
     if (req.accepts(['application/json', 'text/event-stream']) === 'text/event-stream')
-      return followEvents(events, req, res, visible, feed);
+      return followEvents(events, req, res, visible, events.feed);
     const after = typeof req.query.after === 'string' ? req.query.after : undefined;
     const page = events.log.after(after, LIST_LIMIT);
     sendResult(res, 'OK', {

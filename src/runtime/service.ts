@@ -10,6 +10,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
 import { ContentInspector } from '../media/content-inspector.ts';
 import { Events } from '../events/events.ts';
+import type { FeedOptions } from '../events/event-feed.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { createStore } from '../storage/create-store.ts';
 import { ResumableUploads } from '../uploads/resumable-uploads.ts';
@@ -26,6 +27,8 @@ export interface ServiceOptions {
   eventLoopProbe?: boolean;
   /** Tests only: the clock signed URLs are issued and checked by (ms since the epoch). */
   clock?: () => number;
+  /** Tests only: the live feed's keep-alive interval and buffer bound (GET /events). */
+  eventFeed?: Partial<FeedOptions>;
 }
 
 /** One running service process: the store, the app on its HTTP server, and how to stop it. */
@@ -42,7 +45,7 @@ export interface Service {
 
 export async function startService(
   config: Config,
-  { logger, clustered = false, eventLoopProbe = false, clock = Date.now }: ServiceOptions,
+  { logger, clustered = false, eventLoopProbe = false, clock = Date.now, eventFeed }: ServiceOptions,
 ): Promise<Service> {
   await prepareStorageRoot(config.storage.root);
   const store = await createStore(config, {
@@ -54,7 +57,7 @@ export async function startService(
   const metrics = new Metrics(() => store.stats());
   const inspector = ContentInspector.create(config.media.poolSize);
   // Before anything publishes: the events a crash left unconfirmed are settled first.
-  const events = await Events.open(config.events, config.storage.root, { store, logger, metrics });
+  const events = await Events.open(config.events, config.storage.root, { store, logger, metrics, feed: eventFeed });
   const upstreams = new UpstreamRegistry(config.proxy);
   const hub = createHub(config.chat, logger);
   const access = new Access(config.auth, clock);
