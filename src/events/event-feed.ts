@@ -49,11 +49,14 @@ export function followEvents(
     if (closed) return;
     closed = true;
     stopListening();
+    stopFeed();
     clearInterval(poll);
     clearInterval(keepAlive);
     if (drop) res.destroy();
+    else res.end();
   };
   const stopListening = events.onEvent(send);
+  const stopFeed = events.onStop(() => close(false));
   const poll = setInterval(send, options.pollMs);
   const keepAlive = setInterval(() => {
     res.write(': keep-alive\n\n');

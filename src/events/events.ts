@@ -32,6 +32,7 @@ export interface EventsDeps {
  */
 export class Events implements EventHook {
   private readonly listeners = new Set<() => void>();
+  private readonly feeds = new Set<() => void>();
   private readonly pruneTimer: NodeJS.Timeout;
   private readonly hooks: WebhookTarget[];
   private full = false;
@@ -105,6 +106,17 @@ export class Events implements EventHook {
 
   webhookUrl(hook: string): string | undefined {
     return this.hooks.find((target) => target.id === hook)?.url;
+  }
+
+  /** `end` is called when the service stops: live feeds must not hold a graceful stop open. */
+  onStop(end: () => void): () => void {
+    this.feeds.add(end);
+    return () => this.feeds.delete(end);
+  }
+
+  /** Ends every live feed of this process (their readers reconnect elsewhere with Last-Event-ID). */
+  endFeeds(): void {
+    for (const end of [...this.feeds]) end();
   }
 
   /** Called on every event this process records (the live feed wakes its readers). */

@@ -83,6 +83,7 @@ export async function startService(
   const stop = () => {
     stopped ??= (async () => {
       // Chat sockets are upgraded connections: server.close() would wait for them forever.
+      events.endFeeds();
       await Promise.all([closeGracefully(server, answers, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
       await Promise.all([uploads.close(), inspector.close(), upstreams.close(), events.close()]);
       await store.close();
