@@ -20,23 +20,24 @@ const BATCH = 100;
  * GET /events as Server-Sent Events (WHATWG HTML 9.2): every event the reader may see, `id:` the
  * event id, from after `Last-Event-ID` (within the log's retention) on.
  */
-export function followEvents(
+export async function followEvents(
   events: Events,
   req: Request,
   res: Response,
   visible: (directory: string) => boolean,
   options: FeedOptions,
-): void {
-  let cursor = req.get('last-event-id') ?? undefined;
-  // Without it the reader gets what happens from now on.
-  if (cursor === undefined) cursor = events.log.latestId();
+): Promise<void> {
+  // Without Last-Event-ID the reader gets what happens from now on.
+  let cursor = req.get('last-event-id') ?? (await events.log.latestId());
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   res.flushHeaders();
   let closed = false;
-  const send = () => {
-    if (closed) return;
+  let sending = false;
+  let again = false;
+  const pump = async () => {
     for (;;) {
-      const batch = events.log.after(cursor, BATCH);
+      const batch = await events.log.after(cursor, BATCH);
+      if (closed) return;
       for (const event of batch) {
         cursor = event.id;
         if (visible(event.data.directory)) res.write(frame(event));
@@ -44,6 +45,24 @@ export function followEvents(
       if (res.writableLength > options.maxBufferBytes) return close(true);
       if (batch.length < BATCH) return;
     }
+  };
+  // One read of the log at a time per reader; a wake-up meanwhile reads once more after it.
+  const send = () => {
+    if (closed) return;
+    if (sending) {
+      again = true;
+      return;
+    }
+    sending = true;
+    void pump()
+      .catch(() => close(true))
+      .finally(() => {
+        sending = false;
+        if (again) {
+          again = false;
+          send();
+        }
+      });
   };
   const close = (drop: boolean) => {
     if (closed) return;

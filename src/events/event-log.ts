@@ -40,24 +40,24 @@ export interface EventLog {
   /** The act is done: the intent becomes the next event, with one pending delivery per hook. */
   confirm(intentId: string, event: Omit<MediaEvent, 'id'>, hooks: string[], version?: string): Promise<MediaEvent>;
   drop(intentId: string): Promise<void>;
-  intents(): Array<{ id: string; intent: Intent }>;
+  intents(): Promise<Array<{ id: string; intent: Intent }>>;
   /** The version of a file's last `media.created` still in the log (a crashed publish's file may already have its event). */
-  createdVersion(file: string): string | undefined;
+  createdVersion(file: string): Promise<string | undefined>;
   /** Events after `id` (all retained when undefined or unknown), oldest first. */
-  after(id: string | undefined, limit: number): MediaEvent[];
-  event(id: string): MediaEvent | undefined;
+  after(id: string | undefined, limit: number): Promise<MediaEvent[]>;
+  event(id: string): Promise<MediaEvent | undefined>;
   /** The newest event's id; undefined for an empty log. */
-  latestId(): string | undefined;
+  latestId(): Promise<string | undefined>;
   /** Due deliveries taken under a lease, at most `want(hook)` per hook, never two of one file and hook at once. */
   claim(now: number, want: (hook: string) => number, leaseMs: number): Promise<ClaimedDelivery[]>;
   delivered(delivery: Delivery): Promise<void>;
   reschedule(delivery: Delivery, nextAt: number, error: string): Promise<void>;
   fail(delivery: Delivery, error: string): Promise<void>;
-  failed(limit: number): ClaimedDelivery[];
+  failed(limit: number): Promise<ClaimedDelivery[]>;
   /** Failed deliveries of the event made pending again, due now; how many. */
   retry(id: string): Promise<number>;
   /** Deliveries counted per state. */
-  counts(): { pending: number; failed: number };
+  counts(): Promise<{ pending: number; failed: number }>;
   /** Drops events past `retainMs` (and their failed deliveries), then deliveries past `maxPending`, oldest failed first. */
   prune(now: number, retainMs: number, maxPending: number): Promise<{ failed: number; pending: number }>;
   /** Leases of processes of this host that died are let go (their deliveries are due again). */

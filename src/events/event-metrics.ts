@@ -35,8 +35,8 @@ export class EventMetrics {
       help: 'Deliveries in the log now, by state (pending, failed)',
       labelNames: ['state'],
       registers,
-      collect() {
-        const counts = log.counts();
+      async collect() {
+        const counts = await log.counts();
         this.set({ state: 'pending' }, counts.pending);
         this.set({ state: 'failed' }, counts.failed);
       },

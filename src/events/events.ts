@@ -132,7 +132,7 @@ export class Events implements EventHook {
     this.worker.kick();
     for (const listener of this.listeners) listener();
     if (hooks.length > 0 && !this.full) {
-      const { pending, failed } = this.log.counts();
+      const { pending, failed } = await this.log.counts();
       if (pending + failed > this.config.maxPending) void this.prune();
     }
   }
@@ -143,7 +143,7 @@ export class Events implements EventHook {
    */
   private async settleIntents(): Promise<number> {
     let settled = 0;
-    for (const { id, intent } of this.log.intents()) {
+    for (const { id, intent } of await this.log.intents()) {
       if (!diedOnThisHost(intent.owner)) continue;
       const { directory, filename } = intent.data;
       const found = await this.deps.store.head({ directory, name: filename });
@@ -152,7 +152,7 @@ export class Events implements EventHook {
         intent.type === 'media.created' &&
         found &&
         found.size === intent.data.size &&
-        this.log.createdVersion(`${directory}/${filename}`) !== found.version
+        (await this.log.createdVersion(`${directory}/${filename}`)) !== found.version
       ) {
         await this.record(id, { type: 'media.created', timestamp, data: { ...intent.data, sha256: found.sha256 } }, found.version);
         settled += 1;

@@ -98,25 +98,25 @@ export class LocalEventLog implements EventLog {
     await this.intentsDb.remove(intentId);
   }
 
-  intents(): Array<{ id: string; intent: Intent }> {
+  async intents(): Promise<Array<{ id: string; intent: Intent }>> {
     return [...this.intentsDb.getRange()].map(({ key, value }) => ({ id: key, intent: value }));
   }
 
-  createdVersion(file: string): string | undefined {
+  async createdVersion(file: string): Promise<string | undefined> {
     return this.created.get(file);
   }
 
-  after(id: string | undefined, limit: number): MediaEvent[] {
+  async after(id: string | undefined, limit: number): Promise<MediaEvent[]> {
     const seq = id === undefined ? undefined : this.seqOf(id);
     return [...this.events.getRange({ start: seq === undefined ? 0 : seq + 1, limit })].map(({ value }) => value);
   }
 
-  event(id: string): MediaEvent | undefined {
+  async event(id: string): Promise<MediaEvent | undefined> {
     const seq = this.seqOf(id);
     return seq === undefined ? undefined : this.events.get(seq);
   }
 
-  latestId(): string | undefined {
+  async latestId(): Promise<string | undefined> {
     const [seq] = this.events.getKeys({ reverse: true, limit: 1 });
     return seq === undefined ? undefined : this.idOf(seq);
   }
@@ -187,7 +187,7 @@ export class LocalEventLog implements EventLog {
     });
   }
 
-  failed(limit: number): ClaimedDelivery[] {
+  async failed(limit: number): Promise<ClaimedDelivery[]> {
     const out: ClaimedDelivery[] = [];
     for (const { key, value } of this.deliveries.getRange()) {
       if (value.state !== 'failed') continue;
@@ -215,7 +215,11 @@ export class LocalEventLog implements EventLog {
     });
   }
 
-  counts(): { pending: number; failed: number } {
+  async counts(): Promise<{ pending: number; failed: number }> {
+    return this.countsNow();
+  }
+
+  private countsNow(): { pending: number; failed: number } {
     return { pending: (this.meta.get('pending') as number) ?? 0, failed: (this.meta.get('failed') as number) ?? 0 };
   }
 
@@ -230,7 +234,7 @@ export class LocalEventLog implements EventLog {
         this.count('failed', -own.length);
         void this.events.remove(seq);
       }
-      const { pending, failed } = this.counts();
+      const { pending, failed } = this.countsNow();
       let excess = pending + failed - maxPending;
       for (const state of ['failed', 'pending'] as const) {
         for (const { key, value } of this.deliveries.getRange()) {

@@ -14,11 +14,10 @@ const LIST_LIMIT = 1000;
  */
 export function eventRoutes(events: Events, access: Access): Router {
   const router = Router();
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const visible = visibleTo(access, access.principal(res));
     if (req.query.status === 'failed') {
-      const failed = events.log
-        .failed(LIST_LIMIT)
+      const failed = (await events.log.failed(LIST_LIMIT))
         .filter(({ event }) => visible(event.data.directory))
         .map(({ delivery, event }) => ({
           ...event,
@@ -32,14 +31,14 @@ export function eventRoutes(events: Events, access: Access): Router {
     if (req.accepts(['application/json', 'text/event-stream']) === 'text/event-stream')
       return followEvents(events, req, res, visible, events.feed);
     const after = typeof req.query.after === 'string' ? req.query.after : undefined;
-    const page = events.log.after(after, LIST_LIMIT);
+    const page = await events.log.after(after, LIST_LIMIT);
     sendResult(res, 'OK', {
       events: page.filter((event) => visible(event.data.directory)),
       nextAfter: page.length === LIST_LIMIT ? page.at(-1)!.id : undefined,
     });
   });
   router.post('/:id/retry', async (req, res) => {
-    const event = events.log.event(req.params.id);
+    const event = await events.log.event(req.params.id);
     if (!event) throw new AppError('NOT_FOUND', `not found: no event ${req.params.id} in the log`);
     access.requireKey(access.principal(res), 'write', event.data.directory);
     const retried = await events.retry(event.id);
