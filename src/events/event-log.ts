@@ -14,6 +14,8 @@ export interface Delivery {
   /** The webhook's id (a digest of its url). */
   hook: string;
   seq: number;
+  /** The log's own handle of the event (a Redis stream entry id), where `seq` does not name it. */
+  ref?: string;
   /** `directory/filename`: deliveries of one file to one webhook are made in order. */
   file: string;
   attempts: number;
@@ -40,6 +42,8 @@ export interface EventLog {
   /** The act is done: the intent becomes the next event, with one pending delivery per hook. */
   confirm(intentId: string, event: Omit<MediaEvent, 'id'>, hooks: string[], version?: string): Promise<MediaEvent>;
   drop(intentId: string): Promise<void>;
+  /** Whether the intent already became an event (a log whose confirmation is not one step with the intent's removal). */
+  wasConfirmed?(intentId: string): Promise<boolean>;
   intents(): Promise<Array<{ id: string; intent: Intent }>>;
   /** The version of a file's last `media.created` still in the log (a crashed publish's file may already have its event). */
   createdVersion(file: string): Promise<string | undefined>;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore, StoredObject } from '../storage/byte-store.ts';
@@ -11,6 +12,7 @@ import type { EventLog } from './event-log.ts';
 import { FEED_DEFAULTS, type FeedOptions } from './event-feed.ts';
 import { EventMetrics } from './event-metrics.ts';
 import { LocalEventLog } from './local-event-log.ts';
+import { RedisEventLog } from './redis-event-log.ts';
 import { WebhookTarget } from './webhooks.ts';
 
 /** The event log's place under the storage root: as unreachable by the API as `.index`. */
@@ -22,6 +24,8 @@ export interface EventsDeps {
   store: ByteStore;
   logger: Logger;
   metrics: Metrics;
+  /** Several hosts on one bucket: the log on this Redis (else on the storage root's disk). */
+  redisUrl?: string;
   /** Tests only: the live feed's keep-alive interval and buffer bound. */
   feed?: Partial<FeedOptions>;
 }
@@ -45,6 +49,7 @@ export class Events implements EventHook {
     private readonly metrics: EventMetrics,
     private readonly worker: DeliveryWorker,
     hooks: Map<string, WebhookTarget>,
+    private readonly redis?: Redis,
   ) {
     this.hooks = [...hooks.values()];
     this.feed = { ...FEED_DEFAULTS, ...deps.feed };
@@ -53,11 +58,14 @@ export class Events implements EventHook {
 
   /** Opens the log, settles what a crash left (intents, leases), and starts delivering. */
   static async open(config: EventsConfig, root: string, deps: EventsDeps): Promise<Events> {
-    const log = await LocalEventLog.open(path.join(root, EVENTS_DIR));
+    const local = await LocalEventLog.open(path.join(root, EVENTS_DIR));
+    const redis = deps.redisUrl ? new Redis(deps.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+    redis?.on('error', (err) => deps.logger.warn({ err }, 'events redis connection error'));
     const hooks = new Map(config.webhooks.map((webhook) => new WebhookTarget(webhook)).map((hook) => [hook.id, hook]));
+    const log: EventLog = redis ? await RedisEventLog.open(redis, local, [...hooks.keys()]) : local;
     const metrics = new EventMetrics(deps.metrics, log);
     const worker = new DeliveryWorker(log, hooks, config, deps.logger, metrics);
-    const events = new Events(log, config, deps, metrics, worker, hooks);
+    const events = new Events(log, config, deps, metrics, worker, hooks, redis);
     const settled = await events.settleIntents();
     if (settled > 0) deps.logger.info({ settled }, 'settled the events a crash left unconfirmed');
     await log.releaseDead();
@@ -145,6 +153,10 @@ export class Events implements EventHook {
     let settled = 0;
     for (const { id, intent } of await this.log.intents()) {
       if (!diedOnThisHost(intent.owner)) continue;
+      if (await this.log.wasConfirmed?.(id)) {
+        await this.log.drop(id);
+        continue;
+      }
       const { directory, filename } = intent.data;
       const found = await this.deps.store.head({ directory, name: filename });
       const timestamp = new Date(intent.at).toISOString();
@@ -186,5 +198,6 @@ export class Events implements EventHook {
     clearInterval(this.pruneTimer);
     await this.worker.stop();
     await this.log.close();
+    this.redis?.disconnect();
   }
 }

@@ -57,7 +57,13 @@ export async function startService(
   const metrics = new Metrics(() => store.stats());
   const inspector = ContentInspector.create(config.media.poolSize);
   // Before anything publishes: the events a crash left unconfirmed are settled first.
-  const events = await Events.open(config.events, config.storage.root, { store, logger, metrics, feed: eventFeed });
+  const events = await Events.open(config.events, config.storage.root, {
+    store,
+    logger,
+    metrics,
+    feed: eventFeed,
+    redisUrl: config.storage.backend === 's3' ? (config.redis.url ?? config.chat.redisUrl) : undefined,
+  });
   const upstreams = new UpstreamRegistry(config.proxy);
   const hub = createHub(config.chat, logger);
   const access = new Access(config.auth, clock);
