@@ -46,7 +46,9 @@ describe('events of two hosts sharing one bucket and one Redis', () => {
     const [a, b] = hosts as [ServiceProcess, ServiceProcess];
     for (let i = 0; i < 10; i++) {
       const host = i % 2 === 0 ? a : b;
-      expect((await upload(host.url, 'multipart', { directory: 'hosts', filename: `f${i}.mp3`, bytes: uniqueMp3(`f${i}`) })).status).toBe(200);
+      expect((await upload(host.url, 'multipart', { directory: 'hosts', filename: `f${i}.mp3`, bytes: uniqueMp3(`f${i}`) })).status).toBe(
+        200,
+      );
     }
     for (const filename of ['f0.mp3', 'f1.mp3']) {
       const removed = await (await fetch(`${b.url}/media?directory=hosts&filename=${filename}`, { method: 'DELETE' })).json();
@@ -60,7 +62,8 @@ describe('events of two hosts sharing one bucket and one Redis', () => {
     expect(receiver.delivered()).toHaveLength(14);
     expect(receiver.unverified).toEqual([]);
 
-    const listed = async (host: ServiceProcess) => ((await (await fetch(`${host.url}/events`)).json()) as { events: Array<{ id: string }> }).events;
+    const listed = async (host: ServiceProcess) =>
+      ((await (await fetch(`${host.url}/events`)).json()) as { events: Array<{ id: string }> }).events;
     const ids = (await listed(a)).map((event) => event.id);
     expect(ids).toEqual((await listed(b)).map((event) => event.id));
     expect(new Set(ids)).toEqual(new Set(receiver.delivered()));

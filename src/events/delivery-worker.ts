@@ -51,20 +51,45 @@ export class DeliveryWorker {
       });
   }
 
+  /** How long a taken delivery stays this process's. */
+  get leaseMs(): number {
+    return this.config.timeoutMs + LEASE_MARGIN_MS;
+  }
+
+  /** Room for one more try now, per hook of a new event: each hook returned holds a place until startTaken. */
+  reserve(hooks: string[]): Set<string> {
+    if (this.stopped) return new Set();
+    const reserved = new Set(hooks.filter((hook) => (this.inFlight.get(hook) ?? 0) < this.config.concurrency));
+    for (const hook of reserved) this.inFlight.set(hook, (this.inFlight.get(hook) ?? 0) + 1);
+    return reserved;
+  }
+
+  /** Sends the deliveries a new event's record leased to this process; lets go of the places not used. */
+  startTaken(taken: ClaimedDelivery[], reserved: Set<string>): void {
+    const used = new Set(taken.map(({ delivery }) => delivery.hook));
+    for (const hook of reserved) if (!used.has(hook)) this.inFlight.set(hook, (this.inFlight.get(hook) ?? 1) - 1);
+    for (const one of taken) this.start(one);
+  }
+
   private async tick(): Promise<void> {
     const free = (hook: string) => this.config.concurrency - (this.inFlight.get(hook) ?? 0);
-    const claimed = await this.log.claim(Date.now(), free, this.config.timeoutMs + LEASE_MARGIN_MS);
+    const claimed = await this.log.claim(Date.now(), free, this.leaseMs);
     for (const one of claimed) {
       this.inFlight.set(one.delivery.hook, (this.inFlight.get(one.delivery.hook) ?? 0) + 1);
-      const running = this.deliver(one)
-        .catch((err: unknown) => this.logger.warn({ err, id: one.event.id }, 'webhook delivery could not be recorded'))
-        .finally(() => {
-          this.inFlight.set(one.delivery.hook, (this.inFlight.get(one.delivery.hook) ?? 1) - 1);
-          this.running.delete(running);
-          this.kick();
-        });
-      this.running.add(running);
+      this.start(one);
     }
+  }
+
+  /** One try, its place in flight already counted. */
+  private start(one: ClaimedDelivery): void {
+    const running = this.deliver(one)
+      .catch((err: unknown) => this.logger.warn({ err, id: one.event.id }, 'webhook delivery could not be recorded'))
+      .finally(() => {
+        this.inFlight.set(one.delivery.hook, (this.inFlight.get(one.delivery.hook) ?? 1) - 1);
+        this.running.delete(running);
+        this.kick();
+      });
+    this.running.add(running);
   }
 
   private async deliver({ delivery, event }: ClaimedDelivery): Promise<void> {

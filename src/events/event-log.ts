@@ -28,6 +28,17 @@ export interface Delivery {
   lease?: { holder: ProcessIdentity; until: number };
 }
 
+export interface ConfirmOptions {
+  /** The stored version of a created file (a crashed publish's file may already have its event). */
+  version?: string;
+  take?: { hooks: ReadonlySet<string>; leaseMs: number };
+}
+
+export interface Confirmed {
+  event: MediaEvent;
+  taken: ClaimedDelivery[];
+}
+
 export interface ClaimedDelivery {
   delivery: Delivery;
   event: MediaEvent;
@@ -39,8 +50,12 @@ export interface ClaimedDelivery {
  */
 export interface EventLog {
   intend(intent: Intent): Promise<string>;
-  /** The act is done: the intent becomes the next event, with one pending delivery per hook. */
-  confirm(intentId: string, event: Omit<MediaEvent, 'id'>, hooks: string[], version?: string): Promise<MediaEvent>;
+  /**
+   * The act is done: the intent becomes the next event, with one pending delivery per hook. The
+   * deliveries to the hooks of `take` are leased to this process in the same step (it sends them
+   * at once, sparing a claim), unless an older delivery of the same file waits for that hook.
+   */
+  confirm(intentId: string, event: Omit<MediaEvent, 'id'>, hooks: string[], options?: ConfirmOptions): Promise<Confirmed>;
   drop(intentId: string): Promise<void>;
   /** Whether the intent already became an event (a log whose confirmation is not one step with the intent's removal). */
   wasConfirmed?(intentId: string): Promise<boolean>;

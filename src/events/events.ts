@@ -8,7 +8,7 @@ import type { EventsConfig } from './config.ts';
 import { DeliveryWorker } from './delivery-worker.ts';
 import type { EventOrigin, MediaEvent } from './event.ts';
 import type { CreatedIntent, EventHook } from './event-hook.ts';
-import type { EventLog } from './event-log.ts';
+import type { ClaimedDelivery, EventLog } from './event-log.ts';
 import { FEED_DEFAULTS, type FeedOptions } from './event-feed.ts';
 import { EventMetrics } from './event-metrics.ts';
 import { LocalEventLog } from './local-event-log.ts';
@@ -135,7 +135,13 @@ export class Events implements EventHook {
 
   private async record(intentId: string, event: Omit<MediaEvent, 'id'>, version?: string): Promise<void> {
     const hooks = this.hooks.filter((hook) => hook.matches(event)).map((hook) => hook.id);
-    await this.log.confirm(intentId, event, hooks, version);
+    const reserved = this.worker.reserve(hooks);
+    let taken: ClaimedDelivery[] = [];
+    try {
+      ({ taken } = await this.log.confirm(intentId, event, hooks, { version, take: { hooks: reserved, leaseMs: this.worker.leaseMs } }));
+    } finally {
+      this.worker.startTaken(taken, reserved);
+    }
     this.metrics.recorded.inc({ type: event.type });
     this.worker.kick();
     for (const listener of this.listeners) listener();

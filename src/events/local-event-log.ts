@@ -5,7 +5,7 @@ import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import { diedOnThisHost, thisProcess } from '../uploads/process-identity.ts';
 import type { MediaEvent } from './event.ts';
 import { fileOf } from './event.ts';
-import type { ClaimedDelivery, Delivery, EventLog, Intent } from './event-log.ts';
+import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery, EventLog, Intent } from './event-log.ts';
 
 type DeliveryKey = [number, string];
 /** [nextAt, hook, seq]: pending deliveries by when they are due (a leased one at its lease's end). */
@@ -74,7 +74,7 @@ export class LocalEventLog implements EventLog {
     return id;
   }
 
-  confirm(intentId: string, event: Omit<MediaEvent, 'id'>, hooks: string[], version?: string): Promise<MediaEvent> {
+  confirm(intentId: string, event: Omit<MediaEvent, 'id'>, hooks: string[], { version, take }: ConfirmOptions = {}): Promise<Confirmed> {
     return this.root.transaction(() => {
       const seq = ((this.meta.get('seq') as number | undefined) ?? 0) + 1;
       void this.meta.put('seq', seq);
@@ -85,12 +85,19 @@ export class LocalEventLog implements EventLog {
       if (stored.type === 'media.created' && version !== undefined) void this.created.put(file, version);
       if (stored.type === 'media.deleted') void this.created.remove(file);
       const at = Date.parse(stored.timestamp);
+      const taken: ClaimedDelivery[] = [];
       for (const hook of hooks) {
         const delivery: Delivery = { hook, seq, file, attempts: 0, firstAt: at, nextAt: at, state: 'pending' };
+        const [older] = this.queues.getKeys({ start: [hook, file, 0], end: [hook, file, seq], limit: 1 });
+        if (take?.hooks.has(hook) && older === undefined) {
+          const until = Date.now() + take.leaseMs;
+          Object.assign(delivery, { nextAt: until, lease: { holder: thisProcess(), until } });
+          taken.push({ delivery, event: stored });
+        }
         this.putPending(delivery);
       }
       this.count('pending', hooks.length);
-      return stored;
+      return { event: stored, taken };
     });
   }
 

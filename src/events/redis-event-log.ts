@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { diedOnThisHost, holderOf, holderToken, thisProcess } from '../uploads/process-identity.ts';
 import { fileOf, type MediaEvent } from './event.ts';
-import type { ClaimedDelivery, Delivery, EventLog, Intent } from './event-log.ts';
+import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery, EventLog, Intent } from './event-log.ts';
 import type { LocalEventLog } from './local-event-log.ts';
 
 const PREFIX = 'media-service:events:';
@@ -73,7 +73,8 @@ export class RedisEventLog implements EventLog {
     return (await this.redis.exists(`${PREFIX}confirmed:${intentId}`)) === 1;
   }
 
-  async confirm(intentId: string, event: Omit<MediaEvent, 'id'>, hooks: string[], version?: string): Promise<MediaEvent> {
+  /** Every host reads new events through the consumer groups: nothing is taken at once here. */
+  async confirm(intentId: string, event: Omit<MediaEvent, 'id'>, hooks: string[], { version }: ConfirmOptions = {}): Promise<Confirmed> {
     const file = fileOf(event as MediaEvent);
     const multi = this.redis.multi().xadd(STREAM, '*', 'e', JSON.stringify(event), 'h', hooks.join(','));
     if (event.type === 'media.created' && version !== undefined) multi.hset(CREATED, file, version);
@@ -83,7 +84,7 @@ export class RedisEventLog implements EventLog {
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
     await this.intentsLog.drop(intentId);
-    return { id: idOf(results[0]![1] as string), ...event } as MediaEvent;
+    return { event: { id: idOf(results[0]![1] as string), ...event } as MediaEvent, taken: [] };
   }
 
   async createdVersion(file: string): Promise<string | undefined> {
