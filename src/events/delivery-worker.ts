@@ -82,20 +82,28 @@ export class DeliveryWorker {
 
   /** One try, its place in flight already counted. */
   private start(one: ClaimedDelivery): void {
-    const running = this.deliver(one)
+    // The place is the receiver's: it is free once the answer came, while the outcome is recorded.
+    let answered = false;
+    const free = () => {
+      if (answered) return;
+      answered = true;
+      this.inFlight.set(one.delivery.hook, (this.inFlight.get(one.delivery.hook) ?? 1) - 1);
+      this.kick();
+    };
+    const running = this.deliver(one, free)
       .catch((err: unknown) => this.logger.warn({ err, id: one.event.id }, 'webhook delivery could not be recorded'))
       .finally(() => {
-        this.inFlight.set(one.delivery.hook, (this.inFlight.get(one.delivery.hook) ?? 1) - 1);
+        free();
         this.running.delete(running);
-        this.kick();
       });
     this.running.add(running);
   }
 
-  private async deliver({ delivery, event }: ClaimedDelivery): Promise<void> {
+  private async deliver({ delivery, event }: ClaimedDelivery, answered: () => void): Promise<void> {
     const hook = this.hooks.get(delivery.hook);
     if (!hook) return this.log.fail(delivery, 'the webhook is no longer configured');
     const result = await hook.send(event, this.config.timeoutMs, this.stopping.signal);
+    answered();
     // Cut by stop(): the lease of this (then gone) process is let go at the next start.
     if (this.stopped) return;
     const now = Date.now();
