@@ -154,6 +154,22 @@ describe('signed webhooks', () => {
     expect((await request(service.url).post('/events/evt_00000000_1/retry')).status).toBe(404);
   });
 
+  it('keeps at most events.maxPending deliveries, dropping the oldest failed first, with a metric and a warning', async () => {
+    const secret = webhookSecret();
+    const dead = { url: `http://127.0.0.1:${await freePort()}/hook` };
+    const service = await serviceWith(dead, secret, { maxPending: 3, maxAgeMs: 200, retryDelayMs: 20 });
+    const metrics = async () => (await request(service.url).get('/metrics')).text;
+    for (const name of ['a', 'b', 'c']) await mp3(service, 'full', `${name}.mp3`);
+    await waitFor('three failed deliveries', async () => /media_webhook_deliveries\{state="failed"\} 3/.test(await metrics()));
+    for (const name of ['d', 'e']) await mp3(service, 'full', `${name}.mp3`);
+    await waitFor('two dropped', async () => /media_webhook_deliveries_dropped_total\{state="failed"\} 2/.test(await metrics()));
+    const failed = (await request(service.url).get('/events').query({ status: 'failed' })).body.events;
+    expect(failed.map((event: { data: { filename: string } }) => event.data.filename)).not.toContain('a.mp3');
+    expect(failed.map((event: { data: { filename: string } }) => event.data.filename)).not.toContain('b.mp3');
+    expect(await metrics()).toMatch(/media_webhook_deliveries_dropped_total\{state="pending"\} 0/);
+    expect(service.logs.some((line) => line.level === 40 && /events.maxPending reached/.test(line.msg))).toBe(true);
+  });
+
   it('sends a webhook only the types and directories it asks for', async () => {
     const secret = webhookSecret();
     const hook = await receiver(secret);

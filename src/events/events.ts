@@ -145,7 +145,7 @@ export class Events implements EventHook {
     this.metrics.recorded.inc({ type: event.type });
     this.worker.kick();
     for (const listener of this.listeners) listener();
-    if (hooks.length > 0 && !this.full) {
+    if (hooks.length > 0) {
       const { pending, failed } = await this.log.counts();
       if (pending + failed > this.config.maxPending) void this.prune();
     }
