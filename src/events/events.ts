@@ -8,7 +8,8 @@ import type { EventsConfig } from './config.ts';
 import { DeliveryWorker } from './delivery-worker.ts';
 import type { EventOrigin, MediaEvent } from './event.ts';
 import type { CreatedIntent, EventHook } from './event-hook.ts';
-import type { ClaimedDelivery, EventLog } from './event-log.ts';
+import type { ClaimedDelivery, EventLog, Intent } from './event-log.ts';
+import { logWriteError } from './log-write-error.ts';
 import { FEED_DEFAULTS, type FeedOptions } from './event-feed.ts';
 import { EventMetrics } from './event-metrics.ts';
 import { LocalEventLog } from './local-event-log.ts';
@@ -75,7 +76,7 @@ export class Events implements EventHook {
 
   async created(file: CreatedIntent, origin: EventOrigin, commit: () => Promise<StoredObject>): Promise<StoredObject> {
     const data = { ...file, via: origin.via ?? 'multipart', keyId: origin.keyId };
-    const intentId = await this.log.intend({ type: 'media.created', data, owner: thisProcess(), at: Date.now() });
+    const intentId = await this.intend({ type: 'media.created', data, owner: thisProcess(), at: Date.now() });
     let stored: StoredObject;
     try {
       stored = await commit();
@@ -93,7 +94,7 @@ export class Events implements EventHook {
 
   async deleted(file: { directory: string; filename: string }, origin: EventOrigin, remove: () => Promise<boolean>): Promise<boolean> {
     const data = { directory: file.directory, filename: file.filename, keyId: origin.keyId };
-    const intentId = await this.log.intend({ type: 'media.deleted', data, owner: thisProcess(), at: Date.now() });
+    const intentId = await this.intend({ type: 'media.deleted', data, owner: thisProcess(), at: Date.now() });
     let removed = false;
     try {
       removed = await remove();
@@ -103,6 +104,15 @@ export class Events implements EventHook {
     if (!removed) return false;
     await this.record(intentId, { type: 'media.deleted', timestamp: new Date().toISOString(), data });
     return removed;
+  }
+
+  /** The write-ahead record; when it cannot be written nothing is published (a full disk: code 507). */
+  private async intend(intent: Intent): Promise<string> {
+    try {
+      return await this.log.intend(intent);
+    } catch (error) {
+      throw await logWriteError(error);
+    }
   }
 
   /** Sends an event's failed deliveries again, now; how many. */
@@ -139,6 +149,13 @@ export class Events implements EventHook {
     let taken: ClaimedDelivery[] = [];
     try {
       ({ taken } = await this.log.confirm(intentId, event, hooks, { version, take: { hooks: reserved, leaseMs: this.worker.leaseMs } }));
+    } catch (err) {
+      // The act is done and its intent durable: the answer stands, and the next start settles it.
+      this.deps.logger.warn(
+        { err, intentId, type: event.type },
+        'event not confirmed: its write-ahead record is settled at the next start',
+      );
+      return;
     } finally {
       this.worker.startTaken(taken, reserved);
     }

@@ -15,6 +15,10 @@ type QueueKey = [string, string, number];
 
 /** Entries a claim looks at: enough for a busy tick, few enough to keep the write lock short. */
 const CLAIM_SCAN = 1000;
+/** The longest a close waits for lmdb-js. */
+const CLOSE_WAIT_MS = 2000;
+/** Free space the log's filesystem must have for a new intent: a few LMDB pages and more. */
+const MIN_ROOM_BYTES = 256 * 1024;
 
 /**
  * The event log in LMDB (lmdb-js), in `<root>/.events`: one environment shared by the processes
@@ -31,6 +35,7 @@ export class LocalEventLog implements EventLog {
     private readonly queues: Database<true, QueueKey>,
     private readonly created: Database<string, string>,
     private readonly instance: string,
+    private readonly directory: string,
   ) {}
 
   static async open(directory: string): Promise<LocalEventLog> {
@@ -56,6 +61,7 @@ export class LocalEventLog implements EventLog {
       db('queues'),
       db('created'),
       instance,
+      directory,
     );
   }
 
@@ -69,6 +75,10 @@ export class LocalEventLog implements EventLog {
   }
 
   async intend(intent: Intent): Promise<string> {
+    // lmdb-js does not recover from a commit that met a full disk (later commits and the close
+    // never settle): below a little room, refuse before writing, as ENOSPC.
+    const room = await fs.promises.statfs(this.directory);
+    if (room.bavail * room.bsize < MIN_ROOM_BYTES) throw Object.assign(new Error('no space left for the event log'), { code: 'ENOSPC' });
     const id = randomUUID();
     await this.intentsDb.put(id, intent);
     return id;
@@ -273,8 +283,9 @@ export class LocalEventLog implements EventLog {
     });
   }
 
+  /** Waits for the writes under way; after a failed commit (a full disk) lmdb-js may never settle the close, so not forever. */
   async close(): Promise<void> {
-    await this.root.close();
+    await Promise.race([this.root.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
   }
 
   /** Inside a transaction. */
