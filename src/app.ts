@@ -18,6 +18,8 @@ import { keyWriteRateLimit, securityHeaders, writeRateLimit } from './security.t
 import type { ContentInspector } from './media/content-inspector.ts';
 import type { ByteStore } from './storage/byte-store.ts';
 import { corsFor } from './cors.ts';
+import { eventRoutes } from './events/routes.ts';
+import type { Events } from './events/events.ts';
 import { jsonLine } from './json-line.ts';
 import type { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { uploadRoutes } from './uploads/routes.ts';
@@ -38,6 +40,8 @@ export interface AppDeps {
   readinessChecks?: Array<() => Promise<string[]>>;
   /** Keys and signed URLs; by default from config.auth, on the system clock. */
   access?: Access;
+  /** The event log, webhooks and live feed (GET /events); the caller closes it on shutdown. */
+  events?: Events;
 }
 
 /** The Express app: routes and middleware only. No listening, no process.env, no globals. */
@@ -88,8 +92,9 @@ export function createApp(config: Config, deps: AppDeps): Express {
     useStatusMode(config.media.statusMode),
     identify,
     ...writeLimits,
-    mediaRoutes({ config, store, inspector: deps.inspector, metrics, access }),
+    mediaRoutes({ config, store, inspector: deps.inspector, metrics, access, events: deps.events }),
   );
+  if (deps.events) app.use('/events', rememberMount, identify, eventRoutes(deps.events, access));
   app.use('/signed-urls', rememberMount, useStatusMode(config.media.statusMode), identify, signedUrlRoutes(config, access));
   app.get('/auth', identify, authStatus(access));
   app.use('/chat', rememberMount, chatRoutes());

@@ -5,6 +5,7 @@ import { proxyConfigSchema } from './proxy/config.ts';
 import { chatConfigSchema } from './chat/config.ts';
 import { uploadsConfigSchema } from './uploads/config.ts';
 import { authConfigSchema } from './access/config.ts';
+import { eventsConfigSchema } from './events/config.ts';
 import { MAX_SINGLE_PUT_BYTES, s3ConfigSchema } from './storage/s3/s3-config.ts';
 
 const extension = z
@@ -140,6 +141,7 @@ export const configSchema = z
     uploads: uploadsConfigSchema.prefault({}),
     cors: corsSchema.prefault({}),
     redis: redisSchema.prefault({}),
+    events: eventsConfigSchema.prefault({}),
   })
   .strict()
   .superRefine(({ storage, media }, ctx) => {

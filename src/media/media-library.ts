@@ -1,3 +1,5 @@
+import type { EventOrigin } from '../events/event.ts';
+import type { EventHook } from '../events/event-hook.ts';
 import type { ByteStore, ListOptions, StoredObject } from '../storage/byte-store.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
@@ -14,6 +16,8 @@ export class MediaLibrary {
   constructor(
     private readonly store: ByteStore,
     private readonly inspector: ContentInspector,
+    /** Records media.deleted in the delete's durable step (src/events/). */
+    private readonly events?: EventHook,
   ) {}
 
   async open(target: MediaPath): Promise<OpenedMedia | undefined> {
@@ -40,8 +44,9 @@ export class MediaLibrary {
     return { files: present, directories: page.directories, nextAfter: page.nextAfter };
   }
 
-  remove(target: MediaPath): Promise<boolean> {
-    return this.store.remove({ directory: target.directory, name: target.filename });
+  remove(target: MediaPath, origin: EventOrigin = { keyId: null }): Promise<boolean> {
+    const remove = () => this.store.remove({ directory: target.directory, name: target.filename });
+    return this.events ? this.events.deleted(target, origin, remove) : remove();
   }
 
   /** The object as a media file; undefined when it vanished before its attributes could be read. */

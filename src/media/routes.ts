@@ -3,6 +3,8 @@ import type { Access } from '../access/access.ts';
 import { signedUploadCandidates } from '../access/signed-upload.ts';
 import type { Config } from '../config.ts';
 import { AppError, sendResult, useStatusMode } from '../errors.ts';
+import { originOf } from '../events/origin.ts';
+import type { EventHook } from '../events/event-hook.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { addToRequestLine } from '../observability/request-logger.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
@@ -25,15 +27,16 @@ export interface MediaDeps {
   inspector: ContentInspector;
   metrics: Metrics;
   access: Access;
+  events?: EventHook;
 }
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 
-export function mediaRoutes({ config, store, inspector, metrics, access }: MediaDeps): Router {
+export function mediaRoutes({ config, store, inspector, metrics, access, events }: MediaDeps): Router {
   const { media } = config;
   const router = Router();
-  const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
-  const library = new MediaLibrary(store, inspector);
+  const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent }, events);
+  const library = new MediaLibrary(store, inspector, events);
   const parseMultipart = multipartParser(store, media);
   // Before the body is read: whether this request may upload at all, and with what limits (a
   // signed upload URL creates one file of at most its `max` bytes).
@@ -60,7 +63,8 @@ export function mediaRoutes({ config, store, inspector, metrics, access }: Media
       const parsed = await uploadCandidates(req, store, limits);
       const candidates = principal.kind === 'signature' ? signedUploadCandidates(principal.claims, req, parsed) : parsed;
       const mayStore = (target: MediaPath, size: number) => access.mayStore(principal, target, size);
-      const outcome = await storeUploads(store, pipeline, { ...media, mayStore }, candidates);
+      const origin = originOf(principal, req.is('multipart/form-data') ? 'multipart' : 'urlencoded');
+      const outcome = await storeUploads(store, pipeline, { ...media, mayStore, origin }, candidates);
       for (const file of outcome.files) {
         metrics.uploads.inc({ code: String(file.code) });
         if (file.size !== undefined && file.code === 200) metrics.bytesStored.inc(file.size);
@@ -88,7 +92,7 @@ export function mediaRoutes({ config, store, inspector, metrics, access }: Media
   router.delete('/', startDelete, express.raw({ type: URLENCODED, limit: URLENCODED_OVERHEAD }), async (req, res) => {
     const target = deleteTarget(req.query, req.body, media.maxFields);
     access.mayDelete(access.principal(res), target);
-    const deleted = await library.remove(target);
+    const deleted = await library.remove(target, originOf(access.principal(res)));
     sendResult(res, 'OK', { ...target, deleted });
   });
 

@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
 import { PublishPipeline } from '../media/publish-pipeline.ts';
+import type { EventHook } from '../events/event-hook.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader } from './checksum.ts';
@@ -36,6 +37,8 @@ export interface ResumableDeps {
   logger: Logger;
   /** Who may create and continue uploads; without it, everyone may. */
   access?: Access;
+  /** Records media.created of completed uploads (src/events/). */
+  events?: EventHook;
 }
 
 /** The mount point; Location headers name uploads below it. */
@@ -74,7 +77,7 @@ export class ResumableUploads {
     const { store, inspector, metrics, logger } = deps;
     const { media, uploads } = config;
     const { dataStore, lockPath } = await createResumableStorage(config, store, (bytes) => metrics.resumableBytes.inc(bytes));
-    const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent });
+    const pipeline = new PublishPipeline(store, inspector, { verifyContent: media.verifyContent }, deps.events);
     if (media.verifyContent) judgeFirstBytes(dataStore, inspector);
     // Several hosts (a shared bucket) need a lock they all see; one host does with lock files.
     const redisUrl = config.redis.url ?? config.chat.redisUrl;
