@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { cp, open, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { cp, link, mkdir, open, readdir, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INDEX_DIR } from '../../src/storage/local/local-store.ts';
+import { INDEX_FILE } from '../../src/storage/local/index-keeper.ts';
 import { tempRoot, type LogLine } from '../helpers/app.ts';
 import { multipartBody, sha256, uniqueMp3 } from '../helpers/media.ts';
 import { startServiceProcess, type ServiceProcess } from '../helpers/process.ts';
@@ -14,7 +15,11 @@ const PAGE_BYTES = 4096;
 const LARGE_BYTES = 256 * 1024 ** 2;
 const DAMAGED = 'metadata index damaged: set aside, rebuilding it from the files';
 
-const indexFile = (root: string) => path.join(root, INDEX_DIR, 'metadata.mdb');
+const indexFile = (root: string) => path.join(root, INDEX_DIR, INDEX_FILE);
+/** Rounds of each damage while running, each with its own random bytes. */
+const SEEDS = 3;
+/** Restarts of the service on a damaged index (index-damage-battery.test.ts restarts the index itself 20 times per damage). */
+const RESTARTS = 6;
 const bytesOf = (directory: string, i: number) => uniqueMp3(`${directory}-${i}`);
 
 /** Writes random bytes over `length` bytes of the index file from `offset` (its size unchanged). */
@@ -31,7 +36,7 @@ async function overwrite(file: string, offset: number, length: number): Promise<
 /** The damages of issue 29, each applied to the index file of a stopped or running service. */
 const damages: Record<string, (file: string) => Promise<void>> = {
   'random bytes in it': async (file) => overwrite(file, 0, (await stat(file)).size),
-  // Pages 0 and 1 are LMDB's meta pages: the rest holds the B-trees.
+  // The first two pages hold the file's header and its table of tables: the rest holds the B-trees.
   'garbage in its data pages': async (file) => overwrite(file, 2 * PAGE_BYTES, (await stat(file)).size - 2 * PAGE_BYTES),
   'the file truncated to half': async (file) => truncate(file, Math.floor((await stat(file)).size / 2 / PAGE_BYTES) * PAGE_BYTES),
 };
@@ -42,6 +47,11 @@ function logLines(service: ServiceProcess): LogLine[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** Lines logged at error or above, other than the access log's (a 503 from /readyz while rebuilding is one). */
+function errorLines(service: ServiceProcess): LogLine[] {
+  return logLines(service).filter((line) => line.level >= 50 && !('req' in line));
 }
 
 /** Lines of a raw stack trace the process printed outside its JSON lines. */
@@ -74,6 +84,14 @@ async function expectDownload(url: string, directory: string, i: number): Promis
   expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
 }
 
+/** A large file (sparse: no disk used) in `directory`: a rebuild is busy hashing it long enough to be seen. */
+async function bigFile(root: string, directory: string): Promise<void> {
+  await mkdir(path.join(root, directory), { recursive: true });
+  const big = await open(path.join(root, directory, 'large.mp3'), 'w');
+  await big.truncate(LARGE_BYTES);
+  await big.close();
+}
+
 const readyz = async (url: string) => (await fetch(`${url}/readyz`)).json() as Promise<{ status: string; problems?: string[] }>;
 
 describe('local backend: a damaged metadata index', () => {
@@ -87,11 +105,20 @@ describe('local backend: a damaged metadata index', () => {
     return service;
   }
 
-  /** A copy of the seeded root, for one damage. */
+  /**
+   * A copy of the seeded root, for one damage: its index copied, its files hard-linked (the same
+   * inode, size and mtime), so their entries still match and the running service reads them from
+   * the index file itself instead of describing them anew.
+   */
   async function seededCopy(): Promise<string> {
     const root = await tempRoot('index-damage-');
     roots.push(root);
-    await cp(seeded, root, { recursive: true });
+    await cp(path.join(seeded, INDEX_DIR), path.join(root, INDEX_DIR), { recursive: true });
+    for (const directory of DIRECTORIES) {
+      await mkdir(path.join(root, directory));
+      for (const name of await readdir(path.join(seeded, directory)))
+        await link(path.join(seeded, directory, name), path.join(root, directory, name));
+    }
     return root;
   }
 
@@ -125,39 +152,85 @@ describe('local backend: a damaged metadata index', () => {
       await waitFor('the rebuild', async () => (await readyz(service.url)).status === 'ready', 20_000);
       await expectWholeListing(service.url);
       expect(await service.stop()).toBe(0);
-      const errors = logLines(service).filter((line) => line.level >= 50);
+      const errors = errorLines(service);
       expect(errors.map((line) => line.msg)).toEqual([DAMAGED]);
       const keptAt = String(errors[0]!.keptAt);
       expect(path.dirname(keptAt)).toBe(root);
       expect(path.basename(keptAt)).toMatch(/^\.index-damaged-/);
       // Kept for inspection as it was found.
-      expect((await readdir(keptAt)).sort()).toContain('metadata.mdb');
+      expect((await readdir(keptAt)).sort()).toContain(INDEX_FILE);
       expect(stackLines(service)).toEqual([]);
     });
   }
 
-  it('is cut short while running: never read past its end, the process lives on', async () => {
+  /** After a damage while running: the same answers as before, `/readyz` back to ready, then (stopped) one error line and the index kept aside once. */
+  async function expectHealed(service: ServiceProcess, root: string): Promise<void> {
+    for (let round = 0; round < 2; round++) {
+      await expectWholeListing(service.url);
+      for (const directory of DIRECTORIES) await expectDownload(service.url, directory, round * 11);
+    }
+    await waitFor('the rebuild', async () => (await readyz(service.url)).status === 'ready', 20_000);
+    await expectWholeListing(service.url);
+    // Still the process that met the damage; stopped only now, so that its log is written out whole.
+    expect(await service.stop()).toBe(0);
+    expect(service.child.signalCode).toBeNull();
+    expect(errorLines(service).map((line) => line.msg)).toEqual([DAMAGED]);
+    expect((await readdir(root)).filter((name) => name.startsWith('.index-damaged-'))).toHaveLength(1);
+    expect(stackLines(service)).toEqual([]);
+  }
+
+  /** A restart on the root: it starts, lists, takes an upload and stops cleanly (exit 0, no signal). */
+  async function expectRestart(root: string, tag: string): Promise<void> {
+    const service = await serve(root);
+    await expectWholeListing(service.url);
+    const { body, contentType } = multipartBody([
+      { name: 'directory', body: 'a' },
+      { name: 'file', filename: `restart-${tag}.mp3`, body: uniqueMp3(tag) },
+    ]);
+    const res = await fetch(`${service.url}/media`, { method: 'POST', body, headers: { 'Content-Type': contentType } });
+    expect(res.status).toBe(200);
+    expect(await service.stop()).toBe(0);
+    expect(service.child.signalCode).toBeNull();
+    expect(stackLines(service)).toEqual([]);
+  }
+
+  for (let seed = 0; seed < SEEDS; seed++) {
+    it(`gets garbage in its data pages while running (round ${seed + 1}): answers from the files, sets it aside once, rebuilds, lives on`, async () => {
+      const root = await seededCopy();
+      const service = await serve(root);
+      await expectWholeListing(service.url);
+      await damages['garbage in its data pages']!(indexFile(root));
+      await expectHealed(service, root);
+      await expectRestart(root, `garbage-${seed}`);
+    });
+  }
+
+  it('is cut short while running: never read past its end, says so on /readyz while rebuilding, the process lives on', async () => {
     const root = await seededCopy();
+    await bigFile(root, 'big');
     const service = await serve(root);
     await expectWholeListing(service.url);
     await damages['the file truncated to half']!(indexFile(root));
     await expectWholeListing(service.url);
-    await expectDownload(service.url, 'c', 5);
-    await waitFor('the rebuild', async () => (await readyz(service.url)).status === 'ready', 20_000);
-    expect(await service.stop()).toBe(0);
-    expect(
-      logLines(service)
-        .filter((line) => line.level >= 50)
-        .map((line) => line.msg),
-    ).toEqual([DAMAGED]);
+    const during = await readyz(service.url);
+    expect(during.status).toBe('unavailable');
+    expect(during.problems).toContain('metadata index damaged: rebuilding it from the files');
+    await expectHealed(service, root);
+    await expectRestart(root, 'cut');
   });
+
+  it(`starts on an index damaged while it was stopped, again and again: never aborts (${RESTARTS} tries)`, async () => {
+    for (let attempt = 0; attempt < RESTARTS; attempt++) {
+      const root = await seededCopy();
+      await damages[attempt % 2 ? 'garbage in its data pages' : 'random bytes in it']!(indexFile(root));
+      await expectRestart(root, `damaged-${attempt}`);
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('says on /readyz that the index is being rebuilt, until it is', async () => {
     const root = await seededCopy();
-    // A large file (sparse: no disk used) keeps the rebuild busy hashing long enough to be seen.
-    const big = await open(path.join(root, 'a', 'large.mp3'), 'w');
-    await big.truncate(LARGE_BYTES);
-    await big.close();
+    await bigFile(root, 'a');
     await damages['random bytes in it']!(indexFile(root));
     const service = await serve(root);
     const during = await readyz(service.url);

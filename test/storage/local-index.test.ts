@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,6 +91,19 @@ describe('local backend: files and index', () => {
       ['copied.bin', undefined],
       ['kept.bin', { note: 1 }],
     ]);
+  });
+  it('removes the LMDB index of an earlier version and describes its files anew', async () => {
+    const root = await tempRoot('local-index-');
+    await mkdir(path.join(root, INDEX_DIR), { recursive: true });
+    await mkdir(path.join(root, 'd'));
+    for (const name of ['metadata.mdb', 'metadata.mdb-lock']) await writeFile(path.join(root, INDEX_DIR, name), 'an earlier index');
+    await writeFile(path.join(root, 'd', 'old.bin'), 'stored by an earlier version');
+    const store = await open(root);
+    expect(await readdir(path.join(root, INDEX_DIR))).not.toContain('metadata.mdb');
+    expect(await readdir(path.join(root, INDEX_DIR))).not.toContain('metadata.mdb-lock');
+    expect(await store.head({ directory: 'd', name: 'old.bin' })).toMatchObject({
+      sha256: sha256(Buffer.from('stored by an earlier version')),
+    });
   });
 });
 

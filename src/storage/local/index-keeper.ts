@@ -3,7 +3,11 @@ import path from 'node:path';
 import { checkIndex } from './index-check.ts';
 import { MetadataIndex } from './metadata-index.ts';
 
-const INDEX_FILE = 'metadata.mdb';
+/** The index's data file in its directory. */
+export const INDEX_FILE = 'metadata.sqlite';
+
+/** The LMDB index of earlier versions: no longer read (entries are described anew as files are met), so removed. */
+const EARLIER_INDEX_FILES = ['metadata.mdb', 'metadata.mdb-lock'];
 
 export interface IndexKeeperEvents {
   /** A write to the index failed (a full disk): it is caught up later from the files. */
@@ -34,8 +38,10 @@ export class IndexKeeper {
 
   static async open(directory: string, events: IndexKeeperEvents): Promise<IndexKeeper> {
     await fs.mkdir(directory, { recursive: true });
-    const problem = await checkIndex(path.join(directory, INDEX_FILE));
+    await Promise.all(EARLIER_INDEX_FILES.map((name) => fs.rm(path.join(directory, name), { force: true })));
+    const problem = checkIndex(path.join(directory, INDEX_FILE));
     if (problem) await setAside(directory, problem, events);
+    await fs.mkdir(directory, { recursive: true });
     let keeper: IndexKeeper | undefined = undefined;
     const index: MetadataIndex = openIndex(directory, events, (error) => keeper?.damaged(index, error));
     keeper = new IndexKeeper(directory, index, events);
@@ -90,7 +96,7 @@ export class IndexKeeper {
     try {
       // Another process of the same root may have set it aside already: then its fresh one is checked instead.
       const sameFile = await damaged.isFileAt(path.join(this.directory, INDEX_FILE));
-      const again = sameFile ? problem : await checkIndex(path.join(this.directory, INDEX_FILE));
+      const again = sameFile ? problem : checkIndex(path.join(this.directory, INDEX_FILE));
       if (again) await setAside(this.directory, again, this.events);
       await fs.mkdir(this.directory, { recursive: true });
       const fresh: MetadataIndex = openIndex(this.directory, this.events, (error) => this.damaged(fresh, error));
@@ -114,7 +120,10 @@ export class IndexKeeper {
 }
 
 function openIndex(directory: string, events: IndexKeeperEvents, onDamage: (error: unknown) => void): MetadataIndex {
-  return MetadataIndex.open(path.join(directory, INDEX_FILE), { onWriteError: events.onIndexError, onDamage });
+  return MetadataIndex.open(path.join(directory, INDEX_FILE), {
+    onWriteError: events.onIndexError,
+    onDamage,
+  });
 }
 
 async function setAside(directory: string, problem: string, events: IndexKeeperEvents): Promise<void> {

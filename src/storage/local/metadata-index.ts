@@ -1,90 +1,70 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { open, type Database, type RootDatabase } from 'lmdb';
-import type { Attributes } from '../byte-store.ts';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { isDamage, openIndexDatabase } from './index-database.ts';
+import { DamagedRow, directoryRecordOf, fileColumns, fileRecordOf, parsed, type DirectoryRecord, type FileRecord } from './index-rows.ts';
 
-/** What the index keeps of one stored file; `sha256` absent until its bytes were first hashed. */
-export interface FileRecord {
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  sha256?: string;
-  attributes?: Attributes;
-}
+export type { DirectoryRecord, FileRecord } from './index-rows.ts';
 
-/** What the index knows of a directory's entries, and when it last read them. */
-export interface DirectoryRecord {
-  /** The directory's mtime in ns (a string: JSON has no bigint) when it was read. */
-  mtimeNs: string;
-  /** The directory's inode: another directory swapped in under its name is read anew. */
-  ino?: string;
-  /** Wall-clock time the read started. */
-  scannedAtMs: number;
-  /** Its subdirectories, in byte order of their UTF-8 names. */
-  directories: string[];
-}
-
-type FileKey = [string, string];
-
-/** LMDB's codes for a file that is not a sound index (lmdb.h): a write meeting one means damage, not a full disk. */
-const DAMAGE_CODES = new Set([
-  -30793 /* MDB_INVALID */, -30795 /* MDB_PANIC */, -30796 /* MDB_CORRUPTED */, -30797 /* MDB_PAGE_NOTFOUND */,
-]);
+/** A key in a named table: rows of one table are ordered by key, numbers before strings. */
+export type EntryKey = string | number;
 
 /**
- * Key of a directory in the index: a digest, so a key stays under LMDB's 1,978-byte limit
- * whatever the path (8 segments of 255 bytes), and the files of one directory are one range.
+ * The writes of one atomic transaction (see MetadataIndex.atomically): file records, and rows of
+ * named tables (other features' records, such as events written with the file they are about).
  */
-function directoryKey(directory: string): string {
-  let key = directoryKeys.get(directory);
-  if (key === undefined) {
-    if (directoryKeys.size >= DIRECTORY_KEYS_KEPT) directoryKeys.clear();
-    key = createHash('sha256').update(directory).digest('hex').slice(0, 32);
-    directoryKeys.set(directory, key);
-  }
-  return key;
+export interface IndexTransaction {
+  putFile(directory: string, name: string, record: FileRecord): void;
+  removeFile(directory: string, name: string): void;
+  /** Puts `value` (a JSON object) at `key` in `table`. */
+  put(table: string, key: EntryKey, value: object): void;
+  remove(table: string, key: EntryKey): void;
+  /** The row at `key`, as this transaction sees it. */
+  get(table: string, key: EntryKey): object | undefined;
+  /** The highest key of `table` (the last of a sequence), as this transaction sees it. */
+  lastKey(table: string): EntryKey | undefined;
 }
 
-/** Recent directories' keys: every read and write looks one up, and hashing costs more than the lookup. */
-const directoryKeys = new Map<string, string>();
-const DIRECTORY_KEYS_KEPT = 4096;
+export interface IndexEvents {
+  /** A read or write failed for want of space or I/O, not for damage (the index catches up later). */
+  onWriteError?: (error: unknown) => void;
+  /** The index was found damaged (called once). */
+  onDamage?: (error: unknown) => void;
+}
 
 /**
- * The metadata of stored files in LMDB (lmdb-js): one memory-mapped B-tree, read without a
- * system call, written in batched transactions by its own thread, and safe for several processes
- * sharing one root. File keys are `[directory digest, name]`; ordered-binary encodes the name's
- * UTF-8 bytes, so one range read serves a listing page in the API's order.
+ * The metadata of stored files in SQLite (node:sqlite, built into Node): read with pread, never
+ * through a memory map, so a file damaged or cut short behind its back is reported as
+ * SQLITE_CORRUPT instead of ending the process; several processes share one root through its
+ * WAL. Reads and writes never throw: the index is rebuilt from the files wherever it falls
+ * behind, so a failed write (a full disk) costs a later re-read, never a failed request.
  */
 export class MetadataIndex {
-  /** Set once a read or a write found the index damaged: from then on nothing touches its map. */
+  /** Set once a read or a write found the index damaged: from then on it answers as if empty. */
   private damage: unknown;
-  /** The data file's size when last seen: LMDB's file only grows, so a smaller one was cut. */
-  private knownSize: number;
+  private readonly statements = new Map<string, StatementSync>();
+  private readonly transaction: IndexTransaction;
 
   private constructor(
-    private readonly root: RootDatabase,
-    private readonly files: Database<FileRecord, FileKey>,
-    private readonly directories: Database<DirectoryRecord, string>,
-    private readonly dataFile: number,
+    private readonly db: DatabaseSync,
+    private readonly ino: number,
     private readonly events: IndexEvents,
   ) {
-    this.knownSize = fs.fstatSync(dataFile).size;
+    this.transaction = {
+      putFile: (directory, name, record) =>
+        void this.run('INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)', directory, name, ...fileColumns(record)),
+      removeFile: (directory, name) => void this.run('DELETE FROM files WHERE directory = ? AND name = ?', directory, name),
+      put: (table, key, value) => void this.run('INSERT OR REPLACE INTO entries VALUES (?, ?, ?)', table, key, JSON.stringify(value)),
+      remove: (table, key) => void this.run('DELETE FROM entries WHERE tbl = ? AND key = ?', table, key),
+      get: (table, key) => this.entryOf(table, key),
+      lastKey: (table) =>
+        (this.statement('SELECT max(key) AS key FROM entries WHERE tbl = ?').get(table)?.key ?? undefined) as EntryKey | undefined,
+    };
   }
 
-  /**
-   * Reads and writes never throw: the index is rebuilt from the files wherever it falls behind,
-   * so a failed write (a full disk) costs a later re-read, never a failed request. A failed
-   * write goes to `onWriteError`; the first read or write that finds the index damaged goes to
-   * `onDamage`, and the index then answers as if empty. Open only a file that passed
-   * checkIndex (index-check.ts): LMDB trusts its file, and a damaged one can crash the reader.
-   */
-  static open(path: string, events: IndexEvents = {}): MetadataIndex {
-    // Without event-turn batching: with it, a failed commit (a full disk) also rejects a promise
-    // lmdb-js keeps to itself, an unhandled rejection that would end the process.
-    const root = open({ path, maxDbs: 4, eventTurnBatching: false });
-    const files = root.openDB<FileRecord, FileKey>({ name: 'files' });
-    const directories = root.openDB<DirectoryRecord, string>({ name: 'directories' });
-    return new MetadataIndex(root, files, directories, fs.openSync(path, 'r'), events);
+  /** Opens (creating) the index at `file`. Throws when it cannot: check it first (index-check.ts). */
+  static open(file: string, events: IndexEvents = {}): MetadataIndex {
+    const db = openIndexDatabase(file);
+    return new MetadataIndex(db, fs.statSync(file).ino, events);
   }
 
   /** True once the index was found damaged. */
@@ -93,11 +73,69 @@ export class MetadataIndex {
   }
 
   file(directory: string, name: string): FileRecord | undefined {
-    return this.read(() => this.files.get([directoryKey(directory), name]), undefined);
+    return this.read(() => {
+      const row = this.statement('SELECT ino, size, mtime_ms, sha256, attributes FROM files WHERE directory = ? AND name = ?').get(
+        directory,
+        name,
+      );
+      return row && fileRecordOf(row);
+    }, undefined);
+  }
+
+  /** Up to `limit` entries of a directory after `after`, in byte order of their names; undefined when the index is damaged. */
+  page(directory: string, after: string | undefined, limit: number): Array<{ name: string; record: FileRecord }> | undefined {
+    return this.read(() => {
+      const sql = 'SELECT name, ino, size, mtime_ms, sha256, attributes FROM files WHERE directory = ? AND name > ? ORDER BY name LIMIT ?';
+      return this.statement(sql)
+        .all(directory, after ?? '', limit)
+        .map((row) => ({ name: textOf(row.name), record: fileRecordOf(row) }));
+    }, undefined);
+  }
+
+  /** Every name the index holds for a directory. */
+  names(directory: string): string[] {
+    return this.read(
+      () =>
+        this.statement('SELECT name FROM files WHERE directory = ?')
+          .all(directory)
+          .map((row) => textOf(row.name)),
+      [],
+    );
+  }
+
+  directory(directory: string): DirectoryRecord | undefined {
+    return this.read(() => {
+      const row = this.statement('SELECT record FROM directories WHERE directory = ?').get(directory);
+      return row && directoryRecordOf(row);
+    }, undefined);
+  }
+
+  /** The row at `key` of a named table. */
+  entry(table: string, key: EntryKey): object | undefined {
+    return this.read(() => this.entryOf(table, key), undefined);
+  }
+
+  /** Up to `limit` rows of a named table after `after`, in key order. */
+  entries(table: string, after: EntryKey | undefined, limit: number): Array<{ key: EntryKey; value: object }> {
+    return this.read(() => {
+      const sql =
+        after === undefined
+          ? 'SELECT key, value FROM entries WHERE tbl = ? ORDER BY key LIMIT ?'
+          : 'SELECT key, value FROM entries WHERE tbl = ? AND key > ? ORDER BY key LIMIT ?';
+      const rows = after === undefined ? this.statement(sql).all(table, limit) : this.statement(sql).all(table, after, limit);
+      return rows.map((row) => ({
+        key: row.key as EntryKey,
+        value: parsed(row.value, `row of ${table}`) as object,
+      }));
+    }, []);
   }
 
   putFile(directory: string, name: string, record: FileRecord): Promise<boolean> {
-    return this.write(() => this.files.put([directoryKey(directory), name], record));
+    return this.atomically((tx) => tx.putFile(directory, name, record));
+  }
+
+  removeFile(directory: string, name: string): Promise<boolean> {
+    return this.atomically((tx) => tx.removeFile(directory, name));
   }
 
   /**
@@ -105,121 +143,93 @@ export class MetadataIndex {
    * (a commit's entry is never overwritten), `gone` entries dropped, and the directory's record.
    */
   recordScan(directory: string, seen: string[], gone: string[], undescribed: FileRecord, record: DirectoryRecord): Promise<boolean> {
-    const key = directoryKey(directory);
-    return this.write(() =>
-      this.root.transaction(() => {
-        for (const name of seen) if (!this.files.doesExist([key, name])) void this.files.put([key, name], undescribed);
-        for (const name of gone) void this.files.remove([key, name]);
-        void this.directories.put(key, record);
-      }),
-    );
+    return this.atomically((tx) => {
+      for (const name of seen)
+        this.run('INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)', directory, name, ...fileColumns(undescribed));
+      for (const name of gone) tx.removeFile(directory, name);
+      this.run('INSERT OR REPLACE INTO directories VALUES (?, ?)', directory, JSON.stringify(record));
+    });
   }
 
-  removeFile(directory: string, name: string): Promise<boolean> {
-    return this.write(() => this.files.remove([directoryKey(directory), name]));
-  }
-
-  /** Up to `limit` entries of a directory after `after`, in byte order of their names; undefined when the index is damaged. */
-  page(directory: string, after: string | undefined, limit: number): Array<{ name: string; record: FileRecord }> | undefined {
-    return this.read(() => this.pageOf(directory, after, limit), undefined);
-  }
-
-  private pageOf(directory: string, after: string | undefined, limit: number): Array<{ name: string; record: FileRecord }> {
-    const key = directoryKey(directory);
-    const out: Array<{ name: string; record: FileRecord }> = [];
-    const end = [`${key}\u0000`] as unknown as FileKey;
-    const range = this.files.getRange({ start: [key, after ?? ''], end, limit: limit + 1 });
-    for (const {
-      key: [, name],
-      value,
-    } of range) {
-      if (name === after) continue;
-      out.push({ name, record: value });
-      if (out.length === limit) break;
+  /**
+   * Runs `write` in one transaction: all of its writes are committed, or none (a write that
+   * throws rolls them all back). Resolves true when committed. `write` runs synchronously, alone
+   * in this process and, through SQLite's write lock, among the processes sharing the root.
+   */
+  atomically(write: (tx: IndexTransaction) => void): Promise<boolean> {
+    if (this.damage !== undefined) return Promise.resolve(false);
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        write(this.transaction);
+        this.db.exec('COMMIT');
+      } catch (error) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+      return Promise.resolve(true);
+    } catch (error) {
+      this.failed(error);
+      return Promise.resolve(false);
     }
-    return out;
-  }
-
-  /** Every name the index holds for a directory. */
-  names(directory: string): string[] {
-    const key = directoryKey(directory);
-    const range = { start: [key, ''] as FileKey, end: [`${key}\u0000`] as unknown as FileKey };
-    return this.read(() => [...this.files.getKeys(range)].map(([, name]) => name), []);
-  }
-
-  directory(directory: string): DirectoryRecord | undefined {
-    return this.read(() => this.directories.get(directoryKey(directory)), undefined);
   }
 
   /** True when `file` is still the file this index has open (not replaced by another process). */
   async isFileAt(file: string): Promise<boolean> {
     const there = await fs.promises.stat(file).catch(() => undefined);
-    return there?.ino === fs.fstatSync(this.dataFile).ino;
+    return there?.ino === this.ino;
   }
 
-  /** `fallback` when the index is damaged, or found so now. */
+  async close(): Promise<void> {
+    try {
+      this.db.close();
+    } catch (error) {
+      // Closing a damaged index can fail its last checkpoint: it is set aside anyway.
+      if (this.damage === undefined) this.failed(error);
+    }
+  }
+
+  private entryOf(table: string, key: EntryKey): object | undefined {
+    const row = this.statement('SELECT value FROM entries WHERE tbl = ? AND key = ?').get(table, key);
+    return row && (parsed(row.value, `row of ${table}`) as object);
+  }
+
+  /** `fallback` when the index is damaged, or found so now, or the read failed. */
   private read<T>(lookup: () => T, fallback: T): T {
-    if (!this.intact()) return fallback;
+    if (this.damage !== undefined) return fallback;
     try {
       return lookup();
     } catch (error) {
-      this.found(error);
+      this.failed(error);
       return fallback;
     }
   }
 
-  /** True when the write was committed. */
-  private async write(put: () => Promise<unknown>): Promise<boolean> {
-    if (!this.intact()) return false;
-    try {
-      await put();
-      return true;
-    } catch (error) {
-      // lmdb-js gives the cause as a second promise; it is the one worth reporting.
-      const commitError = (error as { commitError?: Promise<unknown> }).commitError;
-      const cause = commitError
-        ? await commitError.then(
-            () => error,
-            (reason: unknown) => reason,
-          )
-        : error;
-      if (DAMAGE_CODES.has((cause as { code?: unknown }).code as number)) this.found(cause);
-      else this.events.onWriteError?.(cause);
-      return false;
-    }
+  private run(sql: string, ...values: SQLInputValue[]): void {
+    this.statement(sql).run(...values);
   }
 
-  /**
-   * False when the index is known damaged, or its file was cut shorter than it was (its pages
-   * past the new end would be read through the map, a SIGBUS that no catch can stop).
-   */
-  private intact(): boolean {
-    if (this.damage !== undefined) return false;
-    const size = fs.fstatSync(this.dataFile).size;
-    if (size < this.knownSize) {
-      this.found(new Error(`the index file was cut from ${this.knownSize} to ${size} bytes`));
-      return false;
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
     }
-    this.knownSize = size;
-    return true;
+    return statement;
   }
 
-  private found(error: unknown): void {
+  private failed(error: unknown): void {
+    if (!(error instanceof DamagedRow) && !isDamage(error)) {
+      this.events.onWriteError?.(error);
+      return;
+    }
     if (this.damage !== undefined) return;
     this.damage = error;
     this.events.onDamage?.(error);
   }
-
-  async close(): Promise<void> {
-    fs.closeSync(this.dataFile);
-    // A damaged index is only let go: closing would commit through the damaged map.
-    if (this.damage === undefined) await this.root.close();
-  }
 }
 
-export interface IndexEvents {
-  /** A write failed for want of space or I/O (the index catches up later). */
-  onWriteError?: (error: unknown) => void;
-  /** The index was found damaged (called once). */
-  onDamage?: (error: unknown) => void;
+function textOf(value: unknown): string {
+  if (typeof value !== 'string') throw new DamagedRow('name');
+  return value;
 }

@@ -1,0 +1,43 @@
+import { DatabaseSync } from 'node:sqlite';
+import { SCHEMA } from './index-rows.ts';
+
+/** How long a write waits for another process's write to the same index (SQLite's busy timeout). */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** SQLite's primary result codes for a file that is not a sound database (sqlite3.h). */
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
+
+/**
+ * Opens (creating) the SQLite index at `file`, set up so that damage is reported, never crashed on:
+ * - `mmap_size = 0`: pages are read with pread, so a page cut off or overwritten is an error code,
+ *   not a SIGBUS or SIGSEGV in this process (a memory map is what made the LMDB index crash);
+ * - `cache_size = 1` page: every read sees the file as it is now, so damage written behind the
+ *   process's back is found by the first read that meets it (the kernel's page cache keeps the
+ *   reads cheap), instead of being hidden by pages cached from before;
+ * - `cell_size_check`: malformed cells in a page are reported rather than followed;
+ * - defensive mode: no SQL can write the schema or the file's bytes directly;
+ * - WAL: several processes share the root, readers never wait for the writer; `synchronous =
+ *   NORMAL` flushes at checkpoints only, since the index is rebuilt from the files if it falls behind.
+ */
+export function openIndexDatabase(file: string): DatabaseSync {
+  const db = new DatabaseSync(file, {
+    timeout: BUSY_TIMEOUT_MS,
+    defensive: true,
+  });
+  try {
+    db.exec('PRAGMA mmap_size = 0; PRAGMA cache_size = 1; PRAGMA cell_size_check = ON');
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
+    db.exec(SCHEMA);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** True for SQLite's report of a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB and their extended codes). */
+export function isDamage(error: unknown): boolean {
+  const code = (error as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && [SQLITE_CORRUPT, SQLITE_NOTADB].includes(code & 0xff);
+}
