@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Metrics } from '../observability/metrics.ts';
-import type { EventLog } from './event-log.ts';
 
 /** The events' metrics, in the service's registry. */
 export class EventMetrics {
@@ -8,8 +7,9 @@ export class EventMetrics {
   readonly deliveries: Counter<'result'>;
   readonly dropped: Counter<'state'>;
   readonly lag: Histogram;
+  readonly logDamaged: Counter;
 
-  constructor(metrics: Metrics, log: EventLog) {
+  constructor(metrics: Metrics, counts: () => Promise<{ pending: number; failed: number }>) {
     const registers = [metrics.registry];
     this.recorded = new Counter({ name: 'media_events_total', help: 'Events recorded, by type', labelNames: ['type'], registers });
     this.deliveries = new Counter({
@@ -30,15 +30,20 @@ export class EventMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 300, 3600],
       registers,
     });
+    this.logDamaged = new Counter({
+      name: 'media_event_log_damaged_total',
+      help: 'Times the local event log was found damaged: set aside (kept) and a fresh log started',
+      registers,
+    });
     new Gauge({
       name: 'media_webhook_deliveries',
       help: 'Deliveries in the log now, by state (pending, failed)',
       labelNames: ['state'],
       registers,
       async collect() {
-        const counts = await log.counts();
-        this.set({ state: 'pending' }, counts.pending);
-        this.set({ state: 'failed' }, counts.failed);
+        const now = await counts();
+        this.set({ state: 'pending' }, now.pending);
+        this.set({ state: 'failed' }, now.failed);
       },
     });
   }

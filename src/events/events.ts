@@ -59,12 +59,18 @@ export class Events implements EventHook {
 
   /** Opens the log, settles what a crash left (intents, leases), and starts delivering. */
   static async open(config: EventsConfig, root: string, deps: EventsDeps): Promise<Events> {
-    const local = await LocalEventLog.open(path.join(root, EVENTS_DIR));
+    // The gauges read the log when scraped, after it is open.
+    const metrics = new EventMetrics(deps.metrics, () => log.counts());
+    const local = await LocalEventLog.open(path.join(root, EVENTS_DIR), {
+      onDamage: (problem, keptAt) => {
+        deps.logger.error({ problem, keptAt }, 'event log damaged: set aside, a fresh log started');
+        metrics.logDamaged.inc();
+      },
+    });
     const redis = deps.redisUrl ? new Redis(deps.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
     redis?.on('error', (err) => deps.logger.warn({ err }, 'events redis connection error'));
     const hooks = new Map(config.webhooks.map((webhook) => new WebhookTarget(webhook)).map((hook) => [hook.id, hook]));
     const log: EventLog = redis ? await RedisEventLog.open(redis, local, [...hooks.keys()]) : local;
-    const metrics = new EventMetrics(deps.metrics, log);
     const worker = new DeliveryWorker(log, hooks, config, deps.logger, metrics);
     const events = new Events(log, config, deps, metrics, worker, hooks, redis);
     const settled = await events.settleIntents();
@@ -111,7 +117,7 @@ export class Events implements EventHook {
     try {
       return await this.log.intend(intent);
     } catch (error) {
-      throw await logWriteError(error);
+      throw logWriteError(error);
     }
   }
 
