@@ -27,8 +27,9 @@ INSERT OR IGNORE INTO meta VALUES ('pending', 0), ('failed', 0);
 `;
 
 /**
- * The event log's SQLite file, opened as the metadata index is (pread, never a memory map: damage
- * is SQLITE_CORRUPT, not a crash; WAL: the processes of a host share it), but `synchronous = FULL`:
+ * The event log's SQLite file, opened as the metadata index is (index-database.ts: pread, never a
+ * memory map, so damage is SQLITE_CORRUPT, not a crash; a cache of one page, so damage written
+ * behind its back is met by the next read; WAL: the processes of a host share it), but `synchronous = FULL`:
  * a commit is on the disk when it returns (an intent or an event survives a power loss), since
  * events, unlike the index, cannot be rebuilt from the files.
  */
@@ -46,7 +47,7 @@ export class EventLogDatabase {
   static open(file: string): EventLogDatabase {
     const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS, defensive: true });
     try {
-      db.exec('PRAGMA mmap_size = 0; PRAGMA cell_size_check = ON');
+      db.exec('PRAGMA mmap_size = 0; PRAGMA cache_size = 1; PRAGMA cell_size_check = ON');
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL');
       db.exec(`BEGIN IMMEDIATE; ${SCHEMA}`);
       db.prepare('INSERT OR IGNORE INTO meta VALUES (?, ?)').run('instance', randomBytes(4).toString('hex'));
