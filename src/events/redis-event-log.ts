@@ -35,7 +35,7 @@ type StreamEntry = [id: string, fields: string[]];
  * the order Redis took them; one consumer group per webhook, so each new event is read by one
  * process of one host; a try a holder did not finish (it died) is taken over (XAUTOCLAIM) after
  * the lease. Waiting retries are a sorted set per webhook, taken under a lease by a script. The
- * write-ahead intents stay on the host that took them (its LMDB log): only that host can tell
+ * write-ahead intents stay on the host that took them (its SQLite log): only that host can tell
  * whether its process died.
  */
 export class RedisEventLog implements EventLog {
