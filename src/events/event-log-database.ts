@@ -108,6 +108,25 @@ export class EventLogDatabase {
     }
   }
 
+  /**
+   * `act` while holding the file's write lock when it can still be taken (a damaged file may not
+   * let it be): the processes of the host that meet one damage set it aside one after the other.
+   */
+  whileLocked(act: () => void): void {
+    let locked = false;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      locked = true;
+    } catch {
+      // The lock could not be taken on this file: act without it.
+    }
+    try {
+      act();
+    } finally {
+      if (locked) rollbackQuietly(this.db);
+    }
+  }
+
   close(): void {
     closeQuietly(this.db);
   }
@@ -135,5 +154,13 @@ function closeQuietly(db: DatabaseSync | undefined): void {
     db?.close();
   } catch {
     // Closing a damaged file can fail its last checkpoint: it is set aside anyway.
+  }
+}
+
+function rollbackQuietly(db: DatabaseSync): void {
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // Nothing was written under the lock; the file is set aside or given up anyway.
   }
 }

@@ -45,7 +45,10 @@ export class EventLogKeeper {
       return op(this.current);
     } catch (error) {
       if (!isLogDamage(error)) throw error;
-      if (inoOf(this.file) === this.current.ino) setAside(this.directory, describe(error), this.events);
+      this.current.whileLocked(() => {
+        // Unless another process of this host set it aside already.
+        if (inoOf(this.file) === this.current.ino) setAside(this.directory, describe(error), this.events);
+      });
       this.replace();
       return op(this.current);
     }
