@@ -9,10 +9,11 @@ const BUSY_TIMEOUT_MS = 5000;
 /**
  * The tables. `events.seq` is AUTOINCREMENT: a number is never given twice, even once every event
  * was pruned. A pending delivery is due at `next_at` (a leased one at its lease's end); deliveries
- * of one file to one hook go in `seq` order (the queue index).
+ * of one file to one hook go in `seq` order (the queue index). `meta.value` has no declared type:
+ * any other (ANY included) would turn an instance name such as '00012345' into a number.
  */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value ANY NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS intents (id TEXT PRIMARY KEY, intent TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, event TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -20,7 +21,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   attempts INTEGER NOT NULL, first_at REAL NOT NULL, last_error TEXT, lease TEXT,
   PRIMARY KEY (seq, hook)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_at, file) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (hook, file, seq) WHERE state = 'pending';
 CREATE TABLE IF NOT EXISTS created (file TEXT PRIMARY KEY, version TEXT NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta VALUES ('pending', 0), ('failed', 0);
@@ -29,9 +30,13 @@ INSERT OR IGNORE INTO meta VALUES ('pending', 0), ('failed', 0);
 /**
  * The event log's SQLite file, opened as the metadata index is (index-database.ts: pread, never a
  * memory map, so damage is SQLITE_CORRUPT, not a crash; a cache of one page, so damage written
- * behind its back is met by the next read; WAL: the processes of a host share it), but `synchronous = FULL`:
- * a commit is on the disk when it returns (an intent or an event survives a power loss), since
- * events, unlike the index, cannot be rebuilt from the files.
+ * behind its back is met by the next read; WAL: the processes of a host share it). Intents and
+ * events are written `durably`: the commit is on the disk (WAL fsynced) when it returns, so they
+ * survive a power loss, since events, unlike the index, cannot be rebuilt from the files. The
+ * deliveries' bookkeeping (leases, outcomes) commits without an fsync of its own (`synchronous =
+ * NORMAL`: it survives the process, and the next durable commit syncs it too): after a power loss
+ * a delivery is at worst sent again, which at-least-once allows, and each fsync here stops the
+ * event loop.
  */
 export class EventLogDatabase {
   private readonly statements = new Map<string, StatementSync>();
@@ -48,7 +53,7 @@ export class EventLogDatabase {
     const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS, defensive: true });
     try {
       db.exec('PRAGMA mmap_size = 0; PRAGMA cache_size = 1; PRAGMA cell_size_check = ON');
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL');
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
       db.exec(`BEGIN IMMEDIATE; ${SCHEMA}`);
       db.prepare('INSERT OR IGNORE INTO meta VALUES (?, ?)').run('instance', randomBytes(4).toString('hex'));
       const instance = db.prepare("SELECT value FROM meta WHERE key = 'instance'").get()?.value;
@@ -93,6 +98,16 @@ export class EventLogDatabase {
 
   all(sql: string, ...values: SQLInputValue[]): Array<Record<string, unknown>> {
     return this.statement(sql).all(...values);
+  }
+
+  /** `write` committed with an fsync of the WAL: on the disk when this returns. */
+  durably<T>(write: () => T): T {
+    this.db.exec('PRAGMA synchronous = FULL');
+    try {
+      return write();
+    } finally {
+      this.db.exec('PRAGMA synchronous = NORMAL');
+    }
   }
 
   /** `write` in one transaction, taking the write lock first (BEGIN IMMEDIATE: no deadlock between processes). */

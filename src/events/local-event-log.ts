@@ -24,7 +24,7 @@ export class LocalEventLog implements EventLog {
 
   async intend(intent: Intent): Promise<string> {
     const id = randomUUID();
-    this.keeper.use((db) => db.run('INSERT INTO intents VALUES (?, ?)', id, JSON.stringify(intent)));
+    this.keeper.use((db) => db.durably(() => db.run('INSERT INTO intents VALUES (?, ?)', id, JSON.stringify(intent))));
     return id;
   }
 
@@ -35,28 +35,31 @@ export class LocalEventLog implements EventLog {
     { version, take }: ConfirmOptions = {},
   ): Promise<Confirmed> {
     return this.keeper.use((db) =>
-      db.transaction(() => {
-        const at = Date.parse(event.timestamp);
-        const seq = db.run('INSERT INTO events (at, event) VALUES (?, ?)', at, JSON.stringify(event)).lastInsertRowid;
-        const stored = { id: idOf(db, seq), ...event } as MediaEvent;
-        db.run('DELETE FROM intents WHERE id = ?', intentId);
-        const file = fileOf(stored);
-        if (stored.type === 'media.created' && version !== undefined) db.run('INSERT OR REPLACE INTO created VALUES (?, ?)', file, version);
-        if (stored.type === 'media.deleted') db.run('DELETE FROM created WHERE file = ?', file);
-        const taken: ClaimedDelivery[] = [];
-        for (const hook of hooks) {
-          const delivery: Delivery = { hook, seq, file, attempts: 0, firstAt: at, nextAt: at, state: 'pending' };
-          const older = db.get("SELECT 1 FROM deliveries WHERE hook = ? AND file = ? AND state = 'pending' AND seq < ?", hook, file, seq);
-          if (take?.hooks.has(hook) && older === undefined) {
-            const until = Date.now() + take.leaseMs;
-            Object.assign(delivery, { nextAt: until, lease: { holder: thisProcess(), until } });
-            taken.push({ delivery, event: stored });
+      db.durably(() =>
+        db.transaction(() => {
+          const at = Date.parse(event.timestamp);
+          const seq = db.run('INSERT INTO events (at, event) VALUES (?, ?)', at, JSON.stringify(event)).lastInsertRowid;
+          const stored = { id: idOf(db, seq), ...event } as MediaEvent;
+          db.run('DELETE FROM intents WHERE id = ?', intentId);
+          const file = fileOf(stored);
+          if (stored.type === 'media.created' && version !== undefined)
+            db.run('INSERT OR REPLACE INTO created VALUES (?, ?)', file, version);
+          if (stored.type === 'media.deleted') db.run('DELETE FROM created WHERE file = ?', file);
+          const taken: ClaimedDelivery[] = [];
+          for (const hook of hooks) {
+            const delivery: Delivery = { hook, seq, file, attempts: 0, firstAt: at, nextAt: at, state: 'pending' };
+            const older = db.get("SELECT 1 FROM deliveries WHERE hook = ? AND file = ? AND state = 'pending' AND seq < ?", hook, file, seq);
+            if (take?.hooks.has(hook) && older === undefined) {
+              const until = Date.now() + take.leaseMs;
+              Object.assign(delivery, { nextAt: until, lease: { holder: thisProcess(), until } });
+              taken.push({ delivery, event: stored });
+            }
+            db.run(INSERT_DELIVERY, ...deliveryValues(delivery));
           }
-          db.run(INSERT_DELIVERY, ...deliveryValues(delivery));
-        }
-        count(db, 'pending', hooks.length);
-        return { event: stored, taken };
-      }),
+          count(db, 'pending', hooks.length);
+          return { event: stored, taken };
+        }),
+      ),
     );
   }
 
@@ -100,14 +103,17 @@ export class LocalEventLog implements EventLog {
       db.transaction(() => {
         const taken = new Map<string, number>();
         const claimed: ClaimedDelivery[] = [];
-        const due = `${WITH_EVENT} WHERE d.state = 'pending' AND d.next_at <= ? ORDER BY d.next_at, d.hook, d.seq LIMIT ?`;
-        for (const row of db.all(due, now, CLAIM_SCAN)) {
-          const delivery = deliveryOf(row);
-          const { hook, seq, file } = delivery;
+        // Keys first (the due index covers them): rows and events are read only for what is taken.
+        const due = "SELECT seq, hook, file FROM deliveries WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?";
+        for (const key of db.all(due, now, CLAIM_SCAN)) {
+          const [seq, hook, file] = [key.seq as number, key.hook as string, key.file as string];
           if ((taken.get(hook) ?? 0) >= want(hook)) continue;
           // In order per file: only the oldest pending delivery of this file to this hook goes.
           const head = db.get("SELECT min(seq) AS seq FROM deliveries WHERE hook = ? AND file = ? AND state = 'pending'", hook, file);
           if (head?.seq !== seq) continue;
+          const row = db.get(`${WITH_EVENT} WHERE d.seq = ? AND d.hook = ?`, seq, hook);
+          if (!row) continue;
+          const delivery = deliveryOf(row);
           const until = now + leaseMs;
           const leased: Delivery = { ...delivery, nextAt: until, lease: { holder: thisProcess(), until } };
           db.run(INSERT_DELIVERY, ...deliveryValues(leased));
