@@ -5,8 +5,11 @@ import type { Delivery } from './event-log.ts';
 import type { MediaEvent } from './event.ts';
 import type { EventLogDatabase } from './event-log-database.ts';
 
-/** The columns a delivery's rows are read with (joined to its event as `event`). */
-export const DELIVERY_COLUMNS = 'd.seq, d.hook, d.file, d.state, d.next_at, d.attempts, d.first_at, d.last_error, d.lease';
+/** Deliveries with their events' JSON (as `event`), for deliveryOf and eventOf. */
+export const WITH_EVENT =
+  'SELECT d.seq, d.hook, d.file, d.state, d.next_at, d.attempts, d.first_at, d.last_error, d.lease, e.event FROM deliveries d JOIN events e ON e.seq = d.seq';
+/** Puts a delivery, its values from deliveryValues. */
+export const INSERT_DELIVERY = 'INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** A delivery as the values of an `INSERT INTO deliveries`, in column order. */
 export function deliveryValues(delivery: Delivery): SQLInputValue[] {

@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { diedOnThisHost, thisProcess } from '../uploads/process-identity.ts';
 import { EventLogKeeper, type EventLogEvents } from './event-log-keeper.ts';
-import { count, countsOf, DELIVERY_COLUMNS, deliveryOf, deliveryValues, eventOf, idOf, jsonOf, seqOf } from './event-log-rows.ts';
+import {
+  count,
+  countsOf,
+  INSERT_DELIVERY,
+  WITH_EVENT,
+  deliveryOf,
+  deliveryValues,
+  eventOf,
+  idOf,
+  jsonOf,
+  seqOf,
+} from './event-log-rows.ts';
 import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery, EventLog, Intent } from './event-log.ts';
 import { fileOf, type MediaEvent } from './event.ts';
-
-/** Deliveries a claim looks at: enough for a busy tick, few enough to keep the write lock short. */
-const CLAIM_SCAN = 1000;
-const INSERT_DELIVERY = 'INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const WITH_EVENT = `SELECT ${DELIVERY_COLUMNS}, e.event FROM deliveries d JOIN events e ON e.seq = d.seq`;
+import { claimDue } from './event-log-claim.ts';
+import { pruneLog } from './event-log-prune.ts';
 
 /**
  * The event log of one host in SQLite (node:sqlite), `<root>/.events/events.sqlite`: shared by
@@ -99,30 +107,7 @@ export class LocalEventLog implements EventLog {
   }
 
   async claim(now: number, want: (hook: string) => number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    return this.keeper.use((db) =>
-      db.transaction(() => {
-        const taken = new Map<string, number>();
-        const claimed: ClaimedDelivery[] = [];
-        // Keys first (the due index covers them): rows and events are read only for what is taken.
-        const due = "SELECT seq, hook, file FROM deliveries WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?";
-        for (const key of db.all(due, now, CLAIM_SCAN)) {
-          const [seq, hook, file] = [key.seq as number, key.hook as string, key.file as string];
-          if ((taken.get(hook) ?? 0) >= want(hook)) continue;
-          // In order per file: only the oldest pending delivery of this file to this hook goes.
-          const head = db.get("SELECT min(seq) AS seq FROM deliveries WHERE hook = ? AND file = ? AND state = 'pending'", hook, file);
-          if (head?.seq !== seq) continue;
-          const row = db.get(`${WITH_EVENT} WHERE d.seq = ? AND d.hook = ?`, seq, hook);
-          if (!row) continue;
-          const delivery = deliveryOf(row);
-          const until = now + leaseMs;
-          const leased: Delivery = { ...delivery, nextAt: until, lease: { holder: thisProcess(), until } };
-          db.run(INSERT_DELIVERY, ...deliveryValues(leased));
-          taken.set(hook, (taken.get(hook) ?? 0) + 1);
-          claimed.push({ delivery: leased, event: eventOf(db, row) });
-        }
-        return claimed;
-      }),
-    );
+    return this.keeper.use((db) => db.transaction(() => claimDue(db, now, want, leaseMs)));
   }
 
   async delivered(delivery: Delivery): Promise<void> {
@@ -189,27 +174,7 @@ export class LocalEventLog implements EventLog {
   }
 
   async prune(now: number, retainMs: number, maxPending: number): Promise<{ failed: number; pending: number }> {
-    return this.keeper.use((db) =>
-      db.transaction(() => {
-        // Events in order up to the first one still retained or still to be delivered, with their failed deliveries.
-        const firstPending = db.get("SELECT min(seq) AS seq FROM deliveries WHERE state = 'pending'")?.seq;
-        const firstRetained = db.get('SELECT min(seq) AS seq FROM events WHERE at > ?', now - retainMs)?.seq;
-        const end = Math.min(...[firstPending, firstRetained].map((seq) => (typeof seq === 'number' ? seq : Number.MAX_SAFE_INTEGER)));
-        count(db, 'failed', -db.run('DELETE FROM deliveries WHERE seq < ?', end).changes);
-        db.run('DELETE FROM events WHERE seq < ?', end);
-        const dropped = { failed: 0, pending: 0 };
-        const { pending, failed } = countsOf(db);
-        let excess = pending + failed - maxPending;
-        for (const state of ['failed', 'pending'] as const) {
-          if (excess <= 0) break;
-          const oldest = 'SELECT seq, hook FROM deliveries WHERE state = ? ORDER BY seq, hook LIMIT ?';
-          dropped[state] = db.run(`DELETE FROM deliveries WHERE (seq, hook) IN (${oldest})`, state, excess).changes;
-          count(db, state, -dropped[state]);
-          excess -= dropped[state];
-        }
-        return dropped;
-      }),
-    );
+    return this.keeper.use((db) => db.transaction(() => pruneLog(db, now, retainMs, maxPending)));
   }
 
   async releaseDead(): Promise<number> {
