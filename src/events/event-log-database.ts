@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { isDamage } from '../storage/local/index-database.ts';
+import { WalSync } from './wal-sync.ts';
 
 /** How long a write waits for another process's write to the same log (SQLite's busy timeout). */
 const BUSY_TIMEOUT_MS = 5000;
@@ -30,16 +31,16 @@ INSERT OR IGNORE INTO meta VALUES ('pending', 0), ('failed', 0);
 /**
  * The event log's SQLite file, opened as the metadata index is (index-database.ts: pread, never a
  * memory map, so damage is SQLITE_CORRUPT, not a crash; a cache of one page, so damage written
- * behind its back is met by the next read; WAL: the processes of a host share it). Intents and
- * events are written `durably`: the commit is on the disk (WAL fsynced) when it returns, so they
- * survive a power loss, since events, unlike the index, cannot be rebuilt from the files. The
- * deliveries' bookkeeping (leases, outcomes) commits without an fsync of its own (`synchronous =
- * NORMAL`: it survives the process, and the next durable commit syncs it too): after a power loss
- * a delivery is at worst sent again, which at-least-once allows, and each fsync here stops the
- * event loop.
+ * behind its back is met by the next read; WAL: the processes of a host share it). Commits are
+ * `synchronous = NORMAL` (they survive the process); intents and events are then put on the disk
+ * by `synced()` (they survive a power loss: events, unlike the index, cannot be rebuilt from the
+ * files) in a thread, since an fsync inside the commit would stop the event loop. The deliveries'
+ * bookkeeping (leases, outcomes) is not synced of its own: after a power loss a delivery is at
+ * worst sent again, which at-least-once allows.
  */
 export class EventLogDatabase {
   private readonly statements = new Map<string, StatementSync>();
+  private readonly walSync: WalSync;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -47,7 +48,10 @@ export class EventLogDatabase {
     readonly ino: number,
     /** Names this log's events apart from a fresh log's: a receiver never takes a new event for one it has seen. */
     readonly instance: string,
-  ) {}
+    file: string,
+  ) {
+    this.walSync = new WalSync(`${file}-wal`);
+  }
 
   static open(file: string): EventLogDatabase {
     const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS, defensive: true });
@@ -60,7 +64,7 @@ export class EventLogDatabase {
       db.exec('COMMIT');
       if (typeof instance !== 'string' || !/^[0-9a-f]{8}$/.test(instance))
         throw new DamagedLog('its instance name is not one this code wrote');
-      return new EventLogDatabase(db, fs.statSync(file).ino, instance);
+      return new EventLogDatabase(db, fs.statSync(file).ino, instance, file);
     } catch (error) {
       closeQuietly(db);
       throw error;
@@ -100,14 +104,9 @@ export class EventLogDatabase {
     return this.statement(sql).all(...values);
   }
 
-  /** `write` committed with an fsync of the WAL: on the disk when this returns. */
-  durably<T>(write: () => T): T {
-    this.db.exec('PRAGMA synchronous = FULL');
-    try {
-      return write();
-    } finally {
-      this.db.exec('PRAGMA synchronous = NORMAL');
-    }
+  /** Resolves once every commit made so far is on the disk. */
+  synced(): Promise<void> {
+    return this.walSync.sync();
   }
 
   /** `write` in one transaction, taking the write lock first (BEGIN IMMEDIATE: no deadlock between processes). */
@@ -144,6 +143,7 @@ export class EventLogDatabase {
 
   close(): void {
     closeQuietly(this.db);
+    void this.walSync.close();
   }
 
   private statement(sql: string): StatementSync {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { diedOnThisHost, thisProcess } from '../uploads/process-identity.ts';
+import { diedOnThisHost } from '../uploads/process-identity.ts';
 import { EventLogKeeper, type EventLogEvents } from './event-log-keeper.ts';
 import {
   count,
@@ -14,9 +14,10 @@ import {
   seqOf,
 } from './event-log-rows.ts';
 import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery, EventLog, Intent } from './event-log.ts';
-import { fileOf, type MediaEvent } from './event.ts';
+import type { MediaEvent } from './event.ts';
 import { claimDue } from './event-log-claim.ts';
 import { pruneLog } from './event-log-prune.ts';
+import { recordEvent } from './event-log-record.ts';
 
 /**
  * The event log of one host in SQLite (node:sqlite), `<root>/.events/events.sqlite`: shared by
@@ -32,7 +33,10 @@ export class LocalEventLog implements EventLog {
 
   async intend(intent: Intent): Promise<string> {
     const id = randomUUID();
-    this.keeper.use((db) => db.durably(() => db.run('INSERT INTO intents VALUES (?, ?)', id, JSON.stringify(intent))));
+    await this.keeper.use((db) => {
+      db.run('INSERT INTO intents VALUES (?, ?)', id, JSON.stringify(intent));
+      return db.synced();
+    });
     return id;
   }
 
@@ -42,33 +46,11 @@ export class LocalEventLog implements EventLog {
     hooks: string[],
     { version, take }: ConfirmOptions = {},
   ): Promise<Confirmed> {
-    return this.keeper.use((db) =>
-      db.durably(() =>
-        db.transaction(() => {
-          const at = Date.parse(event.timestamp);
-          const seq = db.run('INSERT INTO events (at, event) VALUES (?, ?)', at, JSON.stringify(event)).lastInsertRowid;
-          const stored = { id: idOf(db, seq), ...event } as MediaEvent;
-          db.run('DELETE FROM intents WHERE id = ?', intentId);
-          const file = fileOf(stored);
-          if (stored.type === 'media.created' && version !== undefined)
-            db.run('INSERT OR REPLACE INTO created VALUES (?, ?)', file, version);
-          if (stored.type === 'media.deleted') db.run('DELETE FROM created WHERE file = ?', file);
-          const taken: ClaimedDelivery[] = [];
-          for (const hook of hooks) {
-            const delivery: Delivery = { hook, seq, file, attempts: 0, firstAt: at, nextAt: at, state: 'pending' };
-            const older = db.get("SELECT 1 FROM deliveries WHERE hook = ? AND file = ? AND state = 'pending' AND seq < ?", hook, file, seq);
-            if (take?.hooks.has(hook) && older === undefined) {
-              const until = Date.now() + take.leaseMs;
-              Object.assign(delivery, { nextAt: until, lease: { holder: thisProcess(), until } });
-              taken.push({ delivery, event: stored });
-            }
-            db.run(INSERT_DELIVERY, ...deliveryValues(delivery));
-          }
-          count(db, 'pending', hooks.length);
-          return { event: stored, taken };
-        }),
-      ),
+    const [confirmed, synced] = this.keeper.use(
+      (db) => [db.transaction(() => recordEvent(db, intentId, event, hooks, { version, take })), db.synced()] as const,
     );
+    await synced;
+    return confirmed;
   }
 
   async drop(intentId: string): Promise<void> {
