@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EVENT_LOG_FILE } from '../src/events/event-log-keeper.ts';
 import { LocalEventLog } from '../src/events/local-event-log.ts';
+import { WalSync } from '../src/events/wal-sync.ts';
 import { thisProcess } from '../src/uploads/process-identity.ts';
 import { tempRoot } from './helpers/app.ts';
 
@@ -38,5 +39,23 @@ describe('the local event log file', () => {
     expect(await log.event(event.id)).toEqual(event);
     expect(await log.latestId()).toBe(event.id);
     await log.close();
+  });
+
+  it('syncs the WAL for every caller, many at once sharing syncs, and reports a sync that failed', async () => {
+    const root = await tempRoot('events-file-');
+    roots.push(root);
+    const file = path.join(root, 'log.sqlite');
+    const db = new DatabaseSync(file);
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE t (n INTEGER)');
+    const wal = new WalSync(`${file}-wal`);
+    const syncs: Array<Promise<void>> = [];
+    for (let n = 0; n < 50; n++) {
+      db.prepare('INSERT INTO t VALUES (?)').run(n);
+      syncs.push(wal.sync());
+    }
+    await Promise.all(syncs);
+    await wal.close();
+    db.close();
+    await expect(new WalSync(path.join(root, 'missing', 'x-wal')).sync()).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
