@@ -22,6 +22,8 @@ import type { ContentInspector } from './media/content-inspector.ts';
 import type { PublishPipeline } from './media/publish-pipeline.ts';
 import type { ByteStore } from './storage/byte-store.ts';
 import { corsFor } from './cors.ts';
+import { eventRoutes } from './events/routes.ts';
+import type { Events } from './events/events.ts';
 import { jsonLine } from './json-line.ts';
 import type { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { uploadRoutes } from './uploads/routes.ts';
@@ -46,6 +48,8 @@ export interface AppDeps {
   access?: Access;
   /** Waveform peaks and loudness of stored files (GET /waveforms, `analysis` in metadata); the caller closes it. */
   analysis?: AudioAnalysis;
+  /** The event log, webhooks and live feed (GET /events); the caller closes it on shutdown. */
+  events?: Events;
 }
 
 /** The Express app: routes and middleware only. No listening, no process.env, no globals. */
@@ -96,13 +100,23 @@ export function createApp(config: Config, deps: AppDeps): Express {
     useStatusMode(config.media.statusMode),
     identify,
     ...writeLimits,
-    mediaRoutes({ config, store, inspector: deps.inspector, pipeline: deps.pipeline, metrics, access, analysis: deps.analysis }),
+    mediaRoutes({
+      config,
+      store,
+      inspector: deps.inspector,
+      pipeline: deps.pipeline,
+      metrics,
+      access,
+      analysis: deps.analysis,
+      events: deps.events,
+    }),
   );
   if (deps.analysis) {
     const waveforms = waveformRoutes(config.analysis, store, deps.analysis, access);
     // Statuses as the code table says in both status modes: a 503 with Retry-After is how a client knows to wait.
     app.use('/waveforms', rememberMount, identify, waveforms);
   }
+  if (deps.events) app.use('/events', rememberMount, identify, eventRoutes(deps.events, access));
   app.use('/signed-urls', rememberMount, useStatusMode(config.media.statusMode), identify, signedUrlRoutes(config, access));
   app.get('/auth', identify, authStatus(access));
   app.use('/chat', rememberMount, chatRoutes());

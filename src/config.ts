@@ -12,6 +12,7 @@ import { storageConfigSchema } from './storage/config.ts';
 import { mediaConfigSchema } from './media/config.ts';
 import { logConfigSchema } from './observability/config.ts';
 import { corsConfigSchema, rateLimitConfigSchema, serverConfigSchema } from './http/config.ts';
+import { eventsConfigSchema } from './events/config.ts';
 
 export const configSchema = z
   .object({
@@ -27,6 +28,7 @@ export const configSchema = z
     cors: corsConfigSchema.prefault({}),
     redis: redisConfigSchema.prefault({}),
     analysis: analysisConfigSchema.prefault({}),
+    events: eventsConfigSchema.prefault({}),
   })
   .strict()
   .superRefine(({ storage, media }, ctx) => {

@@ -5,6 +5,11 @@ import { tusPrincipal, type Principal } from './principal.ts';
 
 /** The Upload-Metadata key that records who created a resumable upload; a client's own value is replaced. */
 export const OWNER_KEY = 'owner';
+/** The key id an upload's owner value names; null for a signed URL's upload or an open service's. */
+export function ownerKeyId(owner: string | null | undefined): string | null {
+  return owner?.startsWith('key:') ? owner.slice('key:'.length) : null;
+}
+
 /** The owner of an upload created through a signed URL: its 128-bit id is the capability from then on. */
 const SIGNED = 'signature';
 

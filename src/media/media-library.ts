@@ -1,5 +1,7 @@
 import type { ListOptions, ObjectKey, ObjectStore, StoredObject } from '../storage/byte-store.ts';
 import type { AnalysisStatus } from '../analysis/analysis-record.ts';
+import type { EventOrigin } from '../events/event.ts';
+import type { EventHook } from '../events/event-hook.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
 import { extensionOf } from './extension.ts';
@@ -17,6 +19,8 @@ export class MediaLibrary {
     private readonly inspector: ContentInspector,
     /** Where each file's analysis fields come from (`analysis`, `loudness`), when analysis runs. */
     private readonly analysis?: { status(key: ObjectKey, sha256: string): Promise<AnalysisStatus | undefined> },
+    /** Records media.deleted in the delete's durable step (src/events/). */
+    private readonly events?: EventHook,
   ) {}
 
   async open(target: MediaPath): Promise<OpenedMedia | undefined> {
@@ -43,8 +47,9 @@ export class MediaLibrary {
     return { files: present, directories: page.directories, nextAfter: page.nextAfter };
   }
 
-  remove(target: MediaPath): Promise<boolean> {
-    return this.store.remove({ directory: target.directory, name: target.filename });
+  remove(target: MediaPath, origin: EventOrigin = { keyId: null }): Promise<boolean> {
+    const remove = () => this.store.remove({ directory: target.directory, name: target.filename });
+    return this.events ? this.events.deleted(target, origin, remove) : remove();
   }
 
   /** The object as a media file; undefined when it vanished before its attributes could be read. */

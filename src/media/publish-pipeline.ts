@@ -1,5 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { ObjectStore, StagedBytes, StagingSeam } from '../storage/byte-store.ts';
+import type { EventOrigin } from '../events/event.ts';
+import type { EventHook } from '../events/event-hook.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
 import { extensionOf } from './extension.ts';
@@ -22,16 +24,21 @@ export class PublishPipeline {
     private readonly store: StagingSeam & ObjectStore,
     private readonly inspector: ContentInspector,
     private readonly policy: PublishPolicy,
+    /** Records media.created in the commit's durable step (src/events/). */
+    private readonly events?: EventHook,
   ) {}
 
   /** Throws AppError FORMAT_NOT_SUPPORTED, FILE_EXISTS, INVALID_ARGUMENT or INSUFFICIENT_STORAGE. */
-  async publish(staged: StagedBytes, target: MediaPath): Promise<StoredFile> {
+  async publish(staged: StagedBytes, target: MediaPath, origin: EventOrigin = { keyId: null }): Promise<StoredFile> {
     const extension = extensionOf(target.filename);
     try {
       const inspection = await this.inspector.inspect(this.store.source(staged), extension, this.policy.verifyContent);
       if (!inspection.ok) throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${inspection.problem}`);
       const attributes: MediaAttributes = { contentType: contentTypeFor(extension), metadata: inspection.metadata };
-      const stored = await this.store.commit(staged, { directory: target.directory, name: target.filename }, { ...attributes });
+      const commit = () => this.store.commit(staged, { directory: target.directory, name: target.filename }, { ...attributes });
+      const stored = this.events
+        ? await this.events.created({ ...target, size: staged.size, ...attributes }, origin, commit)
+        : await commit();
       return { ...target, size: stored.size, sha256: stored.sha256, ...attributes };
     } catch (error) {
       await this.store.discard(staged);

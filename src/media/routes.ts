@@ -5,6 +5,8 @@ import { signedUploadCandidates } from './signed-upload.ts';
 import type { MediaConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import { sendResult, useStatusMode } from '../http/answers.ts';
+import { originOf } from '../events/origin.ts';
+import type { EventHook } from '../events/event-hook.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { addToRequestLine } from '../observability/request-logger.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
@@ -31,14 +33,15 @@ export interface MediaDeps {
   access: Access;
   /** Adds `analysis` and `loudness` to each file's metadata. */
   analysis?: AudioAnalysis;
+  events?: EventHook;
 }
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 
-export function mediaRoutes({ config, store, inspector, pipeline, metrics, access, analysis }: MediaDeps): Router {
+export function mediaRoutes({ config, store, inspector, pipeline, metrics, access, analysis, events }: MediaDeps): Router {
   const { media } = config;
   const router = Router();
-  const library = new MediaLibrary(store, inspector, analysis);
+  const library = new MediaLibrary(store, inspector, analysis, events);
   const parseMultipart = multipartParser(store, media);
   // Before the body is read: whether this request may upload at all, and with what limits (a
   // signed upload URL creates one file of at most its `max` bytes).
@@ -65,7 +68,8 @@ export function mediaRoutes({ config, store, inspector, pipeline, metrics, acces
       const parsed = await uploadCandidates(req, store, limits);
       const candidates = principal.kind === 'signature' ? signedUploadCandidates(principal.claims, req, parsed) : parsed;
       const mayStore = (target: MediaPath, size: number) => access.mayStore(principal, target, size);
-      const outcome = await storeUploads(store, pipeline, { ...media, mayStore }, candidates);
+      const origin = originOf(principal, req.is('multipart/form-data') ? 'multipart' : 'urlencoded');
+      const outcome = await storeUploads(store, pipeline, { ...media, mayStore, origin }, candidates);
       for (const file of outcome.files) {
         metrics.uploads.inc({ code: String(file.code) });
         if (file.size !== undefined && file.code === 200) metrics.bytesStored.inc(file.size);
@@ -93,7 +97,7 @@ export function mediaRoutes({ config, store, inspector, pipeline, metrics, acces
   router.delete('/', startDelete, express.raw({ type: URLENCODED, limit: URLENCODED_OVERHEAD }), async (req, res) => {
     const target = deleteTarget(req.query, req.body, media.maxFields);
     access.mayDelete(access.principal(res), target);
-    const deleted = await library.remove(target);
+    const deleted = await library.remove(target, originOf(access.principal(res)));
     sendResult(res, 'OK', { ...target, deleted });
   });
 

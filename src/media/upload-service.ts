@@ -1,5 +1,6 @@
 import { AppError, CODES, type CodeName } from '../errors.ts';
 import type { StagedBytes, StagingSeam } from '../storage/byte-store.ts';
+import type { EventOrigin } from '../events/event.ts';
 import { parseMediaPath } from './media-path.ts';
 import { extensionOf } from './extension.ts';
 import type { PublishPipeline } from './publish-pipeline.ts';
@@ -18,6 +19,8 @@ export interface UploadPolicy {
   allowedExtensions: readonly string[];
   /** Throws (403, 413) when the request may not store this file (src/access/). */
   mayStore?: (target: MediaPath, size: number) => void;
+  /** How the files came and for whom, for their media.created events. */
+  origin?: EventOrigin;
 }
 
 export type FileResult = { directory?: string; filename?: string; code: number; reason: string } & Partial<StoredFile>;
@@ -62,7 +65,7 @@ async function storeOne(store: StagingSeam, pipeline: PublishPipeline, policy: U
     const target = validTarget(policy, candidate);
     if (!staged || staged.size === 0) throw new AppError('FILE_EMPTY', 'nothing to store: the file is empty');
     policy.mayStore?.(target, staged.size);
-    const stored = await pipeline.publish(staged, target);
+    const stored = await pipeline.publish(staged, target, policy.origin);
     return { codeName: 'OK', result: { ...stored, code: CODES.OK.code, reason: CODES.OK.reason } };
   } catch (error) {
     if (staged) await store.discard(staged);

@@ -11,6 +11,8 @@ import { Metrics } from '../observability/metrics.ts';
 import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
 import { ContentInspector } from '../media/content-inspector.ts';
 import { PublishPipeline } from '../media/publish-pipeline.ts';
+import { Events } from '../events/events.ts';
+import type { FeedOptions } from '../events/event-feed.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { createStore } from '../storage/create-store.ts';
 import { ResumableUploads } from '../uploads/resumable-uploads.ts';
@@ -27,6 +29,8 @@ export interface ServiceOptions {
   eventLoopProbe?: boolean;
   /** Tests only: the clock signed URLs are issued and checked by (ms since the epoch). */
   clock?: () => number;
+  /** Tests only: the live feed's keep-alive interval and buffer bound (GET /events). */
+  eventFeed?: Partial<FeedOptions>;
 }
 
 /** One running service process: the store, the app on its HTTP server, and how to stop it. */
@@ -43,7 +47,7 @@ export interface Service {
 
 export async function startService(
   config: Config,
-  { logger, clustered = false, eventLoopProbe = false, clock = Date.now }: ServiceOptions,
+  { logger, clustered = false, eventLoopProbe = false, clock = Date.now, eventFeed }: ServiceOptions,
 ): Promise<Service> {
   await prepareStorageRoot(config.storage.root);
   const backend = await createStore(config, {
@@ -56,13 +60,21 @@ export async function startService(
   const analysisSetup = await createAnalysis(config, backend, logger);
   const store = analysisSetup?.store ?? backend;
   const analysis = analysisSetup?.analysis;
-  const inspector = ContentInspector.create(config.media.poolSize);
-  const pipeline = new PublishPipeline(store, inspector, { verifyContent: config.media.verifyContent });
-  const upstreams = new UpstreamRegistry(config.proxy);
   const metrics = new Metrics(() => store.stats());
+  const inspector = ContentInspector.create(config.media.poolSize);
+  // Before anything publishes: the events a crash left unconfirmed are settled first.
+  const events = await Events.open(config.events, config.storage.root, {
+    store,
+    logger,
+    metrics,
+    feed: eventFeed,
+    redisUrl: config.storage.backend === 's3' ? (config.redis.url ?? config.chat.redisUrl) : undefined,
+  });
+  const upstreams = new UpstreamRegistry(config.proxy);
+  const pipeline = new PublishPipeline(store, inspector, { verifyContent: config.media.verifyContent }, events);
   const hub = createHub(config.chat, logger);
   const access = new Access(config.auth, clock);
-  const uploads = await ResumableUploads.create(config, { store, inspector, pipeline, metrics, logger, access });
+  const uploads = await ResumableUploads.create(config, { store, inspector, pipeline, metrics, logger, access, events });
   const app = createApp(config, {
     store,
     inspector,
@@ -73,6 +85,7 @@ export async function startService(
     uploads,
     access,
     analysis,
+    events,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
     readinessChecks: [() => inspector.ready(), () => uploads.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
   });
@@ -87,9 +100,11 @@ export async function startService(
   const stop = () => {
     stopped ??= (async () => {
       // Chat sockets are upgraded connections: server.close() would wait for them forever.
+      events.endFeeds();
       await Promise.all([closeGracefully(server, answers, config.server.shutdownGraceMs), chat.close(CLOSE_GOING_AWAY)]);
       await analysis?.close();
-      await Promise.all([uploads.close(), store.close(), inspector.close(), upstreams.close()]);
+      await Promise.all([uploads.close(), inspector.close(), upstreams.close(), events.close()]);
+      await store.close();
     })();
     return stopped;
   };

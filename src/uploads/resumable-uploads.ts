@@ -9,6 +9,7 @@ import type { ResumableConfig, UploadsConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
 import type { PublishPipeline } from '../media/publish-pipeline.ts';
+import type { EventHook } from '../events/event-hook.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader } from './tus/checksum-header.ts';
@@ -38,6 +39,8 @@ export interface ResumableDeps {
   logger: Logger;
   /** Who may create and continue uploads; without it, everyone may. */
   access?: Access;
+  /** Records media.created of completed uploads (src/events/). */
+  events?: EventHook;
 }
 
 /** The mount point; Location headers name uploads below it. */

@@ -174,6 +174,10 @@ export interface paths {
          *     `media_resumable_uploads_completed_total{code}` (last byte arrived, by the publishing's
          *     result code), `media_resumable_uploads_expired_total` (incomplete uploads swept after
          *     `uploads.expireAfterMs`), `media_resumable_bytes_received_total` (bytes that counted),
+         *     `media_events_total{type}`, `media_webhook_deliveries_total{result}` (delivered, retried,
+         *     failed), `media_webhook_deliveries{state}` (pending and failed in the log now),
+         *     `media_webhook_deliveries_dropped_total{state}` (past `events.maxPending`),
+         *     `media_webhook_delivery_lag_seconds`,
          *     event-loop lag and the process defaults. In a cluster, the sum over every worker.
          *     Protected by `auth.protectMetrics` (absent: as `auth.protectReads`, when keys or tokens
          *     are configured): then it needs a key with `read` in every directory (any token).
@@ -423,6 +427,56 @@ export interface paths {
         patch: operations["appendResumableUpload"];
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event log, live (Server-Sent Events) or a page of it (JSON), or its failed deliveries
+         * @description `media.created` and `media.deleted` events (the same as the webhooks), of the directories
+         *     the caller may list (GET /media's rule: with `auth.protectReads` a key needs `read` there;
+         *     a signature sees none). With `Accept: text/event-stream`: Server-Sent Events, `id:` the
+         *     event id, `event:` its type, `data:` the webhook body; from now on, or from after
+         *     `Last-Event-ID` for the events still retained (`events.retainMs`, default 24 h; an id the
+         *     log does not know replays all of them). A comment line every 15 s keeps the stream alive;
+         *     a reader that lets 1 MiB pile up unsent is dropped (it reconnects with `Last-Event-ID`).
+         *     Otherwise JSON: up to 1000 events after `after`, oldest first. `status=failed` lists the
+         *     deliveries given up after `events.maxAgeMs` (resend with POST /events/{id}/retry).
+         */
+        get: operations["getEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send an event's failed deliveries again
+         * @description Every failed delivery of the event is pending again, due now, with a fresh
+         *     `events.maxAgeMs`; `retried` says how many (0 when none had failed). Needs the `write`
+         *     scope in the event's directory when keys are configured.
+         */
+        post: operations["retryEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/proxy/{name}/{rest}": {
         parameters: {
             query?: never;
@@ -544,7 +598,51 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "media.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A file was stored
+         * @description Sent to every webhook of `events.webhooks` whose `types` and `directories` take it, signed
+         *     per Standard Webhooks (verify with the `standardwebhooks` package: README "Events"). Any
+         *     2xx within `events.timeoutMs` delivers it; anything else is tried again (same
+         *     `webhook-id`: dedupe by it).
+         */
+        post: operations["mediaCreatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "media.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A delete removed a file
+         * @description As media.created, for DELETE /media that removed a file (`deleted: true`).
+         */
+        post: operations["mediaDeletedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -748,6 +846,68 @@ export interface components {
             /** @constant */
             status: "unavailable";
             problems: string[];
+        };
+        /** @description The webhook body and SSE `data:` of `media.created`. */
+        MediaCreatedEvent: {
+            /** @constant */
+            type: "media.created";
+            /** Format: date-time */
+            timestamp: string;
+            data: {
+                directory: string;
+                filename: string;
+                size: number;
+                sha256: components["schemas"]["Sha256"];
+                contentType: string;
+                metadata: components["schemas"]["MaybeMetadata"];
+                /** @enum {unknown} */
+                via: "multipart" | "urlencoded" | "resumable";
+                /** @description The access key that stored it; null for an open service or a signed URL. */
+                keyId: string | null;
+            };
+        };
+        /** @description The webhook body and SSE `data:` of `media.deleted`. */
+        MediaDeletedEvent: {
+            /** @constant */
+            type: "media.deleted";
+            /** Format: date-time */
+            timestamp: string;
+            data: {
+                directory: string;
+                filename: string;
+                keyId: string | null;
+            };
+        };
+        /** @description An event with its id, as the log keeps it. */
+        LoggedEvent: {
+            id: string;
+        } & (components["schemas"]["MediaCreatedEvent"] | components["schemas"]["MediaDeletedEvent"]);
+        EventPage: {
+            /** @constant */
+            code: 200;
+            reason: string;
+            events: components["schemas"]["LoggedEvent"][];
+            /** @description Set when more events follow; pass it as `after`. */
+            nextAfter?: string;
+        };
+        FailedDeliveries: {
+            /** @constant */
+            code: 200;
+            reason: string;
+            events: (components["schemas"]["LoggedEvent"] & {
+                /** @description The webhook (absent when no longer configured). */
+                url?: string;
+                tries: number;
+                /** @description What the last try met. */
+                error?: string;
+            })[];
+        };
+        EventRetried: {
+            /** @constant */
+            code: 200;
+            reason: string;
+            id: string;
+            retried: number;
         };
     };
     responses: {
@@ -1173,6 +1333,15 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description The event's id, the same on every try; receivers dedupe by it.
+         * @example evt_1f2e3d4c_42
+         */
+        WebhookId: string;
+        /** @description Seconds since the epoch when this try was signed. */
+        WebhookTimestamp: string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the secret's bytes (after `whsec_`). */
+        WebhookSignature: string;
         /** @description A signed URL's signature (security scheme `signature`); the URL from POST /signed-urls carries it. */
         Signature: string;
         /** @description `1.0.0`; without it the answer is 412. */
@@ -2417,6 +2586,112 @@ export interface operations {
             507: components["responses"]["TusRefused"];
         };
     };
+    getEvents: {
+        parameters: {
+            query?: {
+                /** @description `failed`: the deliveries given up, instead of the events. */
+                status?: "failed";
+                /** @description JSON only: events after this id (the previous page's `nextAfter`). */
+                after?: string;
+            };
+            header?: {
+                /** @description Server-Sent Events only: resume after this event. */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed, the page of events or the failed deliveries. */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    /** @description `no` on the feed: proxies (nginx) pass events on at once. */
+                    "X-Accel-Buffering"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example : connected
+                     *
+                     *     id: evt_1f2e3d4c_42
+                     *     event: media.created
+                     *     data: {"type":"media.created","timestamp":"2026-12-06T08:00:00.000Z","data":{"directory":"songs","filename":"a.mp3","size":4896,"sha256":"5f1e...","contentType":"audio/mpeg","metadata":null,"via":"multipart","keyId":null}}
+                     */
+                    "text/event-stream": string;
+                    "application/json": components["schemas"]["EventPage"] | components["schemas"]["FailedDeliveries"];
+                };
+            };
+            /** @description Code 400, a `status` other than `failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "reason": "invalid argument: status must be 'failed'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    retryEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example evt_1f2e3d4c_42 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries made pending again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "reason": "OK",
+                     *       "id": "evt_1f2e3d4c_42",
+                     *       "retried": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EventRetried"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Code 404, no such event in the log (never recorded, or past `events.retainMs`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "reason": "not found: no event evt_1f2e3d4c_42 in the log"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Result"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
     proxyGet: {
         parameters: {
             query?: never;
@@ -2754,6 +3029,84 @@ export interface operations {
             };
             429: components["responses"]["HandshakeRefused"];
             503: components["responses"]["HandshakeRefused"];
+        };
+    };
+    mediaCreatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id, the same on every try; receivers dedupe by it.
+                 * @example evt_1f2e3d4c_42
+                 */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Seconds since the epoch when this try was signed. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the secret's bytes (after `whsec_`). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered; tried again after a backoff (at least `Retry-After`). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    mediaDeletedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id, the same on every try; receivers dedupe by it.
+                 * @example evt_1f2e3d4c_42
+                 */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Seconds since the epoch when this try was signed. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the secret's bytes (after `whsec_`). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered; tried again after a backoff (at least `Retry-After`). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

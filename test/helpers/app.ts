@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { parseConfig, type Config, type ConfigInput } from '../../src/config.ts';
-import { startService as startRuntimeService, type Service } from '../../src/runtime/service.ts';
+import { startService as startRuntimeService, type Service, type ServiceOptions } from '../../src/runtime/service.ts';
 import { ConformanceRecorder } from './conformance.ts';
 import { s3SuiteOverrides } from './s3-suite.ts';
 
@@ -68,13 +68,13 @@ export interface RunningService extends Service {
 /** The whole service on 127.0.0.1 with a free port and its own temp root, as server.ts runs it. */
 export async function startService(
   overrides: DeepPartial<ConfigInput> = {},
-  options: { clock?: () => number } = {},
+  options: { clock?: () => number; eventFeed?: ServiceOptions['eventFeed'] } = {},
 ): Promise<RunningService> {
   const root = await tempRoot();
   const base = merge({ server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 0 } }, await s3SuiteOverrides());
   const config = testConfig(root, merge(base, overrides as Record<string, unknown>));
   const { logger, lines } = capturingLogger();
-  const service = await startRuntimeService(config, { logger, clock: options.clock });
+  const service = await startRuntimeService(config, { logger, clock: options.clock, eventFeed: options.eventFeed });
   const conformance = new ConformanceRecorder().attach(service.server);
   return {
     ...service,

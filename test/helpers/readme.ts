@@ -26,6 +26,7 @@ export const RUN_BY: Record<string, string> = {
   '## Running in production': 'test/readme-checkout.test.ts',
   '## Layout': 'test/readme-reference.test.ts (every path exists)',
   '## Resumable uploads': 'test/readme-resumable.test.ts',
+  '## Events': 'test/readme-events.test.ts',
   '## Access: keys and signed URLs': 'test/media-signed-urls.test.ts (the Python signer)',
   '## Proxy': 'test/readme-checkout.test.ts',
   '## Contract': 'test/readme.test.ts',

@@ -1,31 +1,22 @@
-import { once } from "node:events";
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import fs from "node:fs/promises";
-import type { Readable } from "node:stream";
-import { finished } from "node:stream/promises";
-import { ERRORS, Upload } from "@tus/utils";
-import type { StagedBytes, StagingSeam } from "../../storage/byte-store.ts";
-import { asStorageError } from "../../storage/no-space.ts";
-import type { ChunkVerifier } from "../tus/chunk-verifier.ts";
-import { holdRecord } from "../tus/request-context.ts";
-import { RecordedDataStore } from "../tus/recorded-data-store.ts";
-import type { ResumableDataStore } from "../tus/resumable-data-store.ts";
-import {
-  isPending,
-  newRecord,
-  type CompletionAnswer,
-  type UploadRecord,
-  type UploadRecords,
-} from "../records/upload-records.ts";
-import { removableRecord } from "../records/settled-record.ts";
-import { STAGING_WRITE_BUFFER_BYTES } from "../../storage/staging/staging-write-buffer.ts";
-import {
-  freeWhenWritten,
-  handOver,
-} from "../../storage/staging/spent-buffers.ts";
-import { EarlyFlush } from "./early-flush.ts";
-import { DurableProgress } from "./durable-progress.ts";
-import { RunningSha256 } from "./running-sha256.ts";
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { ERRORS, Upload } from '@tus/utils';
+import type { StagedBytes, StagingSeam } from '../../storage/byte-store.ts';
+import { asStorageError } from '../../storage/no-space.ts';
+import type { ChunkVerifier } from '../tus/chunk-verifier.ts';
+import { holdRecord } from '../tus/request-context.ts';
+import { RecordedDataStore } from '../tus/recorded-data-store.ts';
+import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
+import { isPending, newRecord, type CompletionAnswer, type UploadRecord, type UploadRecords } from '../records/upload-records.ts';
+import { removableRecord } from '../records/settled-record.ts';
+import { STAGING_WRITE_BUFFER_BYTES } from '../../storage/staging/staging-write-buffer.ts';
+import { freeWhenWritten, handOver } from '../../storage/staging/spent-buffers.ts';
+import { EarlyFlush } from './early-flush.ts';
+import { DurableProgress } from './durable-progress.ts';
+import { RunningSha256 } from './running-sha256.ts';
 
 export interface UploadDataStoreOptions {
   expireAfterMs: number;
@@ -41,10 +32,7 @@ export interface UploadDataStoreOptions {
  * checksum extension (a chunk counts only when its `Upload-Checksum` matches; otherwise its bytes
  * are cut off again and the answer is 460) and an offset that only moves once the bytes are written.
  */
-export class UploadDataStore
-  extends RecordedDataStore<UploadRecord>
-  implements ResumableDataStore
-{
+export class UploadDataStore extends RecordedDataStore<UploadRecord> implements ResumableDataStore {
   /** The sha256 of uploads whose every chunk counted in this process: the publish then skips re-reading the file. */
   private readonly sha256 = new RunningSha256();
 
@@ -58,7 +46,7 @@ export class UploadDataStore
   override async create(upload: Upload): Promise<Upload> {
     const record = newRecord(upload);
     try {
-      await fs.writeFile(this.records.dataPath(upload.id), "", { flag: "wx" });
+      await fs.writeFile(this.records.dataPath(upload.id), '', { flag: 'wx' });
       await this.records.write(record);
     } catch (error) {
       throw asStorageError(error);
@@ -70,14 +58,10 @@ export class UploadDataStore
     return this.records.read(id);
   }
 
-  protected async writeChunk(
-    stream: Readable,
-    record: UploadRecord,
-    verifier: ChunkVerifier | undefined,
-  ): Promise<number> {
+  protected async writeChunk(stream: Readable, record: UploadRecord, verifier: ChunkVerifier | undefined): Promise<number> {
     const { id, offset } = record;
     const dataPath = this.records.dataPath(id);
-    const file = await fs.open(dataPath, "r+");
+    const file = await fs.open(dataPath, 'r+');
     let position = offset;
     let sink: WriteStream | undefined;
     let counted: UploadRecord;
@@ -90,21 +74,19 @@ export class UploadDataStore
       // (staging-write-buffer.ts), and `file` stays for the truncate and the fsync.
       sink = freeWhenWritten(
         createWriteStream(dataPath, {
-          flags: "r+",
+          flags: 'r+',
           start: offset,
           highWaterMark: STAGING_WRITE_BUFFER_BYTES,
         }),
       );
       // A write that fails while the loop awaits the request (or after the sink was destroyed on
       // a refusal) is kept here and thrown below, never left to reach the process as uncaught.
-      sink.on("error", () => undefined);
+      sink.on('error', () => undefined);
       const fsync = this.options.fsync;
       // Without a checksum the bytes count as they arrive: the record follows them (a crash keeps them).
       progress = verifier
         ? undefined
-        : new DurableProgress(sink, offset, fsync ? file : undefined, (upTo) =>
-            this.records.write({ ...record, offset: upTo }),
-          );
+        : new DurableProgress(sink, offset, fsync ? file : undefined, (upTo) => this.records.write({ ...record, offset: upTo }));
       const flusher = fsync && verifier ? new EarlyFlush(file) : undefined;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         verifier?.update(chunk);
@@ -114,8 +96,7 @@ export class UploadDataStore
         // The verifier and the hash have copied what they need: once on disk the chunk is spent
         // (and reads as empty), so nothing here looks at it after this write.
         if (sink.errored) throw sink.errored;
-        if (!sink.write(wholeBuffer(chunk) ? handOver(chunk) : chunk))
-          await drained(sink);
+        if (!sink.write(wholeBuffer(chunk) ? handOver(chunk) : chunk)) await drained(sink);
         flusher?.wrote(position - offset);
         progress?.wrote();
       }
@@ -125,18 +106,12 @@ export class UploadDataStore
       verifier?.verify(offset);
       counted = { ...record, offset: position };
       // The new record is written while the bytes flush, and replaces the old one once they are on disk.
-      await this.records.write(
-        counted,
-        this.options.fsync ? file.sync() : undefined,
-      );
+      await this.records.write(counted, this.options.fsync ? file.sync() : undefined);
       hash.counted(position);
     } catch (error) {
       hash.refused();
       // The writes in flight land first; then everything past what the record counts goes.
-      if (sink && !sink.closed)
-        await new Promise<void>((resolve) =>
-          sink!.destroy().once("close", () => resolve()),
-        );
+      if (sink && !sink.closed) await new Promise<void>((resolve) => sink!.destroy().once('close', () => resolve()));
       await progress?.settled();
       await file.truncate(progress?.recorded ?? offset);
       throw asStorageError(error);
@@ -159,10 +134,7 @@ export class UploadDataStore
    * sha256 when it was hashed as it arrived here: no copy, and the upload's own name stays until
    * settle(), so a crash during the publish (and the start-up sweep of staging) loses no byte.
    */
-  async stageComplete(
-    store: StagingSeam,
-    upload: Upload,
-  ): Promise<StagedBytes> {
+  async stageComplete(store: StagingSeam, upload: Upload): Promise<StagedBytes> {
     const sha256 = await this.sha256.digest(upload.id, upload.size ?? 0);
     const second = this.records.publishingPath(upload.id);
     try {
@@ -194,16 +166,9 @@ export class UploadDataStore
 
   override async remove(id: string): Promise<void> {
     const found = await this.records.read(id);
-    const record =
-      found &&
-      (await removableRecord(
-        found,
-        () => this.records.read(id),
-        this.completePending,
-      ));
+    const record = found && (await removableRecord(found, () => this.records.read(id), this.completePending));
     this.sha256.forget(id);
-    if (!record || !(await this.records.remove(id)))
-      throw ERRORS.FILE_NOT_FOUND;
+    if (!record || !(await this.records.remove(id))) throw ERRORS.FILE_NOT_FOUND;
   }
 
   async pendingIds(): Promise<string[]> {
@@ -222,8 +187,7 @@ export class UploadDataStore
   /** Uploads created before `createdBefore` (incomplete ones; a complete one left by a crash too). */
   async expiredIds(createdBefore: number): Promise<string[]> {
     const expired: string[] = [];
-    for (const id of await this.records.ids())
-      if (await this.isExpired(id, createdBefore)) expired.push(id);
+    for (const id of await this.records.ids()) if (await this.isExpired(id, createdBefore)) expired.push(id);
     return expired;
   }
 
@@ -239,9 +203,7 @@ export class UploadDataStore
 
   private async isExpired(id: string, createdBefore: number): Promise<boolean> {
     const record = await this.records.read(id).catch(() => undefined);
-    return (
-      record !== undefined && Date.parse(record.creationDate) < createdBefore
-    );
+    return record !== undefined && Date.parse(record.creationDate) < createdBefore;
   }
 }
 
@@ -253,7 +215,6 @@ function wholeBuffer(chunk: Buffer): boolean {
 /** Waits for `sink` to take more; its error if it has failed (a failed sink never drains). */
 async function drained(sink: WriteStream): Promise<void> {
   if (sink.errored) throw sink.errored;
-  if (sink.destroyed)
-    throw new Error("the upload file closed before the chunk was written");
-  await once(sink, "drain");
+  if (sink.destroyed) throw new Error('the upload file closed before the chunk was written');
+  await once(sink, 'drain');
 }

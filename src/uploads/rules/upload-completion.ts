@@ -10,6 +10,7 @@ import type { ObjectStore, StagedBytes, StagingSeam } from '../../storage/byte-s
 import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
 import { uploadOf, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
 import { tryLock } from '../lockers/try-lock.ts';
+import { OWNER_KEY, ownerKeyId } from '../../access/upload-owner.ts';
 
 export type { CompletionAnswer } from '../records/upload-records.ts';
 
@@ -95,7 +96,8 @@ export class UploadFinisher {
       throw error;
     }
     await faultPoint('staged');
-    const outcome = await storeUploads(store, pipeline, media, [
+    const origin = { via: 'resumable' as const, keyId: ownerKeyId(record.metadata[OWNER_KEY]) };
+    const outcome = await storeUploads(store, pipeline, { ...media, origin }, [
       { directory: directory ?? undefined, filename: filename ?? undefined, staged },
     ]);
     await faultPoint('committed');

@@ -16,6 +16,7 @@ import { s3Rgw } from './s3-rgw.ts';
 import { s3Walk } from './s3-walk.ts';
 import { signedDownload } from './signed-download.ts';
 import type { Scenario } from './scenario.ts';
+import { webhooks } from './webhooks.ts';
 import { smallMultipart } from './small-multipart.ts';
 import { smallUrlencoded } from './small-urlencoded.ts';
 
@@ -25,6 +26,7 @@ export const scenarios: Scenario[] = [
   smallMultipart,
   eventLoopLag,
   smallUrlencoded,
+  webhooks,
   largeMultipart,
   resumableUpload,
   runtime,
