@@ -32,7 +32,8 @@ beforeAll(async () => {
   await sox('-n', '-r', '48000', '-b', '16', '-c', '2', file('step-20.wav'), 'synth', '20', 'sine', '1000', 'vol', '-20dB');
   await sox('-n', '-r', '48000', '-b', '16', '-c', '2', file('step-30.wav'), 'synth', '20', 'sine', '1000', 'vol', '-30dB');
   await sox(file('step-20.wav'), file('step-30.wav'), file('range-10.wav'));
-  await sox('-n', '-r', '44100', '-b', '16', '-c', '2', file('pink.wav'), 'synth', '15', 'pinknoise', 'vol', '-6dB');
+  // -R: the same pink noise every run (its true peak is what the 0.3 dB is held to), not a new draw.
+  await sox('-R', '-n', '-r', '44100', '-b', '16', '-c', '2', file('pink.wav'), 'synth', '15', 'pinknoise', 'vol', '-6dB');
   for (const name of ['sine-23', 'sine-33', 'range-10', 'pink']) await lame(file(`${name}.wav`), file(`${name}.mp3`));
 }, 60_000);
 

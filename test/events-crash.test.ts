@@ -42,7 +42,8 @@ async function storedNames(url: string): Promise<string[]> {
   return page.files.map((file) => file.filename);
 }
 
-describe('events across SIGKILL', () => {
+// Five kills and six starts of a real service: under a loaded CI machine that takes more than the default.
+describe('events across SIGKILL', { timeout: 120_000 }, () => {
   it('gives every stored file exactly one media.created id, and no id to a file not stored, when the service is killed during 200 uploads', async () => {
     const root = await tempRoot('events-crash-');
     cleanup.push(() => rm(root, { recursive: true, force: true }));
