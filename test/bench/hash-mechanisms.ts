@@ -11,10 +11,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Digest } from '../../src/storage/staging/hash-while-writing.ts';
+import type { Digest } from '../../src/storage/staging/running-hash.ts';
 import { mechanisms, type BenchHasher } from './lib/hash-mechanisms.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../../src/storage/staging/staging-write-buffer.ts';
-
 
 const TICK = 0.01;
 const CHUNK = 64 * 1024;
@@ -54,8 +53,7 @@ async function stageOne(dir: string, name: string, size: number, start: (file: s
   const sink = handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES });
   async function* tapped(): AsyncGenerator<Buffer> {
     for (const chunk of chunks(size)) {
-      const waiting = hasher.tap?.(chunk);
-      if (waiting instanceof Promise) await waiting;
+      hasher.tap?.(chunk);
       yield chunk;
     }
   }
@@ -119,8 +117,15 @@ try {
   }
   await Promise.all(started.map((m) => m.instance.close()));
   for (const [name, count] of fallbacks) console.log(`${name}: no digest for ${count} of ${rounds * SMALL_UPLOADS} 64 KiB uploads`);
-  console.log(`\nmedians of ${rounds}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('| mechanism | 1 GiB, all threads (ms) | 1 GiB, event loop (ms) | 1 GiB wall (ms) | 64 KiB, all threads (us) | 64 KiB, event loop (us) |');
+  console.log(
+    `\nmedians of ${rounds}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  console.log(
+    '| mechanism | 1 GiB, all threads (ms) | 1 GiB, event loop (ms) | 1 GiB wall (ms) | 64 KiB, all threads (us) | 64 KiB, event loop (us) |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const [name, { large, small }] of results) {
     const perSmall = (values: number[]) => ((median(values) * 1000) / SMALL_UPLOADS).toFixed(0);
