@@ -43,6 +43,10 @@ const POLL_MAX_MS = 160;
  */
 const running = new Map<string, { hash: Hash; position: number }>();
 
+/** Read buffers of followers that ended, for the next ones: a new one per run was garbage the thread piled up. */
+const spareBuffers: Buffer[] = [];
+const SPARE_KEPT = 16;
+
 export default async function runningHash(task: RunningHashTask): Promise<string | undefined> {
   const state = running.get(task.id);
   running.delete(task.id);
@@ -68,9 +72,9 @@ async function follow({ id, file, from, port }: FollowTask, before: Hash | undef
   });
   const hash = before?.copy();
   const handle = hash ? await fs.open(file, 'r').catch(() => undefined) : undefined;
+  const buffer = spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BYTES);
   try {
     let read = from;
-    const buffer = Buffer.allocUnsafe(READ_BYTES);
     let pollMs = POLL_MS;
     for (;;) {
       const until = verdict && 'counted' in verdict ? verdict.counted : Number.POSITIVE_INFINITY;
@@ -101,5 +105,6 @@ async function follow({ id, file, from, port }: FollowTask, before: Hash | undef
   } finally {
     port.close();
     await handle?.close();
+    if (spareBuffers.length < SPARE_KEPT) spareBuffers.push(buffer);
   }
 }
