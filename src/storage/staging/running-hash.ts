@@ -28,11 +28,24 @@ const NOT_HASHED: RunHash = { counted: () => undefined, refused: () => undefined
  * otherwise there is no digest and the publish hashes the file.
  */
 export class RunningHash {
+  private static process: RunningHash | undefined;
   private pool: Piscina | undefined;
+  /** Owners that have not closed it yet: the thread stops when the last one closes. */
+  private users = 1;
   /** Where each upload's hash will be once its queued tasks ran. */
   private readonly expected = new Map<string, number>();
   /** Each upload's last task: its tasks run one after another. */
   private readonly queued = new Map<string, Promise<string | undefined>>();
+
+  /**
+   * The process's running hash, shared by its staging area and resumable store: one hashing thread
+   * per process, as each thread costs its own memory. Each owner closes it once.
+   */
+  static shared(): RunningHash {
+    if (RunningHash.process) RunningHash.process.users++;
+    else RunningHash.process = new RunningHash();
+    return RunningHash.process;
+  }
 
   /** Hashes what is written to `file` from `from` on, until told how the run ended. */
   follow(id: string, file: string, from: number): RunHash {
@@ -68,6 +81,8 @@ export class RunningHash {
   }
 
   async close(): Promise<void> {
+    if (--this.users > 0) return;
+    if (RunningHash.process === this) RunningHash.process = undefined;
     await this.pool?.destroy();
     this.pool = undefined;
   }

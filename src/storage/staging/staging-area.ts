@@ -70,7 +70,8 @@ export interface StagingOptions {
  */
 export class StagingArea {
   private readonly held = new Map<string, StagedUpload>();
-  private readonly hashes = new RunningHash();
+  private readonly hashes = RunningHash.shared();
+  private hashesReleased = false;
 
   private constructor(
     readonly dir: string,
@@ -237,7 +238,10 @@ export class StagingArea {
     await Promise.all(leftovers.map((file) => fs.rm(file, { force: true })));
     for (const file of mine) inUse.delete(file);
     this.held.clear();
-    await this.hashes.close();
+    if (!this.hashesReleased) {
+      this.hashesReleased = true;
+      await this.hashes.close();
+    }
   }
 
   private fileOf(id: string, suffix = SUFFIX): string {

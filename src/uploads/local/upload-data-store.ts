@@ -34,7 +34,7 @@ export interface UploadDataStoreOptions {
  */
 export class UploadDataStore extends RecordedDataStore<UploadRecord> implements ResumableDataStore {
   /** The sha256 of uploads whose every chunk counted in this process: the publish then skips re-reading the file. */
-  private readonly sha256 = new RunningHash();
+  private readonly sha256 = RunningHash.shared();
 
   constructor(
     readonly records: UploadRecords,
