@@ -5,7 +5,7 @@ import { runBelowEventLoop } from '../../pool-thread-priority.ts';
 import { noSpaceCode } from '../no-space.ts';
 import { ensureDirectoryInside, holdDirectoryInside } from './directory-inside.ts';
 import { DirectorySyncer, flushFile } from './durable.ts';
-import type { Digest } from '../staging/hash-while-writing.ts';
+import type { Digest } from '../staging/running-hash.ts';
 
 export interface CommitTask {
   /** Real path of the storage root. */
@@ -16,7 +16,7 @@ export interface CommitTask {
   directory: string;
   name: string;
   fsync: boolean;
-  /** Size and hash already computed while the file was written (follow-file.ts). */
+  /** Size and hash already computed while the file was written (staging/running-hash.ts). */
   followed?: Digest;
 }
 
@@ -88,8 +88,6 @@ function removeIfThere(file: string): void {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
-
-export { follow } from './follow-file.ts';
 
 /** Readiness probe: a thread that answers this can take tasks. */
 export function ping(): string {

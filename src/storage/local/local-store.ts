@@ -26,7 +26,6 @@ import type { FileRecord, MetadataIndex } from './metadata-index.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
 import { StagingPart } from '../staging/staging-part.ts';
 import { INCOMING_DIR, StagingArea } from '../staging/staging-area.ts';
-import { WriteFollower } from './write-follower.ts';
 import { privateArea } from '../private-area.ts';
 import { openInside, type OpenedFile } from './opened-file.ts';
 
@@ -78,8 +77,8 @@ export class LocalStore extends StagingPart implements ByteStore {
     const root = await fs.realpath(options.root);
     const keeper = await IndexKeeper.open(path.join(root, INDEX_DIR), options);
     const pool = createWorkerPool(new URL('./byte.worker.ts', import.meta.url), options.poolSize);
-    // Large uploads are hashed (and flushed) by a pool thread reading behind the writer.
-    const staging = await StagingArea.open(path.join(root, INCOMING_DIR), (file) => new WriteFollower(pool, file, options.fsync));
+    // Large uploads are flushed as they arrive: the commit's fsync then finds little left to write.
+    const staging = await StagingArea.open(path.join(root, INCOMING_DIR), { flush: options.fsync });
     const store = new LocalStore(root, staging, keeper, pool, options);
     keeper.rebuildWith(() => store.rebuildIndex());
     await store.sweep(true);

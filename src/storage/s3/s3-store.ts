@@ -33,7 +33,6 @@ import { isNotFound, isPreconditionFailed, outcomeUnknown, unavailable } from '.
 import { listDirectory } from './s3-listing.ts';
 import { objectBody } from './object-body.ts';
 import { privateArea } from '../private-area.ts';
-import { hashOnEventLoop } from '../staging/hash-while-writing.ts';
 import { StagingPart } from '../staging/staging-part.ts';
 import { StagingArea } from '../staging/staging-area.ts';
 import { SubdirectoryCache } from './subdirectory-cache.ts';
@@ -86,7 +85,7 @@ export class S3Store extends StagingPart implements ByteStore {
   }
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
-    const staging = await StagingArea.open(options.stagingDir, hashOnEventLoop);
+    const staging = await StagingArea.open(options.stagingDir, { flush: false });
     // Staged files of processes that are gone can never be committed.
     await staging.sweep(Number.POSITIVE_INFINITY, true);
     const unsettled = await UnsettledPuts.open(await privateArea(path.dirname(options.stagingDir), 's3-unsettled'));

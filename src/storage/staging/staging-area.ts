@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import type { StagedBytes } from '../byte-store.ts';
 import { asStorageError } from '../no-space.ts';
 import { ownedConcat, readHead } from './buffer-small.ts';
-import type { Digest, StartHashing, WriteHasher } from './hash-while-writing.ts';
+import { EarlyFlush } from './early-flush.ts';
+import { RunningHash, type Digest, type RunHash } from './running-hash.ts';
 import { freeWhenWritten } from './spent-buffers.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from './staging-write-buffer.ts';
 import { sweepStale } from './sweep.ts';
@@ -33,8 +34,8 @@ export interface StagedUpload extends StagedBytes {
   file: string;
   /** Small uploads: the bytes, in memory until committed. */
   bytes?: Uint8Array;
-  /** Hashing a large upload's file while it was written. */
-  hashing?: WriteHasher;
+  /** The digest of a large upload's file, hashed while it was written (undefined when that failed). */
+  hashing?: Promise<Digest | undefined>;
   /** The digest its writer computed (a file taken over whole). */
   known?: Digest;
 }
@@ -46,15 +47,20 @@ export interface StagedUpload extends StagedBytes {
  */
 const inUse = new Set<string>();
 
-async function* headThenRest(head: Buffer[], rest: Readable, tap?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+async function* headThenRest(head: Buffer[], rest: Readable, tap?: () => void): AsyncGenerator<Buffer> {
   for (const chunk of head) {
-    tap?.(chunk);
+    tap?.();
     yield chunk;
   }
   for await (const chunk of rest) {
-    tap?.(chunk as Buffer);
+    tap?.();
     yield chunk as Buffer;
   }
+}
+
+export interface StagingOptions {
+  /** Flush large uploads to disk as they arrive (the backend fsyncs what it commits). */
+  flush: boolean;
 }
 
 /**
@@ -64,16 +70,18 @@ async function* headThenRest(head: Buffer[], rest: Readable, tap?: (chunk: Buffe
  */
 export class StagingArea {
   private readonly held = new Map<string, StagedUpload>();
+  private readonly hashes = RunningHash.shared();
+  private hashesReleased = false;
 
   private constructor(
     readonly dir: string,
-    private readonly startHashing: StartHashing,
+    private readonly options: StagingOptions,
   ) {}
 
-  /** Opens `dir` (created when missing); `startHashing` hashes large uploads while they are written. */
-  static async open(dir: string, startHashing: StartHashing): Promise<StagingArea> {
+  /** Opens `dir` (created when missing). */
+  static async open(dir: string, options: StagingOptions): Promise<StagingArea> {
     await fs.mkdir(dir, { recursive: true });
-    return new StagingArea(dir, startHashing);
+    return new StagingArea(dir, options);
   }
 
   async stage(source: Readable | Uint8Array, suffix = SUFFIX): Promise<StagedUpload> {
@@ -96,16 +104,23 @@ export class StagingArea {
     const head = await readHead(source, MEMORY_STAGING_LIMIT);
     if (head.ended) return this.hold({ id, size: head.size, file, bytes: ownedConcat(head.chunks, head.size) });
     inUse.add(file);
-    let hashing: WriteHasher | undefined;
+    let hashing: RunHash | undefined;
+    let flusher: EarlyFlush | undefined;
     try {
       const handle = await fs.open(file, 'wx', 0o644);
-      hashing = this.startHashing(file);
+      hashing = this.hashes.follow(id, file, 0);
       const sink = freeWhenWritten(handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
-      await pipeline(headThenRest(head.chunks, source, hashing.tap), sink);
-      hashing.finish(sink.bytesWritten);
-      return this.hold({ id, size: sink.bytesWritten, file, hashing });
+      const flush = this.options.flush ? new EarlyFlush(handle) : undefined;
+      flusher = flush;
+      await pipeline(headThenRest(head.chunks, source, flush && (() => flush.wrote(sink.bytesWritten))), sink);
+      await flush?.settled();
+      const size = sink.bytesWritten;
+      hashing.counted(size);
+      return this.hold({ id, size, file, hashing: this.hashes.digest(id, size) });
     } catch (error) {
-      hashing?.stop();
+      hashing?.refused();
+      this.hashes.forget(id);
+      await flusher?.settled();
       await fs.rm(file, { force: true });
       inUse.delete(file);
       throw asStorageError(error);
@@ -142,7 +157,6 @@ export class StagingArea {
   async copy(source: Readable, keepMs: number): Promise<{ bytes: Uint8Array } | { file: string }> {
     const copied = await this.stage(source, COPY_SUFFIX);
     this.held.delete(copied.id);
-    copied.hashing?.stop();
     if (copied.bytes) return { bytes: copied.bytes };
     setTimeout(() => void fs.rm(copied.file, { force: true }).finally(() => inUse.delete(copied.file)), keepMs).unref();
     return { file: copied.file };
@@ -167,7 +181,7 @@ export class StagingArea {
   /** The digest computed while the bytes arrived, if it covered exactly the staged bytes. */
   async digest(held: StagedUpload): Promise<Digest | undefined> {
     if (held.known) return held.known;
-    const hashed = await held.hashing?.result;
+    const hashed = await held.hashing;
     return hashed?.size === held.size ? hashed : undefined;
   }
 
@@ -186,7 +200,6 @@ export class StagingArea {
   async discard(id: string): Promise<void> {
     const held = this.held.get(id);
     this.held.delete(id);
-    held?.hashing?.stop();
     // Not held, and ours: committed or discarded already, nothing of it is left on disk.
     if (!ID.test(id) || held?.bytes !== undefined || (!held && id.startsWith(`${process.pid}-`))) return;
     const file = held?.file ?? this.fileOf(id);
@@ -218,7 +231,6 @@ export class StagingArea {
 
   /** On the way out: this process's staged files that are not in use by another store of it. */
   async close(): Promise<void> {
-    for (const held of this.held.values()) held.hashing?.stop();
     const own = `${process.pid}-`;
     const names = (await fs.readdir(this.dir).catch(() => [] as string[])).filter((name) => name.startsWith(own));
     const mine = new Set([...this.held.values()].map((held) => held.file));
@@ -226,6 +238,10 @@ export class StagingArea {
     await Promise.all(leftovers.map((file) => fs.rm(file, { force: true })));
     for (const file of mine) inUse.delete(file);
     this.held.clear();
+    if (!this.hashesReleased) {
+      this.hashesReleased = true;
+      await this.hashes.close();
+    }
   }
 
   private fileOf(id: string, suffix = SUFFIX): string {

@@ -14,9 +14,9 @@ import { isPending, newRecord, type CompletionAnswer, type UploadRecord, type Up
 import { removableRecord } from '../records/settled-record.ts';
 import { STAGING_WRITE_BUFFER_BYTES } from '../../storage/staging/staging-write-buffer.ts';
 import { freeWhenWritten, handOver } from '../../storage/staging/spent-buffers.ts';
-import { EarlyFlush } from './early-flush.ts';
+import { EarlyFlush } from '../../storage/staging/early-flush.ts';
+import { RunningHash, type RunHash } from '../../storage/staging/running-hash.ts';
 import { DurableProgress } from './durable-progress.ts';
-import { RunningSha256 } from './running-sha256.ts';
 
 export interface UploadDataStoreOptions {
   expireAfterMs: number;
@@ -34,7 +34,7 @@ export interface UploadDataStoreOptions {
  */
 export class UploadDataStore extends RecordedDataStore<UploadRecord> implements ResumableDataStore {
   /** The sha256 of uploads whose every chunk counted in this process: the publish then skips re-reading the file. */
-  private readonly sha256 = new RunningSha256();
+  private readonly sha256 = RunningHash.shared();
 
   constructor(
     readonly records: UploadRecords,
@@ -66,10 +66,11 @@ export class UploadDataStore extends RecordedDataStore<UploadRecord> implements 
     let sink: WriteStream | undefined;
     let counted: UploadRecord;
     let progress: DurableProgress | undefined;
-    const hash = this.sha256.follow(id, offset);
+    let hash: RunHash | undefined;
     try {
       // Bytes past the offset never counted: a chunk cut short with a checksum, or refused.
       await file.truncate(offset);
+      hash = this.sha256.follow(id, dataPath, offset);
       // Its own descriptor: the writes overlap the reading and hashing of the next chunks
       // (staging-write-buffer.ts), and `file` stays for the truncate and the fsync.
       sink = freeWhenWritten(
@@ -90,10 +91,8 @@ export class UploadDataStore extends RecordedDataStore<UploadRecord> implements 
       const flusher = fsync && verifier ? new EarlyFlush(file) : undefined;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         verifier?.update(chunk);
-        const hashing = hash.update(chunk);
-        if (hashing) await hashing;
         position += chunk.length;
-        // The verifier and the hash have copied what they need: once on disk the chunk is spent
+        // The verifier has taken what it needs: once on disk the chunk is spent
         // (and reads as empty), so nothing here looks at it after this write.
         if (sink.errored) throw sink.errored;
         if (!sink.write(wholeBuffer(chunk) ? handOver(chunk) : chunk)) await drained(sink);
@@ -109,7 +108,7 @@ export class UploadDataStore extends RecordedDataStore<UploadRecord> implements 
       await this.records.write(counted, this.options.fsync ? file.sync() : undefined);
       hash.counted(position);
     } catch (error) {
-      hash.refused();
+      hash?.refused();
       // The writes in flight land first; then everything past what the record counts goes.
       if (sink && !sink.closed) await new Promise<void>((resolve) => sink!.destroy().once('close', () => resolve()));
       await progress?.settled();
@@ -135,7 +134,7 @@ export class UploadDataStore extends RecordedDataStore<UploadRecord> implements 
    * settle(), so a crash during the publish (and the start-up sweep of staging) loses no byte.
    */
   async stageComplete(store: StagingSeam, upload: Upload): Promise<StagedBytes> {
-    const sha256 = await this.sha256.digest(upload.id, upload.size ?? 0);
+    const digest = await this.sha256.digest(upload.id, upload.size ?? 0);
     const second = this.records.publishingPath(upload.id);
     try {
       await fs.rm(second, { force: true });
@@ -143,7 +142,7 @@ export class UploadDataStore extends RecordedDataStore<UploadRecord> implements 
     } catch (error) {
       throw asStorageError(error);
     }
-    return store.stageFile(second, sha256);
+    return store.stageFile(second, digest?.sha256);
   }
 
   readBytes(record: UploadRecord): Readable {

@@ -4,10 +4,11 @@ import type fs from 'node:fs/promises';
 const EARLY_FLUSH_BYTES = 2 * 1024 * 1024;
 
 /**
- * Flushes a chunk's bytes to disk while the rest of it still arrives, so the fsync that makes the
- * offset count finds little left to write: tus sends the next chunk only after this one answered,
- * and one fsync of a whole 16 MiB chunk at its end kept the disk idle while the bytes arrived.
- * At most one flush at a time; the final fsync still decides (errors here are its to report).
+ * Flushes bytes being written to disk while the rest still arrives (staged uploads, resumable
+ * chunks), so the fsync that makes them count finds little left to write: one fsync of a whole
+ * 1 GiB upload at its end halves throughput (shared TOOLCHAIN.md), and tus sends the next chunk
+ * only after this one answered, the disk idle while it arrived. At most one flush at a time; the
+ * final fsync still decides (errors here are its to report).
  */
 export class EarlyFlush {
   private running: Promise<void> | undefined;
