@@ -14,9 +14,9 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
-/** Runs src/server.ts as its own process, as `npm start` would run dist/server.js. */
-export function spawnService(env: Record<string, string>, cwd = projectRoot): ChildProcess {
-  return spawn(process.execPath, ['--import', tsx, `${projectRoot}src/server.ts`], {
+/** Runs src/server.ts as its own process, as `npm start` would run dist/server.js (on `node`, this test's Node by default). */
+export function spawnService(env: Record<string, string>, cwd = projectRoot, node = process.execPath): ChildProcess {
+  return spawn(node, ['--import', tsx, `${projectRoot}src/server.ts`], {
     cwd,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,8 +35,8 @@ export function exitOf(child: ChildProcess, timeoutMs = 15_000): Promise<number 
 }
 
 /** Starts the service on a free port (PORT=0) and waits for its "listening" log line. */
-export async function startServiceProcess(env: Record<string, string>, timeoutMs = 15_000): Promise<ServiceProcess> {
-  const child = spawnService({ PORT: '0', ...env });
+export async function startServiceProcess(env: Record<string, string>, timeoutMs = 15_000, node?: string): Promise<ServiceProcess> {
+  const child = spawnService({ PORT: '0', ...env }, projectRoot, node);
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
