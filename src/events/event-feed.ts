@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { MediaEvent } from './event.ts';
 import { eventBody } from './event.ts';
-import type { Events } from './events.ts';
+import type { EventLog } from './event-log.ts';
 
 export interface FeedOptions {
   /** A comment line this often keeps proxies from closing an idle stream. */
@@ -20,8 +20,15 @@ const BATCH = 100;
  * GET /events as Server-Sent Events (WHATWG HTML 9.2): every event the reader may see, `id:` the
  * event id, from after `Last-Event-ID` (within the log's retention) on.
  */
+/** What a feed reads: the log, a signal when an event was recorded, and one when feeds must end (Events has all three). */
+export interface FeedSource {
+  readonly log: Pick<EventLog, 'latestId' | 'after'>;
+  onEvent(listener: () => void): () => void;
+  onStop(end: () => void): () => void;
+}
+
 export async function followEvents(
-  events: Events,
+  events: FeedSource,
   req: Request,
   res: Response,
   visible: (directory: string) => boolean,
