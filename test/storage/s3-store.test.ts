@@ -1,5 +1,12 @@
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createHash, randomBytes } from 'node:crypto';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -163,6 +170,38 @@ describe('S3Store on a real Ceph RADOS Gateway', () => {
       await other.close();
     }
     expect(await untouched()).toEqual(before);
+  });
+
+  /** A multipart object as a host writes it: `upload` fixed at creation, its metadata object written before completion. */
+  async function multipartObject(Key: string, bytes: Buffer, upload: string, metadataOf: string, written: object): Promise<void> {
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key, Metadata: { upload } }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: `media/.multipart/${metadataOf}.json`, Body: JSON.stringify(written) }));
+    const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 1, Body: bytes }));
+    await client.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] } }),
+    );
+  }
+
+  it('reads a multipart object’s sha256 and attributes from the metadata object its upload wrote beside it', async () => {
+    const bytes = randomBytes(64 * 1024);
+    const upload = `4242-${randomUUID()}`;
+    const attributes = { contentType: 'audio/wav', metadata: { title: 'long take' } };
+    await multipartObject('media/parts/long.wav', bytes, upload, upload, { sha256: sha256(bytes), attributes });
+    expect(await store.head(key('parts', 'long.wav'))).toMatchObject({ size: bytes.length, sha256: sha256(bytes), attributes });
+    const top = await store.list('', { limit: 100 });
+    expect(JSON.stringify(top)).not.toContain('multipart');
+  });
+
+  it('does not take another upload’s metadata object for a multipart object’s own: it hashes the bytes instead', async () => {
+    const bytes = randomBytes(64 * 1024);
+    const rival = `4243-${randomUUID()}`;
+    await multipartObject('media/parts/rival.wav', bytes, `4244-${randomUUID()}`, rival, {
+      sha256: 'f'.repeat(64),
+      attributes: { contentType: 'x/y' },
+    });
+    const described = await store.head(key('parts', 'rival.wav'));
+    expect(described?.sha256).toBe(sha256(bytes));
+    expect(described?.attributes).toBeUndefined();
   });
 
   it('refuses a path longer than an S3 key may be as an invalid argument, not as the bucket failing', async () => {

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Attributes } from '../byte-store.ts';
 import type { ObjectKeys } from './object-keys.ts';
-import { fromUserMetadata, parseAttributes, type ObjectMetadata } from './object-metadata.ts';
+import { fromUserMetadata, multipartUploadOf, parseAttributes, type ObjectMetadata } from './object-metadata.ts';
 import { isNotFound, isPreconditionFailed } from './s3-errors.ts';
 
 /** An object as HeadObject (and what the store wrote with it) describes it. */
@@ -67,12 +67,15 @@ export class ObjectDescriber {
     const version = (answer.ETag ?? '').replace(/^"|"$/g, '');
     const base = { size: answer.ContentLength ?? 0, modified: answer.LastModified ?? new Date(0), version };
     const mine = fromUserMetadata(answer.Metadata);
+    const multipart = multipartUploadOf(answer.Metadata);
     const known =
       this.recall(key, version) ??
-      (mine ? { sha256: mine.sha256, attributes: await this.attributesIn(mine) } : await this.sidecarOf(key, version));
+      (mine ? { sha256: mine.sha256, attributes: await this.attributesIn(mine) } : undefined) ??
+      (multipart === undefined ? undefined : await this.multipartMetadataOf(multipart)) ??
+      (await this.sidecarOf(key, version));
     if (known) {
       this.remember(key, version, known);
-      return { ...base, ...known, upload: mine?.upload ?? '' };
+      return { ...base, ...known, upload: mine?.upload ?? multipart ?? '' };
     }
     const sha256 = await this.hashOf(key, version);
     if (sha256 === undefined) return undefined;
@@ -115,6 +118,23 @@ export class ObjectDescriber {
     const sidecar = parseAttributes(text) as Partial<Sidecar> | undefined;
     if (sidecar?.key !== key || sidecar.version !== version || typeof sidecar.sha256 !== 'string') return undefined;
     return { sha256: sidecar.sha256, ...(sidecar.attributes === undefined ? {} : { attributes: sidecar.attributes }) };
+  }
+
+  /** The sha256 and attributes a multipart upload wrote before completing; undefined when it wrote none. */
+  private async multipartMetadataOf(upload: string): Promise<Known | undefined> {
+    let text: string;
+    try {
+      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.multipartMetadata(upload) }), {
+        abortSignal: this.deadline(),
+      });
+      text = await answer.Body!.transformToString();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    const written = parseAttributes(text) as Partial<Known> | undefined;
+    if (typeof written?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(written.sha256)) return undefined;
+    return { sha256: written.sha256, ...(written.attributes === undefined ? {} : { attributes: written.attributes }) };
   }
 
   private async attributesIn(metadata: ObjectMetadata): Promise<Attributes | undefined> {

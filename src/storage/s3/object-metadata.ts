@@ -55,6 +55,16 @@ export function fromUserMetadata(meta: Record<string, string> | undefined): Obje
   return result;
 }
 
+/**
+ * The upload that wrote a multipart object, whose user metadata (fixed at CreateMultipartUpload,
+ * before the digest is known) names the upload but carries no sha256: the digest and attributes
+ * are in the metadata object that upload wrote before completing.
+ */
+export function multipartUploadOf(meta: Record<string, string> | undefined): string | undefined {
+  const upload = meta?.upload;
+  return meta?.sha256 === undefined && upload !== undefined && UPLOAD.test(upload) ? upload : undefined;
+}
+
 export function parseAttributes(text: string): Attributes | undefined {
   try {
     const value: unknown = JSON.parse(text);
