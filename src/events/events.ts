@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore, StoredObject } from '../storage/byte-store.ts';
-import { diedOnThisHost, thisProcess } from '../uploads/lockers/process-identity.ts';
+import { diedOnThisHost, thisProcess } from '../lockers/process-identity.ts';
 import type { EventsConfig } from './config.ts';
 import { DeliveryWorker } from './delivery-worker.ts';
 import type { EventOrigin, MediaEvent } from './event.ts';

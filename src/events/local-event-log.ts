@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { diedOnThisHost } from '../uploads/lockers/process-identity.ts';
+import { diedOnThisHost } from '../lockers/process-identity.ts';
 import { EventLogKeeper, type EventLogEvents } from './event-log-keeper.ts';
 import {
   count,

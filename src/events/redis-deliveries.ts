@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { diedOnThisHost, holderOf, thisProcess } from '../uploads/lockers/process-identity.ts';
+import { diedOnThisHost, holderOf, thisProcess } from '../lockers/process-identity.ts';
 import type { ClaimedDelivery, Delivery } from './event-log.ts';
 import {
   deliveryOf,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { holderToken } from '../uploads/lockers/process-identity.ts';
+import { holderToken } from '../lockers/process-identity.ts';
 import { fileOf, type MediaEvent } from './event.ts';
 import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery, EventLog, Intent } from './event-log.ts';
 import type { LocalEventLog } from './local-event-log.ts';

@@ -18,9 +18,9 @@ import { UploadFinisher } from './rules/upload-completion.ts';
 import { isPending } from './records/upload-records.ts';
 import { faultPoint } from '../fault-points.ts';
 import { createResumableStorage } from './create-data-store.ts';
-import { FileLocker } from './lockers/file-locker.ts';
-import { RedisLocker } from './lockers/redis-locker.ts';
-import { withDeadline } from './lockers/redis-deadline.ts';
+import { FileLocker } from '../lockers/file-locker.ts';
+import { RedisLocker } from '../lockers/redis-locker.ts';
+import { withDeadline } from '../lockers/redis-deadline.ts';
 import { judgeCreation } from './rules/creation.ts';
 import { judgeFirstBytes } from './rules/first-bytes-judge.ts';
 import { sweepRecordLeftovers } from './records/record-leftovers.ts';
@@ -28,7 +28,7 @@ import { leanBodyRequest } from './tus/lean-body-request.ts';
 import type { ResumableDataStore } from './tus/resumable-data-store.ts';
 import { asAppError, errorBody, sendTusAnswer } from './tus/tus-answers.ts';
 import { tusPrecondition } from './tus/tus-preconditions.ts';
-import { tryLock } from './lockers/try-lock.ts';
+import { tryLock } from '../lockers/try-lock.ts';
 
 export interface ResumableDeps {
   store: ByteStore;
