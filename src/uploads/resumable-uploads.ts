@@ -9,7 +9,7 @@ import type { ResumableConfig, UploadsConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
 import type { PublishPipeline } from '../media/publish-pipeline.ts';
-import type { EventHook } from '../events/event-hook.ts';
+import type { EventHook } from '../media/event-hook.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader } from './tus/checksum-header.ts';
