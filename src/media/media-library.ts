@@ -4,7 +4,7 @@ import type { EventOrigin } from './event-hook.ts';
 import type { EventHook } from './event-hook.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
-import { extensionOf } from './extension.ts';
+import { extensionOf } from '../filename-extension.ts';
 import type { MediaPath } from './schemas.ts';
 import type { MediaAttributes, MediaPage, OpenedMedia, StoredEntry } from './stored-file.ts';
 
