@@ -9,20 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../errors.ts';
-import type {
-  Attributes,
-  ByteRange,
-  ByteSource,
-  ByteStore,
-  ListOptions,
-  ObjectKey,
-  ObjectPage,
-  OpenedObject,
-  PoolStats,
-  StagedBytes,
-  StoredObject,
-} from '../byte-store.ts';
-import { objectVanished } from '../byte-store.ts';
+import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
+import type { Attributes, ByteRange, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';
 import { OutcomeUnknown, putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
