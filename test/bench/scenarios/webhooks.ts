@@ -9,7 +9,7 @@ import type { Scenario } from './scenario.ts';
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const SHAPE: LoadShape = { connections: SMALL_CONNECTIONS, request: { kind: 'multipart-upload', size: SMALL_SIZE }, expectStatus: 200 };
 
-type Figures = { reqPerSec: number; lagP99Ms: number; lagMaxMs: number; backgroundCpuPct: number };
+type Figures = { reqPerSec: number; cpuMsPerUpload: number; lagP99Ms: number; lagMaxMs: number; backgroundCpuPct: number };
 
 /** Lags noted by the receiver process from its `from`-th delivery on. */
 async function lagsOf(receiver: ServerProcess, from: number): Promise<number[]> {
@@ -46,6 +46,7 @@ async function run(ctx: BenchContext, withWebhook: boolean): Promise<Figures> {
     }
     return {
       reqPerSec: load.reqPerSec,
+      cpuMsPerUpload: (load.serverCpuSeconds * 1000) / load.ok,
       lagP99Ms: percentile(lags, 99),
       lagMaxMs: Math.max(0, ...lags),
       backgroundCpuPct: load.backgroundCpuPct,
