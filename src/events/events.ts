@@ -226,6 +226,7 @@ export class Events implements EventHook {
   async close(): Promise<void> {
     clearInterval(this.pruneTimer);
     await this.worker.stop();
+    await Promise.all(this.hooks.map((hook) => hook.close()));
     await this.log.close();
     this.redis?.disconnect();
   }
