@@ -30,7 +30,10 @@ export class TruePeak {
     this.phases = Array.from({ length: this.factor }, (_, f) =>
       Float64Array.from({ length: this.length }, (_, k) => coefficients[f + k * this.factor] ?? 0),
     );
-    this.flat = Float64Array.from({ length: this.length * this.factor }, (_, j) => this.phases[j % this.factor]![Math.floor(j / this.factor)]!);
+    this.flat = Float64Array.from(
+      { length: this.length * this.factor },
+      (_, j) => this.phases[j % this.factor]![Math.floor(j / this.factor)]!,
+    );
     this.gain = Math.max(...this.phases.map((phase) => phase.reduce((sum, c) => sum + Math.abs(c), 0)));
     // Each channel's latest inputs, written twice (at p and p + length) so a window never wraps.
     this.history = Array.from({ length: channels }, () => new Float64Array(this.length * 2));

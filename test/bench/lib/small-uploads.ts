@@ -99,7 +99,13 @@ function analysedFiles(root: string): number {
 }
 
 /** One run of the service; the event-loop lag is measured inside it during the measured run. */
-async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean, logLevel = 'warn', analysis = true): Promise<ServiceUploadFigures> {
+async function serviceRun(
+  ctx: BenchContext,
+  kind: SmallBodyKind,
+  fsync: boolean,
+  logLevel = 'warn',
+  analysis = true,
+): Promise<ServiceUploadFigures> {
   const label = `service 64 KiB ${kind} fsync ${fsync ? 'on' : 'off'} log ${logLevel}${analysis ? '' : ' analysis off'}`;
   const root = ctx.freshDir(`service-small-${kind}-${fsync ? 'fsync' : 'nofsync'}-${logLevel}${analysis ? '' : '-noanalysis'}`);
   const service = await startService({
