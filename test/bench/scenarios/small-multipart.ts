@@ -99,28 +99,38 @@ function cpuRows(
   seed: Repeated<UploadFigures>,
   floor: Repeated<UploadFigures>,
 ): ResultRow[] {
-  const row = (figure: string, measured: Repeated<UploadFigures>, target: Target, baseline?: { name: string; value: number }) =>
-    makeRow({
-      scenario,
-      figure,
-      unit: 'us',
-      value: measured.median.cpuUsPerUpload,
-      runs: measured.runs.map((run) => run.cpuUsPerUpload),
-      baseline,
-      target,
-      backgroundCpuPct: measured.median.backgroundCpuPct,
-      discardedRuns: measured.discarded,
-    });
   return [
-    row(
+    cpuRow(
+      scenario,
       'CPU per upload (all threads), fsync on, LOG_LEVEL=info',
       service,
       { atMost: 1000 },
       { name: SEED, value: seed.median.cpuUsPerUpload },
     ),
-    row('CPU per upload, seed Tornado handler', seed, { report: true }),
-    row('CPU per upload, Express 5 + multer alone (diagnostic)', floor, { report: true }),
+    cpuRow(scenario, 'CPU per upload, seed Tornado handler', seed, { report: true }),
+    cpuRow(scenario, 'CPU per upload, Express 5 + multer alone (diagnostic)', floor, { report: true }),
   ];
+}
+
+/** A row of the CPU per upload of `measured`, in us. */
+function cpuRow(
+  scenario: string,
+  figure: string,
+  measured: Repeated<UploadFigures>,
+  target: Target,
+  baseline?: { name: string; value: number },
+): ResultRow {
+  return makeRow({
+    scenario,
+    figure,
+    unit: 'us',
+    value: measured.median.cpuUsPerUpload,
+    runs: measured.runs.map((run) => run.cpuUsPerUpload),
+    baseline,
+    target,
+    backgroundCpuPct: measured.median.backgroundCpuPct,
+    discardedRuns: measured.discarded,
+  });
 }
 
 /**
@@ -134,15 +144,13 @@ function analysisRows(scenario: string, on: Repeated<ServiceUploadFigures>, off:
   const analysed = on.median.analysedPerUpload;
   const common = { scenario, backgroundCpuPct: off.median.backgroundCpuPct, discardedRuns: off.discarded };
   return [
-    makeRow({
-      ...common,
-      figure: 'CPU per upload, analysis off (diagnostic), fsync on, LOG_LEVEL=info',
-      unit: 'us',
-      value: off.median.cpuUsPerUpload,
-      runs: off.runs.map((run) => run.cpuUsPerUpload),
-      baseline: { name: 'analysis on', value: on.median.cpuUsPerUpload },
-      target: { report: true },
-    }),
+    cpuRow(
+      scenario,
+      'CPU per upload, analysis off (diagnostic), fsync on, LOG_LEVEL=info',
+      off,
+      { report: true },
+      { name: 'analysis on', value: on.median.cpuUsPerUpload },
+    ),
     makeRow({
       ...common,
       figure: 'uploads analysed during the run, analysis on (diagnostic)',
