@@ -45,6 +45,14 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** What keeps a multipart upload from replacing an object, as README "No-replace on S3" states it. */
+function noReplaceGuarantee(enforced: boolean | undefined): string {
+  if (enforced === true) return 'no-replace of multipart uploads: enforced by the bucket against every writer';
+  if (enforced === false)
+    return "no-replace of multipart uploads: among the service's hosts only (the bucket ignores If-None-Match on completion)";
+  return "no-replace of multipart uploads: among the service's hosts; the bucket could not be probed";
+}
+
 export async function startService(
   config: Config,
   { logger, clustered = false, eventLoopProbe = false, clock = Date.now, eventFeed }: ServiceOptions,
@@ -55,6 +63,7 @@ export async function startService(
     onIndexError: (err) => logger.warn({ err }, 'metadata index write failed'),
     onIndexDamaged: (problem, keptAt) =>
       logger.error({ problem, keptAt }, 'metadata index damaged: set aside, rebuilding it from the files'),
+    onCompletionCondition: (enforced) => logger.info({ enforced }, noReplaceGuarantee(enforced)),
   });
   // Every route uses the store with analysis hooked to it (commits queue files, removals drop results).
   const analysisSetup = await createAnalysis(config, backend, logger);

@@ -9,6 +9,8 @@ export interface StoreEvents {
   onSweepError?: (error: unknown) => void;
   onIndexError?: (error: unknown) => void;
   onIndexDamaged?: (problem: string, keptAt: string) => void;
+  /** S3: whether the engine itself refuses to complete a multipart upload over an existing object. */
+  onCompletionCondition?: (enforced: boolean | undefined) => void;
 }
 
 /** What the store needs of the service's config: the `storage` section and how `media` files are written. */
@@ -45,6 +47,7 @@ export async function createStore(config: StoreConfig, events: StoreEvents = {})
         timeoutMs,
         partSize,
         queueSize,
+        onCompletionCondition: events.onCompletionCondition,
       });
     }
   }

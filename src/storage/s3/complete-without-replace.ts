@@ -42,7 +42,8 @@ export async function completeWithoutReplace(
   const { client, bucket, keys, locker, timeoutMs } = completion;
   const deadline = () => AbortSignal.timeout(timeoutMs);
   const lock = locker.newLock(lockIdOf(key));
-  await lock.lock(deadline(), () => undefined);
+  // Waiting is for rivals' completions, not for the bucket: the locker's own deadline bounds it.
+  await lock.lock(new AbortController().signal, () => undefined);
   try {
     if (await exists(completion, key)) throw new AppError('FILE_EXISTS');
     const metadataKey = keys.multipartMetadata(upload);

@@ -42,6 +42,7 @@ import { SubdirectoryCache } from './subdirectory-cache.ts';
 import { UnsettledPuts } from './unsettled-puts.ts';
 import { sendParts } from './part-sender.ts';
 import { completeWithoutReplace } from './complete-without-replace.ts';
+import { probeCompletionCondition } from './completion-condition-probe.ts';
 
 /** How long a stored object's bytes fetched for inspection stay on this host. */
 const STORED_SOURCE_KEEP_MS = 5 * 60_000;
@@ -68,6 +69,8 @@ export interface S3StoreOptions {
   queueSize?: number;
   /** Locks object names while a multipart upload completes: Redis across hosts, else this process's (the default). */
   locker?: Locker;
+  /** Told at start whether the engine enforces If-None-Match on CompleteMultipartUpload (undefined: the bucket did not answer). */
+  onCompletionCondition?: (enforced: boolean | undefined) => void;
 }
 
 /**
@@ -83,6 +86,7 @@ export class S3Store extends StagingPart implements ByteStore {
   private readonly describer: ObjectDescriber;
   private readonly subdirectories = new SubdirectoryCache();
   private readonly locker: Locker;
+  private probing: Promise<void> | undefined;
 
   private constructor(
     private readonly client: S3Client,
@@ -117,7 +121,14 @@ export class S3Store extends StagingPart implements ByteStore {
       options,
     );
     // A bucket that is unreachable now is reported by ready(); the service starts anyway.
-    await store.ready();
+    const problems = await store.ready();
+    // In the background: the start does not wait for the probe's five requests (close() does).
+    const report = options.onCompletionCondition;
+    if (report) {
+      const probing =
+        problems.length === 0 ? probeCompletionCondition(store.client, options.bucket, store.keys.prefix, options.timeoutMs) : undefined;
+      store.probing = Promise.resolve(probing).then(report);
+    }
     return store;
   }
 
@@ -266,6 +277,7 @@ export class S3Store extends StagingPart implements ByteStore {
   }
 
   async close(): Promise<void> {
+    await this.probing;
     await this.staging.close();
     this.client.destroy();
     this.putClient.destroy();
