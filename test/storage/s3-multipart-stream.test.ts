@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { S3Store } from '../../src/storage/s3/s3-store.ts';
-import { RedisLocker } from '../../src/uploads/lockers/redis-locker.ts';
+import { RedisLocker } from '../../src/lockers/redis-locker.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import { freshBucket, s3Client } from '../helpers/s3.ts';
 import { chunksOf, openS3Store } from '../helpers/s3-store.ts';

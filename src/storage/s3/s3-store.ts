@@ -12,20 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { MemoryLocker } from '@tus/server';
 import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
-import type {
-  Attributes,
-  ByteRange,
-  ByteSource,
-  ByteStore,
-  ListOptions,
-  ObjectKey,
-  ObjectPage,
-  OpenedObject,
-  PoolStats,
-  StagedBytes,
-  StoredObject,
-} from '../byte-store.ts';
-import { objectVanished } from '../byte-store.ts';
+import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
+import type { Attributes, ByteRange, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';
 import { OutcomeUnknown, putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
