@@ -10,6 +10,7 @@ import {
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { MemoryLocker } from '@tus/server';
+import PQueue from 'p-queue';
 import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
@@ -31,6 +32,9 @@ import { UnsettledPuts } from './unsettled-puts.ts';
 import { sendParts } from './part-sender.ts';
 import { completeWithoutReplace } from './complete-without-replace.ts';
 import { probeCompletionCondition } from './completion-condition-probe.ts';
+
+const DEFAULT_PART_SIZE = 16 * 1024 ** 2;
+const DEFAULT_QUEUE_SIZE = 4;
 
 /** How long a stored object's bytes fetched for inspection stay on this host. */
 const STORED_SOURCE_KEEP_MS = 5 * 60_000;
@@ -55,6 +59,8 @@ export interface S3StoreOptions {
   partSize?: number;
   /** Parts of one multipart upload in memory or in flight at once (default 4). */
   queueSize?: number;
+  /** Parts of all this store's multipart uploads in flight to the gateway at once (default 2 x queueSize). */
+  partsInFlight?: number;
   /** Locks object names while a multipart upload completes: Redis across hosts, else this process's (the default). */
   locker?: Locker;
   /** Told at start whether the engine enforces If-None-Match on CompleteMultipartUpload (undefined: the bucket did not answer). */
@@ -74,6 +80,7 @@ export class S3Store extends StagingPart implements ByteStore {
   private readonly describer: ObjectDescriber;
   private readonly subdirectories = new SubdirectoryCache();
   private readonly locker: Locker;
+  private readonly partSlots: PQueue;
   private probing: Promise<void> | undefined;
 
   private constructor(
@@ -87,6 +94,7 @@ export class S3Store extends StagingPart implements ByteStore {
     this.keys = new ObjectKeys(options.prefix);
     this.describer = new ObjectDescriber(client, options.bucket, this.keys, (signal) => this.deadline(signal));
     this.locker = options.locker ?? new MemoryLocker();
+    this.partSlots = new PQueue({ concurrency: options.partsInFlight ?? 2 * (options.queueSize ?? DEFAULT_QUEUE_SIZE) });
   }
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
@@ -114,7 +122,7 @@ export class S3Store extends StagingPart implements ByteStore {
     const report = options.onCompletionCondition;
     if (report) {
       const probing =
-        problems.length === 0 ? probeCompletionCondition(store.client, options.bucket, store.keys.prefix, options.timeoutMs) : undefined;
+        problems.length === 0 ? probeCompletionCondition(store.client, options.bucket, store.keys, options.timeoutMs) : undefined;
       store.probing = Promise.resolve(probing).then(report);
     }
     return store;
@@ -162,9 +170,10 @@ export class S3Store extends StagingPart implements ByteStore {
     const { bucket, timeoutMs } = this.options;
     const upload = `${process.pid}-${randomUUID()}`;
     const contentType = typeof attributes.contentType === 'string' ? attributes.contentType : undefined;
-    const sizes = { partSize: this.options.partSize ?? 16 * 1024 ** 2, queueSize: this.options.queueSize ?? 4 };
+    const sizes = { partSize: this.options.partSize ?? DEFAULT_PART_SIZE, queueSize: this.options.queueSize ?? DEFAULT_QUEUE_SIZE };
+    const sending = { client: this.client, bucket, key: Key, upload, contentType, timeoutMs, partSlots: this.partSlots };
     try {
-      const sent = await sendParts({ client: this.client, bucket, key: Key, upload, contentType, timeoutMs, ...sizes }, body, signal);
+      const sent = await sendParts({ ...sending, ...sizes }, body, signal);
       const completion = { client: this.client, bucket, keys: this.keys, locker: this.locker, timeoutMs };
       const version = await completeWithoutReplace(completion, Key, upload, sent, attributes);
       this.describer.remember(Key, version, { sha256: sent.sha256, attributes });
