@@ -20,6 +20,7 @@ import { clusterMetricsText } from './cluster-metrics.ts';
 import { trackAnswers } from './drain.ts';
 import { closeGracefully, createHttpServer, listen } from './http-server.ts';
 import { prepareStorageRoot } from './storage-root.ts';
+import { noReplaceGuarantee } from '../storage/s3/no-replace-guarantee.ts';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -43,14 +44,6 @@ export interface Service {
   chat: ChatHandle;
   /** Graceful stop: no new connections, in-flight work finishes (up to the grace period), pools drained. */
   stop(): Promise<void>;
-}
-
-/** What keeps a multipart upload from replacing an object, as README "No-replace on S3" states it. */
-function noReplaceGuarantee(enforced: boolean | undefined): string {
-  if (enforced === true) return 'no-replace of multipart uploads: enforced by the bucket against every writer';
-  if (enforced === false)
-    return "no-replace of multipart uploads: among the service's hosts only (the bucket ignores If-None-Match on completion)";
-  return "no-replace of multipart uploads: among the service's hosts; the bucket could not be probed";
 }
 
 export async function startService(
