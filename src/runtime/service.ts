@@ -57,6 +57,7 @@ export async function startService(
     onIndexDamaged: (problem, keptAt) =>
       logger.error({ problem, keptAt }, 'metadata index damaged: set aside, rebuilding it from the files'),
     onCompletionCondition: (enforced) => logger.info({ enforced }, noReplaceGuarantee(enforced)),
+    onLockError: (err) => logger.warn({ err }, 'object name locks: redis connection error'),
   });
   // Every route uses the store with analysis hooked to it (commits queue files, removals drop results).
   const analysisSetup = await createAnalysis(config, backend, logger);

@@ -63,6 +63,8 @@ export interface S3StoreOptions {
   partsInFlight?: number;
   /** Locks object names while a multipart upload completes: Redis across hosts, else this process's (the default). */
   locker?: Locker;
+  /** Lets go of what the locker holds (its Redis connection), when the store closes. */
+  closeLocker?: () => void;
   /** Told at start whether the engine enforces If-None-Match on CompleteMultipartUpload (undefined: the bucket did not answer). */
   onCompletionCondition?: (enforced: boolean | undefined) => void;
 }
@@ -278,6 +280,7 @@ export class S3Store extends StagingPart implements ByteStore {
     await this.staging.close();
     this.client.destroy();
     this.putClient.destroy();
+    this.options.closeLocker?.();
   }
 
   /** Attributes too large for a header, in a content-addressed object the PUT then names. */
