@@ -14,6 +14,7 @@ import PQueue from 'p-queue';
 import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
+import type { StreamedObject, StreamingStore } from '../byte-store.ts';
 import type { Attributes, ByteRange, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';
 import { OutcomeUnknown, putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
@@ -29,7 +30,7 @@ import { StagingPart } from '../staging/staging-part.ts';
 import { StagingArea } from '../staging/staging-area.ts';
 import { SubdirectoryCache } from './subdirectory-cache.ts';
 import { UnsettledPuts } from './unsettled-puts.ts';
-import { sendParts } from './part-sender.ts';
+import { abortUpload, sendParts } from './part-sender.ts';
 import { completeWithoutReplace } from './complete-without-replace.ts';
 import { probeCompletionCondition } from './completion-condition-probe.ts';
 
@@ -77,7 +78,7 @@ export interface S3StoreOptions {
  * object's Content-Type, so the bucket serves the bytes right to other readers. Any failure of
  * the bucket is code 505 (STORAGE_UNAVAILABLE); each call is retried by its next request.
  */
-export class S3Store extends StagingPart implements ByteStore {
+export class S3Store extends StagingPart implements ByteStore, StreamingStore {
   private readonly keys: ObjectKeys;
   private readonly describer: ObjectDescriber;
   private readonly subdirectories = new SubdirectoryCache();
@@ -162,28 +163,46 @@ export class S3Store extends StagingPart implements ByteStore {
     }
   }
 
+  /** Files from one part up go as multipart uploads (stream); smaller ones as one conditional PutObject (commit). */
+  get streamFrom(): number {
+    return this.options.partSize ?? DEFAULT_PART_SIZE;
+  }
+
   /**
-   * Streams a body into the object at `key` as a multipart upload, never replacing an object and
-   * never staging it on this host (see sendParts and completeWithoutReplace); the sha256 and the
-   * attributes go to the metadata object beside it. A failure leaves nothing in the bucket.
+   * Streams a body into the bucket as the parts of one multipart upload, never staging it on this
+   * host (see sendParts); `complete` makes it the object at `key` without replacing one, the sha256
+   * and attributes in the metadata object beside it (see completeWithoutReplace).
    */
-  async commitStream(body: AsyncIterable<Buffer>, key: ObjectKey, attributes: Attributes, signal?: AbortSignal): Promise<StoredObject> {
+  async stream(
+    body: AsyncIterable<Buffer>,
+    key: ObjectKey,
+    contentType: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<StreamedObject> {
     const Key = this.keys.of(key);
     const { bucket, timeoutMs } = this.options;
     const upload = `${process.pid}-${randomUUID()}`;
-    const contentType = typeof attributes.contentType === 'string' ? attributes.contentType : undefined;
-    const sizes = { partSize: this.options.partSize ?? DEFAULT_PART_SIZE, queueSize: this.options.queueSize ?? DEFAULT_QUEUE_SIZE };
+    const sizes = { partSize: this.streamFrom, queueSize: this.options.queueSize ?? DEFAULT_QUEUE_SIZE };
     const sending = { client: this.client, bucket, key: Key, upload, contentType, timeoutMs, partSlots: this.partSlots };
-    try {
-      const sent = await sendParts({ ...sending, ...sizes }, body, signal);
-      const completion = { client: this.client, bucket, keys: this.keys, locker: this.locker, timeoutMs };
-      const version = await completeWithoutReplace(completion, Key, upload, sent, attributes);
-      this.describer.remember(Key, version, { sha256: sent.sha256, attributes });
-      this.subdirectories.touched(Key);
-      return { key: { ...key }, size: sent.size, sha256: sent.sha256, modified: new Date(), version, attributes };
-    } catch (error) {
-      return this.fail(error);
-    }
+    const sent = await sendParts({ ...sending, ...sizes }, body, signal).catch((error: unknown) => this.fail(error));
+    const completion = { client: this.client, bucket, keys: this.keys, locker: this.locker, timeoutMs };
+    return {
+      size: sent.size,
+      sha256: sent.sha256,
+      complete: async (attributes) => {
+        const version = await completeWithoutReplace(completion, Key, upload, sent, attributes).catch((error: unknown) => this.fail(error));
+        this.describer.remember(Key, version, { sha256: sent.sha256, attributes });
+        this.subdirectories.touched(Key);
+        return { key: { ...key }, size: sent.size, sha256: sent.sha256, modified: new Date(), version, attributes };
+      },
+      abort: () => abortUpload(this.client, bucket, Key, sent.uploadId, timeoutMs),
+    };
+  }
+
+  /** stream, then complete: a body made the object at `key` as it arrives. A failure leaves nothing in the bucket. */
+  async commitStream(body: AsyncIterable<Buffer>, key: ObjectKey, attributes: Attributes, signal?: AbortSignal): Promise<StoredObject> {
+    const contentType = typeof attributes.contentType === 'string' ? attributes.contentType : undefined;
+    return (await this.stream(body, key, contentType, signal)).complete(attributes);
   }
 
   async head(key: ObjectKey): Promise<StoredObject | undefined> {
