@@ -94,12 +94,14 @@ describe('StreamPublish on the S3 store (real Ceph RGW)', () => {
     }
   });
 
-  it('answers FILE_EXISTS for a name that is taken, keeps the file and leaves no pending upload', async () => {
+  it('answers FILE_EXISTS for a name that is taken before sending any part, and keeps the file', async () => {
     const publish = new StreamPublish(store, inspector, { verifyContent: true });
     const bytes = await readFile(path.join(dir, 'long.wav'));
+    recorder.reset();
     await expect(publish.publish(chunksOf(bytes), { directory: 'big', filename: 'long.wav' })).rejects.toMatchObject({
       codeName: 'FILE_EXISTS',
     });
+    expect(recorder.traffic.multipartSends).toBe(0);
     expect((await store.head({ directory: 'big', name: 'long.wav' }))?.sha256).toBe(sha256(bytes));
     expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
   });

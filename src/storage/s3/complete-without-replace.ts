@@ -78,7 +78,11 @@ export async function completeWithoutReplace(
   return (head.ETag ?? '').replace(/^"|"$/g, '');
 }
 
-async function exists({ client, bucket, timeoutMs }: Completion, key: string): Promise<boolean> {
+/** Whether an object is at `key` now (HeadObject). */
+export async function exists(
+  { client, bucket, timeoutMs }: Pick<Completion, 'client' | 'bucket' | 'timeoutMs'>,
+  key: string,
+): Promise<boolean> {
   try {
     await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: AbortSignal.timeout(timeoutMs) });
     return true;

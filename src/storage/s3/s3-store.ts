@@ -31,7 +31,7 @@ import { StagingArea } from '../staging/staging-area.ts';
 import { SubdirectoryCache } from './subdirectory-cache.ts';
 import { UnsettledPuts } from './unsettled-puts.ts';
 import { abortUpload, sendParts } from './part-sender.ts';
-import { completeWithoutReplace } from './complete-without-replace.ts';
+import { completeWithoutReplace, exists } from './complete-without-replace.ts';
 import { probeCompletionCondition } from './completion-condition-probe.ts';
 
 const DEFAULT_PART_SIZE = 16 * 1024 ** 2;
@@ -184,8 +184,10 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
     const upload = `${process.pid}-${randomUUID()}`;
     const sizes = { partSize: this.streamFrom, queueSize: this.options.queueSize ?? DEFAULT_QUEUE_SIZE };
     const sending = { client: this.client, bucket, key: Key, upload, contentType, timeoutMs, partSlots: this.partSlots };
-    const sent = await sendParts({ ...sending, ...sizes }, body, signal).catch((error: unknown) => this.fail(error));
     const completion = { client: this.client, bucket, keys: this.keys, locker: this.locker, timeoutMs };
+    // A taken name is refused before any byte is sent; the completion checks again under the lock.
+    if (await exists(completion, Key).catch((error: unknown) => this.fail(error))) throw new AppError('FILE_EXISTS');
+    const sent = await sendParts({ ...sending, ...sizes }, body, signal).catch((error: unknown) => this.fail(error));
     return {
       size: sent.size,
       sha256: sent.sha256,
