@@ -20,6 +20,7 @@ import { clusterMetricsText } from './cluster-metrics.ts';
 import { trackAnswers } from './drain.ts';
 import { closeGracefully, createHttpServer, listen } from './http-server.ts';
 import { prepareStorageRoot } from './storage-root.ts';
+import { noReplaceGuarantee } from '../storage/s3/no-replace-guarantee.ts';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -55,6 +56,8 @@ export async function startService(
     onIndexError: (err) => logger.warn({ err }, 'metadata index write failed'),
     onIndexDamaged: (problem, keptAt) =>
       logger.error({ problem, keptAt }, 'metadata index damaged: set aside, rebuilding it from the files'),
+    onCompletionCondition: (enforced) => logger.info({ enforced }, noReplaceGuarantee(enforced)),
+    onLockError: (err) => logger.warn({ err }, 'object name locks: redis connection error'),
   });
   // Every route uses the store with analysis hooked to it (commits queue files, removals drop results).
   const analysisSetup = await createAnalysis(config, backend, logger);

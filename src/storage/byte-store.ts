@@ -156,3 +156,27 @@ export interface ByteStore extends StagingSeam, WorkArea, ObjectStore {
   /** Stops background work and releases what the store holds. */
   close(): Promise<void>;
 }
+
+/**
+ * A backend that takes a large file into the object store while it arrives (S3: the parts of a
+ * multipart upload) instead of staging it on the host first. Optional: a backend without it stages.
+ */
+export interface StreamingStore {
+  /** Files at least this large are worth streaming (S3: `storage.s3.partSize`); smaller ones are staged. */
+  readonly streamFrom: number;
+  /**
+   * Sends `body` toward the object at `key`, hashing it on the way; nothing is visible until
+   * `complete`. A failure of the body or of the store drops what was sent before it rejects.
+   */
+  stream(body: AsyncIterable<Buffer>, key: ObjectKey, contentType: string | undefined, signal?: AbortSignal): Promise<StreamedObject>;
+}
+
+/** A body sent whole into the object store but not yet an object. */
+export interface StreamedObject {
+  readonly size: number;
+  readonly sha256: string;
+  /** Makes it the object, never replacing one (FILE_EXISTS, and what was sent dropped, when the name is taken). */
+  complete(attributes: Attributes): Promise<StoredObject>;
+  /** Drops what was sent (safe after complete, and twice). */
+  abort(): Promise<void>;
+}

@@ -9,12 +9,23 @@ export interface StoreEvents {
   onSweepError?: (error: unknown) => void;
   onIndexError?: (error: unknown) => void;
   onIndexDamaged?: (problem: string, keptAt: string) => void;
+  /** S3: whether the engine itself refuses to complete a multipart upload over an existing object. */
+  onCompletionCondition?: (enforced: boolean | undefined) => void;
+  /** S3: the Redis of the name locks failed (ioredis reconnects by itself). */
+  onLockError?: (error: unknown) => void;
 }
 
-/** What the store needs of the service's config: the `storage` section and how `media` files are written. */
+/**
+ * What the store needs of the service's config: the `storage` section, how `media` files are
+ * written and, for S3, the Redis its hosts share (`redis.url`, else `chat.redisUrl`) with the
+ * lock timeout of resumable uploads: the same locks name objects while multipart uploads complete.
+ */
 export interface StoreConfig {
   storage: StorageConfig;
   media: { poolSize: number; fsync: boolean };
+  redis: { url?: string | undefined; commandTimeoutMs: number };
+  chat: { redisUrl?: string | undefined };
+  uploads: { lockTimeoutMs: number };
 }
 
 export async function createStore(config: StoreConfig, events: StoreEvents = {}): Promise<ByteStore> {
@@ -45,7 +56,25 @@ export async function createStore(config: StoreConfig, events: StoreEvents = {})
         timeoutMs,
         partSize,
         queueSize,
+        onCompletionCondition: events.onCompletionCondition,
+        ...(await nameLocks(config, events)),
       });
     }
   }
+}
+
+/**
+ * Across the hosts sharing Redis, the Redis locks resumable uploads use (one connection of the
+ * store's own, closed with it); without Redis the store's in-process locks.
+ */
+async function nameLocks(config: StoreConfig, events: StoreEvents) {
+  const url = config.redis.url ?? config.chat.redisUrl;
+  if (!url) return {};
+  const [{ Redis }, { RedisLocker }] = await Promise.all([import('ioredis'), import('../lockers/redis-locker.ts')]);
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  redis.on('error', (error) => events.onLockError?.(error));
+  return {
+    locker: new RedisLocker(redis, config.uploads.lockTimeoutMs, config.redis.commandTimeoutMs),
+    closeLocker: () => void redis.disconnect(),
+  };
 }

@@ -26,7 +26,7 @@ export type UploadsConfig = z.infer<typeof uploadsConfigSchema>;
 /** `redis`: the Redis shared by the processes and hosts of one service. */
 export const redisConfigSchema = z
   .object({
-    /** Redis URL (redis://host:port/db) shared by the processes and hosts of one service: locks of resumable uploads (else chat.redisUrl). */
+    /** Redis URL (redis://host:port/db) shared by the processes and hosts of one service: locks of resumable uploads and of S3 multipart completions (else chat.redisUrl). */
     url: z.string().min(1).optional(),
     /** Deadline of every Redis call of the upload locks and of the readiness check: a frozen Redis costs a request this long per try, never more than uploads.lockTimeoutMs. */
     commandTimeoutMs: z.number().int().min(50).default(2000),

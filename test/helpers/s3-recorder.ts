@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface S3Traffic {
   heads: number;
   lists: number;
+  /** CreateMultipartUpload and UploadPart requests: what a multipart upload sends before it completes. */
+  multipartSends: number;
   headsInFlight: number;
   /** The most HeadObject requests that were in flight at once. */
   mostHeadsInFlight: number;
@@ -30,7 +32,7 @@ export async function startS3Recorder(
   gateway: string,
   { headDelayMs = 0, putDelayMs = 0, dropPutAnswers = false } = {},
 ): Promise<S3Recorder> {
-  const fresh = (): S3Traffic => ({ heads: 0, lists: 0, headsInFlight: 0, mostHeadsInFlight: 0 });
+  const fresh = (): S3Traffic => ({ heads: 0, lists: 0, multipartSends: 0, headsInFlight: 0, mostHeadsInFlight: 0 });
   const recorder = { traffic: fresh() };
   const server = http.createServer((req, res) => {
     const traffic = recorder.traffic;
@@ -41,6 +43,7 @@ export async function startS3Recorder(
       res.once('close', () => (traffic.headsInFlight -= 1));
     }
     if (req.method === 'GET' && /[?&]list-type=2/.test(req.url ?? '')) traffic.lists += 1;
+    if (/[?&](uploads|partNumber=)/.test(req.url ?? '') && req.method !== 'DELETE') traffic.multipartSends += 1;
     const forward = http.request(`${gateway}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
       const relay = () => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -104,6 +104,29 @@ describe('S3Store streams large uploads into the bucket as multipart uploads (re
   });
 });
 
+describe('the start-up probe of If-None-Match on CompleteMultipartUpload (real Ceph RGW)', () => {
+  const rgw = inject('rgw');
+  const client = s3Client(rgw);
+  afterAll(() => client.destroy());
+
+  it('finds that RGW 16 does not enforce it, and leaves nothing in the bucket', async () => {
+    const bucket = await freshBucket(rgw);
+    const told: (boolean | undefined)[] = [];
+    const store = await openS3Store(rgw, bucket, { prefix: 'media', onCompletionCondition: (enforced) => told.push(enforced) });
+    await store.close();
+    expect(told).toEqual([false]);
+    expect((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(0);
+    expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
+  });
+
+  it('reports that it could not ask a bucket that does not exist', async () => {
+    const told: (boolean | undefined)[] = [];
+    const store = await openS3Store(rgw, 'test-no-such-bucket-here', { onCompletionCondition: (enforced) => told.push(enforced) });
+    await store.close();
+    expect(told).toEqual([undefined]);
+  });
+});
+
 describe('multipart uploads of one name through two hosts sharing Redis (real Ceph RGW, real Redis)', () => {
   const rgw = inject('rgw');
   const client = s3Client(rgw);

@@ -42,7 +42,8 @@ export async function completeWithoutReplace(
   const { client, bucket, keys, locker, timeoutMs } = completion;
   const deadline = () => AbortSignal.timeout(timeoutMs);
   const lock = locker.newLock(lockIdOf(key));
-  await lock.lock(deadline(), () => undefined);
+  // Waiting is for rivals' completions, not for the bucket: the locker's own deadline bounds it.
+  await lock.lock(new AbortController().signal, () => undefined);
   try {
     if (await exists(completion, key)) throw new AppError('FILE_EXISTS');
     const metadataKey = keys.multipartMetadata(upload);
@@ -77,7 +78,11 @@ export async function completeWithoutReplace(
   return (head.ETag ?? '').replace(/^"|"$/g, '');
 }
 
-async function exists({ client, bucket, timeoutMs }: Completion, key: string): Promise<boolean> {
+/** Whether an object is at `key` now (HeadObject). */
+export async function exists(
+  { client, bucket, timeoutMs }: Pick<Completion, 'client' | 'bucket' | 'timeoutMs'>,
+  key: string,
+): Promise<boolean> {
   try {
     await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: AbortSignal.timeout(timeoutMs) });
     return true;

@@ -7,7 +7,7 @@ export const MAX_KEY_BYTES = 1024;
 
 /**
  * Where keys live in the bucket: `<prefix><directory>/<name>`, the prefix ending in '/' when
- * set. Names starting with '.' are the store's own (`.attributes/`, `.described/`, `.multipart/`): never listed.
+ * set. Names starting with '.' are the store's own (`.attributes/`, `.described/`, `.multipart/`, `.probe/`): never listed.
  */
 export class ObjectKeys {
   readonly prefix: string;
@@ -39,6 +39,11 @@ export class ObjectKeys {
   /** What a multipart upload (named as `upload` metadata carries it) wrote of its object before completing it. */
   multipartMetadata(upload: string): string {
     return `${this.prefix}.multipart/${upload}.json`;
+  }
+
+  /** A key the start-up probe writes and removes (see completion-condition-probe.ts). */
+  probe(id: string): string {
+    return `${this.prefix}.probe/${id}`;
   }
 
   /** The sidecar of a foreign object's key: what the store learnt of it (named by a digest: any key fits). */

@@ -1,6 +1,7 @@
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import type PQueue from 'p-queue';
 
 /** A part may take this long per MiB beyond the base timeout, as a single PUT may. */
 const PART_MS_PER_MIB = 1000;
@@ -17,6 +18,11 @@ export interface PartSenderOptions {
   /** Parts held in memory or in flight at once, the one being filled included. */
   queueSize: number;
   timeoutMs: number;
+  /**
+   * The store's parts in flight to the gateway, of all its uploads: a part's deadline starts when
+   * it leaves this queue, so time spent behind other uploads' parts is never counted against it.
+   */
+  partSlots: PQueue;
 }
 
 /** What the bytes sent came to: the parts CompleteMultipartUpload names, the size and sha256 of the whole. */
@@ -71,10 +77,12 @@ async function sendAll(options: PartSenderOptions, uploadId: string, body: Async
   const send = async (bytes: Buffer) => {
     const PartNumber = parts.length + 1;
     parts.push({ PartNumber });
-    const sending = uploadPart(options, uploadId, PartNumber, bytes, signal).then(
-      (ETag) => void (parts[PartNumber - 1] = { PartNumber, ETag }),
-      (error: unknown) => void (failure ??= error),
-    );
+    const sending = options.partSlots
+      .add(() => uploadPart(options, uploadId, PartNumber, bytes, signal), { signal })
+      .then(
+        (ETag) => void (parts[PartNumber - 1] = { PartNumber, ETag }),
+        (error: unknown) => void (failure ??= error),
+      );
     inFlight.add(sending);
     void sending.finally(() => inFlight.delete(sending));
     // The next part takes a slot of the queue: wait until one is free.

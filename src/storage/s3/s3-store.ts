@@ -10,9 +10,11 @@ import {
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { MemoryLocker } from '@tus/server';
+import PQueue from 'p-queue';
 import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
+import type { StreamedObject, StreamingStore } from '../byte-store.ts';
 import type { Attributes, ByteRange, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';
 import { OutcomeUnknown, putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
@@ -28,8 +30,12 @@ import { StagingPart } from '../staging/staging-part.ts';
 import { StagingArea } from '../staging/staging-area.ts';
 import { SubdirectoryCache } from './subdirectory-cache.ts';
 import { UnsettledPuts } from './unsettled-puts.ts';
-import { sendParts } from './part-sender.ts';
-import { completeWithoutReplace } from './complete-without-replace.ts';
+import { abortUpload, sendParts } from './part-sender.ts';
+import { completeWithoutReplace, exists } from './complete-without-replace.ts';
+import { probeCompletionCondition } from './completion-condition-probe.ts';
+
+const DEFAULT_PART_SIZE = 16 * 1024 ** 2;
+const DEFAULT_QUEUE_SIZE = 4;
 
 /** How long a stored object's bytes fetched for inspection stay on this host. */
 const STORED_SOURCE_KEEP_MS = 5 * 60_000;
@@ -54,8 +60,14 @@ export interface S3StoreOptions {
   partSize?: number;
   /** Parts of one multipart upload in memory or in flight at once (default 4). */
   queueSize?: number;
+  /** Parts of all this store's multipart uploads in flight to the gateway at once (default 2 x queueSize). */
+  partsInFlight?: number;
   /** Locks object names while a multipart upload completes: Redis across hosts, else this process's (the default). */
   locker?: Locker;
+  /** Lets go of what the locker holds (its Redis connection), when the store closes. */
+  closeLocker?: () => void;
+  /** Told at start whether the engine enforces If-None-Match on CompleteMultipartUpload (undefined: the bucket did not answer). */
+  onCompletionCondition?: (enforced: boolean | undefined) => void;
 }
 
 /**
@@ -66,11 +78,13 @@ export interface S3StoreOptions {
  * object's Content-Type, so the bucket serves the bytes right to other readers. Any failure of
  * the bucket is code 505 (STORAGE_UNAVAILABLE); each call is retried by its next request.
  */
-export class S3Store extends StagingPart implements ByteStore {
+export class S3Store extends StagingPart implements ByteStore, StreamingStore {
   private readonly keys: ObjectKeys;
   private readonly describer: ObjectDescriber;
   private readonly subdirectories = new SubdirectoryCache();
   private readonly locker: Locker;
+  private readonly partSlots: PQueue;
+  private probing: Promise<void> | undefined;
 
   private constructor(
     private readonly client: S3Client,
@@ -83,6 +97,7 @@ export class S3Store extends StagingPart implements ByteStore {
     this.keys = new ObjectKeys(options.prefix);
     this.describer = new ObjectDescriber(client, options.bucket, this.keys, (signal) => this.deadline(signal));
     this.locker = options.locker ?? new MemoryLocker();
+    this.partSlots = new PQueue({ concurrency: options.partsInFlight ?? 2 * (options.queueSize ?? DEFAULT_QUEUE_SIZE) });
   }
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
@@ -105,7 +120,14 @@ export class S3Store extends StagingPart implements ByteStore {
       options,
     );
     // A bucket that is unreachable now is reported by ready(); the service starts anyway.
-    await store.ready();
+    const problems = await store.ready();
+    // In the background: the start does not wait for the probe's five requests (close() does).
+    const report = options.onCompletionCondition;
+    if (report) {
+      const probing =
+        problems.length === 0 ? probeCompletionCondition(store.client, options.bucket, store.keys, options.timeoutMs) : undefined;
+      store.probing = Promise.resolve(probing).then(report);
+    }
     return store;
   }
 
@@ -141,27 +163,48 @@ export class S3Store extends StagingPart implements ByteStore {
     }
   }
 
+  /** Files from one part up go as multipart uploads (stream); smaller ones as one conditional PutObject (commit). */
+  get streamFrom(): number {
+    return this.options.partSize ?? DEFAULT_PART_SIZE;
+  }
+
   /**
-   * Streams a body into the object at `key` as a multipart upload, never replacing an object and
-   * never staging it on this host (see sendParts and completeWithoutReplace); the sha256 and the
-   * attributes go to the metadata object beside it. A failure leaves nothing in the bucket.
+   * Streams a body into the bucket as the parts of one multipart upload, never staging it on this
+   * host (see sendParts); `complete` makes it the object at `key` without replacing one, the sha256
+   * and attributes in the metadata object beside it (see completeWithoutReplace).
    */
-  async commitStream(body: AsyncIterable<Buffer>, key: ObjectKey, attributes: Attributes, signal?: AbortSignal): Promise<StoredObject> {
+  async stream(
+    body: AsyncIterable<Buffer>,
+    key: ObjectKey,
+    contentType: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<StreamedObject> {
     const Key = this.keys.of(key);
     const { bucket, timeoutMs } = this.options;
     const upload = `${process.pid}-${randomUUID()}`;
+    const sizes = { partSize: this.streamFrom, queueSize: this.options.queueSize ?? DEFAULT_QUEUE_SIZE };
+    const sending = { client: this.client, bucket, key: Key, upload, contentType, timeoutMs, partSlots: this.partSlots };
+    const completion = { client: this.client, bucket, keys: this.keys, locker: this.locker, timeoutMs };
+    // A taken name is refused before any byte is sent; the completion checks again under the lock.
+    if (await exists(completion, Key).catch((error: unknown) => this.fail(error))) throw new AppError('FILE_EXISTS');
+    const sent = await sendParts({ ...sending, ...sizes }, body, signal).catch((error: unknown) => this.fail(error));
+    return {
+      size: sent.size,
+      sha256: sent.sha256,
+      complete: async (attributes) => {
+        const version = await completeWithoutReplace(completion, Key, upload, sent, attributes).catch((error: unknown) => this.fail(error));
+        this.describer.remember(Key, version, { sha256: sent.sha256, attributes });
+        this.subdirectories.touched(Key);
+        return { key: { ...key }, size: sent.size, sha256: sent.sha256, modified: new Date(), version, attributes };
+      },
+      abort: () => abortUpload(this.client, bucket, Key, sent.uploadId, timeoutMs),
+    };
+  }
+
+  /** stream, then complete: a body made the object at `key` as it arrives. A failure leaves nothing in the bucket. */
+  async commitStream(body: AsyncIterable<Buffer>, key: ObjectKey, attributes: Attributes, signal?: AbortSignal): Promise<StoredObject> {
     const contentType = typeof attributes.contentType === 'string' ? attributes.contentType : undefined;
-    const sizes = { partSize: this.options.partSize ?? 16 * 1024 ** 2, queueSize: this.options.queueSize ?? 4 };
-    try {
-      const sent = await sendParts({ client: this.client, bucket, key: Key, upload, contentType, timeoutMs, ...sizes }, body, signal);
-      const completion = { client: this.client, bucket, keys: this.keys, locker: this.locker, timeoutMs };
-      const version = await completeWithoutReplace(completion, Key, upload, sent, attributes);
-      this.describer.remember(Key, version, { sha256: sent.sha256, attributes });
-      this.subdirectories.touched(Key);
-      return { key: { ...key }, size: sent.size, sha256: sent.sha256, modified: new Date(), version, attributes };
-    } catch (error) {
-      return this.fail(error);
-    }
+    return (await this.stream(body, key, contentType, signal)).complete(attributes);
   }
 
   async head(key: ObjectKey): Promise<StoredObject | undefined> {
@@ -254,9 +297,11 @@ export class S3Store extends StagingPart implements ByteStore {
   }
 
   async close(): Promise<void> {
+    await this.probing;
     await this.staging.close();
     this.client.destroy();
     this.putClient.destroy();
+    this.options.closeLocker?.();
   }
 
   /** Attributes too large for a header, in a content-addressed object the PUT then names. */

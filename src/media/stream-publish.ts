@@ -1,0 +1,76 @@
+import { AppError } from '../errors.ts';
+import { extensionOf } from '../filename-extension.ts';
+import type { StreamingStore } from '../storage/byte-store.ts';
+import type { ContentInspector } from './content-inspector.ts';
+import { contentTypeFor } from './content-types.ts';
+import type { EventHook, EventOrigin } from './event-hook.ts';
+import type { PublishPolicy } from './publish-pipeline.ts';
+import type { MediaPath } from './schemas.ts';
+import type { MediaAttributes, StoredFile } from './stored-file.ts';
+
+/** How much of a file's start is judged before any of it is sent (file-type reads at most 4100 bytes past an ID3 tag). */
+export const FIRST_BYTES = 64 * 1024;
+
+/**
+ * The publish pipeline's way for a file too large to stage, into a store that takes it as it
+ * arrives: its first bytes are judged (the content rule of `PublishPipeline`) before anything is
+ * sent, so a refused file never reaches the store; then the rest streams in, hashed on the way,
+ * and the object is completed, never replacing a file, inside the media.created event's durable
+ * step. Audio metadata is not read here (it would need the whole file): `metadata` is null and
+ * the analysis of the stored file describes it later.
+ */
+export class StreamPublish {
+  constructor(
+    private readonly store: StreamingStore,
+    private readonly inspector: ContentInspector,
+    private readonly policy: PublishPolicy,
+    private readonly events?: EventHook,
+  ) {}
+
+  /** Throws AppError FORMAT_NOT_SUPPORTED, FILE_EXISTS, INVALID_ARGUMENT or STORAGE_UNAVAILABLE; the body may be left unread. */
+  async publish(
+    body: AsyncIterable<Buffer>,
+    target: MediaPath,
+    origin: EventOrigin = { keyId: null },
+    signal?: AbortSignal,
+  ): Promise<StoredFile> {
+    const extension = extensionOf(target.filename);
+    const source = body[Symbol.asyncIterator]();
+    const first = await firstBytes(source, FIRST_BYTES);
+    if (this.policy.verifyContent) {
+      const inspection = await this.inspector.judgeFirstBytes(first, extension);
+      if (!inspection.ok) throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${inspection.problem}`);
+    }
+    const attributes: MediaAttributes = { contentType: contentTypeFor(extension), metadata: null };
+    const key = { directory: target.directory, name: target.filename };
+    const sent = await this.store.stream(startingWith(first, source), key, attributes.contentType, signal);
+    try {
+      const complete = () => sent.complete({ ...attributes });
+      const stored = this.events
+        ? await this.events.created({ ...target, size: sent.size, ...attributes }, origin, complete)
+        : await complete();
+      return { ...target, size: stored.size, sha256: stored.sha256, ...attributes };
+    } catch (error) {
+      await sent.abort();
+      throw error;
+    }
+  }
+}
+
+/** The first `count` bytes of `source` (fewer when it ends first), in one buffer. */
+async function firstBytes(source: AsyncIterator<Buffer>, count: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  while (length < count) {
+    const next = await source.next();
+    if (next.done) break;
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  return Buffer.concat(chunks, length);
+}
+
+async function* startingWith(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  if (first.length > 0) yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
