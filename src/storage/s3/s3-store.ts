@@ -8,9 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { randomUUID } from 'node:crypto';
 import { MemoryLocker } from '@tus/server';
-import PQueue from 'p-queue';
 import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
@@ -30,9 +28,8 @@ import { StagingPart } from '../staging/staging-part.ts';
 import { StagingArea } from '../staging/staging-area.ts';
 import { SubdirectoryCache } from './subdirectory-cache.ts';
 import { UnsettledPuts } from './unsettled-puts.ts';
-import { abortUpload, sendParts } from './part-sender.ts';
-import { completeWithoutReplace, exists } from './complete-without-replace.ts';
 import { probeCompletionCondition } from './completion-condition-probe.ts';
+import { MultipartStreams } from './multipart-streams.ts';
 
 const DEFAULT_PART_SIZE = 16 * 1024 ** 2;
 const DEFAULT_QUEUE_SIZE = 4;
@@ -82,8 +79,7 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
   private readonly keys: ObjectKeys;
   private readonly describer: ObjectDescriber;
   private readonly subdirectories = new SubdirectoryCache();
-  private readonly locker: Locker;
-  private readonly partSlots: PQueue;
+  private readonly streams: MultipartStreams;
   private probing: Promise<void> | undefined;
 
   private constructor(
@@ -96,8 +92,22 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
     super(staging);
     this.keys = new ObjectKeys(options.prefix);
     this.describer = new ObjectDescriber(client, options.bucket, this.keys, (signal) => this.deadline(signal));
-    this.locker = options.locker ?? new MemoryLocker();
-    this.partSlots = new PQueue({ concurrency: options.partsInFlight ?? 2 * (options.queueSize ?? DEFAULT_QUEUE_SIZE) });
+    const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+    this.streams = new MultipartStreams({
+      client,
+      bucket: options.bucket,
+      keys: this.keys,
+      locker: options.locker ?? new MemoryLocker(),
+      timeoutMs: options.timeoutMs,
+      partSize: this.streamFrom,
+      queueSize,
+      partsInFlight: options.partsInFlight ?? 2 * queueSize,
+      fail: (error) => this.fail(error),
+      made: (Key, version, described) => {
+        this.describer.remember(Key, version, described);
+        this.subdirectories.touched(Key);
+      },
+    });
   }
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
@@ -168,37 +178,9 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
     return this.options.partSize ?? DEFAULT_PART_SIZE;
   }
 
-  /**
-   * Streams a body into the bucket as the parts of one multipart upload, never staging it on this
-   * host (see sendParts); `complete` makes it the object at `key` without replacing one, the sha256
-   * and attributes in the metadata object beside it (see completeWithoutReplace).
-   */
-  async stream(
-    body: AsyncIterable<Buffer>,
-    key: ObjectKey,
-    contentType: string | undefined,
-    signal?: AbortSignal,
-  ): Promise<StreamedObject> {
-    const Key = this.keys.of(key);
-    const { bucket, timeoutMs } = this.options;
-    const upload = `${process.pid}-${randomUUID()}`;
-    const sizes = { partSize: this.streamFrom, queueSize: this.options.queueSize ?? DEFAULT_QUEUE_SIZE };
-    const sending = { client: this.client, bucket, key: Key, upload, contentType, timeoutMs, partSlots: this.partSlots };
-    const completion = { client: this.client, bucket, keys: this.keys, locker: this.locker, timeoutMs };
-    // A taken name is refused before any byte is sent; the completion checks again under the lock.
-    if (await exists(completion, Key).catch((error: unknown) => this.fail(error))) throw new AppError('FILE_EXISTS');
-    const sent = await sendParts({ ...sending, ...sizes }, body, signal).catch((error: unknown) => this.fail(error));
-    return {
-      size: sent.size,
-      sha256: sent.sha256,
-      complete: async (attributes) => {
-        const version = await completeWithoutReplace(completion, Key, upload, sent, attributes).catch((error: unknown) => this.fail(error));
-        this.describer.remember(Key, version, { sha256: sent.sha256, attributes });
-        this.subdirectories.touched(Key);
-        return { key: { ...key }, size: sent.size, sha256: sent.sha256, modified: new Date(), version, attributes };
-      },
-      abort: () => abortUpload(this.client, bucket, Key, sent.uploadId, timeoutMs),
-    };
+  /** See MultipartStreams. */
+  stream(body: AsyncIterable<Buffer>, key: ObjectKey, contentType: string | undefined, signal?: AbortSignal): Promise<StreamedObject> {
+    return this.streams.stream(body, key, contentType, signal);
   }
 
   /** stream, then complete: a body made the object at `key` as it arrives. A failure leaves nothing in the bucket. */
