@@ -10,6 +10,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // downstream decoded it once more is refused, not stored literally.
 const ENCODED_TRAVERSAL = /%(2e|2f|5c|00)/i;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 function segmentProblem(segment: string): string | undefined {
   if (segment.length === 0) return 'empty path segment';
   if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) return `segment longer than ${MAX_SEGMENT_BYTES} bytes`;
@@ -19,8 +21,10 @@ function segmentProblem(segment: string): string | undefined {
   if (segment.includes('\uFFFD')) return 'names must be valid UTF-8 (U+FFFD, which undecodable bytes become, is not allowed)';
   if (ENCODED_TRAVERSAL.test(segment)) return 'percent-encoded dots or slashes are not allowed';
   // NFKC folds look-alikes such as fullwidth dots (U+FF0E) and solidus (U+FF0F) onto '.' and '/',
-  // so the rules hold for every spelling a later normalisation could produce.
-  for (const spelling of new Set([segment, segment.normalize('NFKC')])) {
+  // so the rules hold for every spelling a later normalisation could produce. Printable ASCII is
+  // its own NFKC form: most names skip the normalisation, the costliest step here.
+  const spellings = PRINTABLE_ASCII.test(segment) ? [segment] : new Set([segment, segment.normalize('NFKC')]);
+  for (const spelling of spellings) {
     if (spelling.includes('\\')) return 'backslashes are not allowed';
     if (spelling.includes('/')) return 'slashes are not allowed in a name';
     if (spelling === '.' || spelling === '..') return `'${segment}' is not allowed`;
