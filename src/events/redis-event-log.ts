@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { holderToken } from '../lockers/process-identity.ts';
 import { eventCommands, type EventCommands } from './redis-commands.ts';
-import { fileOf, type MediaEvent } from './event.ts';
+import { fileOf, type MediaEvent, type UnnumberedEvent } from './event.ts';
 import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery, EventLog, Intent } from './event-log.ts';
 import type { LocalEventLog } from './local-event-log.ts';
 import { RedisDeliveries } from './redis-deliveries.ts';
@@ -65,12 +65,8 @@ export class RedisEventLog implements EventLog {
   }
 
   /** The event, its file's last version, and one delivery per hook queued behind the file's earlier ones: one script. */
-  async confirm(
-    intentId: string,
-    event: Omit<MediaEvent, 'id'>,
-    hooks: string[],
-    { version, take }: ConfirmOptions = {},
-  ): Promise<Confirmed> {
+  async confirm(intentId: string, event: UnnumberedEvent, hooks: string[], options: ConfirmOptions = {}): Promise<Confirmed> {
+    const { version, take } = options;
     const file = fileOf(event as MediaEvent);
     const at = Date.parse(event.timestamp);
     const now = Date.now();
