@@ -102,7 +102,7 @@ export class DeliveryWorker {
   private async deliver({ delivery, event }: ClaimedDelivery, answered: () => void): Promise<void> {
     const hook = this.hooks.get(delivery.hook);
     if (!hook) return this.log.fail(delivery, 'the webhook is no longer configured');
-    const result = await hook.send(event, this.config.timeoutMs, this.stopping.signal);
+    const result = await hook.send(event, this.stopping.signal);
     answered();
     // Cut by stop(): the lease of this (then gone) process is let go at the next start.
     if (this.stopped) return;

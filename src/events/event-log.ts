@@ -37,6 +37,8 @@ export interface ConfirmOptions {
 export interface Confirmed {
   event: MediaEvent;
   taken: ClaimedDelivery[];
+  /** Deliveries kept once this event's are added (pending and failed): read in the same step, for events.maxPending. */
+  kept: number;
 }
 
 export interface ClaimedDelivery {

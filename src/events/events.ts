@@ -69,7 +69,7 @@ export class Events implements EventHook {
     });
     const redis = deps.redisUrl ? new Redis(deps.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
     redis?.on('error', (err) => deps.logger.warn({ err }, 'events redis connection error'));
-    const hooks = new Map(config.webhooks.map((webhook) => new WebhookTarget(webhook)).map((hook) => [hook.id, hook]));
+    const hooks = new Map(config.webhooks.map((webhook) => new WebhookTarget(webhook, config.timeoutMs)).map((hook) => [hook.id, hook]));
     const log: EventLog = redis ? await RedisEventLog.open(redis, local, [...hooks.keys()]) : local;
     const worker = new DeliveryWorker(log, hooks, config, deps.logger, metrics);
     const events = new Events(log, config, deps, metrics, worker, hooks, redis);
@@ -153,8 +153,12 @@ export class Events implements EventHook {
     const hooks = this.hooks.filter((hook) => hook.matches(event)).map((hook) => hook.id);
     const reserved = this.worker.reserve(hooks);
     let taken: ClaimedDelivery[] = [];
+    let kept = 0;
     try {
-      ({ taken } = await this.log.confirm(intentId, event, hooks, { version, take: { hooks: reserved, leaseMs: this.worker.leaseMs } }));
+      ({ taken, kept } = await this.log.confirm(intentId, event, hooks, {
+        version,
+        take: { hooks: reserved, leaseMs: this.worker.leaseMs },
+      }));
     } catch (err) {
       // The act is done and its intent durable: the answer stands, and the next start settles it.
       this.deps.logger.warn(
@@ -166,12 +170,10 @@ export class Events implements EventHook {
       this.worker.startTaken(taken, reserved);
     }
     this.metrics.recorded.inc({ type: event.type });
-    this.worker.kick();
+    // A delivery not taken here (no free place, or an older one of its file waits) is the worker's to claim.
+    if (taken.length < hooks.length) this.worker.kick();
     for (const listener of this.listeners) listener();
-    if (hooks.length > 0) {
-      const { pending, failed } = await this.log.counts();
-      if (pending + failed > this.config.maxPending) void this.prune();
-    }
+    if (kept > this.config.maxPending) void this.prune();
   }
 
   /**

@@ -5,7 +5,7 @@ type Arg = string | number;
 
 /** The scripts of redis-scripts.ts as commands of one connection (sent once, then run by their digest). */
 export interface EventCommands {
-  recordEvent(keyCount: number, ...args: Arg[]): Promise<[string, number[]]>;
+  recordEvent(keyCount: number, ...args: Arg[]): Promise<[string, number[], number]>;
   takeDue(...args: Arg[]): Promise<string[]>;
   finishDelivery(...args: Arg[]): Promise<number>;
   rescheduleDelivery(...args: Arg[]): Promise<number>;

@@ -72,9 +72,9 @@ export class RedisEventLog implements EventLog {
     const now = Date.now();
     const leaseEnd = now + (take?.leaseMs ?? 0);
     const keys = [STREAM, CREATED, confirmedKey(intentId), PENDING];
-    for (const hook of hooks) keys.push(due(hook), states(hook), leases(hook), queue(hook, file));
+    for (const hook of hooks) keys.push(due(hook), states(hook), leases(hook), queue(hook, file), failures(hook));
     const state: DeliveryState = { file, attempts: 0, firstAt: at };
-    const [ref, takenIndexes] = await this.redis.recordEvent(
+    const [ref, takenIndexes, kept] = await this.redis.recordEvent(
       keys.length,
       ...keys,
       JSON.stringify(event),
@@ -91,7 +91,7 @@ export class RedisEventLog implements EventLog {
     await this.intentsLog.drop(intentId);
     const stored = { id: idOf(ref), ...event } as MediaEvent;
     const taken = takenIndexes.map((index) => ({ delivery: deliveryOf(hooks[index]!, ref, stored, state, leaseEnd), event: stored }));
-    return { event: stored, taken };
+    return { event: stored, taken, kept };
   }
 
   async createdVersion(file: string): Promise<string | undefined> {
