@@ -158,7 +158,7 @@ export class RedisEventLog implements EventLog {
     return { pending: Number((await this.redis.get(PENDING)) ?? 0), failed };
   }
 
-  /** Events the retention let go; failed deliveries past `maxPending` (pending ones are kept on Redis). */
+  /** Events the retention let go; deliveries past `maxPending`, oldest failed first, then oldest pending. */
   async prune(now: number, retainMs: number, maxPending: number): Promise<{ failed: number; pending: number }> {
     await this.redis.xtrim(STREAM, 'MINID', '~', `${now - retainMs}-0`);
     const { pending, failed } = await this.counts();
@@ -173,7 +173,11 @@ export class RedisEventLog implements EventLog {
       dropped += refs.length;
       excess -= refs.length;
     }
-    return { failed: dropped, pending: 0 };
+    let droppedPending = 0;
+    if (excess > 0)
+      for (const { hook, ref } of await this.deliveries.oldestPending(excess))
+        if (await this.deliveries.dropPending(hook, ref, now)) droppedPending += 1;
+    return { failed: dropped, pending: droppedPending };
   }
 
   releaseDead(): Promise<number> {

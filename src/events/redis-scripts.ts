@@ -90,3 +90,22 @@ redis.call('hset', KEYS[2], ARGV[1], ARGV[3])
 redis.call('incr', KEYS[5])
 if redis.call('rpush', KEYS[3], ARGV[1]) == 1 then redis.call('zadd', KEYS[1], ARGV[2], ARGV[1]) end
 return 1`;
+
+/**
+ * events.maxPending reached: a pending delivery leaves its file's queue unsent (when it was the
+ * head, the next one of the file is due now; a try of it in flight finds it gone, as after a
+ * takeover). KEYS: due, states, leases, queue, pending count. ARGV: ref, now. Returns 1 when it
+ * was pending.
+ */
+export const DROP_PENDING = `
+if redis.call('hdel', KEYS[2], ARGV[1]) == 0 then return 0 end
+local head = redis.call('lindex', KEYS[4], 0)
+redis.call('lrem', KEYS[4], 1, ARGV[1])
+redis.call('zrem', KEYS[1], ARGV[1])
+redis.call('hdel', KEYS[3], ARGV[1])
+redis.call('decr', KEYS[5])
+if head == ARGV[1] then
+  local next = redis.call('lindex', KEYS[4], 0)
+  if next then redis.call('zadd', KEYS[1], ARGV[2], next) end
+end
+return 1`;
