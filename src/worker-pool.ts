@@ -15,10 +15,9 @@ const POOL_YOUNG_GENERATION_MB = 8;
 type Balancer = NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer'];
 
 /**
- * Fills the first thread before the next instead of spreading tasks over every thread: on a
- * 2-core machine five threads that each JIT-compile the same code and wake for one task at a
- * time cost about half the throughput of one thread that stays warm (test/bench, README
- * "Benchmarks").
+ * Fills the first thread before the next instead of spreading tasks over every thread: threads
+ * that each JIT-compile the same code and wake for one task at a time lose throughput against
+ * one thread that stays warm (test/bench/NOTES.md).
  */
 const packingBalancer =
   (tasksPerThread: number): Balancer =>
@@ -31,9 +30,9 @@ const packingBalancer =
  * service runs the .js file directly.
  */
 export function createWorkerPool(worker: URL, poolSize: number, { tasksPerThread = TASKS_PER_THREAD } = {}): Piscina {
-  // More threads than cores only add JIT compiles, young generations and context switches: a
-  // profile of the small-upload benchmark with 2 pools x 5 threads on 2 cores had 8 of them
-  // mostly idle after loading their modules. Waits on the disk happen on libuv's threadpool.
+  // More threads than cores only add JIT compiles, young generations and context switches (most
+  // sat idle after loading their modules: test/bench/NOTES.md). Waits on the disk happen on
+  // libuv's threadpool.
   const maxThreads = Math.max(1, Math.min(poolSize, availableParallelism()));
   const fromSource = worker.href.endsWith('.ts') && import.meta.url.endsWith('.ts');
   const filename = fromSource ? worker.href : worker.href.replace(/\.ts$/, '.js');

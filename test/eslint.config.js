@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'test-output/', 'uploads/', 'test/contract/schema.d.ts'] },
+  { ignores: ['dist/', '.test-dist/', 'coverage/', 'test-output/', 'uploads/', 'test/contract/schema.d.ts'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -16,7 +16,7 @@ export async function* decodeMp3(bytes: AsyncIterable<Uint8Array>): AsyncGenerat
   try {
     for await (const chunk of bytes) {
       for (let at = 0; at < chunk.length; at += INPUT_BYTES) {
-        const decoded = decoder.decode(chunk.subarray(at, at + INPUT_BYTES));
+        const decoded = withoutConsoleErrors(() => decoder.decode(chunk.subarray(at, at + INPUT_BYTES)));
         if (decoded.samplesDecoded === 0) continue;
         sampleRate ??= decoded.sampleRate;
         channels ??= decoded.channelData.length;
@@ -29,4 +29,19 @@ export async function* decodeMp3(bytes: AsyncIterable<Uint8Array>): AsyncGenerat
     decoder.free();
   }
   if (sampleRate === undefined) throw new DecodeFailure('no MPEG audio frames found');
+}
+
+/**
+ * mpg123-decoder prints each frame it cannot decode with console.error: raw lines in the middle of
+ * the service's JSON log, for damage the decoder skips anyway. The call is synchronous, so nothing
+ * else of this thread prints while console.error is silenced.
+ */
+function withoutConsoleErrors<T>(decode: () => T): T {
+  const print = console.error;
+  console.error = () => undefined;
+  try {
+    return decode();
+  } finally {
+    console.error = print;
+  }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { isDamage } from '../sqlite/damage.ts';
+import { closeQuietly, isDamage } from '../sqlite/damage.ts';
 import { WalSync } from './wal-sync.ts';
 import { preparedStatement } from '../sqlite/prepared-statement.ts';
 
@@ -158,14 +158,6 @@ export class DamagedLog extends Error {}
 /** SQLite's report of a damaged file, or a row this code never wrote. */
 export function isLogDamage(error: unknown): boolean {
   return error instanceof DamagedLog || isDamage(error);
-}
-
-function closeQuietly(db: DatabaseSync | undefined): void {
-  try {
-    db?.close();
-  } catch {
-    // Closing a damaged file can fail its last checkpoint: it is set aside anyway.
-  }
 }
 
 function rollbackQuietly(db: DatabaseSync): void {

@@ -19,8 +19,7 @@ export async function readAudioMetadata(source: string | Uint8Array, extension: 
       parsed = await parseBuffer(source, fileInfo, options);
     } else {
       // A tokenizer over a Blob of the file gives the parser random access: it reads the head and
-      // the tags at the end. Through a stream it read every byte to reach the end (all 1 GiB of
-      // a 1 GiB upload: the large-upload benchmark's profile).
+      // the tags at the end. Through a stream it read every byte to reach the end.
       const tokenizer = fromBlob(await openAsBlob(source), { fileInfo });
       try {
         parsed = await parseFromTokenizer(tokenizer, options);

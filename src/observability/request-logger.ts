@@ -55,9 +55,9 @@ function wireBytesIn(socket: Socket): number {
  * query string (a signature, a token) are redacted.
  *
  * Built on pino directly rather than pino-http: pino-http creates a child logger per request,
- * which serializes the request eagerly, even at levels where the line is never written. That cost
- * the event loop ~5 % of its time under the upload and proxy benchmarks. Here nothing is built
- * unless the line's level is enabled.
+ * which serializes the request eagerly, even at levels where the line is never written (a
+ * visible share of the event loop in the upload and proxy benchmarks: test/bench/NOTES.md). Here
+ * nothing is built unless the line's level is enabled.
  */
 export function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {

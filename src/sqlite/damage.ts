@@ -7,3 +7,12 @@ export function isDamage(error: unknown): boolean {
   const code = (error as { errcode?: unknown }).errcode;
   return typeof code === 'number' && [SQLITE_CORRUPT, SQLITE_NOTADB].includes(code & 0xff);
 }
+
+/** Closes `db` and ignores a failure: closing a damaged file can fail its last checkpoint. */
+export function closeQuietly(db: { close(): void } | undefined): void {
+  try {
+    db?.close();
+  } catch {
+    // Its callers set the file aside or have already judged it: nothing in it is left to save.
+  }
+}

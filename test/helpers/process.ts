@@ -14,9 +14,12 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
-/** Runs src/server.ts as its own process, as `npm start` would run dist/server.js (on `node`, this test's Node by default). */
+/** Where the run's global setup compiles src/ (setup/service-build.ts): the service processes tests start run from it. */
+export const serviceBuild = `${projectRoot}.test-dist`;
+
+/** Runs the service as its own process, as `npm start` runs dist/server.js (on `node`, this test's Node by default). */
 export function spawnService(env: Record<string, string>, cwd = projectRoot, node = process.execPath): ChildProcess {
-  return spawn(node, ['--import', tsx, `${projectRoot}src/server.ts`], {
+  return spawn(node, [`${serviceBuild}/server.js`], {
     cwd,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

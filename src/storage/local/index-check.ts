@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
-import { isDamage } from '../../sqlite/damage.ts';
+import { closeQuietly, isDamage } from '../../sqlite/damage.ts';
 import { openIndexDatabase } from './index-database.ts';
 
 /**
@@ -25,13 +25,5 @@ export function checkIndex(file: string): string | undefined {
     return `reading it failed: ${(error as Error).message}`;
   } finally {
     closeQuietly(db);
-  }
-}
-
-function closeQuietly(db: DatabaseSync | undefined): void {
-  try {
-    db?.close();
-  } catch {
-    // Closing a damaged file can fail its last checkpoint; what matters was answered above.
   }
 }

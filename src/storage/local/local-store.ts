@@ -20,7 +20,7 @@ import { privateArea } from '../private-area.ts';
 import { openInside, type OpenedFile } from './opened-file.ts';
 
 export { INCOMING_DIR } from '../staging/staging-area.ts';
-/** The metadata index (LMDB files) lives here, as unreachable by the API as `.incoming`. */
+/** The metadata index (a SQLite file) lives here, as unreachable by the API as `.incoming`. */
 export const INDEX_DIR = '.index';
 
 const READY_TIMEOUT_MS = 2000;
@@ -45,7 +45,7 @@ const REBUILD_BATCH = 8;
 
 /**
  * ByteStore on the local disk: staging in `<root>/.incoming`, commits by a piscina pool with
- * link() (never a replace), one file per upload, its metadata in an LMDB index `<root>/.index`.
+ * link() (never a replace), one file per upload, its metadata in a SQLite index `<root>/.index`.
  */
 export class LocalStore extends StagingPart implements ByteStore {
   private readonly sweepTimer: NodeJS.Timeout;

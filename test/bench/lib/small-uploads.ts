@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { BenchContext, Repeated } from './context.ts';
 import { measureLoad, warmUp, type LoadShape } from './load.ts';
 import { startBaseline, type ServerProcess } from './processes.ts';
@@ -26,7 +28,12 @@ export type UploadFigures = {
   /** The server's CPU time (user + system, all threads, from /proc) per stored upload, in us. */
   cpuUsPerUpload: number;
 };
-export type ServiceUploadFigures = UploadFigures & { lagP99Ms: number; lagMaxMs: number };
+export type ServiceUploadFigures = UploadFigures & {
+  lagP99Ms: number;
+  lagMaxMs: number;
+  /** Files whose audio analysis finished during the measured run, per stored upload (0 with analysis off). */
+  analysedPerUpload: number;
+};
 
 export interface SmallUploads {
   /** The raw baseline (same multipart bytes on the wire, streamed to a file unparsed). */
@@ -36,6 +43,8 @@ export interface SmallUploads {
   multipartFsync: Repeated<ServiceUploadFigures>;
   /** The same at LOG_LEVEL=info (a request line per upload), for the CPU figure of issue 24. */
   multipartFsyncInfo: Repeated<ServiceUploadFigures>;
+  /** The same with `analysis.enabled: false` (diagnostic: the upload path without audio analysis). */
+  multipartFsyncInfoNoAnalysis: Repeated<ServiceUploadFigures>;
   multipartNoFsync: Repeated<ServiceUploadFigures>;
   urlencodedFsync: Repeated<ServiceUploadFigures>;
   /** The seed service's own Tornado handlers (baselines/seed-tornado), multipart and urlencoded. */
@@ -80,12 +89,29 @@ async function measureBaseline(
   }
 }
 
+/** Analysis results written so far under the service's root (`<root>/.analysis/<h>.json`, one per file). */
+function analysedFiles(root: string): number {
+  try {
+    return readdirSync(path.join(root, '.analysis')).filter((name) => name.endsWith('.json')).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** One run of the service; the event-loop lag is measured inside it during the measured run. */
-async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean, logLevel = 'warn'): Promise<ServiceUploadFigures> {
-  const label = `service 64 KiB ${kind} fsync ${fsync ? 'on' : 'off'} log ${logLevel}`;
+async function serviceRun(
+  ctx: BenchContext,
+  kind: SmallBodyKind,
+  fsync: boolean,
+  logLevel = 'warn',
+  analysis = true,
+): Promise<ServiceUploadFigures> {
+  const label = `service 64 KiB ${kind} fsync ${fsync ? 'on' : 'off'} log ${logLevel}${analysis ? '' : ' analysis off'}`;
+  const root = ctx.freshDir(`service-small-${kind}-${fsync ? 'fsync' : 'nofsync'}-${logLevel}${analysis ? '' : '-noanalysis'}`);
   const service = await startService({
-    root: ctx.freshDir(`service-small-${kind}-${fsync ? 'fsync' : 'nofsync'}-${logLevel}`),
+    root,
     media: { fsync },
+    config: analysis ? undefined : { analysis: { enabled: false } },
     logLevel,
     probeEventLoop: true,
     cpuProfDir: ctx.options.cpuProfDir,
@@ -93,7 +119,9 @@ async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean
   try {
     await warmUp(ctx, service, shapeFor(kind));
     await service.eventLoopLag(); // resets: only the measured run counts
+    const analysedBefore = analysedFiles(root);
     const load = await measureLoad(ctx, service, shapeFor(kind), label);
+    const analysedDuring = analysedFiles(root) - analysedBefore;
     const lag = await service.eventLoopLag();
     return {
       reqPerSec: load.reqPerSec,
@@ -101,6 +129,7 @@ async function serviceRun(ctx: BenchContext, kind: SmallBodyKind, fsync: boolean
       p99Ms: load.latencyP99Ms,
       lagP99Ms: lag.p99Ms,
       lagMaxMs: lag.maxMs,
+      analysedPerUpload: analysedDuring / load.ok,
       serverCpuPct: load.serverCpuPct,
       loadCpuPct: load.loadCpuPct,
       backgroundCpuPct: load.backgroundCpuPct,
@@ -124,6 +153,7 @@ export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
       seedMultipart: UploadFigures;
       multipartFsync: ServiceUploadFigures;
       multipartFsyncInfo: ServiceUploadFigures;
+      multipartFsyncInfoNoAnalysis: ServiceUploadFigures;
       multipartNoFsync: ServiceUploadFigures;
       seedUrlencoded: UploadFigures;
       urlencodedFsync: ServiceUploadFigures;
@@ -133,6 +163,7 @@ export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
       seedMultipart: () => seedRun(ctx, 'multipart'),
       multipartFsync: () => serviceRun(ctx, 'multipart', true),
       multipartFsyncInfo: () => serviceRun(ctx, 'multipart', true, 'info'),
+      multipartFsyncInfoNoAnalysis: () => serviceRun(ctx, 'multipart', true, 'info', false),
       multipartNoFsync: () => serviceRun(ctx, 'multipart', false),
       seedUrlencoded: () => seedRun(ctx, 'urlencoded'),
       urlencodedFsync: () => serviceRun(ctx, 'urlencoded', true),

@@ -1,6 +1,6 @@
 import type { Repeated } from '../lib/context.ts';
 import { makeRow, type ResultRow, type Target } from '../lib/results.ts';
-import { smallUploads, type UploadFigures } from '../lib/small-uploads.ts';
+import { smallUploads, type ServiceUploadFigures, type UploadFigures } from '../lib/small-uploads.ts';
 import type { Scenario } from './scenario.ts';
 
 const SEED = 'seed Tornado handler';
@@ -13,7 +13,8 @@ export const smallMultipart: Scenario = {
   name: 'small multipart 64 KiB c=32',
   module: 'media',
   async run(ctx) {
-    const { raw, floor, seedMultipart: seed, multipartFsync, multipartNoFsync, multipartFsyncInfo } = await smallUploads(ctx);
+    const uploads = await smallUploads(ctx);
+    const { raw, floor, seedMultipart: seed, multipartFsync, multipartNoFsync } = uploads;
     const rows: ResultRow[] = [];
     for (const [service, fsync] of [
       [multipartFsync, true],
@@ -81,7 +82,8 @@ export const smallMultipart: Scenario = {
         discardedRuns: floor.discarded,
       }),
     );
-    rows.push(...cpuRows(this.name, multipartFsyncInfo, seed, floor));
+    rows.push(...cpuRows(this.name, uploads.multipartFsyncInfo, seed, floor));
+    rows.push(...analysisRows(this.name, uploads.multipartFsyncInfo, uploads.multipartFsyncInfoNoAnalysis));
     return rows;
   },
 };
@@ -97,26 +99,73 @@ function cpuRows(
   seed: Repeated<UploadFigures>,
   floor: Repeated<UploadFigures>,
 ): ResultRow[] {
-  const row = (figure: string, measured: Repeated<UploadFigures>, target: Target, baseline?: { name: string; value: number }) =>
-    makeRow({
-      scenario,
-      figure,
-      unit: 'us',
-      value: measured.median.cpuUsPerUpload,
-      runs: measured.runs.map((run) => run.cpuUsPerUpload),
-      baseline,
-      target,
-      backgroundCpuPct: measured.median.backgroundCpuPct,
-      discardedRuns: measured.discarded,
-    });
   return [
-    row(
+    cpuRow(
+      scenario,
       'CPU per upload (all threads), fsync on, LOG_LEVEL=info',
       service,
       { atMost: 1000 },
       { name: SEED, value: seed.median.cpuUsPerUpload },
     ),
-    row('CPU per upload, seed Tornado handler', seed, { report: true }),
-    row('CPU per upload, Express 5 + multer alone (diagnostic)', floor, { report: true }),
+    cpuRow(scenario, 'CPU per upload, seed Tornado handler', seed, { report: true }),
+    cpuRow(scenario, 'CPU per upload, Express 5 + multer alone (diagnostic)', floor, { report: true }),
+  ];
+}
+
+/** A row of the CPU per upload of `measured`, in us. */
+function cpuRow(
+  scenario: string,
+  figure: string,
+  measured: Repeated<UploadFigures>,
+  target: Target,
+  baseline?: { name: string; value: number },
+): ResultRow {
+  return makeRow({
+    scenario,
+    figure,
+    unit: 'us',
+    value: measured.median.cpuUsPerUpload,
+    runs: measured.runs.map((run) => run.cpuUsPerUpload),
+    baseline,
+    target,
+    backgroundCpuPct: measured.median.backgroundCpuPct,
+    discardedRuns: measured.discarded,
+  });
+}
+
+/**
+ * Beside the target row: the same service with `analysis.enabled: false`, and what audio analysis
+ * adds. Analysis runs at nice 19 behind a queue, so during the run it finishes only the files idle
+ * CPU allows: its cost per analysed file is the CPU the service spent over the analysis-off run,
+ * per file whose result was written during the run (the share of uploads analysed beside it).
+ */
+function analysisRows(scenario: string, on: Repeated<ServiceUploadFigures>, off: Repeated<ServiceUploadFigures>): ResultRow[] {
+  const extraPerUpload = on.median.cpuUsPerUpload - off.median.cpuUsPerUpload;
+  const analysed = on.median.analysedPerUpload;
+  const common = { scenario, backgroundCpuPct: off.median.backgroundCpuPct, discardedRuns: off.discarded };
+  return [
+    cpuRow(
+      scenario,
+      'CPU per upload, analysis off (diagnostic), fsync on, LOG_LEVEL=info',
+      off,
+      { report: true },
+      { name: 'analysis on', value: on.median.cpuUsPerUpload },
+    ),
+    makeRow({
+      ...common,
+      figure: 'uploads analysed during the run, analysis on (diagnostic)',
+      unit: '%',
+      value: analysed * 100,
+      runs: on.runs.map((run) => run.analysedPerUpload * 100),
+      target: { report: true },
+    }),
+    makeRow({
+      ...common,
+      figure: 'analysis CPU per analysed file (diagnostic): (on - off) / share analysed',
+      unit: 'us',
+      value: analysed > 0 ? extraPerUpload / analysed : 0,
+      runs: [],
+      target: { report: true },
+    }),
   ];
 }
