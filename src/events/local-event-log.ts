@@ -91,11 +91,13 @@ export class LocalEventLog implements EventLog {
     });
   }
 
-  async delivered(delivery: Delivery): Promise<void> {
+  async delivered(deliveries: Delivery[]): Promise<void> {
     this.keeper.use((db) =>
       db.transaction(() => {
-        const gone = db.get('DELETE FROM deliveries WHERE seq = ? AND hook = ? RETURNING state', delivery.seq, delivery.hook);
-        if (gone) count(db, gone.state === 'failed' ? 'failed' : 'pending', -1);
+        for (const delivery of deliveries) {
+          const gone = db.get('DELETE FROM deliveries WHERE seq = ? AND hook = ? RETURNING state', delivery.seq, delivery.hook);
+          if (gone) count(db, gone.state === 'failed' ? 'failed' : 'pending', -1);
+        }
       }),
     );
   }

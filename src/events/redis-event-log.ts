@@ -118,8 +118,8 @@ export class RedisEventLog implements EventLog {
     return this.deliveries.claim(now, want, leaseMs);
   }
 
-  delivered(delivery: Delivery): Promise<void> {
-    return this.deliveries.delivered(delivery);
+  async delivered(deliveries: Delivery[]): Promise<void> {
+    await Promise.all(deliveries.map((delivery) => this.deliveries.delivered(delivery)));
   }
 
   reschedule(delivery: Delivery, nextAt: number, error: string): Promise<void> {
