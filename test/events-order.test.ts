@@ -1,9 +1,8 @@
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startService } from './helpers/app.ts';
-import { startHosts, type Hosts } from './helpers/event-hosts.ts';
+import { hostsWithReceiver } from './helpers/event-hosts.ts';
 import { uniqueMp3 } from './helpers/media.ts';
-import { startRedis, type RedisServer } from './helpers/redis.ts';
 import { upload } from './helpers/upload.ts';
 import { waitFor } from './helpers/wait.ts';
 import { startReceiver, webhookSecret, type Answer, type Receiver } from './helpers/webhook-receiver.ts';
@@ -65,25 +64,11 @@ describe('deliveries to one webhook in order per file', () => {
 // Two service processes as two hosts on one bucket and one Redis: the file is stored through one
 // and deleted through the other, so each host may pick up one of the file's two events.
 describe('deliveries in order per file across two hosts on one Redis', () => {
-  const rgw = inject('rgw');
-  let redis: RedisServer;
-  let receiver: Receiver;
-  let two: Hosts;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    const secret = webhookSecret();
-    receiver = await startReceiver(secret, holdCreated);
-    two = await startHosts(rgw, redis.url, { webhooks: [{ url: receiver.url, secret }], ...EVENTS });
-  }, 60_000);
-  afterAll(async () => {
-    await two?.stop();
-    await receiver?.close();
-    await redis?.stop();
-  });
+  const run = hostsWithReceiver(holdCreated, EVENTS);
 
   it("sends a file's media.deleted only after its media.created was answered, and each once", async () => {
-    const [a, b] = two.hosts;
+    const { receiver } = run;
+    const [a, b] = run.hosts;
     await storeAndDelete(receiver, a!.url, b!.url);
     expect(orderPerFile(receiver)).toEqual(inOrder);
     expect(new Set(receiver.delivered()).size).toBe(FILES.length * 2);

@@ -87,4 +87,39 @@ describe('webhook retries on the Redis event log', () => {
     expect(hook.delivered()).toEqual([failed.id]);
     expect(await failedList()).toEqual([]);
   });
+
+  it('keeps at most events.maxPending deliveries: the oldest failed go first, then the oldest pending, counted and logged', async () => {
+    // a and b fail (answered 500 past maxAgeMs); the others hang, so they stay pending while they are sent.
+    const failing = new Set(['a.mp3', 'b.mp3']);
+    const answer: Answer = (_n, body) => (failing.has(String(body.data.filename)) ? { status: 500 } : 'hang');
+    const [service] = await hostWith(webhookSecret(), answer, { maxPending: 3, maxAgeMs: 300, timeoutMs: 60_000 });
+    const metrics = async () => (await request(service.url).get('/metrics')).text;
+    const failedNames = async () =>
+      (await request(service.url).get('/events').query({ status: 'failed' })).body.events.map(
+        (event: { data: { filename: string } }) => event.data.filename,
+      );
+    for (const name of ['a', 'b']) await mp3(service, `${name}.mp3`);
+    await waitFor('two failed deliveries', async () => (await failedNames()).length === 2, 10_000);
+
+    for (const name of ['c', 'd', 'e']) await mp3(service, `${name}.mp3`);
+    await waitFor(
+      'the two failed dropped',
+      async () => /media_webhook_deliveries_dropped_total\{state="failed"\} 2/.test(await metrics()),
+      10_000,
+    );
+    expect(await failedNames()).toEqual([]);
+    expect(await metrics()).toMatch(/media_webhook_deliveries_dropped_total\{state="pending"\} 0/);
+
+    await mp3(service, 'f.mp3');
+    await waitFor(
+      'one pending dropped',
+      async () => /media_webhook_deliveries_dropped_total\{state="pending"\} 1/.test(await metrics()),
+      10_000,
+    );
+    const text = await metrics();
+    expect(text).toMatch(/media_webhook_deliveries\{state="pending"\} 3/);
+    expect(text).toMatch(/media_webhook_deliveries\{state="failed"\} 0/);
+    const warned = service.logs.filter((line) => line.level === 40 && /events.maxPending reached/.test(line.msg));
+    expect(warned.at(-1)).toMatchObject({ dropped: { failed: 0, pending: 1 }, maxPending: 3 });
+  });
 });

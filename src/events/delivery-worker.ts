@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventsConfig } from './config.ts';
+import { DeliveredBatch } from './delivered-batch.ts';
 import type { ClaimedDelivery, EventLog } from './event-log.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import { retryDelay } from './retry-schedule.ts';
@@ -21,6 +22,7 @@ export class DeliveryWorker {
   private again = false;
   private stopped = false;
   private readonly stopping = new AbortController();
+  private readonly delivered: DeliveredBatch;
 
   constructor(
     private readonly log: EventLog,
@@ -29,6 +31,7 @@ export class DeliveryWorker {
     private readonly logger: Logger,
     private readonly metrics: EventMetrics,
   ) {
+    this.delivered = new DeliveredBatch(log);
     this.timer = setInterval(() => this.kick(), Math.min(250, config.retryDelayMs)).unref();
   }
 
@@ -88,13 +91,14 @@ export class DeliveryWorker {
       if (answered) return;
       answered = true;
       this.inFlight.set(one.delivery.hook, (this.inFlight.get(one.delivery.hook) ?? 1) - 1);
-      this.kick();
     };
     const running = this.deliver(one, free)
       .catch((err: unknown) => this.logger.warn({ err, id: one.event.id }, 'webhook delivery could not be recorded'))
       .finally(() => {
         free();
         this.running.delete(running);
+        // Once the outcome is written: the file's next delivery, or one that found no free place, may be taken.
+        this.kick();
       });
     this.running.add(running);
   }
@@ -102,13 +106,13 @@ export class DeliveryWorker {
   private async deliver({ delivery, event }: ClaimedDelivery, answered: () => void): Promise<void> {
     const hook = this.hooks.get(delivery.hook);
     if (!hook) return this.log.fail(delivery, 'the webhook is no longer configured');
-    const result = await hook.send(event, this.config.timeoutMs, this.stopping.signal);
+    const result = await hook.send(event, this.stopping.signal);
     answered();
     // Cut by stop(): the lease of this (then gone) process is let go at the next start.
     if (this.stopped) return;
     const now = Date.now();
     if (result.ok) {
-      await this.log.delivered(delivery);
+      await this.delivered.add(delivery);
       this.metrics.deliveries.inc({ result: 'delivered' });
       this.metrics.lag.observe((now - Date.parse(event.timestamp)) / 1000);
       return;

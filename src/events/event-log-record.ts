@@ -1,6 +1,6 @@
 import { thisProcess } from '../lockers/process-identity.ts';
 import type { EventLogDatabase } from './event-log-database.ts';
-import { count, deliveryValues, idOf, INSERT_DELIVERY } from './event-log-rows.ts';
+import { count, countsOf, deliveryValues, idOf, INSERT_DELIVERY } from './event-log-rows.ts';
 import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery } from './event-log.ts';
 import { fileOf, type MediaEvent } from './event.ts';
 
@@ -35,5 +35,6 @@ export function recordEvent(
     db.run(INSERT_DELIVERY, ...deliveryValues(delivery));
   }
   count(db, 'pending', hooks.length);
-  return { event: stored, taken };
+  const { pending, failed } = countsOf(db);
+  return { event: stored, taken, kept: pending + failed };
 }

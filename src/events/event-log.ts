@@ -37,6 +37,8 @@ export interface ConfirmOptions {
 export interface Confirmed {
   event: MediaEvent;
   taken: ClaimedDelivery[];
+  /** Deliveries kept once this event's are added (pending and failed): read in the same step, for events.maxPending. */
+  kept: number;
 }
 
 export interface ClaimedDelivery {
@@ -69,7 +71,8 @@ export interface EventLog {
   latestId(): Promise<string | undefined>;
   /** Due deliveries taken under a lease, at most `want(hook)` per hook, never two of one file and hook at once. */
   claim(now: number, want: (hook: string) => number, leaseMs: number): Promise<ClaimedDelivery[]>;
-  delivered(delivery: Delivery): Promise<void>;
+  /** Deliveries answered 2xx, written in one step. */
+  delivered(deliveries: Delivery[]): Promise<void>;
   reschedule(delivery: Delivery, nextAt: number, error: string): Promise<void>;
   fail(delivery: Delivery, error: string): Promise<void>;
   failed(limit: number): Promise<ClaimedDelivery[]>;

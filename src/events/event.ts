@@ -20,6 +20,9 @@ export type MediaEvent = { id: string; timestamp: string } & (
   { type: 'media.created'; data: CreatedData } | { type: 'media.deleted'; data: DeletedData }
 );
 
+/** An event before the log numbers it. */
+export type UnnumberedEvent = Omit<MediaEvent, 'id'>;
+
 /** The webhook body and SSE data: the event without its id (that is a header). */
 export function eventBody(event: MediaEvent): string {
   return JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });

@@ -12,14 +12,13 @@ import type { ClaimedDelivery, EventLog, Intent } from './event-log.ts';
 import { logWriteError } from './log-write-error.ts';
 import { FEED_DEFAULTS, type FeedOptions } from './event-feed.ts';
 import { EventMetrics } from './event-metrics.ts';
+import { EventLogBound } from './event-log-bound.ts';
 import { LocalEventLog } from './local-event-log.ts';
 import { RedisEventLog } from './redis-event-log.ts';
 import { WebhookTarget } from './webhooks.ts';
 
 /** The event log's place under the storage root: as unreachable by the API as `.index`. */
 export const EVENTS_DIR = '.events';
-/** How often retention and events.maxPending are applied. */
-const PRUNE_EVERY_MS = 10_000;
 
 export interface EventsDeps {
   store: ByteStore;
@@ -38,9 +37,8 @@ export interface EventsDeps {
 export class Events implements EventHook {
   private readonly listeners = new Set<() => void>();
   private readonly feeds = new Set<() => void>();
-  private readonly pruneTimer: NodeJS.Timeout;
+  private readonly bound: EventLogBound;
   private readonly hooks: WebhookTarget[];
-  private full = false;
   readonly feed: FeedOptions;
 
   private constructor(
@@ -54,7 +52,7 @@ export class Events implements EventHook {
   ) {
     this.hooks = [...hooks.values()];
     this.feed = { ...FEED_DEFAULTS, ...deps.feed };
-    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS).unref();
+    this.bound = new EventLogBound(log, config, metrics, deps.logger);
   }
 
   /** Opens the log, settles what a crash left (intents, leases), and starts delivering. */
@@ -69,7 +67,7 @@ export class Events implements EventHook {
     });
     const redis = deps.redisUrl ? new Redis(deps.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
     redis?.on('error', (err) => deps.logger.warn({ err }, 'events redis connection error'));
-    const hooks = new Map(config.webhooks.map((webhook) => new WebhookTarget(webhook)).map((hook) => [hook.id, hook]));
+    const hooks = new Map(config.webhooks.map((webhook) => new WebhookTarget(webhook, config.timeoutMs)).map((hook) => [hook.id, hook]));
     const log: EventLog = redis ? await RedisEventLog.open(redis, local, [...hooks.keys()]) : local;
     const worker = new DeliveryWorker(log, hooks, config, deps.logger, metrics);
     const events = new Events(log, config, deps, metrics, worker, hooks, redis);
@@ -153,8 +151,12 @@ export class Events implements EventHook {
     const hooks = this.hooks.filter((hook) => hook.matches(event)).map((hook) => hook.id);
     const reserved = this.worker.reserve(hooks);
     let taken: ClaimedDelivery[] = [];
+    let kept = 0;
     try {
-      ({ taken } = await this.log.confirm(intentId, event, hooks, { version, take: { hooks: reserved, leaseMs: this.worker.leaseMs } }));
+      ({ taken, kept } = await this.log.confirm(intentId, event, hooks, {
+        version,
+        take: { hooks: reserved, leaseMs: this.worker.leaseMs },
+      }));
     } catch (err) {
       // The act is done and its intent durable: the answer stands, and the next start settles it.
       this.deps.logger.warn(
@@ -166,12 +168,10 @@ export class Events implements EventHook {
       this.worker.startTaken(taken, reserved);
     }
     this.metrics.recorded.inc({ type: event.type });
-    this.worker.kick();
+    // A delivery not taken here (no free place, or an older one of its file waits) is the worker's to claim.
+    if (taken.length < hooks.length) this.worker.kick();
     for (const listener of this.listeners) listener();
-    if (hooks.length > 0) {
-      const { pending, failed } = await this.log.counts();
-      if (pending + failed > this.config.maxPending) void this.prune();
-    }
+    this.bound.kept(kept);
   }
 
   /**
@@ -205,26 +205,8 @@ export class Events implements EventHook {
     return settled;
   }
 
-  private async prune(): Promise<void> {
-    try {
-      const dropped = await this.log.prune(Date.now(), this.config.retainMs, this.config.maxPending);
-      const was = this.full;
-      this.full = dropped.failed + dropped.pending > 0;
-      if (!this.full) return;
-      this.metrics.dropped.inc({ state: 'failed' }, dropped.failed);
-      this.metrics.dropped.inc({ state: 'pending' }, dropped.pending);
-      if (!was || dropped.pending > 0)
-        this.deps.logger.warn(
-          { dropped, maxPending: this.config.maxPending },
-          'events.maxPending reached: the oldest deliveries were dropped',
-        );
-    } catch (err) {
-      this.deps.logger.warn({ err }, 'the event log could not be pruned');
-    }
-  }
-
   async close(): Promise<void> {
-    clearInterval(this.pruneTimer);
+    this.bound.stop();
     await this.worker.stop();
     await Promise.all(this.hooks.map((hook) => hook.close()));
     await this.log.close();

@@ -14,7 +14,7 @@ import {
   seqOf,
 } from './event-log-rows.ts';
 import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery, EventLog, Intent } from './event-log.ts';
-import type { MediaEvent } from './event.ts';
+import type { MediaEvent, UnnumberedEvent } from './event.ts';
 import { claimDue } from './event-log-claim.ts';
 import { pruneLog } from './event-log-prune.ts';
 import { recordEvent } from './event-log-record.ts';
@@ -40,14 +40,9 @@ export class LocalEventLog implements EventLog {
     return id;
   }
 
-  async confirm(
-    intentId: string,
-    event: Omit<MediaEvent, 'id'>,
-    hooks: string[],
-    { version, take }: ConfirmOptions = {},
-  ): Promise<Confirmed> {
+  async confirm(intentId: string, event: UnnumberedEvent, hooks: string[], options: ConfirmOptions = {}): Promise<Confirmed> {
     const [confirmed, synced] = this.keeper.use(
-      (db) => [db.transaction(() => recordEvent(db, intentId, event, hooks, { version, take })), db.synced()] as const,
+      (db) => [db.transaction(() => recordEvent(db, intentId, event, hooks, options)), db.synced()] as const,
     );
     await synced;
     return confirmed;
@@ -96,11 +91,13 @@ export class LocalEventLog implements EventLog {
     });
   }
 
-  async delivered(delivery: Delivery): Promise<void> {
+  async delivered(deliveries: Delivery[]): Promise<void> {
     this.keeper.use((db) =>
       db.transaction(() => {
-        const gone = db.get('DELETE FROM deliveries WHERE seq = ? AND hook = ? RETURNING state', delivery.seq, delivery.hook);
-        if (gone) count(db, gone.state === 'failed' ? 'failed' : 'pending', -1);
+        for (const delivery of deliveries) {
+          const gone = db.get('DELETE FROM deliveries WHERE seq = ? AND hook = ? RETURNING state', delivery.seq, delivery.hook);
+          if (gone) count(db, gone.state === 'failed' ? 'failed' : 'pending', -1);
+        }
       }),
     );
   }

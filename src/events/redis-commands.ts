@@ -1,15 +1,16 @@
 import type { Redis } from 'ioredis';
-import { FINISH, RECORD, RESCHEDULE, RETRY_FAILED, TAKE_DUE } from './redis-scripts.ts';
+import { DROP_PENDING, FINISH, RECORD, RESCHEDULE, RETRY_FAILED, TAKE_DUE } from './redis-scripts.ts';
 
 type Arg = string | number;
 
 /** The scripts of redis-scripts.ts as commands of one connection (sent once, then run by their digest). */
 export interface EventCommands {
-  recordEvent(keyCount: number, ...args: Arg[]): Promise<[string, number[]]>;
+  recordEvent(keyCount: number, ...args: Arg[]): Promise<[string, number[], number]>;
   takeDue(...args: Arg[]): Promise<string[]>;
   finishDelivery(...args: Arg[]): Promise<number>;
   rescheduleDelivery(...args: Arg[]): Promise<number>;
   retryFailed(...args: Arg[]): Promise<number>;
+  dropPending(...args: Arg[]): Promise<number>;
 }
 
 export function eventCommands(redis: Redis): Redis & EventCommands {
@@ -18,5 +19,6 @@ export function eventCommands(redis: Redis): Redis & EventCommands {
   redis.defineCommand('finishDelivery', { numberOfKeys: 6, lua: FINISH });
   redis.defineCommand('rescheduleDelivery', { numberOfKeys: 4, lua: RESCHEDULE });
   redis.defineCommand('retryFailed', { numberOfKeys: 5, lua: RETRY_FAILED });
+  redis.defineCommand('dropPending', { numberOfKeys: 5, lua: DROP_PENDING });
   return redis as Redis & EventCommands;
 }

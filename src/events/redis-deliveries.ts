@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { diedOnThisHost, holderOf } from '../lockers/process-identity.ts';
 import type { EventCommands } from './redis-commands.ts';
 import type { ClaimedDelivery, Delivery } from './event-log.ts';
-import { deliveryOf, due, eventAt, failures, leases, PENDING, queue, states, type DeliveryState } from './redis-stream.ts';
+import { compareRefs, deliveryOf, due, eventAt, failures, leases, PENDING, queue, states, type DeliveryState } from './redis-stream.ts';
 
 /**
  * The deliveries of the Redis log as the processes of all hosts take them (redis-scripts.ts):
@@ -52,6 +52,22 @@ export class RedisDeliveries {
     const state: DeliveryState = { file, attempts: 0, firstAt: now };
     const keys = [due(hook), states(hook), queue(hook, file), failures(hook), PENDING];
     return (await this.redis.retryFailed(...keys, ref, now, JSON.stringify(state))) === 1;
+  }
+
+  /** The `count` oldest pending deliveries of every hook, oldest first (refs in stream order). */
+  async oldestPending(count: number): Promise<Array<{ hook: string; ref: string }>> {
+    const all: Array<{ hook: string; ref: string }> = [];
+    for (const hook of this.hooks) for (const ref of await this.redis.hkeys(states(hook))) all.push({ hook, ref });
+    return all.sort((a, b) => compareRefs(a.ref, b.ref) || a.hook.localeCompare(b.hook)).slice(0, count);
+  }
+
+  /** A pending delivery dropped unsent (events.maxPending); whether it was still pending. */
+  async dropPending(hook: string, ref: string, now: number): Promise<boolean> {
+    const json = await this.redis.hget(states(hook), ref);
+    if (!json) return false;
+    const { file } = JSON.parse(json) as DeliveryState;
+    const keys = [due(hook), states(hook), leases(hook), queue(hook, file), PENDING];
+    return (await this.redis.dropPending(...keys, ref, now)) === 1;
   }
 
   /** Deliveries leased by processes of this host that died are due again now. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { holderToken } from '../lockers/process-identity.ts';
 import { eventCommands, type EventCommands } from './redis-commands.ts';
-import { fileOf, type MediaEvent } from './event.ts';
+import { fileOf, type MediaEvent, type UnnumberedEvent } from './event.ts';
 import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery, EventLog, Intent } from './event-log.ts';
 import type { LocalEventLog } from './local-event-log.ts';
 import { RedisDeliveries } from './redis-deliveries.ts';
@@ -65,20 +65,16 @@ export class RedisEventLog implements EventLog {
   }
 
   /** The event, its file's last version, and one delivery per hook queued behind the file's earlier ones: one script. */
-  async confirm(
-    intentId: string,
-    event: Omit<MediaEvent, 'id'>,
-    hooks: string[],
-    { version, take }: ConfirmOptions = {},
-  ): Promise<Confirmed> {
+  async confirm(intentId: string, event: UnnumberedEvent, hooks: string[], options: ConfirmOptions = {}): Promise<Confirmed> {
+    const { version, take } = options;
     const file = fileOf(event as MediaEvent);
     const at = Date.parse(event.timestamp);
     const now = Date.now();
     const leaseEnd = now + (take?.leaseMs ?? 0);
     const keys = [STREAM, CREATED, confirmedKey(intentId), PENDING];
-    for (const hook of hooks) keys.push(due(hook), states(hook), leases(hook), queue(hook, file));
+    for (const hook of hooks) keys.push(due(hook), states(hook), leases(hook), queue(hook, file), failures(hook));
     const state: DeliveryState = { file, attempts: 0, firstAt: at };
-    const [ref, takenIndexes] = await this.redis.recordEvent(
+    const [ref, takenIndexes, kept] = await this.redis.recordEvent(
       keys.length,
       ...keys,
       JSON.stringify(event),
@@ -95,7 +91,7 @@ export class RedisEventLog implements EventLog {
     await this.intentsLog.drop(intentId);
     const stored = { id: idOf(ref), ...event } as MediaEvent;
     const taken = takenIndexes.map((index) => ({ delivery: deliveryOf(hooks[index]!, ref, stored, state, leaseEnd), event: stored }));
-    return { event: stored, taken };
+    return { event: stored, taken, kept };
   }
 
   async createdVersion(file: string): Promise<string | undefined> {
@@ -122,8 +118,8 @@ export class RedisEventLog implements EventLog {
     return this.deliveries.claim(now, want, leaseMs);
   }
 
-  delivered(delivery: Delivery): Promise<void> {
-    return this.deliveries.delivered(delivery);
+  async delivered(deliveries: Delivery[]): Promise<void> {
+    await Promise.all(deliveries.map((delivery) => this.deliveries.delivered(delivery)));
   }
 
   reschedule(delivery: Delivery, nextAt: number, error: string): Promise<void> {
@@ -162,7 +158,7 @@ export class RedisEventLog implements EventLog {
     return { pending: Number((await this.redis.get(PENDING)) ?? 0), failed };
   }
 
-  /** Events the retention let go; failed deliveries past `maxPending` (pending ones are kept on Redis). */
+  /** Events the retention let go; deliveries past `maxPending`, oldest failed first, then oldest pending. */
   async prune(now: number, retainMs: number, maxPending: number): Promise<{ failed: number; pending: number }> {
     await this.redis.xtrim(STREAM, 'MINID', '~', `${now - retainMs}-0`);
     const { pending, failed } = await this.counts();
@@ -177,7 +173,11 @@ export class RedisEventLog implements EventLog {
       dropped += refs.length;
       excess -= refs.length;
     }
-    return { failed: dropped, pending: 0 };
+    let droppedPending = 0;
+    if (excess > 0)
+      for (const { hook, ref } of await this.deliveries.oldestPending(excess))
+        if (await this.deliveries.dropPending(hook, ref, now)) droppedPending += 1;
+    return { failed: dropped, pending: droppedPending };
   }
 
   releaseDead(): Promise<number> {

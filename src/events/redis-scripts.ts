@@ -7,21 +7,21 @@
  */
 
 /**
- * KEYS: stream, created, confirmed, pending count, then per hook: due, states, leases, queue.
+ * KEYS: stream, created, confirmed, pending count, then per hook: due, states, leases, queue, failures.
  * ARGV: event JSON, hooks (comma-separated), file, version ('' for none), type, state JSON, now,
  * lease end, holder, then per hook '1' when this process takes it at once (if it is the head).
- * Returns the entry id and the 0-based indexes of the hooks taken.
+ * Returns the entry id, the 0-based indexes of the hooks taken, and the deliveries kept (pending and failed).
  */
 export const RECORD = `
 local ref = redis.call('xadd', KEYS[1], '*', 'e', ARGV[1], 'h', ARGV[2])
 if ARGV[5] == 'media.created' and ARGV[4] ~= '' then redis.call('hset', KEYS[2], ARGV[3], ARGV[4]) end
 if ARGV[5] == 'media.deleted' then redis.call('hdel', KEYS[2], ARGV[3]) end
 redis.call('set', KEYS[3], '1', 'EX', 604800)
-local hooks = (#KEYS - 4) / 4
+local hooks = (#KEYS - 4) / 5
 if hooks > 0 then redis.call('incrby', KEYS[4], hooks) end
 local taken = {}
 for i = 0, hooks - 1 do
-  local due, states, leases, queue = KEYS[5 + 4 * i], KEYS[6 + 4 * i], KEYS[7 + 4 * i], KEYS[8 + 4 * i]
+  local due, states, leases, queue = KEYS[5 + 5 * i], KEYS[6 + 5 * i], KEYS[7 + 5 * i], KEYS[8 + 5 * i]
   redis.call('hset', states, ref, ARGV[6])
   if redis.call('rpush', queue, ref) == 1 then
     if ARGV[10 + i] == '1' then
@@ -33,7 +33,9 @@ for i = 0, hooks - 1 do
     end
   end
 end
-return {ref, taken}`;
+local kept = tonumber(redis.call('get', KEYS[4]) or '0')
+for i = 0, hooks - 1 do kept = kept + redis.call('hlen', KEYS[9 + 5 * i]) end
+return {ref, taken, kept}`;
 
 /**
  * KEYS: due, leases. ARGV: now, lease end, at most, holder. The due deliveries, leased to the
@@ -87,4 +89,23 @@ if redis.call('hdel', KEYS[4], ARGV[1]) == 0 then return 0 end
 redis.call('hset', KEYS[2], ARGV[1], ARGV[3])
 redis.call('incr', KEYS[5])
 if redis.call('rpush', KEYS[3], ARGV[1]) == 1 then redis.call('zadd', KEYS[1], ARGV[2], ARGV[1]) end
+return 1`;
+
+/**
+ * events.maxPending reached: a pending delivery leaves its file's queue unsent (when it was the
+ * head, the next one of the file is due now; a try of it in flight finds it gone, as after a
+ * takeover). KEYS: due, states, leases, queue, pending count. ARGV: ref, now. Returns 1 when it
+ * was pending.
+ */
+export const DROP_PENDING = `
+if redis.call('hdel', KEYS[2], ARGV[1]) == 0 then return 0 end
+local head = redis.call('lindex', KEYS[4], 0)
+redis.call('lrem', KEYS[4], 1, ARGV[1])
+redis.call('zrem', KEYS[1], ARGV[1])
+redis.call('hdel', KEYS[3], ARGV[1])
+redis.call('decr', KEYS[5])
+if head == ARGV[1] then
+  local next = redis.call('lindex', KEYS[4], 0)
+  if next then redis.call('zadd', KEYS[1], ARGV[2], next) end
+end
 return 1`;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { Pool } from 'undici';
 import type { WebhookConfig } from './config.ts';
 import { eventBody, type MediaEvent } from './event.ts';
 import { retryAfterOf } from './retry-schedule.ts';
+import { WebhookSigner } from './webhook-signer.ts';
 
 export type SendResult = { ok: true } | { ok: false; error: string; retryAfterMs?: number };
 
@@ -11,16 +11,21 @@ export type SendResult = { ok: true } | { ok: false; error: string; retryAfterMs
 export class WebhookTarget {
   /** Names the webhook in the log: its url's digest, so a restart with the same list finds its deliveries. */
   readonly id: string;
-  private readonly signer: Webhook;
+  private readonly signer: WebhookSigner;
   /** Keep-alive connections to the receiver's origin; undici's request, not fetch: a fraction of the CPU per try. */
   private readonly pool: Pool;
   private readonly path: string;
 
-  constructor(private readonly config: WebhookConfig) {
+  constructor(
+    private readonly config: WebhookConfig,
+    /** A try is answered within this time (connection and headers), else it failed. */
+    private readonly timeoutMs: number,
+  ) {
     this.id = createHash('sha256').update(config.url).digest('hex').slice(0, 16);
-    this.signer = new Webhook(config.secret);
+    this.signer = new WebhookSigner(config.secret);
     const url = new URL(config.url);
-    this.pool = new Pool(url.origin, { headersTimeout: 0, bodyTimeout: 0 });
+    // The timeouts are undici's own timers, not an AbortSignal.timeout per try; the body of an answer is never waited for.
+    this.pool = new Pool(url.origin, { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: 0 });
     this.path = `${url.pathname}${url.search}`;
   }
 
@@ -36,14 +41,14 @@ export class WebhookTarget {
   }
 
   /** One try, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). */
-  async send(event: MediaEvent, timeoutMs: number, stop: AbortSignal): Promise<SendResult> {
+  async send(event: MediaEvent, stop: AbortSignal): Promise<SendResult> {
     const body = eventBody(event);
-    const now = new Date();
+    const seconds = Math.floor(Date.now() / 1000);
     const headers = {
       'content-type': 'application/json',
       'webhook-id': event.id,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': this.signer.sign(event.id, now, body),
+      'webhook-timestamp': String(seconds),
+      'webhook-signature': this.signer.sign(event.id, seconds, body),
     };
     try {
       // A redirect is an answer like any other non-2xx: never followed.
@@ -52,7 +57,7 @@ export class WebhookTarget {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]),
+        signal: stop,
       });
       answer.body.resume();
       const status = answer.statusCode;
@@ -64,9 +69,9 @@ export class WebhookTarget {
         retryAfterMs: retryAfterOf(typeof retryAfter === 'string' ? retryAfter : null, Date.now()),
       };
     } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'TimeoutError') return { ok: false, error: `no answer within ${timeoutMs} ms` };
       const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
+        return { ok: false, error: `no answer within ${this.timeoutMs} ms` };
       return { ok: false, error: `not reachable (${code ?? (error as Error).message})` };
     }
   }

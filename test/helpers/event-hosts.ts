@@ -1,10 +1,13 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { tempRoot } from './app.ts';
 import type { RgwEndpoint } from './ceph-rgw.ts';
 import { startServiceProcess, type ServiceProcess } from './process.ts';
 import { freshBucket } from './s3.ts';
 import { s3Env } from './s3-service.ts';
+import { startRedis, type RedisServer } from './redis.ts';
+import { startReceiver, webhookSecret, type Answer, type Receiver } from './webhook-receiver.ts';
 
 export interface Hosts {
   hosts: ServiceProcess[];
@@ -37,4 +40,38 @@ export async function startHosts(rgw: RgwEndpoint, redisUrl: string, events: Rec
     throw error;
   }
   return { hosts, stop };
+}
+
+export interface HostsAndReceiver {
+  readonly hosts: ServiceProcess[];
+  readonly receiver: Receiver;
+}
+
+/**
+ * For the tests of the enclosing describe: a Redis of its own, a receiver answering `answer`, and
+ * two hosts (startHosts on the run's RGW) whose one webhook is that receiver; all stopped after them.
+ */
+export function hostsWithReceiver(answer: Answer, events: Record<string, unknown>): HostsAndReceiver {
+  let redis: RedisServer | undefined;
+  let receiver: Receiver | undefined;
+  let two: Hosts | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+    const secret = webhookSecret();
+    receiver = await startReceiver(secret, answer);
+    two = await startHosts(inject('rgw'), redis.url, { webhooks: [{ url: receiver.url, secret }], ...events });
+  }, 60_000);
+  afterAll(async () => {
+    await two?.stop();
+    await receiver?.close();
+    await redis?.stop();
+  });
+  return {
+    get hosts() {
+      return two!.hosts;
+    },
+    get receiver() {
+      return receiver!;
+    },
+  };
 }

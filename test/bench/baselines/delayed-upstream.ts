@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { listenForBench } from './listen-for-bench.ts';
 
 /**
  * The upstream of the proxy scenarios, and their baseline when hit directly: a bare node:http
@@ -18,14 +19,4 @@ const server = http.createServer((req, res) => {
     }, delayMs);
   });
 });
-// Keep-alive longer than a run, so neither the proxy's pool nor autocannon reconnects mid-run.
-server.keepAliveTimeout = 60_000;
-
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address() as { port: number };
-  process.stdout.write(`listening ${address.port}\n`);
-});
-process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-});
+listenForBench(server);

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { listenForBench } from './listen-for-bench.ts';
 
 /**
  * The webhook receiver of the webhooks scenario, in its own process so that its figures are not
@@ -23,13 +24,4 @@ const server = http.createServer((req, res) => {
     lags.push(receivedAt - Date.parse(timestamp));
   });
 });
-server.keepAliveTimeout = 60_000;
-
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address() as { port: number };
-  process.stdout.write(`listening ${address.port}\n`);
-});
-process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-});
+listenForBench(server);
