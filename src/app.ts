@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { Access } from './access/access.ts';
 import type { AudioAnalysis } from './analysis/audio-analysis.ts';
-import { waveformRoutes } from './analysis/waveform-routes.ts';
+import { waveformRoutes } from './media/waveform-routes.ts';
 import { signedUrlRoutes } from './media/signed-url-routes.ts';
 import { authStatus } from './auth.ts';
 import { chatRoutes } from './chat/routes.ts';

@@ -10,7 +10,7 @@ describe('events.* config', () => {
       maxAgeMs: 86_400_000,
       maxPending: 100_000,
       retainMs: 86_400_000,
-      concurrency: 8,
+      concurrency: 32,
     });
   });
 

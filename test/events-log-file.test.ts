@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EVENT_LOG_FILE } from '../src/events/event-log-keeper.ts';
 import { LocalEventLog } from '../src/events/local-event-log.ts';
 import { WalSync } from '../src/events/wal-sync.ts';
-import { thisProcess } from '../src/uploads/lockers/process-identity.ts';
+import { thisProcess } from '../src/lockers/process-identity.ts';
 import { tempRoot } from './helpers/app.ts';
 
 const roots: string[] = [];

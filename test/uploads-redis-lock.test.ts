@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.ts';
 import { startService as startRuntimeService, type Service } from '../src/runtime/service.ts';
-import { RedisLocker } from '../src/uploads/lockers/redis-locker.ts';
+import { RedisLocker } from '../src/lockers/redis-locker.ts';
 import { tempRoot, testConfig, testLogger } from './helpers/app.ts';
 import { startRedis, type RedisServer } from './helpers/redis.ts';
 import { largeMp3, TUS_HEADERS, uploadMetadata } from './helpers/tus.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { extensionOf } from '../media/extension.ts';
+import { extensionOf } from '../filename-extension.ts';
 import type { ByteStore, ObjectKey } from '../storage/byte-store.ts';
 import { AnalysisPool } from './analysis-pool.ts';
 import { AnalysisQueue } from './analysis-queue.ts';

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
+import type { StorageConfig } from '../storage/config.ts';
 import { analysedStore } from './analysed-store.ts';
 import { AudioAnalysis } from './audio-analysis.ts';
+import type { AnalysisConfig } from './config.ts';
 import { LocalResults } from './local-results.ts';
 
 export interface AnalysisSetup {
@@ -12,7 +13,11 @@ export interface AnalysisSetup {
 }
 
 /** Analysis for the configured backend; undefined when analysis.enabled is false. */
-export async function createAnalysis(config: Config, store: ByteStore, logger: Logger): Promise<AnalysisSetup | undefined> {
+export async function createAnalysis(
+  config: { analysis: AnalysisConfig; storage: StorageConfig },
+  store: ByteStore,
+  logger: Logger,
+): Promise<AnalysisSetup | undefined> {
   if (!config.analysis.enabled) return undefined;
   // Loaded only for the s3 backend, as the store itself is: the AWS SDK is heavy.
   const results =

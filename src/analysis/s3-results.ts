@@ -4,8 +4,8 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Config } from '../config.ts';
 import type { ByteStore, ObjectKey } from '../storage/byte-store.ts';
+import type { StorageConfig } from '../storage/config.ts';
 import { createS3Client } from '../storage/s3/s3-client.ts';
 import type { AnalysisRecord } from './analysis-record.ts';
 import type { AnalysisResults } from './analysis-results.ts';
@@ -25,7 +25,7 @@ export class S3Results implements AnalysisResults {
     private readonly timeoutMs: number,
   ) {}
 
-  static async create(s3: Config['storage']['s3'], store: ByteStore): Promise<S3Results> {
+  static async create(s3: StorageConfig['s3'], store: ByteStore): Promise<S3Results> {
     const { endpoint, region, forcePathStyle, timeoutMs, bucket, prefix } = s3;
     const client = createS3Client({ endpoint, region, forcePathStyle, timeoutMs, maxSockets: 16, maxAttempts: 2 });
     const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;

@@ -38,7 +38,7 @@ export const eventsConfigSchema = z
       .min(1000)
       .default(24 * 3600_000),
     /** Deliveries in flight at once per webhook (per process). */
-    concurrency: z.number().int().min(1).max(64).default(8),
+    concurrency: z.number().int().min(1).max(64).default(32),
   })
   .strict();
 

@@ -1,4 +1,4 @@
-import { thisProcess } from '../uploads/lockers/process-identity.ts';
+import { thisProcess } from '../lockers/process-identity.ts';
 import type { EventLogDatabase } from './event-log-database.ts';
 import { deliveryOf, deliveryValues, eventOf, INSERT_DELIVERY, WITH_EVENT } from './event-log-rows.ts';
 import type { ClaimedDelivery, Delivery } from './event-log.ts';

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { isDamage } from '../storage/local/index-database.ts';
+import { isDamage } from '../sqlite/damage.ts';
 import { WalSync } from './wal-sync.ts';
+import { preparedStatement } from '../sqlite/prepared-statement.ts';
 
 /** How long a write waits for another process's write to the same log (SQLite's busy timeout). */
 const BUSY_TIMEOUT_MS = 5000;
@@ -147,12 +148,7 @@ export class EventLogDatabase {
   }
 
   private statement(sql: string): StatementSync {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return preparedStatement(this.db, this.statements, sql);
   }
 }
 

@@ -1,4 +1,4 @@
-import { thisProcess } from '../uploads/lockers/process-identity.ts';
+import { thisProcess } from '../lockers/process-identity.ts';
 import type { EventLogDatabase } from './event-log-database.ts';
 import { count, deliveryValues, idOf, INSERT_DELIVERY } from './event-log-rows.ts';
 import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery } from './event-log.ts';

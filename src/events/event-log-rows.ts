@@ -1,5 +1,5 @@
 import type { SQLInputValue } from 'node:sqlite';
-import type { ProcessIdentity } from '../uploads/lockers/process-identity.ts';
+import type { ProcessIdentity } from '../lockers/process-identity.ts';
 import { DamagedLog } from './event-log-database.ts';
 import type { Delivery } from './event-log.ts';
 import type { MediaEvent } from './event.ts';

@@ -1,4 +1,4 @@
-import type { ProcessIdentity } from '../uploads/lockers/process-identity.ts';
+import type { ProcessIdentity } from '../lockers/process-identity.ts';
 import type { CreatedData, DeletedData, MediaEvent } from './event.ts';
 
 /**

@@ -1,25 +1,10 @@
-import type { AudioMetadata } from '../media/stored-file.ts';
+import type { CreatedIntent, UploadVia } from '../media/event-hook.ts';
 import type { EVENT_TYPES } from './config.ts';
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** How a file reached the store. */
-export type UploadVia = 'multipart' | 'urlencoded' | 'resumable';
-
-/** Who and what caused an event, as the route knows it. */
-export interface EventOrigin {
-  via?: UploadVia;
-  /** The access key's id; null for an open service or a signed URL. */
-  keyId: string | null;
-}
-
-export interface CreatedData {
-  directory: string;
-  filename: string;
-  size: number;
+export interface CreatedData extends CreatedIntent {
   sha256: string;
-  contentType: string;
-  metadata: AudioMetadata | null;
   via: UploadVia;
   keyId: string | null;
 }

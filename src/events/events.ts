@@ -3,11 +3,11 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore, StoredObject } from '../storage/byte-store.ts';
-import { diedOnThisHost, thisProcess } from '../uploads/lockers/process-identity.ts';
+import { diedOnThisHost, thisProcess } from '../lockers/process-identity.ts';
 import type { EventsConfig } from './config.ts';
 import { DeliveryWorker } from './delivery-worker.ts';
-import type { EventOrigin, MediaEvent } from './event.ts';
-import type { CreatedIntent, EventHook } from './event-hook.ts';
+import type { CreatedIntent, EventHook, EventOrigin } from '../media/event-hook.ts';
+import type { MediaEvent } from './event.ts';
 import type { ClaimedDelivery, EventLog, Intent } from './event-log.ts';
 import { logWriteError } from './log-write-error.ts';
 import { FEED_DEFAULTS, type FeedOptions } from './event-feed.ts';
@@ -226,6 +226,7 @@ export class Events implements EventHook {
   async close(): Promise<void> {
     clearInterval(this.pruneTimer);
     await this.worker.stop();
+    await Promise.all(this.hooks.map((hook) => hook.close()));
     await this.log.close();
     this.redis?.disconnect();
   }

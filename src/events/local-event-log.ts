@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { diedOnThisHost } from '../uploads/lockers/process-identity.ts';
+import { diedOnThisHost } from '../lockers/process-identity.ts';
 import { EventLogKeeper, type EventLogEvents } from './event-log-keeper.ts';
 import {
   count,
@@ -89,7 +89,11 @@ export class LocalEventLog implements EventLog {
   }
 
   async claim(now: number, want: (hook: string) => number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    return this.keeper.use((db) => db.transaction(() => claimDue(db, now, want, leaseMs)));
+    return this.keeper.use((db) => {
+      // Most looks find nothing due (a new event's deliveries are taken as it is recorded): a read, not the write lock.
+      if (!db.get("SELECT 1 FROM deliveries WHERE state = 'pending' AND next_at <= ? LIMIT 1", now)) return [];
+      return db.transaction(() => claimDue(db, now, want, leaseMs));
+    });
   }
 
   async delivered(delivery: Delivery): Promise<void> {

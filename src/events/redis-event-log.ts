@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { holderToken } from '../uploads/lockers/process-identity.ts';
+import { holderToken } from '../lockers/process-identity.ts';
+import { eventCommands, type EventCommands } from './redis-commands.ts';
 import { fileOf, type MediaEvent } from './event.ts';
 import type { ClaimedDelivery, ConfirmOptions, Confirmed, Delivery, EventLog, Intent } from './event-log.ts';
 import type { LocalEventLog } from './local-event-log.ts';
@@ -9,13 +10,15 @@ import {
   confirmedKey,
   CREATED,
   deliveryOf,
+  due,
   eventAt,
   eventOf,
   failures,
-  group,
   idOf,
+  leases,
+  PENDING,
+  queue,
   refOf,
-  retries,
   states,
   STREAM,
   type DeliveryState,
@@ -24,31 +27,25 @@ import {
 
 /**
  * The event log of several hosts sharing one Redis (backend `s3`): events in a Redis Stream, in
- * the order Redis took them; one consumer group per webhook, so each new event is read by one
- * process of one host; a try a holder did not finish (it died) is taken over (XAUTOCLAIM) after
- * the lease. Waiting retries are a sorted set per webhook, taken under a lease by a script. The
+ * the order Redis took them; each event's deliveries queued per webhook and file in the same
+ * script, taken by one process of one host at a time, in order per file (redis-deliveries.ts). The
  * write-ahead intents stay on the host that took them (its SQLite log): only that host can tell
  * whether its process died.
  */
 export class RedisEventLog implements EventLog {
   private readonly deliveries: RedisDeliveries;
+  private readonly holder = holderToken('events');
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis & EventCommands,
     private readonly intentsLog: LocalEventLog,
     private readonly hooks: string[],
   ) {
-    this.deliveries = new RedisDeliveries(redis, hooks, holderToken('events'));
+    this.deliveries = new RedisDeliveries(redis, hooks, this.holder);
   }
 
   static async open(redis: Redis, intentsLog: LocalEventLog, hooks: string[]): Promise<RedisEventLog> {
-    for (const hook of hooks) {
-      // From now on: a webhook added later gets the events after it was added.
-      await redis.xgroup('CREATE', STREAM, group(hook), '$', 'MKSTREAM').catch((error: Error) => {
-        if (!error.message.includes('BUSYGROUP')) throw error;
-      });
-    }
-    return new RedisEventLog(redis, intentsLog, hooks);
+    return new RedisEventLog(eventCommands(redis), intentsLog, hooks);
   }
 
   intend(intent: Intent): Promise<string> {
@@ -67,18 +64,38 @@ export class RedisEventLog implements EventLog {
     return (await this.redis.exists(confirmedKey(intentId))) === 1;
   }
 
-  /** Every host reads new events through the consumer groups: nothing is taken at once here. */
-  async confirm(intentId: string, event: Omit<MediaEvent, 'id'>, hooks: string[], { version }: ConfirmOptions = {}): Promise<Confirmed> {
+  /** The event, its file's last version, and one delivery per hook queued behind the file's earlier ones: one script. */
+  async confirm(
+    intentId: string,
+    event: Omit<MediaEvent, 'id'>,
+    hooks: string[],
+    { version, take }: ConfirmOptions = {},
+  ): Promise<Confirmed> {
     const file = fileOf(event as MediaEvent);
-    const multi = this.redis.multi().xadd(STREAM, '*', 'e', JSON.stringify(event), 'h', hooks.join(','));
-    if (event.type === 'media.created' && version !== undefined) multi.hset(CREATED, file, version);
-    if (event.type === 'media.deleted') multi.hdel(CREATED, file);
-    multi.set(confirmedKey(intentId), '1', 'EX', 7 * 24 * 3600);
-    const results = (await multi.exec())!;
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
+    const at = Date.parse(event.timestamp);
+    const now = Date.now();
+    const leaseEnd = now + (take?.leaseMs ?? 0);
+    const keys = [STREAM, CREATED, confirmedKey(intentId), PENDING];
+    for (const hook of hooks) keys.push(due(hook), states(hook), leases(hook), queue(hook, file));
+    const state: DeliveryState = { file, attempts: 0, firstAt: at };
+    const [ref, takenIndexes] = await this.redis.recordEvent(
+      keys.length,
+      ...keys,
+      JSON.stringify(event),
+      hooks.join(','),
+      file,
+      version ?? '',
+      event.type,
+      JSON.stringify(state),
+      at,
+      leaseEnd,
+      this.holder,
+      ...hooks.map((hook) => (take?.hooks.has(hook) ? '1' : '0')),
+    );
     await this.intentsLog.drop(intentId);
-    return { event: { id: idOf(results[0]![1] as string), ...event } as MediaEvent, taken: [] };
+    const stored = { id: idOf(ref), ...event } as MediaEvent;
+    const taken = takenIndexes.map((index) => ({ delivery: deliveryOf(hooks[index]!, ref, stored, state, leaseEnd), event: stored }));
+    return { event: stored, taken };
   }
 
   async createdVersion(file: string): Promise<string | undefined> {
@@ -132,31 +149,17 @@ export class RedisEventLog implements EventLog {
 
   async retry(id: string): Promise<number> {
     const ref = refOf(id);
-    if (!ref) return 0;
+    const event = ref && (await eventAt(this.redis, ref));
+    if (!ref || !event) return 0;
     let again = 0;
-    for (const hook of this.hooks) {
-      if ((await this.redis.hdel(failures(hook), ref)) === 0) continue;
-      const now = Date.now();
-      await this.redis
-        .multi()
-        .hset(states(hook), ref, JSON.stringify({ attempts: 0, firstAt: now }))
-        .zadd(retries(hook), now, ref)
-        .exec();
-      again += 1;
-    }
+    for (const hook of this.hooks) if (await this.deliveries.retry(hook, ref, fileOf(event), Date.now())) again += 1;
     return again;
   }
 
   async counts(): Promise<{ pending: number; failed: number }> {
-    let pending = 0;
     let failed = 0;
-    for (const hook of this.hooks) {
-      const [summary] = (await this.redis.xpending(STREAM, group(hook))) as [number];
-      const behind = await this.behind(hook);
-      pending += Number(summary) + behind + (await this.redis.zcard(retries(hook)));
-      failed += await this.redis.hlen(failures(hook));
-    }
-    return { pending, failed };
+    for (const hook of this.hooks) failed += await this.redis.hlen(failures(hook));
+    return { pending: Number((await this.redis.get(PENDING)) ?? 0), failed };
   }
 
   /** Events the retention let go; failed deliveries past `maxPending` (pending ones are kept on Redis). */
@@ -183,12 +186,5 @@ export class RedisEventLog implements EventLog {
 
   async close(): Promise<void> {
     await this.intentsLog.close();
-  }
-
-  /** Entries the group has not read yet (XINFO GROUPS `lag`, Redis 7). */
-  private async behind(hook: string): Promise<number> {
-    const groups = (await this.redis.xinfo('GROUPS', STREAM)) as unknown[][];
-    const mine = groups.find((fields) => fields[fields.indexOf('name') + 1] === group(hook));
-    return Number(mine?.[mine.indexOf('lag') + 1] ?? 0);
   }
 }

@@ -7,14 +7,20 @@ const PREFIX = 'media-service:events:';
 export const STREAM = `${PREFIX}log`;
 export const CREATED = `${PREFIX}created`;
 export const confirmedKey = (intentId: string) => `${PREFIX}confirmed:${intentId}`;
-export const retries = (hook: string) => `${PREFIX}retry:${hook}`;
+/** Deliveries that may be taken, scored by when: a file's queue head, due or leased until its lease's end. */
+export const due = (hook: string) => `${PREFIX}due:${hook}`;
+/** A file's pending deliveries to a hook, in event order. */
+export const queue = (hook: string, file: string) => `${PREFIX}queue:${hook}:${file}`;
+/** Pending deliveries of every hook. */
+export const PENDING = `${PREFIX}pending`;
 export const states = (hook: string) => `${PREFIX}state:${hook}`;
 export const failures = (hook: string) => `${PREFIX}failed:${hook}`;
 export const leases = (hook: string) => `${PREFIX}lease:${hook}`;
-export const group = (hook: string) => `hook:${hook}`;
 
 /** What a delivery's tries left behind (the stream entry holds the event). */
 export interface DeliveryState {
+  /** `directory/filename`: names the queue the delivery waits in, also once its event is gone. */
+  file: string;
   attempts: number;
   firstAt: number;
   lastError?: string;

@@ -1,6 +1,6 @@
 import { encodeExtended } from 'content-disposition';
 import type { Request, RequestHandler, Response } from 'express';
-import { analysisHeaders } from '../analysis/analysis-headers.ts';
+import { analysisHeaders } from './analysis-headers.ts';
 import { AppError } from '../errors.ts';
 import type { ByteRange } from '../storage/byte-store.ts';
 import type { MediaLibrary } from './media-library.ts';

@@ -1,10 +1,10 @@
 import type { ListOptions, ObjectKey, ObjectStore, StoredObject } from '../storage/byte-store.ts';
 import type { AnalysisStatus } from '../analysis/analysis-record.ts';
-import type { EventOrigin } from '../events/event.ts';
-import type { EventHook } from '../events/event-hook.ts';
+import type { EventOrigin } from './event-hook.ts';
+import type { EventHook } from './event-hook.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
-import { extensionOf } from './extension.ts';
+import { extensionOf } from '../filename-extension.ts';
 import type { MediaPath } from './schemas.ts';
 import type { MediaAttributes, MediaPage, OpenedMedia, StoredEntry } from './stored-file.ts';
 

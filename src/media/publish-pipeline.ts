@@ -1,10 +1,10 @@
 import { AppError } from '../errors.ts';
 import type { ObjectStore, StagedBytes, StagingSeam } from '../storage/byte-store.ts';
-import type { EventOrigin } from '../events/event.ts';
-import type { EventHook } from '../events/event-hook.ts';
+import type { EventOrigin } from './event-hook.ts';
+import type { EventHook } from './event-hook.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
-import { extensionOf } from './extension.ts';
+import { extensionOf } from '../filename-extension.ts';
 import type { MediaPath } from './schemas.ts';
 import type { MediaAttributes, StoredFile } from './stored-file.ts';
 

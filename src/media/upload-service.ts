@@ -1,8 +1,8 @@
 import { AppError, CODES, type CodeName } from '../errors.ts';
 import type { StagedBytes, StagingSeam } from '../storage/byte-store.ts';
-import type { EventOrigin } from '../events/event.ts';
+import type { EventOrigin } from './event-hook.ts';
 import { parseMediaPath } from './media-path.ts';
-import { extensionOf } from './extension.ts';
+import { extensionOf } from '../filename-extension.ts';
 import type { PublishPipeline } from './publish-pipeline.ts';
 import type { MediaPath } from './schemas.ts';
 import type { StoredFile } from './stored-file.ts';

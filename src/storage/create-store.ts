@@ -32,7 +32,7 @@ export async function createStore(config: StoreConfig, events: StoreEvents = {})
     case 's3': {
       // Loaded only here: the AWS SDK adds ~4 MB of heap that a local store never uses.
       const { S3Store } = await import('./s3/s3-store.ts');
-      const { endpoint, bucket, region, prefix, forcePathStyle, createBucket, timeoutMs } = config.storage.s3;
+      const { endpoint, bucket, region, prefix, forcePathStyle, createBucket, timeoutMs, partSize, queueSize } = config.storage.s3;
       return S3Store.open({
         endpoint,
         bucket: bucket!,
@@ -43,6 +43,8 @@ export async function createStore(config: StoreConfig, events: StoreEvents = {})
         // The same private directory the local backend stages in: unreachable through the API.
         stagingDir: path.join(config.storage.root, INCOMING_DIR),
         timeoutMs,
+        partSize,
+        queueSize,
       });
     }
   }

@@ -3,8 +3,8 @@
  * or `lock-holder.ts redis <url> <upload id>`. Prints "locked" once it holds it.
  */
 import { Redis } from 'ioredis';
-import { FileLocker } from '../../src/uploads/lockers/file-locker.ts';
-import { RedisLocker } from '../../src/uploads/lockers/redis-locker.ts';
+import { FileLocker } from '../../src/lockers/file-locker.ts';
+import { RedisLocker } from '../../src/lockers/redis-locker.ts';
 
 const [kind, where, id = 'x'] = process.argv.slice(2);
 const locker = kind === 'redis' ? new RedisLocker(new Redis(where!), 5000) : new FileLocker(() => where!, 5000);

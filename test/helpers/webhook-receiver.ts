@@ -16,10 +16,15 @@ export interface Received {
   body: { type: string; timestamp: string; data: Record<string, unknown> };
   /** Whether the receiver answered it 2xx (a delivery) or otherwise. */
   answered: number | 'hang';
+  /** When its answer was sent (undefined while held, and for a hang). */
+  answeredAt?: number;
 }
 
-/** How the receiver answers its `n`-th request (0-based): a status (and headers), or never. */
-export type Answer = (n: number) => { status: number; headers?: Record<string, string> } | 'hang';
+/**
+ * How the receiver answers its `n`-th request (0-based, `body` verified): a status (and headers,
+ * after `holdMs` when given), or never.
+ */
+export type Answer = (n: number, body: Received['body']) => { status: number; headers?: Record<string, string>; holdMs?: number } | 'hang';
 
 export interface Receiver {
   url: string;
@@ -49,10 +54,26 @@ export async function startReceiver(secret: string, answer: Answer = () => ({ st
         unverified.push(`${String(req.headers['webhook-id'])}: ${(error as Error).message}`);
         return void res.writeHead(400).end();
       }
-      const reply = answer(received.length);
-      received.push({ id: String(req.headers['webhook-id']), at: Date.now(), body, answered: reply === 'hang' ? 'hang' : reply.status });
+      const reply = answer(received.length, body);
+      const one: Received = {
+        id: String(req.headers['webhook-id']),
+        at: Date.now(),
+        body,
+        answered: reply === 'hang' ? 'hang' : reply.status,
+      };
+      received.push(one);
       if (reply === 'hang') return void hanging.add(res);
-      res.writeHead(reply.status, reply.headers).end();
+      const send = () => {
+        one.answeredAt = Date.now();
+        res.writeHead(reply.status, reply.headers).end();
+      };
+      if (!reply.holdMs) return send();
+      hanging.add(res);
+      const timer = setTimeout(() => {
+        hanging.delete(res);
+        send();
+      }, reply.holdMs);
+      res.on('close', () => clearTimeout(timer));
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
-import { isDamage, openIndexDatabase } from './index-database.ts';
+import { isDamage } from '../../sqlite/damage.ts';
+import { openIndexDatabase } from './index-database.ts';
 
 /**
  * Why the index at `file` cannot be used, or undefined when it is sound (or does not exist yet).

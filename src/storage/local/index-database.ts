@@ -4,10 +4,6 @@ import { SCHEMA } from './index-rows.ts';
 /** How long a write waits for another process's write to the same index (SQLite's busy timeout). */
 const BUSY_TIMEOUT_MS = 5000;
 
-/** SQLite's primary result codes for a file that is not a sound database (sqlite3.h). */
-const SQLITE_CORRUPT = 11;
-const SQLITE_NOTADB = 26;
-
 /**
  * Opens (creating) the SQLite index at `file`, set up so that damage is reported, never crashed on:
  * - `mmap_size = 0`: pages are read with pread, so a page cut off or overwritten is an error code,
@@ -34,10 +30,4 @@ export function openIndexDatabase(file: string): DatabaseSync {
     db.close();
     throw error;
   }
-}
-
-/** True for SQLite's report of a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB and their extended codes). */
-export function isDamage(error: unknown): boolean {
-  const code = (error as { errcode?: unknown }).errcode;
-  return typeof code === 'number' && [SQLITE_CORRUPT, SQLITE_NOTADB].includes(code & 0xff);
 }

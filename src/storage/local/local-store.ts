@@ -4,18 +4,8 @@ import path from 'node:path';
 import type { Piscina } from 'piscina';
 import { AppError } from '../../errors.ts';
 import { createWorkerPool } from '../../worker-pool.ts';
-import type {
-  Attributes,
-  ByteSource,
-  ByteStore,
-  ListOptions,
-  ObjectKey,
-  ObjectPage,
-  OpenedObject,
-  PoolStats,
-  StagedBytes,
-  StoredObject,
-} from '../byte-store.ts';
+import type { ByteSource, ByteStore, PoolStats, StagedBytes } from '../byte-store.ts';
+import type { Attributes, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';
 import type { CommitOutcome, CommitTask, FileVersion } from './byte.worker.ts';
 import { findDirectoryInside, holdDirectoryInside } from './directory-inside.ts';
 import { filesOnDisk, reconcileDirectory } from './directory-scan.ts';

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { isDamage, openIndexDatabase } from './index-database.ts';
+import { isDamage } from '../../sqlite/damage.ts';
+import { openIndexDatabase } from './index-database.ts';
 import { DamagedRow, directoryRecordOf, fileColumns, fileRecordOf, parsed, type DirectoryRecord, type FileRecord } from './index-rows.ts';
+import { preparedStatement } from '../../sqlite/prepared-statement.ts';
 
 export type { DirectoryRecord, FileRecord } from './index-rows.ts';
 
@@ -210,12 +212,7 @@ export class MetadataIndex {
   }
 
   private statement(sql: string): StatementSync {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return preparedStatement(this.db, this.statements, sql);
   }
 
   private failed(error: unknown): void {

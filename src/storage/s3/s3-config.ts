@@ -20,6 +20,15 @@ export const s3ConfigSchema = z
     createBucket: z.boolean().default(false),
     /** Deadline of each S3 call up to its answer, and of a pause in a download's body, in ms (a PUT gets 1 s more per MiB). */
     timeoutMs: z.number().int().min(100).default(10_000),
+    /** Files this large or larger go as a multipart upload of parts this size (S3: 5 MiB to 5 GiB), sent while they arrive. */
+    partSize: z
+      .number()
+      .int()
+      .min(5 * 1024 ** 2)
+      .max(5 * 1024 ** 3)
+      .default(16 * 1024 ** 2),
+    /** Parts of one upload held in memory or in flight at once: memory per upload is at most partSize x queueSize. */
+    queueSize: z.number().int().min(1).max(64).default(4),
   })
   .strict()
   // Resolved once here: the store and the resumable uploads' client both need it.

@@ -8,21 +8,12 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { MemoryLocker } from '@tus/server';
+import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
-import type {
-  Attributes,
-  ByteRange,
-  ByteSource,
-  ByteStore,
-  ListOptions,
-  ObjectKey,
-  ObjectPage,
-  OpenedObject,
-  PoolStats,
-  StagedBytes,
-  StoredObject,
-} from '../byte-store.ts';
-import { objectVanished } from '../byte-store.ts';
+import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
+import type { Attributes, ByteRange, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';
 import { OutcomeUnknown, putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
 import { ObjectKeys } from './object-keys.ts';
@@ -37,6 +28,8 @@ import { StagingPart } from '../staging/staging-part.ts';
 import { StagingArea } from '../staging/staging-area.ts';
 import { SubdirectoryCache } from './subdirectory-cache.ts';
 import { UnsettledPuts } from './unsettled-puts.ts';
+import { sendParts } from './part-sender.ts';
+import { completeWithoutReplace } from './complete-without-replace.ts';
 
 /** How long a stored object's bytes fetched for inspection stay on this host. */
 const STORED_SOURCE_KEEP_MS = 5 * 60_000;
@@ -57,6 +50,12 @@ export interface S3StoreOptions {
   timeoutMs: number;
   /** Requests in flight to the gateway from this process, at most. */
   maxSockets?: number;
+  /** Bytes per part of a multipart upload (default 16 MiB). */
+  partSize?: number;
+  /** Parts of one multipart upload in memory or in flight at once (default 4). */
+  queueSize?: number;
+  /** Locks object names while a multipart upload completes: Redis across hosts, else this process's (the default). */
+  locker?: Locker;
 }
 
 /**
@@ -71,6 +70,7 @@ export class S3Store extends StagingPart implements ByteStore {
   private readonly keys: ObjectKeys;
   private readonly describer: ObjectDescriber;
   private readonly subdirectories = new SubdirectoryCache();
+  private readonly locker: Locker;
 
   private constructor(
     private readonly client: S3Client,
@@ -82,6 +82,7 @@ export class S3Store extends StagingPart implements ByteStore {
     super(staging);
     this.keys = new ObjectKeys(options.prefix);
     this.describer = new ObjectDescriber(client, options.bucket, this.keys, (signal) => this.deadline(signal));
+    this.locker = options.locker ?? new MemoryLocker();
   }
 
   static async open(options: S3StoreOptions): Promise<S3Store> {
@@ -137,6 +138,29 @@ export class S3Store extends StagingPart implements ByteStore {
       return { key: { ...key }, size: held.size, sha256, modified: new Date(), version, attributes };
     } finally {
       await this.staging.discard(held.id);
+    }
+  }
+
+  /**
+   * Streams a body into the object at `key` as a multipart upload, never replacing an object and
+   * never staging it on this host (see sendParts and completeWithoutReplace); the sha256 and the
+   * attributes go to the metadata object beside it. A failure leaves nothing in the bucket.
+   */
+  async commitStream(body: AsyncIterable<Buffer>, key: ObjectKey, attributes: Attributes, signal?: AbortSignal): Promise<StoredObject> {
+    const Key = this.keys.of(key);
+    const { bucket, timeoutMs } = this.options;
+    const upload = `${process.pid}-${randomUUID()}`;
+    const contentType = typeof attributes.contentType === 'string' ? attributes.contentType : undefined;
+    const sizes = { partSize: this.options.partSize ?? 16 * 1024 ** 2, queueSize: this.options.queueSize ?? 4 };
+    try {
+      const sent = await sendParts({ client: this.client, bucket, key: Key, upload, contentType, timeoutMs, ...sizes }, body, signal);
+      const completion = { client: this.client, bucket, keys: this.keys, locker: this.locker, timeoutMs };
+      const version = await completeWithoutReplace(completion, Key, upload, sent, attributes);
+      this.describer.remember(Key, version, { sha256: sent.sha256, attributes });
+      this.subdirectories.touched(Key);
+      return { key: { ...key }, size: sent.size, sha256: sent.sha256, modified: new Date(), version, attributes };
+    } catch (error) {
+      return this.fail(error);
     }
   }
 

@@ -83,6 +83,7 @@ async function follow({ id, file, from, port }: FollowTask, before: Hash | undef
         await new Promise<void>((resolve) => (wake = resolve));
         continue;
       }
+      const knownBefore = verdict !== undefined;
       const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_BYTES, until - read), read);
       if (bytesRead > 0) {
         hash!.update(buffer.subarray(0, bytesRead));
@@ -90,9 +91,11 @@ async function follow({ id, file, from, port }: FollowTask, before: Hash | undef
         pollMs = POLL_MS;
         continue;
       }
-      // Caught up. Once the verdict is known every counted byte is visible, so a short read there
-      // means the file is not what was counted: the hash is dropped, publishing hashes the file.
-      if (verdict) break;
+      // Caught up. Once the verdict is known every counted byte is visible, so a short read started
+      // after it means the file is not what was counted: the hash is dropped, publishing hashes the
+      // file. A verdict that arrived during the read may count bytes written after it: read again.
+      if (knownBefore) break;
+      if (verdict) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, pollMs);

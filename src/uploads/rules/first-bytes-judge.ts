@@ -2,7 +2,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import type { Upload } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import type { ContentInspector } from '../../media/content-inspector.ts';
-import { extensionOf } from '../../media/extension.ts';
+import { extensionOf } from '../../filename-extension.ts';
 import { tusRequest } from '../tus/request-context.ts';
 import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
 

@@ -9,7 +9,7 @@ import { faultPoint } from '../../fault-points.ts';
 import type { ObjectStore, StagedBytes, StagingSeam } from '../../storage/byte-store.ts';
 import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
 import { uploadOf, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
-import { tryLock } from '../lockers/try-lock.ts';
+import { tryLock } from '../../lockers/try-lock.ts';
 import { OWNER_KEY, ownerKeyId } from '../../access/upload-owner.ts';
 
 export type { CompletionAnswer } from '../records/upload-records.ts';

@@ -1,8 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { BenchContext } from '../lib/context.ts';
 import { measureLoad, warmUp, type LoadShape } from '../lib/load.ts';
 import { makeRow } from '../lib/results.ts';
+import { startBaseline, type ServerProcess } from '../lib/processes.ts';
 import { startService } from '../lib/service.ts';
 import { SMALL_CONNECTIONS, SMALL_SIZE } from '../lib/small-uploads.ts';
 import type { Scenario } from './scenario.ts';
@@ -10,22 +9,11 @@ import type { Scenario } from './scenario.ts';
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const SHAPE: LoadShape = { connections: SMALL_CONNECTIONS, request: { kind: 'multipart-upload', size: SMALL_SIZE }, expectStatus: 200 };
 
-type Figures = { reqPerSec: number; lagP99Ms: number; lagMaxMs: number; backgroundCpuPct: number };
+type Figures = { reqPerSec: number; cpuMsPerUpload: number; lagP99Ms: number; lagMaxMs: number; backgroundCpuPct: number };
 
-/** A receiver on loopback, in this process, answering 200 at once; it notes each event's lag from its timestamp. */
-async function startReceiver(): Promise<{ url: string; lags: number[]; close(): Promise<void> }> {
-  const lags: number[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk));
-    req.on('end', () => {
-      lags.push(Date.now() - Date.parse((JSON.parse(body) as { timestamp: string }).timestamp));
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, lags, close: () => new Promise((resolve) => server.close(() => resolve())) };
+/** Lags noted by the receiver process from its `from`-th delivery on. */
+async function lagsOf(receiver: ServerProcess, from: number): Promise<number[]> {
+  return (await (await fetch(`${receiver.url}/lags?from=${from}`)).json()) as number[];
 }
 
 function percentile(values: number[], p: number): number {
@@ -34,8 +22,9 @@ function percentile(values: number[], p: number): number {
 }
 
 async function run(ctx: BenchContext, withWebhook: boolean): Promise<Figures> {
-  const receiver = withWebhook ? await startReceiver() : undefined;
-  const events = receiver ? { webhooks: [{ url: receiver.url, secret: SECRET }] } : {};
+  // Its own process: the lag is not the load generator's event loop.
+  const receiver = withWebhook ? await startBaseline('baselines/webhook-receiver.ts', '') : undefined;
+  const events = receiver ? { webhooks: [{ url: `${receiver.url}/`, secret: SECRET }] } : {};
   const label = `64 KiB multipart ${withWebhook ? 'with' : 'without'} a webhook`;
   const service = await startService({
     root: ctx.freshDir(`webhooks-${withWebhook}`),
@@ -44,26 +33,27 @@ async function run(ctx: BenchContext, withWebhook: boolean): Promise<Figures> {
   });
   try {
     await warmUp(ctx, service, SHAPE);
-    const before = receiver?.lags.length ?? 0;
-    // The receiver runs in this process: its CPU is the run's, not other work's.
-    const load = await measureLoad(ctx, service, SHAPE, label, [process.pid]);
+    const before = receiver ? (await lagsOf(receiver, 0)).length : 0;
+    // The receiver's CPU is the run's, not other work's.
+    const load = await measureLoad(ctx, service, SHAPE, label, receiver ? [receiver.pid] : []);
+    let lags: number[] = [];
     if (receiver) {
       // Every event of the measured run is delivered before its lag is read (a few seconds at most).
       const deadline = Date.now() + 30_000;
-      while (receiver.lags.length - before < load.ok && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      if (receiver.lags.length - before < load.ok)
-        throw new Error(`${label}: ${receiver.lags.length - before} of ${load.ok} events delivered`);
+      while ((lags = await lagsOf(receiver, before)).length < load.ok && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      if (lags.length < load.ok) throw new Error(`${label}: ${lags.length} of ${load.ok} events delivered`);
     }
-    const lags = receiver?.lags.slice(before) ?? [];
     return {
       reqPerSec: load.reqPerSec,
+      cpuMsPerUpload: (load.serverCpuSeconds * 1000) / load.ok,
       lagP99Ms: percentile(lags, 99),
       lagMaxMs: Math.max(0, ...lags),
       backgroundCpuPct: load.backgroundCpuPct,
     };
   } finally {
     await service.stop();
-    await receiver?.close();
+    await receiver?.stop();
   }
 }
 

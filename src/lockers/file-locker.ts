@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lock, Locker, RequestRelease } from '@tus/utils';
-import { AppError } from '../../errors.ts';
+import { AppError } from '../errors.ts';
 import { diedOnThisHost, holderOf, holderToken } from './process-identity.ts';
 
 const RETRY_MS = 50;

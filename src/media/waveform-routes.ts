@@ -2,12 +2,12 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Access } from '../access/access.ts';
 import { AppError } from '../errors.ts';
-import { parseMediaPath } from '../media/media-path.ts';
+import { parseMediaPath } from './media-path.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
-import { statusOf } from './analysis-record.ts';
-import type { AudioAnalysis } from './audio-analysis.ts';
-import type { AnalysisConfig } from './config.ts';
-import { waveformView } from './waveform-view.ts';
+import { statusOf } from '../analysis/analysis-record.ts';
+import type { AudioAnalysis } from '../analysis/audio-analysis.ts';
+import type { AnalysisConfig } from '../analysis/config.ts';
+import { waveformView } from '../analysis/waveform-view.ts';
 
 /**
  * GET /waveforms/{directory...}/{filename}?pixels=N: the file's peaks in the audiowaveform JSON

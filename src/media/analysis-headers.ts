@@ -1,4 +1,4 @@
-import type { AudioMetadata } from '../media/stored-file.ts';
+import type { AudioMetadata } from './stored-file.ts';
 
 /**
  * What a download's HEAD/GET answer says of the file's analysis, as RFC 8941 structured fields:

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lock, Locker } from '@tus/utils';
 import type { Redis } from 'ioredis';
-import { AppError } from '../../errors.ts';
+import { AppError } from '../errors.ts';
 import { diedOnThisHost, holderOf, holderToken } from './process-identity.ts';
 import { withDeadline } from './redis-deadline.ts';
 

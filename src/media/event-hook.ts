@@ -1,8 +1,24 @@
 import type { StoredObject } from '../storage/byte-store.ts';
-import type { CreatedData, EventOrigin } from './event.ts';
+import type { AudioMetadata } from './stored-file.ts';
+
+/** How a file reached the store. */
+export type UploadVia = 'multipart' | 'urlencoded' | 'resumable';
+
+/** Who and what caused an event, as the route knows it. */
+export interface EventOrigin {
+  via?: UploadVia;
+  /** The access key's id; null for an open service or a signed URL. */
+  keyId: string | null;
+}
 
 /** What a publish knows of its file before the commit (sha256 comes from the store). */
-export type CreatedIntent = Omit<CreatedData, 'sha256' | 'via' | 'keyId'>;
+export interface CreatedIntent {
+  directory: string;
+  filename: string;
+  size: number;
+  contentType: string;
+  metadata: AudioMetadata | null;
+}
 
 /**
  * The one hook the publish and delete paths call: the act runs between a durable write-ahead

@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.ts';
+import { AppError } from '../errors.ts';
 
 /** What a Redis command that did not answer in time rejects with (a frozen server). */
 export class RedisTimeout extends Error {
