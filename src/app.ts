@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { useStatusMode } from './http/answers.ts';
 import { libraryRoutes } from './library/routes.ts';
+import { downloadRoute } from './media/download-route.ts';
 import { mediaRoutes } from './media/routes.ts';
 import { healthRoutes } from './observability/health-routes.ts';
 import { httpMetrics } from './observability/http-metrics.ts';
@@ -69,6 +70,21 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // Before any body parser and before the security headers: proxied requests and answers pass
   // through untouched. First of the routes, so a proxied request is matched against no others.
   app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));
+  const security = securityHeaders();
+  const mediaCors = config.cors.allowedOrigins.length > 0 ? [corsFor(config.cors.allowedOrigins, false)] : [];
+  // GET and HEAD of a file, ahead of the routers they cannot match: the same headers, CORS,
+  // status mode and credentials as the media router gives them, and nothing else.
+  app.use(
+    '/media',
+    downloadRoute({
+      store,
+      inspector: deps.inspector,
+      access,
+      analysis: deps.analysis,
+      statusMode: config.media.statusMode,
+      before: [security, ...mediaCors],
+    }),
+  );
 
   // Unprotected metrics ignore credentials, so a scraper with a stale token keeps working.
   if (access.protectMetrics) {
@@ -85,10 +101,10 @@ export function createApp(config: Config, deps: AppDeps): Express {
       contentType: metrics.registry.contentType,
     }),
   );
-  app.use(securityHeaders());
+  app.use(security);
   // Before the routes: preflight requests are answered here (for /uploads, tus answers OPTIONS).
   if (config.cors.allowedOrigins.length > 0) {
-    app.use('/media', corsFor(config.cors.allowedOrigins, false));
+    app.use('/media', ...mediaCors);
     app.use('/uploads', corsFor(config.cors.allowedOrigins, true));
   }
   // Ahead of any body parser: tus handlers read the request body themselves.

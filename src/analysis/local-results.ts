@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { statSync, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
 import type { ByteStore, ObjectKey } from '../storage/byte-store.ts';
 import type { AnalysisRecord } from './analysis-record.ts';
 import type { AnalysisResults } from './analysis-results.ts';
@@ -12,9 +14,12 @@ import type { AnalysisResults } from './analysis-results.ts';
  * metadata index so that index stays small and its format its own.
  */
 export class LocalResults implements AnalysisResults {
+  /** Per file: where its results are, and its record as last read with the identity it had then. */
+  private readonly known = new LRUCache<string, KnownRecord>({ max: KNOWN_RECORDS });
+
   private constructor(private readonly directory: string) {}
 
-  static async create(store: ByteStore): Promise<LocalResults> {
+  static async create(store: Pick<ByteStore, 'privateDirectory'>): Promise<LocalResults> {
     const directory = await store.privateDirectory('analysis');
     await removeLeftovers(directory);
     return new LocalResults(directory);
@@ -34,9 +39,24 @@ export class LocalResults implements AnalysisResults {
     await fs.rename(partial, `${base}.json`);
   }
 
+  /**
+   * Every download asks for its file's record: read again only when the record file is no longer
+   * the one read last (a save renames a new file over it), so an unchanged record costs one stat,
+   * in line (a small private directory whose entries stay cached), instead of a read through the
+   * thread pool. A record replaced or removed by any process is seen at the next call.
+   */
   async record(key: ObjectKey): Promise<AnalysisRecord | undefined> {
+    const id = `${key.directory}\0${key.name}`;
+    let known = this.known.get(id);
+    if (!known) this.known.set(id, (known = { file: `${this.base(key)}.json` }));
+    const seen = statSync(known.file, { throwIfNoEntry: false });
+    if (!seen) return undefined;
+    if (known.read && sameFile(known.read.seen, seen)) return known.read.record;
     try {
-      return JSON.parse(await fs.readFile(`${this.base(key)}.json`, 'utf8')) as AnalysisRecord;
+      // Read after the stat: what is read is at least as new as the identity it is kept under.
+      const record = JSON.parse(await fs.readFile(known.file, 'utf8')) as AnalysisRecord;
+      known.read = { seen, record };
+      return record;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -61,6 +81,17 @@ export class LocalResults implements AnalysisResults {
     return path.join(this.directory, name);
   }
 }
+
+/** Files whose record is kept in memory (a few hundred bytes each); the least recently asked for go first. */
+const KNOWN_RECORDS = 10_000;
+
+interface KnownRecord {
+  file: string;
+  read?: { seen: Stats; record: AnalysisRecord };
+}
+
+/** The same file, unchanged: a rename, a rewrite or a new file with a reused inode changes one of these. */
+const sameFile = (a: Stats, b: Stats) => a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 
 /** Leftovers are work files of analyses a killed process never finished; old enough to be no one's. */
 const LEFTOVER_AGE_MS = 60 * 60_000;

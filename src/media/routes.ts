@@ -11,7 +11,6 @@ import type { Metrics } from '../observability/metrics.ts';
 import { addToRequestLine } from '../observability/request-logger.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import type { ContentInspector } from './content-inspector.ts';
-import { downloadHandler } from './download.ts';
 import { UrlencodedForm } from './form-urlencoded.ts';
 import { listingHandler } from './listing.ts';
 import { MediaLibrary } from './media-library.ts';
@@ -83,11 +82,7 @@ export function mediaRoutes({ config, store, inspector, pipeline, metrics, acces
     '/',
     listingHandler(library, (res, directory) => access.mayList(access.principal(res), directory)),
   );
-  // Express routes HEAD to GET handlers; the handler answers HEAD with headers only.
-  router.get(
-    '/*path',
-    downloadHandler(library, (res, target) => access.mayRead(access.principal(res), target)),
-  );
+  // GET and HEAD of a file: downloadRoute (download-route.ts), mounted ahead of this router.
 
   const startDelete: RequestHandler = (_req, res, next) => {
     const principal = access.principal(res);

@@ -27,7 +27,21 @@ const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'EISDIR']);
 // A plain descriptor, not a FileHandle: a read stream on a FileHandle reads through its promise
 // API (a promise per read), one on a number through the callback API.
 const open = promisify(fs.open);
-const close = promisify(fs.close);
+
+/**
+ * Closing a descriptor opened read-only writes nothing back, so it is done in line rather than
+ * through the thread pool. The read stream calls this only once no read of its is in flight.
+ */
+function closeInLine(fd: number, callback: (error: NodeJS.ErrnoException | null) => void): void {
+  try {
+    fs.closeSync(fd);
+  } catch (error) {
+    return callback(error as NodeJS.ErrnoException);
+  }
+  callback(null);
+}
+const closeNow = async (fd: number): Promise<void> => fs.closeSync(fd);
+const STREAM_FS = { read: fs.read, close: closeInLine };
 
 /**
  * What opening `root/relative/name` found: the file (`placeChecked` when its real path, read from
@@ -57,7 +71,7 @@ export async function openInside(root: string, relative: string, name: string): 
     handedOver = true;
     return opened(fd, stat, real === undefined ? path.join(root, relative, name) : through, real !== undefined);
   } finally {
-    if (!handedOver) await close(fd);
+    if (!handedOver) await closeNow(fd);
   }
 }
 
@@ -85,10 +99,10 @@ function opened(fd: number, stat: Stats, through: string, placeChecked: boolean)
       // With its end known the stream stops after the last byte instead of reading once more to
       // find EOF: one file operation fewer per download.
       const whole = stat.size > 0 ? { start: 0, end: stat.size - 1 } : {};
-      return createReadStream('', { fd, autoClose: true, ...(range ?? whole) });
+      return createReadStream('', { fd, fs: STREAM_FS, autoClose: true, ...(range ?? whole) });
     },
     release() {
-      closing ??= close(fd);
+      closing ??= closeNow(fd);
       return closing;
     },
   };

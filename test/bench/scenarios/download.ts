@@ -4,6 +4,7 @@ import { measureLoad, measureStreamDownload, measureStreamUpload, warmUp, type L
 import { startBaseline, type ServerProcess } from '../lib/processes.ts';
 import { makeRow, type ResultRow } from '../lib/results.ts';
 import { startService } from '../lib/service.ts';
+import { analysisSettled, recordRepeatedAudio } from '../lib/settled-analysis.ts';
 import { GIB, toMBps } from '../lib/stats.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -74,6 +75,7 @@ export function filesRoot(ctx: BenchContext): Promise<string> {
   return ctx.memo('download files', async () => {
     const root = ctx.freshDir('download');
     const service = await startService({ root, media: { maxFileSize: 2 * GIB } });
+    let sha256: string;
     try {
       const res = await fetch(`${service.url}/media`, {
         method: 'POST',
@@ -82,9 +84,17 @@ export function filesRoot(ctx: BenchContext): Promise<string> {
       });
       if (res.status !== 200) throw new Error(`download setup: upload answered ${res.status}`);
       await measureStreamUpload(service, { concurrency: 1, size: GIB, filename: 'large.mp3', timeoutSeconds: 300 }, 'download setup');
+      await analysisSettled(service.url, SMALL_PATH);
+      sha256 = (await fetch(`${service.url}${LARGE_PATH}`, { method: 'HEAD' })).headers.get('etag')!.slice(1, -1);
     } finally {
       await service.stop();
     }
+    // With the service stopped: its analysis of the large file, under way until then, writes nothing now.
+    await recordRepeatedAudio(
+      root,
+      { key: { directory: 'bench', name: 'small.mp3' }, size: SMALL },
+      { key: { directory: 'bench', name: 'large.mp3' }, size: GIB, sha256 },
+    );
     return root;
   });
 }
