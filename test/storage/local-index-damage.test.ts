@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait.ts';
 const DIRECTORIES = ['a', 'b', 'c'];
 const PER_DIRECTORY = 70;
 const PAGE_BYTES = 4096;
-const LARGE_BYTES = 256 * 1024 ** 2;
+const LARGE_BYTES = 64 * 1024 ** 2;
 const DAMAGED = 'metadata index damaged: set aside, rebuilding it from the files';
 
 const indexFile = (root: string) => path.join(root, INDEX_DIR, INDEX_FILE);
@@ -84,7 +84,7 @@ async function expectDownload(url: string, directory: string, i: number): Promis
   expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
 }
 
-/** A large file (sparse: no disk used) in `directory`: a rebuild is busy hashing it long enough to be seen. */
+/** A large file (sparse: no disk used) in `directory`: a rebuild describes it as it does the small ones. */
 async function bigFile(root: string, directory: string): Promise<void> {
   await mkdir(path.join(root, directory), { recursive: true });
   const big = await open(path.join(root, directory, 'large.mp3'), 'w');
@@ -100,11 +100,20 @@ describe('local backend: a damaged metadata index', { timeout: 90_000 }, () => {
   const roots: string[] = [];
   const running: ServiceProcess[] = [];
 
-  async function serve(root: string): Promise<ServiceProcess> {
-    const service = await startServiceProcess({ UPLOAD_DIR: root, LOG_LEVEL: 'info' });
+  async function serve(root: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const service = await startServiceProcess({ UPLOAD_DIR: root, LOG_LEVEL: 'info', ...env });
     running.push(service);
     return service;
   }
+
+  /** A service whose rebuilds wait at their start until told to go on (resume), so a test sees one under way. */
+  async function serveHoldingRebuilds(root: string): Promise<ServiceProcess> {
+    return serve(root, { MEDIA_PAUSE_POINT: 'index-rebuild' });
+  }
+
+  /** Resolves once the service's rebuild is held at its start; SIGUSR2 then lets it go on (see fault-points.ts). */
+  const rebuildHeld = (service: ServiceProcess) =>
+    waitFor('the rebuild held at its start', () => service.output().includes('paused at index-rebuild'), 20_000);
 
   /**
    * A copy of the seeded root, for one damage: its index copied, its files hard-linked (the same
@@ -208,14 +217,15 @@ describe('local backend: a damaged metadata index', { timeout: 90_000 }, () => {
 
   it('is cut short while running: never read past its end, says so on /readyz while rebuilding, the process lives on', async () => {
     const root = await seededCopy();
-    await bigFile(root, 'big');
-    const service = await serve(root);
+    const service = await serveHoldingRebuilds(root);
     await expectWholeListing(service.url);
     await damages['the file truncated to half']!(indexFile(root));
     await expectWholeListing(service.url);
+    await rebuildHeld(service);
     const during = await readyz(service.url);
     expect(during.status).toBe('unavailable');
     expect(during.problems).toContain('metadata index damaged: rebuilding it from the files');
+    service.child.kill('SIGUSR2');
     await expectHealed(service, root);
     await expectRestart(root, 'cut');
   });
@@ -233,10 +243,12 @@ describe('local backend: a damaged metadata index', { timeout: 90_000 }, () => {
     const root = await seededCopy();
     await bigFile(root, 'a');
     await damages['random bytes in it']!(indexFile(root));
-    const service = await serve(root);
+    const service = await serveHoldingRebuilds(root);
+    await rebuildHeld(service);
     const during = await readyz(service.url);
     expect(during.status).toBe('unavailable');
     expect(during.problems).toContain('metadata index damaged: rebuilding it from the files');
+    service.child.kill('SIGUSR2');
     await waitFor('the rebuild', async () => (await readyz(service.url)).status === 'ready', 30_000, 100);
     const res = await fetch(`${service.url}/media?directory=a&limit=1000`);
     const { files } = (await res.json()) as { files: Array<{ filename: string; size: number }> };

@@ -18,6 +18,7 @@ import { StagingPart } from '../staging/staging-part.ts';
 import { INCOMING_DIR, StagingArea } from '../staging/staging-area.ts';
 import { privateArea } from '../private-area.ts';
 import { openInside, type OpenedFile } from './opened-file.ts';
+import { faultPoint } from '../../fault-points.ts';
 
 export { INCOMING_DIR } from '../staging/staging-area.ts';
 /** The metadata index (a SQLite file) lives here, as unreachable by the API as `.incoming`. */
@@ -86,6 +87,7 @@ export class LocalStore extends StagingPart implements ByteStore {
 
   /** Fills a fresh index from the files: every directory read, every file hashed and described. */
   private async rebuildIndex(): Promise<void> {
+    await faultPoint('index-rebuild');
     for await (const { directory, real } of directoriesUnder(this.root, () => this.keeper.stopping)) {
       const read = await reconcileDirectory(this.index, real, directory).catch(() => undefined);
       const names = read ? this.index.names(directory) : [];
