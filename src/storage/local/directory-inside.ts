@@ -8,6 +8,7 @@ export type DirectoryLookup = { ok: true; real: string } | { ok: false; problem:
 const OUTSIDE = 'directory resolves outside the storage root';
 const BROKEN = 'directory is a dangling or looping symlink';
 const NOT_A_DIRECTORY = 'a segment of the directory is a file';
+const REMOVED = 'the directory was removed while the upload was stored';
 
 /**
  * The real path of `root/relative`, creating what is missing one segment at a time. Each parent
@@ -35,7 +36,12 @@ export function ensureDirectoryInside(root: string, relative: string): Directory
       // ENOENT: absent, or a symlink to something absent (never created through).
       if (fs.lstatSync(next, { throwIfNoEntry: false })) return { ok: false, problem: BROKEN };
       makeDirectory(next);
-      real = fs.realpathSync.native(next);
+      try {
+        real = fs.realpathSync.native(next);
+      } catch (error) {
+        // Renamed or removed by hand between its making and this look.
+        return { ok: false, problem: problemOf(error) ?? REMOVED };
+      }
     }
     if (!isInside(root, real)) return { ok: false, problem: OUTSIDE };
     current = real;
