@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import fs from 'node:fs/promises';
+import fs, { type FileHandle } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
 
 /** How a run of bytes being written ended: it counted up to `counted`, or was refused (its bytes do not count). */
@@ -103,11 +103,29 @@ async function follow({ id, file, from, port }: FollowTask, before: Hash | undef
       pollMs = Math.min(pollMs * 2, POLL_MAX_MS);
     }
     const final = verdict as Verdict;
-    if ('counted' in final && hash && read === final.counted) running.set(id, { hash, position: read });
+    if ('counted' in final && before && read > final.counted) {
+      // Read on before the verdict came, into the next run's bytes (its writer went on first): this
+      // run's bytes are still in the file, so they are hashed again from the run's start.
+      const again = before.copy();
+      if ((await hashRange(handle!, buffer, again, from, final.counted)) === final.counted)
+        running.set(id, { hash: again, position: final.counted });
+    } else if ('counted' in final && hash && read === final.counted) running.set(id, { hash, position: read });
     else if ('refused' in final && before) running.set(id, { hash: before, position: from });
   } finally {
     port.close();
     await handle?.close();
     if (spareBuffers.length < SPARE_KEPT) spareBuffers.push(buffer);
   }
+}
+
+/** Hashes the bytes of `handle` in [from, to) into `hash`; returns where the reads ended (short of `to` when the file is). */
+async function hashRange(handle: FileHandle, buffer: Buffer, hash: Hash, from: number, to: number): Promise<number> {
+  let at = from;
+  while (at < to) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, to - at), at);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    at += bytesRead;
+  }
+  return at;
 }
