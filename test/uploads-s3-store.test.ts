@@ -93,15 +93,31 @@ describe('expiry of resumable uploads in the bucket', () => {
   const rgw = inject('rgw');
   let bucket: string;
   let service: RunningService;
+  const EXPIRE_MS = 1000;
+  const SWEEP_MS = 5000;
+  /** When the service's sweep timer was started: between these two instants; it fires every SWEEP_MS from then. */
+  let sweepsFrom: { earliest: number; latest: number };
 
   beforeAll(async () => {
     bucket = await freshBucket(rgw);
-    service = await startService({ ...s3Backend(rgw, bucket), uploads: { expireAfterMs: 1000, sweepIntervalMs: 1000 } });
+    const earliest = Date.now();
+    service = await startService({ ...s3Backend(rgw, bucket), uploads: { expireAfterMs: EXPIRE_MS, sweepIntervalMs: SWEEP_MS } });
+    sweepsFrom = { earliest, latest: Date.now() };
   });
   afterAll(() => service?.close());
 
+  /**
+   * Waits until just after a sweep, so that an upload made now expires well before the next one:
+   * HEAD then sees 410 between its expiry and that sweep, and 404 after it.
+   */
+  async function justAfterASweep(): Promise<void> {
+    const ticks = Math.ceil((Date.now() - sweepsFrom.earliest) / SWEEP_MS);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, sweepsFrom.latest + ticks * SWEEP_MS + 50 - Date.now())));
+  }
+
   it('answers 410, then removes the upload and objects left without a record, and counts it', async () => {
     const bytes = largeMp3(100_000);
+    await justAfterASweep();
     const created = await fetch(`${service.url}/uploads`, {
       method: 'POST',
       headers: { ...TUS_HEADERS, 'Upload-Length': String(bytes.length), 'Upload-Metadata': uploadMetadata('exp', 'late.mp3') },
@@ -122,8 +138,8 @@ describe('expiry of resumable uploads in the bucket', () => {
 
     const head = () => fetch(`${service.url}${location}`, { method: 'HEAD', headers: TUS_HEADERS });
     const statuses = new Set<number>();
-    // Bounded: expiry after 1 s, a sweep every second.
-    for (let i = 0; i < 100 && !(statuses.has(404) && (await resumableKeys(rgw, bucket)).length === 0); i++) {
+    // Bounded: expiry after 1 s, a sweep every 5 s.
+    for (let i = 0; i < 150 && !(statuses.has(404) && (await resumableKeys(rgw, bucket)).length === 0); i++) {
       statuses.add((await head()).status);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
