@@ -66,7 +66,13 @@ describe('proxy failures', () => {
     service = await startService({
       proxy: {
         timeoutMs: 200,
-        upstreams: { live: upstream.url, gone: refused, patient: { url: upstream.url, timeoutMs: 5000 } },
+        upstreams: {
+          live: upstream.url,
+          gone: refused,
+          patient: { url: upstream.url, timeoutMs: 5000 },
+          // A timeout far above a loaded machine's scheduling delays, still far below the client's pause.
+          steady: { url: upstream.url, timeoutMs: 1000 },
+        },
       },
     });
   });
@@ -156,14 +162,14 @@ describe('proxy failures', () => {
   it('never cuts an answer the client is slow to read: the timeout is for upstream silence', async () => {
     const received = await new Promise<number>((resolve, reject) => {
       http
-        .get(`${service.url}/proxy/live/big`, { agent: false }, (res) => {
+        .get(`${service.url}/proxy/steady/big`, { agent: false }, (res) => {
           let bytes = 0;
           res.on('data', (chunk: Buffer) => (bytes += chunk.length));
           res.on('end', () => resolve(bytes));
           res.on('error', reject);
           res.on('aborted', () => reject(new Error('cut')));
           res.pause();
-          setTimeout(() => res.resume(), 700);
+          setTimeout(() => res.resume(), 3000);
         })
         .on('error', reject);
     });
