@@ -41,7 +41,7 @@ export const serverConfigSchema = z
     headersTimeoutMs: z.number().int().min(1000).default(30_000),
     /** Cap on a whole request, body included; 0 = none, so long uploads are bounded by idleness instead. */
     requestTimeoutMs: z.number().int().min(0).default(0),
-    /** A connection with no bytes either way for this long is closed. */
+    /** A connection with no bytes either way for this long is closed, unless the service is still answering a request that arrived whole. */
     idleTimeoutMs: z.number().int().min(1000).default(120_000),
     /** How long an idle keep-alive connection is kept open between requests. */
     keepAliveTimeoutMs: z.number().int().min(1000).default(5_000),

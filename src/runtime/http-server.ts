@@ -1,12 +1,15 @@
 import http from 'node:http';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Config } from '../config.ts';
 import type { AnswerTracker } from './drain.ts';
 
 /**
  * The HTTP server with timeouts suited to long uploads: headers must arrive quickly
  * (headersTimeout), but a request body may take as long as it keeps moving (idle timeout instead
- * of a total one, unless `requestTimeoutMs` is set).
+ * of a total one, unless `requestTimeoutMs` is set). The idle timeout waits on the client only: a
+ * connection whose request has arrived whole, while the service is still working on its answer
+ * (publishing a large upload on a busy disk), is not idle.
  */
 export function createHttpServer(app: RequestListener, config: Config['server']): http.Server {
   const server = http.createServer(
@@ -19,8 +22,19 @@ export function createHttpServer(app: RequestListener, config: Config['server'])
     },
     app,
   );
-  server.setTimeout(config.idleTimeoutMs, (socket) => socket.destroy());
+  const answering = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => answering.set(req.socket, { req, res }));
+  server.setTimeout(config.idleTimeoutMs, (socket: Socket) => {
+    const current = answering.get(socket);
+    if (current && serviceIsWorking(current.req, current.res, socket)) socket.setTimeout(config.idleTimeoutMs);
+    else socket.destroy();
+  });
   return server;
+}
+
+/** The body is all in and the answer is unfinished with nothing waiting for the client to read. */
+function serviceIsWorking(req: IncomingMessage, res: ServerResponse, socket: Socket): boolean {
+  return req.complete && !res.writableEnded && socket.writableLength === 0;
 }
 
 /** Listens and resolves with the bound address as a URL. */
