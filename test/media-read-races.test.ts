@@ -23,7 +23,8 @@ function count(outcomes: Outcome[]): Record<string, number> {
   return counts;
 }
 
-describe('reads racing deletes and new uploads of the same name', () => {
+// Bounded by rounds, not time: the timeout only guards against a hang (the S3 backend takes 15-20 s here, more under CI load).
+describe('reads racing deletes and new uploads of the same name', { timeout: 90_000 }, () => {
   let service: RunningService;
   beforeAll(async () => {
     service = await startService();

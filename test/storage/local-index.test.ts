@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INCOMING_DIR, INDEX_DIR, LocalStore } from '../../src/storage/local/local-store.ts';
@@ -71,6 +72,32 @@ describe('local backend: files and index', () => {
     const store = await open();
     const key = { directory: 'd', name: 'x.bin' };
     await store.commit(await store.stage(Buffer.from('original')), key, { kept: true });
+    await writeFile(path.join(store.root, 'd', 'new'), 'replaced by hand');
+    await rename(path.join(store.root, 'd', 'new'), path.join(store.root, 'd', 'x.bin'));
+    const head = await store.head(key);
+    expect(head).toMatchObject({ sha256: sha256(Buffer.from('replaced by hand')) });
+    expect(head?.attributes).toBeUndefined();
+  });
+
+  it('describes a version it read or stored before from memory, without querying the index', async () => {
+    const store = await open();
+    const key = { directory: 'd', name: 'x.bin' };
+    await store.commit(await store.stage(Buffer.from('original')), key, { kept: true });
+    // The entry taken out of the index behind the store's back: only a query would miss it.
+    const db = new DatabaseSync(path.join(store.root, INDEX_DIR, 'metadata.sqlite'));
+    try {
+      expect(db.prepare('DELETE FROM files WHERE directory = ? AND name = ?').run('d', 'x.bin').changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    expect(await store.head(key)).toMatchObject({ sha256: sha256(Buffer.from('original')), attributes: { kept: true } });
+  });
+
+  it('describes anew a file replaced by hand after it was read', async () => {
+    const store = await open();
+    const key = { directory: 'd', name: 'x.bin' };
+    await store.commit(await store.stage(Buffer.from('original')), key, { kept: true });
+    expect(await store.head(key)).toMatchObject({ sha256: sha256(Buffer.from('original')) });
     await writeFile(path.join(store.root, 'd', 'new'), 'replaced by hand');
     await rename(path.join(store.root, 'd', 'new'), path.join(store.root, 'd', 'x.bin'));
     const head = await store.head(key);

@@ -13,6 +13,7 @@ import { lowSpace } from './free-space.ts';
 import { directoriesUnder } from './index-rebuild.ts';
 import { IndexKeeper } from './index-keeper.ts';
 import type { FileRecord, MetadataIndex } from './metadata-index.ts';
+import { DescribedVersions } from './described-versions.ts';
 import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
 import { StagingPart } from '../staging/staging-part.ts';
 import { INCOMING_DIR, StagingArea } from '../staging/staging-area.ts';
@@ -50,6 +51,7 @@ const REBUILD_BATCH = 8;
  */
 export class LocalStore extends StagingPart implements ByteStore {
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly described = new DescribedVersions();
 
   private constructor(
     readonly root: string,
@@ -130,6 +132,7 @@ export class LocalStore extends StagingPart implements ByteStore {
       // The file is stored; its entry follows. Should the process die in between, the file is
       // indexed when a listing or a read first sees it.
       await this.index.putFile(key.directory, key.name, { ...version, attributes });
+      this.described.remember(key, { ...version, attributes });
       return objectOf(key, version, attributes);
     } finally {
       this.staging.release(held);
@@ -167,6 +170,7 @@ export class LocalStore extends StagingPart implements ByteStore {
     const record = this.index.file(key.directory, key.name);
     if (record?.sha256 === undefined || versionOf(record) !== version) return;
     await this.index.putFile(key.directory, key.name, { ...record, attributes });
+    this.described.remember(key, { ...record, attributes });
   }
 
   async list(directory: string, { limit, after }: ListOptions): Promise<ObjectPage | undefined> {
@@ -215,6 +219,7 @@ export class LocalStore extends StagingPart implements ByteStore {
     } finally {
       directory.held.close();
     }
+    this.described.forget(key);
     await this.index.removeFile(key.directory, key.name);
     return true;
   }
@@ -280,8 +285,13 @@ export class LocalStore extends StagingPart implements ByteStore {
 
   /** The opened file from its index entry; one without a matching entry is hashed (through its descriptor) and indexed now. */
   private async describe(key: ObjectKey, file: OpenedFile): Promise<StoredObject> {
+    const known = this.described.of(key, file.stat);
+    if (known) return objectOf(key, known, known.attributes);
     const record = this.index.file(key.directory, key.name);
-    if (matches(record, file.stat)) return objectOf(key, record, record.attributes);
+    if (matches(record, file.stat)) {
+      this.described.remember(key, record);
+      return objectOf(key, record, record.attributes);
+    }
     const version = (await this.pool.run(file.through, { name: 'hash' })) as FileVersion;
     await this.index.putFile(key.directory, key.name, version);
     return objectOf(key, version, undefined);
