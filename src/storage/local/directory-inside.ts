@@ -33,9 +33,11 @@ export function ensureDirectoryInside(root: string, relative: string): Directory
     } catch (error) {
       const problem = problemOf(error);
       if (problem) return { ok: false, problem };
-      // ENOENT: absent, or a symlink to something absent (never created through).
-      if (fs.lstatSync(next, { throwIfNoEntry: false })) return { ok: false, problem: BROKEN };
-      makeDirectory(next);
+      // ENOENT: absent, or a symlink to something absent (never created through). Something that
+      // is there now and no symlink was made by another upload since the realpath: taken as it is.
+      const seen = fs.lstatSync(next, { throwIfNoEntry: false });
+      if (seen?.isSymbolicLink()) return { ok: false, problem: BROKEN };
+      if (!seen) makeDirectory(next);
       try {
         real = fs.realpathSync.native(next);
       } catch (error) {
