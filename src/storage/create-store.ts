@@ -3,6 +3,7 @@ import type { ByteStore } from './byte-store.ts';
 import path from 'node:path';
 import { LocalStore } from './local/local-store.ts';
 import { INCOMING_DIR } from './staging/staging-area.ts';
+import { ProcessLocker } from '../lockers/process-locker.ts';
 
 /** The byte store `storage.backend` names, opened on the validated config. */
 export interface StoreEvents {
@@ -65,11 +66,11 @@ export async function createStore(config: StoreConfig, events: StoreEvents = {})
 
 /**
  * Across the hosts sharing Redis, the Redis locks resumable uploads use (one connection of the
- * store's own, closed with it); without Redis the store's in-process locks.
+ * store's own, closed with it); without Redis, locks within this process.
  */
 async function nameLocks(config: StoreConfig, events: StoreEvents) {
   const url = config.redis.url ?? config.chat.redisUrl;
-  if (!url) return {};
+  if (!url) return { locker: new ProcessLocker(config.uploads.lockTimeoutMs) };
   const [{ Redis }, { RedisLocker }] = await Promise.all([import('ioredis'), import('../lockers/redis-locker.ts')]);
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   redis.on('error', (error) => events.onLockError?.(error));

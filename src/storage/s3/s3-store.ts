@@ -8,7 +8,6 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { MemoryLocker } from '@tus/server';
 import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
@@ -30,6 +29,10 @@ import { SubdirectoryCache } from './subdirectory-cache.ts';
 import { UnsettledPuts } from './unsettled-puts.ts';
 import { probeCompletionCondition } from './completion-condition-probe.ts';
 import { MultipartStreams } from './multipart-streams.ts';
+import { ProcessLocker } from '../../lockers/process-locker.ts';
+
+/** How long a completion waits for a rival's on the same name when no locker is given (uploads.lockTimeoutMs's default). */
+const DEFAULT_LOCK_TIMEOUT_MS = 20_000;
 
 const DEFAULT_PART_SIZE = 16 * 1024 ** 2;
 const DEFAULT_QUEUE_SIZE = 4;
@@ -97,7 +100,7 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
       client,
       bucket: options.bucket,
       keys: this.keys,
-      locker: options.locker ?? new MemoryLocker(),
+      locker: options.locker ?? new ProcessLocker(DEFAULT_LOCK_TIMEOUT_MS),
       timeoutMs: options.timeoutMs,
       partSize: this.streamFrom,
       queueSize,
