@@ -731,7 +731,7 @@ export interface components {
         /** @description A file of this request that was not stored, with the names it was sent under. */
         RefusedFile: {
             /** @enum {integer} */
-            code: 400 | 403 | 413 | 501 | 502 | 503 | 504 | 505 | 507;
+            code: 400 | 403 | 413 | 423 | 501 | 502 | 503 | 504 | 505 | 507;
             reason: string;
             directory?: string;
             filename?: string;
@@ -2056,6 +2056,18 @@ export interface operations {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadFailure"];
+                };
+            };
+            /**
+             * @description Code 423: on the S3 backend, another upload of the same name was completing and did
+             *     not finish within `uploads.lockTimeoutMs`; nothing was stored. Retry.
+             */
+            423: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
