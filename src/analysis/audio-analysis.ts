@@ -7,6 +7,7 @@ import { statusOf, type AnalysisRecord, type AnalysisStatus } from './analysis-r
 import type { AnalysisResults } from './analysis-results.ts';
 import type { AnalysisConfig } from './config.ts';
 import { walkStore } from './store-walk.ts';
+import { faultPoint } from '../fault-points.ts';
 
 /** The extensions analysis can decode. */
 const ANALYSABLE = new Set(['.mp3', '.wav']);
@@ -95,6 +96,7 @@ export class AudioAnalysis {
       if (!object || (await this.results.record(key))?.sha256 === object.sha256) return;
       const source = await this.store.storedSource(key);
       if (!source) return;
+      await faultPoint('analysis');
       const peaksFile = await this.results.workFile();
       let record: AnalysisRecord;
       try {
@@ -123,8 +125,12 @@ export class AudioAnalysis {
       await this.results.save(key, record, record.state === 'done' ? peaksFile : undefined);
       // Removed or replaced while it was analysed: the results go with the bytes they describe.
       const now = await this.store.head(key);
-      if (now?.sha256 !== object.sha256) await this.results.remove(key);
-      if (now && now.sha256 !== object.sha256) this.queue.add(key);
+      if (now?.sha256 !== object.sha256) {
+        await this.results.remove(key);
+        if (now) this.queue.add(key);
+        // A failure to read bytes that are gone is no failure of the file's analysis: nothing to say.
+        return;
+      }
       if (record.state === 'failed') this.logger.info({ file: pathOf(key), reason: record.reason }, 'audio analysis failed');
     } catch (err) {
       if (!this.closed) this.logger.warn({ err, file: pathOf(key) }, 'audio analysis could not run');
