@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -70,7 +71,8 @@ export interface S3StoreOptions {
 /**
  * ByteStore on an S3-compatible bucket (AWS S3, MinIO, Ceph RGW): bytes are staged and hashed on
  * this host, then published with one conditional PutObject (`If-None-Match: *`, so an existing
- * object is never replaced) that carries their sha256 and the attributes as user metadata.
+ * object is never replaced) that carries their sha256 and the attributes as user metadata; large
+ * files stream in as multipart uploads instead (`stream`, and a staged file over one PUT's limit).
  * Several hosts may share the bucket. An attribute `contentType` (a string) also becomes the
  * object's Content-Type, so the bucket serves the bytes right to other readers. Any failure of
  * the bucket is code 505 (STORAGE_UNAVAILABLE); each call is retried by its next request.
@@ -150,8 +152,8 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
     const held = this.staging.get(staged.id) ?? (await this.staging.adopt(staged.id));
     if (!held) throw new Error(`staged upload ${staged.id} is gone`);
     try {
-      if (held.size > MAX_SINGLE_PUT_BYTES)
-        throw new AppError('TOO_LARGE', `file larger than one S3 PUT allows (${MAX_SINGLE_PUT_BYTES} bytes)`);
+      // One PutObject carries at most 5 GiB: a larger staged file goes as a multipart upload.
+      if (held.size > MAX_SINGLE_PUT_BYTES) return await this.commitStream(createReadStream(held.file), key, attributes);
       const sha256 = await this.staging.sha256(held);
       const encoded = encodeAttributes(attributes);
       const metadata: ObjectMetadata = { sha256, upload: held.id };
