@@ -18,6 +18,7 @@ import { waitFor } from './helpers/wait.ts';
 // arrives, when its target is known as it starts; answers stay those of the staged path.
 const PART = 5 * 1024 * 1024;
 const QUEUE = 2;
+const MAX_FILE_SIZE = 8 * PART;
 const rgw = inject('rgw');
 const client = s3Client(rgw);
 let bucket: string;
@@ -27,7 +28,10 @@ let service: RunningService;
 beforeAll(async () => {
   bucket = await freshBucket(rgw);
   recorder = await startS3Recorder(rgw.endpoint);
-  service = await startService(s3Backend(rgw, bucket, { endpoint: recorder.url, partSize: PART, queueSize: QUEUE }));
+  service = await startService({
+    ...s3Backend(rgw, bucket, { endpoint: recorder.url, partSize: PART, queueSize: QUEUE }),
+    media: { maxFileSize: MAX_FILE_SIZE },
+  });
   // The start-up probe makes a multipart upload of its own: counting starts after it.
   await waitFor('the completion probe', () => service.logs.some((line) => line.msg.startsWith('no-replace of multipart uploads')));
 }, 60_000);
@@ -60,6 +64,7 @@ const form = (directory: string, filename: string, bytes: Buffer) =>
     { name: 'file', filename, body: bytes },
   ]);
 const pendingUploads = async () => (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+const pendingKeys = async () => (await pendingUploads()).map((upload) => upload.Key);
 const incoming = () => readdir(path.join(service.root, '.incoming'), { recursive: true }).catch((): string[] => []);
 const stagedBytes = async () => {
   const dir = path.join(service.root, '.incoming');
@@ -94,7 +99,7 @@ describe('POST /media streamed into an S3 multipart upload (real Ceph RGW)', () 
         mostStaged = Math.max(mostStaged, await stagedBytes());
         // Past half of the body, the writer waits until the bucket shows the upload's parts coming.
         if (!seenPending && sent > total / 2) {
-          await waitFor('a pending multipart upload', async () => (await pendingUploads()).some((u) => u.Key === 'stream/big.wav'));
+          await waitFor('its pending multipart upload', async () => (await pendingKeys()).includes('stream/big.wav'));
           seenPending = true;
         }
       },
@@ -128,10 +133,13 @@ describe('POST /media streamed into an S3 multipart upload (real Ceph RGW)', () 
     const answer = await sendForm(service.url, form('stream', 'cut.wav', bytes), {
       abortAt: bytes.length / 2,
       onProgress: (sent, total) =>
-        sent >= total / 2 ? waitFor('a pending multipart upload', async () => (await pendingUploads()).length > 0) : undefined,
+        sent >= total / 2
+          ? waitFor('its pending multipart upload', async () => (await pendingKeys()).includes('stream/cut.wav'))
+          : undefined,
     });
     expect(answer).toBeUndefined();
-    await waitFor('the multipart upload aborted', async () => (await pendingUploads()).length === 0);
+    await waitFor('the multipart upload aborted', async () => !(await pendingKeys()).includes('stream/cut.wav'));
+    expect(await pendingUploads()).toEqual([]);
     await absent('stream/cut.wav');
     expect((await incoming()).filter((name) => !before.includes(name))).toEqual([]);
   });
@@ -161,6 +169,29 @@ describe('POST /media streamed into an S3 multipart upload (real Ceph RGW)', () 
     expect(recorder.traffic.multipartSends).toBe(0);
     expect(await objectSha256('stream/taken.mp3')).toBe(sha256(first));
     expect(await pendingUploads()).toEqual([]);
+  });
+
+  it('judges several files alone, and keeps none of a request whose later file goes over the limit', async () => {
+    const good = noiseWav(2 * PART);
+    const parts = (directory: string, second: Buffer) =>
+      multipartBody([
+        { name: 'directory', body: directory },
+        { name: 'file', filename: 'good.wav', body: good },
+        { name: 'file', filename: 'second.mp3', body: second },
+      ]);
+    recorder.reset();
+    const mixed = await sendForm(service.url, parts('several', randomBytes(2 * PART)));
+    expect(mixed?.body).toMatchObject({ code: 504, files: [{ code: 200, filename: 'good.wav', sha256: sha256(good) }, { code: 504 }] });
+    expect(await objectSha256('several/good.wav')).toBe(sha256(good));
+    expect(recorder.traffic.multipartSends).toBe(1 + 2);
+
+    // good.wav is sent whole before the second file goes over media.maxFileSize: it is dropped.
+    recorder.reset();
+    const over = await sendForm(service.url, parts('over', randomBytes(MAX_FILE_SIZE + 1)));
+    expect(over).toMatchObject({ status: 413, body: { code: 413 } });
+    expect(recorder.traffic.multipartSends).toBe(1 + 2);
+    expect(await pendingUploads()).toEqual([]);
+    await absent('over/good.wav');
   });
 
   it('stages a file whose directory field comes after it, and stores it with its audio metadata', async () => {

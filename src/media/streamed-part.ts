@@ -44,8 +44,10 @@ export async function receivePart(
     if (read.done) return { staged: await store.stage(Buffer.concat(head, size)) };
     head.push(read.value);
   }
+  const first = Buffer.concat(head, size);
+  head.length = 0;
   try {
-    const sent = await streaming.send(startingWith(Buffer.concat(head, size), next), target);
+    const sent = await streaming.send(startingWith(first, next), target);
     return { streamed: { target, size, sent } };
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
