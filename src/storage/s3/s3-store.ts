@@ -8,7 +8,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { MemoryLocker } from '@tus/server';
 import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
@@ -58,6 +58,8 @@ export interface S3StoreOptions {
   partSize?: number;
   /** Parts of one multipart upload in memory or in flight at once (default 4). */
   queueSize?: number;
+  /** Largest staged file sent with one PutObject (default and most: 5 GiB); a larger one goes as a multipart upload. */
+  maxPutBytes?: number;
   /** Parts of all this store's multipart uploads in flight to the gateway at once (default 2 x queueSize). */
   partsInFlight?: number;
   /** Locks object names while a multipart upload completes: Redis across hosts, else this process's (the default). */
@@ -153,7 +155,12 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
     if (!held) throw new Error(`staged upload ${staged.id} is gone`);
     try {
       // One PutObject carries at most 5 GiB: a larger staged file goes as a multipart upload.
-      if (held.size > MAX_SINGLE_PUT_BYTES) return await this.commitStream(createReadStream(held.file), key, attributes);
+      if (held.size > (this.options.maxPutBytes ?? MAX_SINGLE_PUT_BYTES))
+        return await this.commitStream(
+          held.bytes ? Readable.from([Buffer.from(held.bytes)]) : createReadStream(held.file),
+          key,
+          attributes,
+        );
       const sha256 = await this.staging.sha256(held);
       const encoded = encodeAttributes(attributes);
       const metadata: ObjectMetadata = { sha256, upload: held.id };
