@@ -130,12 +130,13 @@ describe('POST /media streamed into an S3 multipart upload (real Ceph RGW)', () 
     const bytes = noiseWav(4 * PART);
     // The analysis of the file stored before keeps a copy here for a while: only new files count.
     const before = await incoming();
-    const answer = await sendForm(service.url, form('stream', 'cut.wav', bytes), {
-      abortAt: bytes.length / 2,
-      onProgress: (sent, total) =>
-        sent >= total / 2
-          ? waitFor('its pending multipart upload', async () => (await pendingKeys()).includes('stream/cut.wav'))
-          : undefined,
+    const cut = form('stream', 'cut.wav', bytes);
+    const half = cut.body.length / 2;
+    // The body is cut only once the bucket shows the upload streaming: nothing of it may come after.
+    const answer = await sendForm(service.url, cut, {
+      abortAt: half,
+      onProgress: (sent) =>
+        sent >= half ? waitFor('its pending multipart upload', async () => (await pendingKeys()).includes('stream/cut.wav')) : undefined,
     });
     expect(answer).toBeUndefined();
     await waitFor('the multipart upload aborted', async () => !(await pendingKeys()).includes('stream/cut.wav'));
@@ -192,6 +193,31 @@ describe('POST /media streamed into an S3 multipart upload (real Ceph RGW)', () 
     expect(recorder.traffic.multipartSends).toBe(1 + 2);
     expect(await pendingUploads()).toEqual([]);
     await absent('over/good.wav');
+  });
+
+  it('stages a file shorter than a part in a large request, keeping its audio metadata, and streams the large one', async () => {
+    const small = uniqueMp3('small');
+    const large = noiseWav(2 * PART);
+    recorder.reset();
+    const answer = await sendForm(
+      service.url,
+      multipartBody([
+        { name: 'directory', body: 'mixed' },
+        { name: 'file', filename: 'small.mp3', body: small },
+        { name: 'file', filename: 'large.wav', body: large },
+      ]),
+    );
+    expect(answer?.body.files).toEqual([
+      expect.objectContaining({
+        code: 200,
+        filename: 'small.mp3',
+        sha256: sha256(small),
+        metadata: expect.objectContaining({ codec: expect.any(String) }),
+      }),
+      expect.objectContaining({ code: 200, filename: 'large.wav', sha256: sha256(large), metadata: null }),
+    ]);
+    expect(recorder.traffic.multipartSends).toBe(1 + 2);
+    expect(await objectSha256('mixed/small.mp3')).toBe(sha256(small));
   });
 
   it('stages a file whose directory field comes after it, and stores it with its audio metadata', async () => {

@@ -38,16 +38,18 @@ export async function receivePart(
     if (!read.done) size += read.value.length;
     return read;
   };
-  const head: Buffer[] = [];
-  while (size < streaming.streamFrom) {
+  // The first part's worth, copied into one buffer as it comes (what a chunk holds past it is kept).
+  const first = Buffer.allocUnsafe(streaming.streamFrom);
+  let past: Buffer | undefined;
+  while (size < first.length) {
     const read = await next();
-    if (read.done) return { staged: await store.stage(Buffer.concat(head, size)) };
-    head.push(read.value);
+    // A copy of its own: staging may keep small bytes in memory, or move them to a worker thread.
+    if (read.done) return { staged: await store.stage(Buffer.from(first.subarray(0, size))) };
+    const copied = read.value.copy(first, size - read.value.length);
+    if (copied < read.value.length) past = read.value.subarray(copied);
   }
-  const first = Buffer.concat(head, size);
-  head.length = 0;
   try {
-    const sent = await streaming.send(startingWith(first, next), target);
+    const sent = await streaming.send(startingWith(past ? [first, past] : [first], next), target);
     return { streamed: { target, size, sent } };
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
@@ -57,7 +59,7 @@ export async function receivePart(
   }
 }
 
-async function* startingWith(first: Buffer, next: () => Promise<IteratorResult<Buffer>>): AsyncGenerator<Buffer> {
-  yield first;
+async function* startingWith(head: Buffer[], next: () => Promise<IteratorResult<Buffer>>): AsyncGenerator<Buffer> {
+  yield* head;
   for (let read = await next(); !read.done; read = await next()) yield read.value;
 }
