@@ -7,7 +7,7 @@ import { chatConfigSchema } from './chat/config.ts';
 import { redisConfigSchema, uploadsConfigSchema } from './uploads/config.ts';
 import { authConfigSchema } from './access/config.ts';
 import { analysisConfigSchema } from './analysis/config.ts';
-import { MAX_SINGLE_PUT_BYTES } from './storage/s3/s3-config.ts';
+import { largestMultipartObject } from './storage/s3/s3-config.ts';
 import { storageConfigSchema } from './storage/config.ts';
 import { mediaConfigSchema } from './media/config.ts';
 import { logConfigSchema } from './observability/config.ts';
@@ -35,12 +35,13 @@ export const configSchema = z
     if (storage.backend !== 's3') return;
     if (storage.s3.bucket === undefined)
       ctx.addIssue({ code: 'custom', path: ['storage', 's3', 'bucket'], message: 'required with storage.backend s3' });
-    // Files are published with one conditional PutObject: nothing larger can be stored.
-    if (media.maxFileSize > MAX_SINGLE_PUT_BYTES) {
+    // Files of a part or more go as multipart uploads: at most 10,000 parts, and 5 TiB in all.
+    const largest = largestMultipartObject(storage.s3.partSize);
+    if (media.maxFileSize > largest) {
       ctx.addIssue({
         code: 'custom',
         path: ['media', 'maxFileSize'],
-        message: `must be at most ${MAX_SINGLE_PUT_BYTES} (5 GiB, one S3 PUT) with storage.backend s3`,
+        message: `must be at most ${largest} (the lesser of 5 TiB and 10,000 parts of storage.s3.partSize) with storage.backend s3`,
       });
     }
   })

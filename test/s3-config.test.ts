@@ -29,12 +29,17 @@ describe('storage.backend s3 configuration', () => {
     );
   });
 
-  it('refuses a media.maxFileSize larger than one S3 PUT (5 GiB) with backend s3 only', () => {
-    const large = { media: { maxFileSize: 6 * 1024 ** 3 } };
-    expect(() => parseConfig({ ...large, storage: { backend: 's3', s3: { bucket: 'media' } } })).toThrow(
-      /media.maxFileSize: must be at most 5368709120/,
+  it('takes files over 5 GiB with backend s3 (multipart uploads) up to 10,000 parts of storage.s3.partSize, and at most 5 TiB', () => {
+    const s3 = (partSize?: number) => ({ backend: 's3' as const, s3: { bucket: 'media', partSize } });
+    expect(parseConfig({ media: { maxFileSize: 6 * 1024 ** 3 }, storage: s3() }).media.maxFileSize).toBe(6 * 1024 ** 3);
+    expect(() => parseConfig({ media: { maxFileSize: 10_000 * 16 * 1024 ** 2 + 1 }, storage: s3() })).toThrow(
+      /media.maxFileSize: must be at most 167772160000 \(the lesser of 5 TiB and 10,000 parts of storage.s3.partSize\)/,
     );
-    expect(parseConfig(large).media.maxFileSize).toBe(6 * 1024 ** 3);
+    expect(parseConfig({ media: { maxFileSize: 5 * 1024 ** 4 }, storage: s3(1024 ** 3) }).media.maxFileSize).toBe(5 * 1024 ** 4);
+    expect(() => parseConfig({ media: { maxFileSize: 5 * 1024 ** 4 + 1 }, storage: s3(1024 ** 3) })).toThrow(
+      /media.maxFileSize: must be at most 5497558138880/,
+    );
+    expect(parseConfig({ media: { maxFileSize: 6 * 1024 ** 4 } }).media.maxFileSize).toBe(6 * 1024 ** 4);
   });
 
   it('refuses an endpoint that is not an http(s) URL', () => {

@@ -1,11 +1,19 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import multer, { type StorageEngine } from 'multer';
 import { AppError, fileTooLargeReason } from '../errors.ts';
-import type { StagedBytes, StagingSeam } from '../storage/byte-store.ts';
+import type { StagingSeam } from '../storage/byte-store.ts';
+import type { MediaPath } from './schemas.ts';
+import type { StreamPublish } from './stream-publish.ts';
+import { receivePart, type ReceivedPart } from './streamed-part.ts';
 
-/** A multipart file part once its bytes are staged. */
-export interface StagedPart extends Express.Multer.File {
-  staged: StagedBytes;
+/** A multipart file part once its bytes are staged, or streamed into the store. */
+export type StagedPart = Express.Multer.File & ReceivedPart;
+
+/** How file parts may stream into a store that takes them as they arrive (see receivePart). */
+export interface PartStreaming {
+  publish: StreamPublish;
+  /** The part's target when it may stream (known as the part starts, the body large enough); undefined: staged. */
+  targetOf(req: Request, file: Express.Multer.File): MediaPath | undefined;
 }
 
 /** Staging still running per request: multer may answer an error before a part's stage settles. */
@@ -14,18 +22,23 @@ const staging = new WeakMap<Request, Set<Promise<unknown>>>();
 const stagingFailure = new WeakMap<Request, AppError>();
 
 /**
- * Streams every file part into the store's staging area as it arrives; memory stays flat.
+ * Streams every file part into the store's staging area as it arrives, or, with `streaming`, a
+ * large one straight into the store; memory stays flat.
  */
 class StagingEngine implements StorageEngine {
-  constructor(private readonly store: StagingSeam) {}
+  constructor(
+    private readonly store: StagingSeam,
+    private readonly streaming?: PartStreaming,
+  ) {}
 
   _handleFile(req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<StagedPart>) => void): void {
-    const running = this.store.stage(file.stream);
+    const target = this.streaming?.targetOf(req, file);
+    const running = receivePart(file.stream, target, this.store, this.streaming?.publish);
     const pending = staging.get(req) ?? new Set();
     staging.set(req, pending.add(running));
     running
       .then(
-        (staged) => callback(null, { staged, size: staged.size }),
+        (received) => callback(null, { ...received, size: received.staged?.size ?? received.streamed?.size }),
         (error: unknown) => {
           if (error instanceof AppError) stagingFailure.set(req, error);
           callback(error);
@@ -35,11 +48,17 @@ class StagingEngine implements StorageEngine {
   }
 
   // multer calls this for every staged part when the request fails (limit, abort, malformed body).
-  _removeFile(_req: Request, file: Express.Multer.File, callback: (error: Error | null) => void): void {
-    const { staged } = file as Partial<StagedPart>;
-    if (!staged) return callback(null);
-    this.store.discard(staged).then(() => callback(null), callback);
+  _removeFile(req: Request, file: Express.Multer.File, callback: (error: Error | null) => void): void {
+    const removing = dropPart(this.store, file as Partial<StagedPart>);
+    staging.get(req)?.add(removing);
+    removing.then(() => callback(null), callback);
   }
+}
+
+/** Drops what a part left: its staged bytes, or the parts it sent into the store. */
+export async function dropPart(store: StagingSeam, { staged, streamed }: Partial<ReceivedPart>): Promise<void> {
+  if (staged) await store.discard(staged);
+  await streamed?.sent?.abort();
 }
 
 export interface MultipartLimits {
@@ -60,9 +79,9 @@ export const settleStaging: ErrorRequestHandler = (error, req, _res, next) => {
 };
 
 /** multer with every limit set (its defaults are unlimited) and UTF-8 file names. */
-export function multipartParser(store: StagingSeam, limits: MultipartLimits): RequestHandler {
+export function multipartParser(store: StagingSeam, limits: MultipartLimits, streaming?: PartStreaming): RequestHandler {
   const parse = multer({
-    storage: new StagingEngine(store),
+    storage: new StagingEngine(store, streaming),
     defParamCharset: 'utf8',
     // Keep the file name as sent: busboy would otherwise strip '../' silently, and a traversal
     // attempt must be refused (400), not stored under another name.

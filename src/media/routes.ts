@@ -16,6 +16,7 @@ import { listingHandler } from './listing.ts';
 import { MediaLibrary } from './media-library.ts';
 import { multipartParser, settleStaging } from './multipart.ts';
 import { parseMediaPath } from './media-path.ts';
+import { partStreaming } from './stream-target.ts';
 import type { MediaPath } from './schemas.ts';
 import type { PublishPipeline } from './publish-pipeline.ts';
 import { uploadCandidates, type BodyLimits } from './upload-candidates.ts';
@@ -41,7 +42,7 @@ export function mediaRoutes({ config, store, inspector, pipeline, metrics, acces
   const { media } = config;
   const router = Router();
   const library = new MediaLibrary(store, inspector, analysis, events);
-  const parseMultipart = multipartParser(store, media);
+  const parseMultipart = multipartParser(store, media, partStreaming(media, { store, inspector, access, events }));
   // Before the body is read: whether this request may upload at all, and with what limits (a
   // signed upload URL creates one file of at most its `max` bytes).
   const startUpload: RequestHandler = (req, res, next) => {

@@ -11,6 +11,15 @@ import type { MediaAttributes, StoredFile } from './stored-file.ts';
 /** How much of a file's start is judged before any of it is sent (file-type reads at most 4100 bytes past an ID3 tag). */
 export const FIRST_BYTES = 64 * 1024;
 
+/** A file sent whole into the store, judged and hashed, but not yet a file anyone sees. */
+export interface SentFile {
+  readonly size: number;
+  /** Makes it the file at its target inside the media.created event's durable step (FILE_EXISTS when taken). */
+  publish(origin?: EventOrigin): Promise<StoredFile>;
+  /** Drops what was sent (safe after publish, and twice). */
+  abort(): Promise<void>;
+}
+
 /**
  * The publish pipeline's way for a file too large to stage, into a store that takes it as it
  * arrives: its first bytes are judged (the content rule of `PublishPipeline`) before anything is
@@ -27,13 +36,26 @@ export class StreamPublish {
     private readonly events?: EventHook,
   ) {}
 
-  /** Throws AppError FORMAT_NOT_SUPPORTED, FILE_EXISTS, INVALID_ARGUMENT or STORAGE_UNAVAILABLE; the body may be left unread. */
+  /** Files at least this large are worth streaming; smaller ones are staged. */
+  get streamFrom(): number {
+    return this.store.streamFrom;
+  }
+
+  /** send, then publish: throws AppError FORMAT_NOT_SUPPORTED, FILE_EXISTS, INVALID_ARGUMENT or STORAGE_UNAVAILABLE. */
   async publish(
     body: AsyncIterable<Buffer>,
     target: MediaPath,
     origin: EventOrigin = { keyId: null },
     signal?: AbortSignal,
   ): Promise<StoredFile> {
+    return (await this.send(body, target, signal)).publish(origin);
+  }
+
+  /**
+   * Judges the first bytes, then sends the whole body. A refusal (FORMAT_NOT_SUPPORTED, FILE_EXISTS)
+   * comes before any byte is sent, and may leave the body unread; a failure drops what was sent.
+   */
+  async send(body: AsyncIterable<Buffer>, target: MediaPath, signal?: AbortSignal): Promise<SentFile> {
     const extension = extensionOf(target.filename);
     const source = body[Symbol.asyncIterator]();
     const first = await firstBytes(source, FIRST_BYTES);
@@ -44,16 +66,22 @@ export class StreamPublish {
     const attributes: MediaAttributes = { contentType: contentTypeFor(extension), metadata: null };
     const key = { directory: target.directory, name: target.filename };
     const sent = await this.store.stream(startingWith(first, source), key, attributes.contentType, signal);
-    try {
-      const complete = () => sent.complete({ ...attributes });
-      const stored = this.events
-        ? await this.events.created({ ...target, size: sent.size, ...attributes }, origin, complete)
-        : await complete();
-      return { ...target, size: stored.size, sha256: stored.sha256, ...attributes };
-    } catch (error) {
-      await sent.abort();
-      throw error;
-    }
+    return {
+      size: sent.size,
+      abort: () => sent.abort(),
+      publish: async (origin = { keyId: null }) => {
+        try {
+          const complete = () => sent.complete({ ...attributes });
+          const stored = this.events
+            ? await this.events.created({ ...target, size: sent.size, ...attributes }, origin, complete)
+            : await complete();
+          return { ...target, size: stored.size, sha256: stored.sha256, ...attributes };
+        } catch (error) {
+          await sent.abort();
+          throw error;
+        }
+      },
+    };
   }
 }
 

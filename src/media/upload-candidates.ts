@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { AppError } from '../errors.ts';
 import type { StagingSeam } from '../storage/byte-store.ts';
-import type { StagedPart } from './multipart.ts';
+import { dropPart, type StagedPart } from './multipart.ts';
 import type { UploadCandidate } from './upload-service.ts';
 import { readUrlencodedUpload } from './urlencoded-upload.ts';
 
@@ -31,7 +31,7 @@ async function multipartCandidates(req: Request, store: StagingSeam): Promise<Up
   const parts = (req.files ?? []) as StagedPart[];
   const directory: unknown = (req.body as Record<string, unknown> | undefined)?.directory;
   if (directory !== undefined && typeof directory !== 'string') {
-    await Promise.all(parts.map((part) => store.discard(part.staged)));
+    await Promise.all(parts.map((part) => dropPart(store, part)));
     throw new AppError('INVALID_ARGUMENT', 'invalid argument: directory must be given once, as plain text');
   }
   if (parts.length === 0) throw new AppError('FILE_EMPTY', 'nothing to store: the request has no file part');
@@ -39,5 +39,6 @@ async function multipartCandidates(req: Request, store: StagingSeam): Promise<Up
     directory: directory ?? part.fieldname,
     filename: part.originalname,
     staged: part.staged,
+    streamed: part.streamed,
   }));
 }

@@ -6,13 +6,16 @@ import { extensionOf } from '../filename-extension.ts';
 import type { PublishPipeline } from './publish-pipeline.ts';
 import type { MediaPath } from './schemas.ts';
 import type { StoredFile } from './stored-file.ts';
+import type { StreamedPart } from './streamed-part.ts';
 
 /** One file of an upload request, as the body parser found it. */
 export interface UploadCandidate {
   directory?: string;
   filename?: string;
-  /** Undefined when there were no bytes to stage. */
+  /** Undefined when there were no bytes to stage, or when they streamed into the store instead. */
   staged?: StagedBytes;
+  /** A large file part sent into the store as it arrived (multipart.ts), its target the one above. */
+  streamed?: StreamedPart;
 }
 
 export interface UploadPolicy {
@@ -59,19 +62,27 @@ interface Judged {
 }
 
 async function storeOne(store: StagingSeam, pipeline: PublishPipeline, policy: UploadPolicy, candidate: UploadCandidate): Promise<Judged> {
-  const { directory, filename, staged } = candidate;
+  const { directory, filename, staged, streamed } = candidate;
   const named = { directory, filename };
   try {
     const target = validTarget(policy, candidate);
-    if (!staged || staged.size === 0) throw new AppError('FILE_EMPTY', 'nothing to store: the file is empty');
-    policy.mayStore?.(target, staged.size);
-    const stored = await pipeline.publish(staged, target, policy.origin);
+    const size = staged?.size ?? streamed?.size ?? 0;
+    if (size === 0) throw new AppError('FILE_EMPTY', 'nothing to store: the file is empty');
+    policy.mayStore?.(target, size);
+    const stored = streamed ? await publishStreamed(streamed, policy.origin) : await pipeline.publish(staged!, target, policy.origin);
     return { codeName: 'OK', result: { ...stored, code: CODES.OK.code, reason: CODES.OK.reason } };
   } catch (error) {
     if (staged) await store.discard(staged);
+    await streamed?.sent?.abort();
     if (!(error instanceof AppError)) throw error;
     return { codeName: error.codeName, result: { ...named, ...error.toJSON() } };
   }
+}
+
+/** The store's refusal comes in the same order as the pipeline's: after the target and the access checks. */
+function publishStreamed(streamed: StreamedPart, origin: EventOrigin | undefined): Promise<StoredFile> {
+  if (!streamed.sent) throw streamed.refusal ?? new Error('a streamed part was neither sent nor refused');
+  return streamed.sent.publish(origin);
 }
 
 export function validTarget(policy: UploadPolicy, { directory, filename }: UploadCandidate): MediaPath {

@@ -280,6 +280,11 @@ export interface paths {
          *     (MPEG audio or ID3 for `.mp3`, RIFF/WAVE for `.wav`) unless `media.verifyContent` is off.
          *     Over a limit (code 413) nothing of the request is kept.
          *
+         *     On the S3 backend a file part of `storage.s3.partSize` bytes or more, in a body with a
+         *     `Content-Length` whose `directory` field comes before the part, streams into the bucket as
+         *     it arrives (up to 5 TiB, see `media.maxFileSize`): the answer and its codes are the same,
+         *     but its `metadata` is null (listings and downloads carry what the analysis finds).
+         *
          *     **A signed upload URL** (`?signature=`, operation `upload`) creates exactly its one file,
          *     of at most its `max` bytes, with no key: the form needs only the file (its part's own file
          *     name is ignored); a `directory` or `filename` field naming another target is code 403.

@@ -1,5 +1,7 @@
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
-import { freshBucket } from './s3.ts';
+import type { Config } from '../../src/config.ts';
+import { freshBucket, s3Client } from './s3.ts';
 import { s3Backend, s3Env } from './s3-service.ts';
 
 /**
@@ -20,4 +22,15 @@ export async function s3SuiteEnv(): Promise<Record<string, string>> {
   if (!onS3()) return {};
   const rgw = inject('rgw');
   return s3Env(rgw, await freshBucket(rgw));
+}
+
+/** Multipart uploads pending in a service's bucket (0 on the local backend): large uploads stream into one on S3. */
+export async function pendingMultipartUploads(config: Config): Promise<number> {
+  if (config.storage.backend !== 's3') return 0;
+  const client = s3Client(inject('rgw'));
+  try {
+    return ((await client.send(new ListMultipartUploadsCommand({ Bucket: config.storage.s3.bucket }))).Uploads ?? []).length;
+  } finally {
+    client.destroy();
+  }
 }

@@ -72,7 +72,10 @@ async function sendAll(options: PartSenderOptions, uploadId: string, body: Async
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let size = 0;
-  let part = Buffer.allocUnsafe(partSize);
+  // A part's buffer is filled again once the part is sent: the upload holds at most queueSize of
+  // them, instead of a new one per part left for the garbage collector (RSS grew with the file).
+  const spare: Buffer[] = [];
+  let part: Buffer = Buffer.allocUnsafe(partSize);
   let filled = 0;
   const send = async (bytes: Buffer) => {
     const PartNumber = parts.length + 1;
@@ -80,7 +83,10 @@ async function sendAll(options: PartSenderOptions, uploadId: string, body: Async
     const sending = options.partSlots
       .add(() => uploadPart(options, uploadId, PartNumber, bytes, signal), { signal })
       .then(
-        (ETag) => void (parts[PartNumber - 1] = { PartNumber, ETag }),
+        (ETag) => {
+          parts[PartNumber - 1] = { PartNumber, ETag };
+          if (bytes.length === partSize) spare.push(bytes);
+        },
         (error: unknown) => void (failure ??= error),
       );
     inFlight.add(sending);
@@ -99,7 +105,7 @@ async function sendAll(options: PartSenderOptions, uploadId: string, body: Async
         offset += copied;
         if (filled === partSize) {
           await send(part);
-          part = Buffer.allocUnsafe(partSize);
+          part = spare.pop() ?? Buffer.allocUnsafe(partSize);
           filled = 0;
         }
       }

@@ -3,6 +3,17 @@ import { z } from 'zod';
 /** The most one PutObject may carry on AWS S3 (and Ceph RGW's default `rgw_max_put_size`): 5 GiB. */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 
+/** The largest S3 object: 5 TiB. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+
+/** Parts of one multipart upload, at most (S3's limit). */
+export const MAX_PARTS = 10_000;
+
+/** The largest file a multipart upload of parts this size can hold. */
+export function largestMultipartObject(partSize: number): number {
+  return Math.min(MAX_OBJECT_BYTES, partSize * MAX_PARTS);
+}
+
 /** `storage.s3`: the bucket of the `s3` backend. Credentials come from the AWS SDK's default chain. */
 export const s3ConfigSchema = z
   .object({

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -7,7 +8,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
@@ -60,6 +61,8 @@ export interface S3StoreOptions {
   partSize?: number;
   /** Parts of one multipart upload in memory or in flight at once (default 4). */
   queueSize?: number;
+  /** Largest staged file sent with one PutObject (default and most: 5 GiB); a larger one goes as a multipart upload. */
+  maxPutBytes?: number;
   /** Parts of all this store's multipart uploads in flight to the gateway at once (default 2 x queueSize). */
   partsInFlight?: number;
   /** Locks object names while a multipart upload completes: Redis across hosts, else this process's (the default). */
@@ -73,7 +76,8 @@ export interface S3StoreOptions {
 /**
  * ByteStore on an S3-compatible bucket (AWS S3, MinIO, Ceph RGW): bytes are staged and hashed on
  * this host, then published with one conditional PutObject (`If-None-Match: *`, so an existing
- * object is never replaced) that carries their sha256 and the attributes as user metadata.
+ * object is never replaced) that carries their sha256 and the attributes as user metadata; large
+ * files stream in as multipart uploads instead (`stream`, and a staged file over one PUT's limit).
  * Several hosts may share the bucket. An attribute `contentType` (a string) also becomes the
  * object's Content-Type, so the bucket serves the bytes right to other readers. Any failure of
  * the bucket is code 505 (STORAGE_UNAVAILABLE); each call is retried by its next request.
@@ -153,8 +157,13 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
     const held = this.staging.get(staged.id) ?? (await this.staging.adopt(staged.id));
     if (!held) throw new Error(`staged upload ${staged.id} is gone`);
     try {
-      if (held.size > MAX_SINGLE_PUT_BYTES)
-        throw new AppError('TOO_LARGE', `file larger than one S3 PUT allows (${MAX_SINGLE_PUT_BYTES} bytes)`);
+      // One PutObject carries at most 5 GiB: a larger staged file goes as a multipart upload.
+      if (held.size > (this.options.maxPutBytes ?? MAX_SINGLE_PUT_BYTES))
+        return await this.commitStream(
+          held.bytes ? Readable.from([Buffer.from(held.bytes)]) : createReadStream(held.file),
+          key,
+          attributes,
+        );
       const sha256 = await this.staging.sha256(held);
       const encoded = encodeAttributes(attributes);
       const metadata: ObjectMetadata = { sha256, upload: held.id };

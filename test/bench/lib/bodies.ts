@@ -14,9 +14,11 @@ export function mp3Bytes(size: number): Buffer {
   return out;
 }
 
-/** The bytes before and after a file part's content; the part's field name is its directory. */
-export function multipartFrame(directory: string, filename: string): { head: Buffer; tail: Buffer } {
+/** The bytes before and after a file part's content; its directory is the part's field name, or a `directory` field before it. */
+export function multipartFrame(directory: string, filename: string, directoryField = false): { head: Buffer; tail: Buffer } {
+  const field = directoryField ? `--${BOUNDARY}\r\nContent-Disposition: form-data; name="directory"\r\n\r\n${directory}\r\n` : '';
   const head =
+    field +
     `--${BOUNDARY}\r\n` +
     `Content-Disposition: form-data; name="${directory}"; filename="${filename}"\r\n` +
     'Content-Type: audio/mpeg\r\n\r\n';

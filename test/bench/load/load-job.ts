@@ -53,6 +53,8 @@ export interface StreamUploadJob {
   size: number;
   /** Store under bench/<filename> (only with concurrency 1); a fresh name otherwise. */
   filename?: string;
+  /** Name the directory with a `directory` field before the file part (not its field name): on S3 the file then streams. */
+  directoryField?: boolean;
   /** The whole run is abandoned (and fails) after this long. */
   timeoutSeconds: number;
 }

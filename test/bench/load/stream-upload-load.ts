@@ -13,7 +13,7 @@ const BLOCK = mp3Bytes(1 << 20);
 const runTag = randomBytes(4).toString('hex');
 
 async function uploadOne(index: number): Promise<number> {
-  const { head, tail } = multipartFrame('bench', job.filename ?? `${runTag}-large-${index}.mp3`);
+  const { head, tail } = multipartFrame('bench', job.filename ?? `${runTag}-large-${index}.mp3`, job.directoryField);
   const request = http.request(`${job.url}/media`, {
     method: 'POST',
     agent: false,

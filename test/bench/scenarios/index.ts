@@ -13,6 +13,7 @@ import { resumableUpload } from './resumable-upload.ts';
 import { runtime } from './runtime.ts';
 import { s3Listing } from './s3-listing.ts';
 import { s3Rgw } from './s3-rgw.ts';
+import { s3StreamUpload } from './s3-stream-upload.ts';
 import { s3Walk } from './s3-walk.ts';
 import { signedDownload } from './signed-download.ts';
 import type { Scenario } from './scenario.ts';
@@ -33,6 +34,7 @@ export const scenarios: Scenario[] = [
   download,
   signedDownload,
   s3Rgw,
+  s3StreamUpload,
   s3Listing,
   s3Walk,
   audioAnalysis,

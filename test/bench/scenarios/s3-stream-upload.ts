@@ -1,0 +1,160 @@
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { randomUUID } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { startCephRgw, type CephRgw } from '../../helpers/ceph-rgw.ts';
+import { freshBucket, s3Client } from '../../helpers/s3.ts';
+import { mp3Bytes } from '../lib/bodies.ts';
+import type { BenchContext } from '../lib/context.ts';
+import { measureStreamUpload } from '../lib/load.ts';
+import { makeRow } from '../lib/results.ts';
+import { s3Service } from '../lib/s3.ts';
+import { GIB, MIB, toMBps } from '../lib/stats.ts';
+import type { Scenario } from './scenario.ts';
+
+// The service's defaults (storage.s3.partSize, storage.s3.queueSize), given to lib-storage too.
+const PART_SIZE = 16 * MIB;
+const QUEUE_SIZE = 4;
+const NAME = 'streamed.mp3';
+
+type Figures = { uploadMBps: number; peakRssMiB: number; peakStagedMiB: number; backgroundCpuPct: number };
+
+/** The most bytes under `dir` at once, sampled every 50 ms until stop(). */
+function stagedPeak(dir: string): { stop(): number } {
+  let peak = 0;
+  const sample = async () => {
+    const names = await readdir(dir, { recursive: true }).catch((): string[] => []);
+    const sizes = await Promise.all(
+      names.map((name) =>
+        stat(path.join(dir, name)).then(
+          (s) => (s.isFile() ? s.size : 0),
+          () => 0,
+        ),
+      ),
+    );
+    peak = Math.max(
+      peak,
+      sizes.reduce((a, b) => a + b, 0),
+    );
+  };
+  const timer = setInterval(() => void sample(), 50);
+  return { stop: () => (clearInterval(timer), peak) };
+}
+
+/** One 1 GiB POST /media with its `directory` field first, so the service streams it into the bucket. */
+async function serviceRun(ctx: BenchContext, rgw: CephRgw): Promise<Figures> {
+  const root = ctx.freshDir('s3-stream');
+  const bucket = await freshBucket(rgw);
+  const server = await s3Service(ctx, rgw, root, bucket, { maxFileSize: 2 * GIB });
+  const staged = stagedPeak(path.join(root, '.incoming'));
+  try {
+    const job = { concurrency: 1, size: GIB, filename: NAME, directoryField: true, timeoutSeconds: 600 };
+    const up = await measureStreamUpload(server, job, 'service 1 GiB streamed upload');
+    return {
+      uploadMBps: toMBps(up.bytesPerSec),
+      peakRssMiB: server.peakRssBytes() / MIB,
+      peakStagedMiB: staged.stop() / MIB,
+      backgroundCpuPct: up.backgroundCpuPct,
+    };
+  } finally {
+    staged.stop();
+    await server.stop();
+    await removeObject(rgw, bucket, `bench/${NAME}`);
+  }
+}
+
+/** 1 GiB from memory to the same gateway by the SDK itself: lib-storage's Upload, or one PutObject. */
+async function sdkRun(rgw: CephRgw, how: 'libStorage' | 'putObject'): Promise<Figures> {
+  const client = s3Client(rgw);
+  const bucket = await freshBucket(rgw);
+  const Key = `sdk-${randomUUID()}.mp3`;
+  const block = mp3Bytes(MIB);
+  const Body = Readable.from(
+    (function* () {
+      for (let i = 0; i < GIB / MIB; i++) yield block;
+    })(),
+  );
+  try {
+    const started = performance.now();
+    if (how === 'libStorage') {
+      await new Upload({ client, params: { Bucket: bucket, Key, Body }, partSize: PART_SIZE, queueSize: QUEUE_SIZE }).done();
+    } else {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentLength: GIB }));
+    }
+    return { uploadMBps: toMBps(GIB / ((performance.now() - started) / 1000)), peakRssMiB: 0, peakStagedMiB: 0, backgroundCpuPct: 0 };
+  } finally {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+    client.destroy();
+  }
+}
+
+// The gateway's OSD keeps objects in RAM: each run's 1 GiB goes before the next one.
+async function removeObject(rgw: CephRgw, Bucket: string, Key: string): Promise<void> {
+  const client = s3Client(rgw);
+  try {
+    await client.send(new DeleteObjectCommand({ Bucket, Key }));
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Issue 25: a 1 GiB POST /media on S3 streamed into a multipart upload, against lib-storage's
+ * Upload (same part size and queue) and one PutObject of the SDK to the same gateway, interleaved;
+ * with the service's peak RSS and the most its staging directory held during the upload.
+ */
+export const s3StreamUpload: Scenario = {
+  name: 's3 streamed 1 GiB upload vs lib-storage',
+  module: 'media',
+  async run(ctx) {
+    const rgw = await startCephRgw({ memstoreBytes: 8 * GIB });
+    try {
+      const runs = await ctx.interleave<{ service: Figures; libStorage: Figures; putObject: Figures }>('s3 streamed 1 GiB', {
+        service: () => serviceRun(ctx, rgw),
+        libStorage: () => sdkRun(rgw, 'libStorage'),
+        putObject: () => sdkRun(rgw, 'putObject'),
+      });
+      const common = { scenario: this.name, backgroundCpuPct: runs.service.median.backgroundCpuPct, discardedRuns: runs.service.discarded };
+      return [
+        makeRow({
+          ...common,
+          figure: "1 GiB streamed upload MB/s, vs lib-storage's Upload (same partSize and queueSize)",
+          unit: 'MB/s',
+          value: runs.service.median.uploadMBps,
+          runs: runs.service.runs.map((r) => r.uploadMBps),
+          baseline: { name: '@aws-sdk/lib-storage Upload to the same RGW', value: runs.libStorage.median.uploadMBps },
+          target: { ratioAtLeast: 0.9 },
+        }),
+        makeRow({
+          ...common,
+          figure: "1 GiB streamed upload MB/s, vs the SDK's single PutObject",
+          unit: 'MB/s',
+          value: runs.service.median.uploadMBps,
+          runs: runs.service.runs.map((r) => r.uploadMBps),
+          baseline: { name: 'one PutObject to the same RGW', value: runs.putObject.median.uploadMBps },
+          target: { report: true },
+        }),
+        makeRow({
+          ...common,
+          figure: 'most bytes in the staging directory during a 1 GiB streamed upload',
+          unit: 'MiB',
+          value: Math.max(...runs.service.runs.map((r) => r.peakStagedMiB)),
+          runs: runs.service.runs.map((r) => r.peakStagedMiB),
+          target: { atMost: (PART_SIZE * QUEUE_SIZE) / MIB },
+        }),
+        makeRow({
+          ...common,
+          figure: 'peak RSS, 1 GiB streamed upload (highest run)',
+          unit: 'MiB',
+          value: Math.max(...runs.service.runs.map((r) => r.peakRssMiB)),
+          runs: runs.service.runs.map((r) => r.peakRssMiB),
+          target: { report: true },
+        }),
+      ];
+    } finally {
+      await rgw.stop();
+    }
+  },
+};
