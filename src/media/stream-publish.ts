@@ -7,9 +7,7 @@ import type { EventHook, EventOrigin } from './event-hook.ts';
 import type { PublishPolicy } from './publish-pipeline.ts';
 import type { MediaPath } from './schemas.ts';
 import type { MediaAttributes, StoredFile } from './stored-file.ts';
-
-/** How much of a file's start is judged before any of it is sent (file-type reads at most 4100 bytes past an ID3 tag). */
-export const FIRST_BYTES = 64 * 1024;
+import { FIRST_BYTES, judgedStart } from './judged-start.ts';
 
 /** A file sent whole into the store, judged and hashed, but not yet a file anyone sees. */
 export interface SentFile {
@@ -60,7 +58,7 @@ export class StreamPublish {
     const source = body[Symbol.asyncIterator]();
     const first = await firstBytes(source, FIRST_BYTES);
     if (this.policy.verifyContent) {
-      const inspection = await this.inspector.judgeFirstBytes(first, extension);
+      const inspection = await this.inspector.judgeFirstBytes(judgedStart(first), extension);
       if (!inspection.ok) throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${inspection.problem}`);
     }
     const attributes: MediaAttributes = { contentType: contentTypeFor(extension), metadata: null };
@@ -85,7 +83,7 @@ export class StreamPublish {
   }
 }
 
-/** The first `count` bytes of `source` (fewer when it ends first), in one buffer. */
+/** At least the first `count` bytes of `source` (fewer when it ends first), in one buffer: a first chunk that long as it is. */
 async function firstBytes(source: AsyncIterator<Buffer>, count: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
@@ -95,7 +93,7 @@ async function firstBytes(source: AsyncIterator<Buffer>, count: number): Promise
     chunks.push(next.value);
     length += next.value.length;
   }
-  return Buffer.concat(chunks, length);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
 
 async function* startingWith(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {

@@ -2,12 +2,10 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import type { Upload } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import type { ContentInspector } from '../../media/content-inspector.ts';
+import { FIRST_BYTES } from '../../media/judged-start.ts';
 import { extensionOf } from '../../filename-extension.ts';
 import { tusRequest } from '../tus/request-context.ts';
 import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
-
-/** How much of an upload's start is judged before the rest is taken (file-type reads at most 4100 bytes past an ID3 tag). */
-export const FIRST_BYTES = 64 * 1024;
 
 /**
  * Makes `store` judge the content of an upload as soon as its first bytes arrived, by the content
