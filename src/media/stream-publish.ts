@@ -63,7 +63,7 @@ export class StreamPublish {
     }
     const attributes: MediaAttributes = { contentType: contentTypeFor(extension), metadata: null };
     const key = { directory: target.directory, name: target.filename };
-    const sent = await this.store.stream(startingWith(first, source), key, attributes.contentType, signal);
+    const sent = await this.store.stream(startingWith([first], source), key, attributes.contentType, signal);
     return {
       size: sent.size,
       abort: () => sent.abort(),
@@ -96,7 +96,8 @@ async function firstBytes(source: AsyncIterator<Buffer>, count: number): Promise
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
 
-async function* startingWith(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  if (first.length > 0) yield first;
+/** `head`'s buffers (the empty ones left out), then what `rest` yields. */
+export async function* startingWith(head: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  for (const bytes of head) if (bytes.length > 0) yield bytes;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../errors.ts';
 import type { StagedBytes, StagingSeam } from '../storage/byte-store.ts';
 import type { MediaPath } from './schemas.ts';
-import type { SentFile, StreamPublish } from './stream-publish.ts';
+import { startingWith, type SentFile, type StreamPublish } from './stream-publish.ts';
 
 /** A file part sent into the object store as it arrived, waiting for the request's verdict. */
 export interface StreamedPart {
@@ -49,7 +49,7 @@ export async function receivePart(
     if (copied < read.value.length) past = read.value.subarray(copied);
   }
   try {
-    const sent = await streaming.send(startingWith(past ? [first, past] : [first], next), target);
+    const sent = await streaming.send(startingWith(past ? [first, past] : [first], { next }), target);
     return { streamed: { target, size, sent } };
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
@@ -57,9 +57,4 @@ export async function receivePart(
     while (!(await next()).done);
     return { streamed: { target, size, refusal: error } };
   }
-}
-
-async function* startingWith(head: Buffer[], next: () => Promise<IteratorResult<Buffer>>): AsyncGenerator<Buffer> {
-  yield* head;
-  for (let read = await next(); !read.done; read = await next()) yield read.value;
 }
