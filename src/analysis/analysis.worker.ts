@@ -30,9 +30,11 @@ if (process.platform === 'linux') setPriority(0, 19);
 export default async function analyse({ source, extension, peaksFile, samplesPerPixel }: AnalysisTask): Promise<AnalysisOutcome> {
   const decode = decoders[extension];
   if (!decode) return { ok: false, reason: `no decoder for ${extension} files` };
-  const bytes = 'bytes' in source ? oneChunk(source.bytes) : createReadStream(source.file, { highWaterMark: 64 * 1024 });
   const partial = `${peaksFile}.partial`;
   const file = await fs.open(partial, 'w');
+  // Opened only here, where the decode below takes it at once: a file gone before then fails the
+  // decode, instead of an 'error' with no listener while the peaks file is being opened.
+  const bytes = 'bytes' in source ? oneChunk(source.bytes) : createReadStream(source.file, { highWaterMark: 64 * 1024 });
   try {
     let meter: LoudnessMeter | undefined;
     let peaks: PeaksWriter | undefined;
