@@ -29,7 +29,11 @@ const packingBalancer =
  * (vitest, tsx) the worker is the .ts file and its threads need tsx as a loader; the compiled
  * service runs the .js file directly.
  */
-export function createWorkerPool(worker: URL, poolSize: number, { tasksPerThread = TASKS_PER_THREAD } = {}): Piscina {
+export function createWorkerPool(
+  worker: URL,
+  poolSize: number,
+  { tasksPerThread = TASKS_PER_THREAD, youngGenerationMb = POOL_YOUNG_GENERATION_MB } = {},
+): Piscina {
   // More threads than cores only add JIT compiles, young generations and context switches (most
   // sat idle after loading their modules: test/bench/NOTES.md). Waits on the disk happen on
   // libuv's threadpool.
@@ -50,6 +54,6 @@ export function createWorkerPool(worker: URL, poolSize: number, { tasksPerThread
     loadBalancer: packingBalancer(tasksPerThread),
     // Pool threads make little garbage; V8's default young generation (tens of MB per thread)
     // only grows the service's peak RSS (test/bench/NOTES.md).
-    resourceLimits: { maxYoungGenerationSizeMb: POOL_YOUNG_GENERATION_MB },
+    resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
   });
 }

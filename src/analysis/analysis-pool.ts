@@ -3,6 +3,13 @@ import { createWorkerPool } from '../worker-pool.ts';
 import type { AnalysisOutcome, AnalysisTask } from './analysis.worker.ts';
 
 /**
+ * Decoded audio arrives as large buffers behind small array objects, which are freed only when
+ * the young generation is collected: a small one collects them before they pile up (the peak RSS
+ * of a long file's analysis: test/bench/NOTES.md).
+ */
+const ANALYSIS_YOUNG_GENERATION_MB = 2;
+
+/**
  * The analysis threads: one task per thread (a task is a whole file's worth of CPU). Started at
  * the first file, not with the service: a service that stores nothing starts no thread for it.
  */
@@ -12,7 +19,10 @@ export class AnalysisPool {
   constructor(private readonly threads: number) {}
 
   run(task: AnalysisTask): Promise<AnalysisOutcome> {
-    this.pool ??= createWorkerPool(new URL('./analysis.worker.ts', import.meta.url), this.threads, { tasksPerThread: 1 });
+    this.pool ??= createWorkerPool(new URL('./analysis.worker.ts', import.meta.url), this.threads, {
+      tasksPerThread: 1,
+      youngGenerationMb: ANALYSIS_YOUNG_GENERATION_MB,
+    });
     return this.pool.run(task) as Promise<AnalysisOutcome>;
   }
 

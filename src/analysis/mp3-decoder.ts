@@ -22,7 +22,9 @@ export async function* decodeMp3(bytes: AsyncIterable<Uint8Array>): AsyncGenerat
         channels ??= decoded.channelData.length;
         if (decoded.sampleRate !== sampleRate || decoded.channelData.length !== channels)
           throw new DecodeFailure('the MPEG stream changes its sample rate or channels');
-        yield { sampleRate, channelData: decoded.channelData.map((samples) => samples.slice(0, decoded.samplesDecoded)) };
+        // The decoder's arrays are its own copies, made per call: views, not further copies.
+        const channelData = decoded.channelData.map((samples) => samples.subarray(0, decoded.samplesDecoded));
+        yield { sampleRate, channelData };
       }
     }
   } finally {

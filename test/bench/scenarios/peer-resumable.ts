@@ -8,7 +8,13 @@ import type { Scenario } from './scenario.ts';
 const SIZE = GIB;
 const CHUNK = 16 * MIB;
 
-type Figures = { mbPerSec: number; peakRssMiB: number; cpuSeconds: number; backgroundCpuPct: number };
+/**
+ * The service analyses the file once it is stored (minutes of one core for 1 GiB of audio): its
+ * peak RSS is also read this long after the upload, once the analysis thread has settled in.
+ */
+const ANALYSIS_WINDOW_MS = 5000;
+
+type Figures = { mbPerSec: number; peakRssMiB: number; analysisPeakRssMiB: number; cpuSeconds: number; backgroundCpuPct: number };
 
 /** One 1 GiB resumable upload in 16 MiB PATCHes into a fresh contender; its files go afterwards. */
 async function run(ctx: BenchContext, name: string, contender: (root: string) => Contender, finalStatus: number): Promise<Figures> {
@@ -17,9 +23,12 @@ async function run(ctx: BenchContext, name: string, contender: (root: string) =>
     return await withContender(ctx, `peer-tus-${name}-log`, contender(root), async (server) => {
       const job = { size: SIZE, chunkSize: CHUNK, filename: 'resumable.mp3', timeoutSeconds: 300, finalStatus };
       const result = await measureTusUpload(server, job, `${name} resumable 1 GiB`);
+      const peakRssMiB = server.peakRssBytes() / MIB;
+      await new Promise((resolve) => setTimeout(resolve, ANALYSIS_WINDOW_MS));
       return {
         mbPerSec: toMBps(result.bytesPerSec),
-        peakRssMiB: server.peakRssBytes() / MIB,
+        peakRssMiB,
+        analysisPeakRssMiB: server.peakRssBytes() / MIB,
         cpuSeconds: result.serverCpuSeconds,
         backgroundCpuPct: result.backgroundCpuPct,
       };
@@ -55,7 +64,7 @@ export const peerResumable: Scenario = {
         unit,
         value,
         runs: service.runs.map((figures) => figures[key]),
-        baseline: { name: peer, value: key === 'peakRssMiB' ? Math.max(...tus.runs.map((figures) => figures[key])) : tus.median[key] },
+        baseline: { name: peer, value: key.endsWith('RssMiB') ? Math.max(...tus.runs.map((figures) => figures[key])) : tus.median[key] },
         target,
         backgroundCpuPct: service.median.backgroundCpuPct,
         discardedRuns: service.discarded,
@@ -68,6 +77,13 @@ export const peerResumable: Scenario = {
         'MiB',
         { aboveAtMost: 32 },
         Math.max(...service.runs.map((figures) => figures.peakRssMiB)),
+      ),
+      row(
+        'peak RSS with 5 s of the analysis (highest run)',
+        'analysisPeakRssMiB',
+        'MiB',
+        { report: true },
+        Math.max(...service.runs.map((figures) => figures.analysisPeakRssMiB)),
       ),
       row('CPU seconds (all threads)', 'cpuSeconds', 's', { report: true }),
     ];
