@@ -9,6 +9,11 @@ import { getPriority, setPriority } from 'node:os';
  */
 const POOL_NICENESS = 10;
 
+/** Once per thread: a thread loads several worker modules, each of which asks for it. */
+let lowered = false;
+
 export function runBelowEventLoop(): void {
-  if (process.platform === 'linux') setPriority(0, Math.min(19, getPriority(0) + POOL_NICENESS));
+  if (lowered || process.platform !== 'linux') return;
+  lowered = true;
+  setPriority(0, Math.min(19, getPriority(0) + POOL_NICENESS));
 }

@@ -24,13 +24,23 @@ const packingBalancer =
   (_task, workers) =>
     workers.find((worker) => worker.currentUsage < tasksPerThread) ?? null;
 
+const fromSource = import.meta.url.endsWith('.ts');
+
 /**
- * A piscina pool running `worker` (a URL of a .ts module, beside the caller). From sources
- * (vitest, tsx) the worker is the .ts file and its threads need tsx as a loader; the compiled
- * service runs the .js file directly.
+ * The module a pool thread loads for `worker` (a URL of a .ts module, beside the caller): from
+ * sources (vitest, tsx) the .ts file itself, whose threads need tsx as a loader; in the compiled
+ * service the .js file.
+ */
+export function workerFilename(worker: URL): string {
+  return fromSource ? worker.href : worker.href.replace(/\.ts$/, '.js');
+}
+
+/**
+ * A piscina pool running `worker`, or with no module of its own, the one each task names
+ * (`filename` in its run options).
  */
 export function createWorkerPool(
-  worker: URL,
+  worker: URL | undefined,
   poolSize: number,
   { tasksPerThread = TASKS_PER_THREAD, youngGenerationMb = POOL_YOUNG_GENERATION_MB } = {},
 ): Piscina {
@@ -38,14 +48,13 @@ export function createWorkerPool(
   // sat idle after loading their modules: test/bench/NOTES.md). Waits on the disk happen on
   // libuv's threadpool.
   const maxThreads = Math.max(1, Math.min(poolSize, availableParallelism()));
-  const fromSource = worker.href.endsWith('.ts') && import.meta.url.endsWith('.ts');
-  const filename = fromSource ? worker.href : worker.href.replace(/\.ts$/, '.js');
+  const filename = worker && workerFilename(worker);
   const needsLoader = fromSource && !process.execArgv.some((arg) => arg.includes('tsx'));
   const execArgv = needsLoader
     ? [...process.execArgv, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
     : process.execArgv;
   return new Piscina({
-    filename,
+    filename: filename ?? null,
     execArgv,
     minThreads: 1,
     maxThreads,

@@ -10,6 +10,7 @@ import { withEventLoopProbe } from '../diagnostics.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { UpstreamRegistry } from '../proxy/upstream-registry.ts';
 import { ContentInspector } from '../media/content-inspector.ts';
+import { MediaThreads } from '../media-threads.ts';
 import { PublishPipeline } from '../media/publish-pipeline.ts';
 import { Events } from '../events/events.ts';
 import type { FeedOptions } from '../events/event-feed.ts';
@@ -51,20 +52,29 @@ export async function startService(
   { logger, clustered = false, eventLoopProbe = false, clock = Date.now, eventFeed }: ServiceOptions,
 ): Promise<Service> {
   await prepareStorageRoot(config.storage.root);
-  const backend = await createStore(config, {
-    onSweepError: (err) => logger.warn({ err }, 'temp sweep failed'),
-    onIndexError: (err) => logger.warn({ err }, 'metadata index write failed'),
-    onIndexDamaged: (problem, keptAt) =>
-      logger.error({ problem, keptAt }, 'metadata index damaged: set aside, rebuilding it from the files'),
-    onCompletionCondition: (enforced) => logger.info({ enforced }, noReplaceGuarantee(enforced)),
-    onLockError: (err) => logger.warn({ err }, 'object name locks: redis connection error'),
+  // Content checks and the local store's byte work share these threads (media-threads.ts).
+  const threads = MediaThreads.create(config.media.poolSize);
+  const backend = await createStore(
+    config,
+    {
+      onSweepError: (err) => logger.warn({ err }, 'temp sweep failed'),
+      onIndexError: (err) => logger.warn({ err }, 'metadata index write failed'),
+      onIndexDamaged: (problem, keptAt) =>
+        logger.error({ problem, keptAt }, 'metadata index damaged: set aside, rebuilding it from the files'),
+      onCompletionCondition: (enforced) => logger.info({ enforced }, noReplaceGuarantee(enforced)),
+      onLockError: (err) => logger.warn({ err }, 'object name locks: redis connection error'),
+    },
+    threads,
+  ).catch(async (error: unknown) => {
+    await threads.close();
+    throw error;
   });
   // Every route uses the store with analysis hooked to it (commits queue files, removals drop results).
   const analysisSetup = await createAnalysis(config, backend, logger);
   const store = analysisSetup?.store ?? backend;
   const analysis = analysisSetup?.analysis;
   const metrics = new Metrics(() => store.stats());
-  const inspector = ContentInspector.create(config.media.poolSize);
+  const inspector = ContentInspector.create(threads);
   // Before anything publishes: the events a crash left unconfirmed are settled first.
   const events = await Events.open(config.events, config.storage.root, {
     store,
@@ -108,6 +118,7 @@ export async function startService(
       await analysis?.close();
       await Promise.all([uploads.close(), inspector.close(), upstreams.close(), events.close()]);
       await store.close();
+      await threads.close();
     })();
     return stopped;
   };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LocalStore } from './local/local-store.ts';
 import { INCOMING_DIR } from './staging/staging-area.ts';
 import { ProcessLocker } from '../lockers/process-locker.ts';
+import type { MediaThreads } from '../media-threads.ts';
 
 /** The byte store `storage.backend` names, opened on the validated config. */
 export interface StoreEvents {
@@ -29,11 +30,13 @@ export interface StoreConfig {
   uploads: { lockTimeoutMs: number };
 }
 
-export async function createStore(config: StoreConfig, events: StoreEvents = {}): Promise<ByteStore> {
+/** `threads`: the service's media threads, which the local store shares (else it starts its own). */
+export async function createStore(config: StoreConfig, events: StoreEvents = {}, threads?: MediaThreads): Promise<ByteStore> {
   switch (config.storage.backend) {
     case 'local':
       return LocalStore.open({
         root: config.storage.root,
+        threads,
         poolSize: config.media.poolSize,
         fsync: config.media.fsync,
         sweepIntervalMs: config.storage.sweepIntervalMs,

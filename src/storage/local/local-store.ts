@@ -1,9 +1,8 @@
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Piscina } from 'piscina';
 import { AppError } from '../../errors.ts';
-import { createWorkerPool } from '../../worker-pool.ts';
+import { MediaThreads, type ThreadTaskOptions } from '../../media-threads.ts';
 import type { ByteSource, ByteStore, PoolStats, StagedBytes } from '../byte-store.ts';
 import type { Attributes, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';
 import type { CommitOutcome, CommitTask, FileVersion } from './byte.worker.ts';
@@ -27,8 +26,12 @@ export const INDEX_DIR = '.index';
 
 const READY_TIMEOUT_MS = 2000;
 
+const BYTE_WORKER = new URL('./byte.worker.ts', import.meta.url);
+
 export interface LocalStoreOptions {
   root: string;
+  /** The service's media threads; without them the store starts threads of its own, `poolSize` of them at most. */
+  threads?: MediaThreads;
   poolSize: number;
   fsync: boolean;
   sweepIntervalMs: number;
@@ -46,18 +49,20 @@ export interface LocalStoreOptions {
 const REBUILD_BATCH = 8;
 
 /**
- * ByteStore on the local disk: staging in `<root>/.incoming`, commits by a piscina pool with
+ * ByteStore on the local disk: staging in `<root>/.incoming`, commits on the media threads with
  * link() (never a replace), one file per upload, its metadata in a SQLite index `<root>/.index`.
  */
 export class LocalStore extends StagingPart implements ByteStore {
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly described = new DescribedVersions();
+  /** This store's tasks on the media threads: close() waits for them, whoever owns the threads. */
+  private readonly running = new Set<Promise<unknown>>();
 
   private constructor(
     readonly root: string,
     staging: StagingArea,
     private readonly keeper: IndexKeeper,
-    private readonly pool: Piscina,
+    private readonly threads: MediaThreads,
     private readonly options: LocalStoreOptions,
   ) {
     super(staging);
@@ -69,10 +74,10 @@ export class LocalStore extends StagingPart implements ByteStore {
     await fs.mkdir(options.root, { recursive: true });
     const root = await fs.realpath(options.root);
     const keeper = await IndexKeeper.open(path.join(root, INDEX_DIR), options);
-    const pool = createWorkerPool(new URL('./byte.worker.ts', import.meta.url), options.poolSize);
+    const threads = options.threads ?? MediaThreads.create(options.poolSize);
     // Large uploads are flushed as they arrive: the commit's fsync then finds little left to write.
     const staging = await StagingArea.open(path.join(root, INCOMING_DIR), { flush: options.fsync });
-    const store = new LocalStore(root, staging, keeper, pool, options);
+    const store = new LocalStore(root, staging, keeper, threads, options);
     keeper.rebuildWith(() => store.rebuildIndex());
     await store.sweep(true);
     return store;
@@ -126,7 +131,7 @@ export class LocalStore extends StagingPart implements ByteStore {
       // Zero-copy hand-off when the bytes own their whole ArrayBuffer; otherwise structured clone.
       const transferList =
         bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : undefined;
-      const outcome = (await this.pool.run(task, { transferList })) as CommitOutcome;
+      const outcome = await this.run<CommitOutcome>(task, { transferList });
       if (!outcome.ok) throw commitError(outcome);
       const { ok: _ok, ...version } = outcome;
       // The file is stored; its entry follows. Should the process die in between, the file is
@@ -239,23 +244,34 @@ export class LocalStore extends StagingPart implements ByteStore {
     const low = await lowSpace(this.root, this.options.minFreeBytes ?? 0);
     if (low) problems.push(low);
     const timeout = AbortSignal.timeout(READY_TIMEOUT_MS);
-    const answer = await this.pool.run(null, { name: 'ping', signal: timeout }).catch(() => undefined);
+    const answer = await this.run<string>(null, { name: 'ping', signal: timeout }).catch(() => undefined);
     if (answer !== 'pong') problems.push('publish pool not answering');
     problems.push(...this.keeper.problems());
     return problems;
   }
 
   stats(): PoolStats {
-    return { queueSize: this.pool.queueSize, utilization: this.pool.utilization, threads: this.pool.threads.length };
+    return this.threads.stats();
   }
 
-  /** Waits for running tasks, stops the pool and the index, then removes this store's temp files. */
+  /** Waits for its running tasks (stopping its threads when they are its own), stops the index, then removes this store's temp files. */
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
     await this.keeper.stop();
-    await this.pool.close();
+    await Promise.allSettled(this.running);
+    if (!this.options.threads) await this.threads.close();
     await this.staging.close();
     await this.keeper.close();
+  }
+
+  private run<T>(task: unknown, options?: ThreadTaskOptions): Promise<T> {
+    const done = this.threads.run<T>(BYTE_WORKER, task, options);
+    this.running.add(done);
+    void done.then(
+      () => this.running.delete(done),
+      () => this.running.delete(done),
+    );
+    return done;
   }
 
   /** A regular file at `key` (never a symlink, wherever it points) and its stat. */
@@ -292,7 +308,7 @@ export class LocalStore extends StagingPart implements ByteStore {
       this.described.remember(key, record);
       return objectOf(key, record, record.attributes);
     }
-    const version = (await this.pool.run(file.through, { name: 'hash' })) as FileVersion;
+    const version = await this.run<FileVersion>(file.through, { name: 'hash' });
     await this.index.putFile(key.directory, key.name, version);
     return objectOf(key, version, undefined);
   }
