@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempRoot } from './helpers/app.ts';
 import { startServiceProcess, type ServiceProcess } from './helpers/process.ts';
+import { MAIN_SEMI_SPACE_MB } from '../src/runtime/young-generation.ts';
 
 const MIB = 1024 * 1024;
 
@@ -37,13 +38,13 @@ describe("the service process bounds its main thread's young generation", () => 
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('keeps the PID it was started with and a new space of at most 16 MiB, after start-up and after taking requests', async () => {
+  it('keeps the PID it was started with and a new space of at most two bounded semi-spaces, after start-up and after taking requests', async () => {
     root = await tempRoot('young-generation-');
     service = await startServiceProcess({ UPLOAD_DIR: root, LOG_LEVEL: 'info' }, 30_000);
-    expect(await nodeOptionsOf(service.child.pid!)).toContain('--max-semi-space-size=8');
-    expect(await newSpaceBytes(service.url)).toBeLessThanOrEqual(16 * MIB);
+    expect(await nodeOptionsOf(service.child.pid!)).toContain(`--max-semi-space-size=${MAIN_SEMI_SPACE_MB}`);
+    expect(await newSpaceBytes(service.url)).toBeLessThanOrEqual(2 * MAIN_SEMI_SPACE_MB * MIB);
     await allocateOnMainThread(service.url);
-    expect(await newSpaceBytes(service.url)).toBeLessThanOrEqual(16 * MIB);
+    expect(await newSpaceBytes(service.url)).toBeLessThanOrEqual(2 * MAIN_SEMI_SPACE_MB * MIB);
     expect(await service.stop()).toBe(0);
     expect(service.output()).toContain('"msg":"stopped"');
   }, 60_000);

@@ -1,10 +1,11 @@
 /**
  * The main thread's semi-space in MiB (V8's young generation is two of them). Node 24 lets it grow
  * to 32 MiB each, and a process that takes large uploads gets there: 64 MiB of young generation,
- * the largest part of the service's peak RSS, for garbage that is short-lived either way
- * (test/bench/NOTES.md, issue 30). Pool threads have their own bound (worker-pool.ts).
+ * the largest part of the service's peak RSS, for garbage that is short-lived either way. Half
+ * that keeps the peak down; less makes every small request (a proxied one most) pay in garbage
+ * collection (test/bench/NOTES.md, issue 30). Pool threads have their own bound (worker-pool.ts).
  */
-export const MAIN_SEMI_SPACE_MB = 8;
+export const MAIN_SEMI_SPACE_MB = 16;
 
 const FLAG = '--max-semi-space-size';
 
