@@ -1,0 +1,120 @@
+import type { Readable } from 'node:stream';
+import { judgedStart } from '../../media/judged-start.ts';
+import type { ObjectKey } from '../../storage/byte-store.ts';
+import type { PartedStore, PartedUpload, SentPart } from '../../storage/parted-store.ts';
+import type { UploadRecord } from '../records/upload-records.ts';
+import type { ChunkVerifier } from '../tus/chunk-verifier.ts';
+import type { BucketUploadInfo, BucketUploadObjects, Piece } from './bucket-upload-objects.ts';
+import { ResumableSha256 } from './resumable-sha256.ts';
+
+/** Where an upload sent in place stands, in its record: whatever host takes its next chunk carries on from it. */
+export interface InPlaceState {
+  /** The multipart upload at the file's own key: begun when the first part is due, once the file's start passed the content check. */
+  multipart?: PartedUpload;
+  /** The parts that count, in order: each partSize long but the last. */
+  parts: SentPart[];
+  /** hash-wasm's saved SHA-256 state over every byte that counts (base64); absent before the first. */
+  sha256State?: string;
+  /** The bytes past the last part, fewer than a part: the next chunk's bytes follow them into a part. */
+  incomplete?: Piece;
+}
+
+export interface InPlaceDeps {
+  objects: BucketUploadObjects;
+  parted: PartedStore;
+  /** The file's key and content type, from the record's metadata. */
+  targetOf(record: UploadRecord): { key: ObjectKey; contentType: string | undefined };
+  /** The content check of the file's start (throws the refusal), before anything of the file is sent. */
+  judgeStart?: (start: Buffer, record: UploadRecord) => Promise<void>;
+}
+
+/**
+ * Writes one chunk of an upload sent in place: the waiting tail (fetched: less than a part) and
+ * the chunk's bytes are cut into parts of the multipart upload, at most one part in flight while
+ * the next fills, and hashed on the way; what is left waits in the bucket as the new tail. Without
+ * a checksum each part counts once up (the record names it, with the hash state at its end); with
+ * one nothing counts before the whole chunk matched, so a refused chunk leaves offset, parts and
+ * hash as they were (parts it sent are sent again under the same numbers, or dropped at the
+ * end). Answers the record that counts now.
+ */
+export async function writeInPlace(
+  deps: InPlaceDeps,
+  stream: Readable,
+  info: BucketUploadInfo,
+  verifier: ChunkVerifier | undefined,
+): Promise<BucketUploadInfo> {
+  const { objects, parted } = deps;
+  const state = info.inPlace!;
+  const hash = await ResumableSha256.resume(state.sha256State);
+  const parts = [...state.parts];
+  let recorded = info;
+  let multipart = state.multipart;
+  let position = info.offset;
+  let buffer: Buffer = Buffer.allocUnsafe(parted.partSize);
+  let spare: Buffer | undefined;
+  let filled = state.incomplete ? (await objects.readPiece(info.id, state.incomplete)).copy(buffer) : 0;
+  let numbered = parts.length;
+  let inFlight: Promise<void> = Promise.resolve();
+  let tail: Piece | undefined;
+
+  const record = async (changes: Partial<BucketUploadInfo>, inPlace: Partial<InPlaceState>) => {
+    const replaced = recorded.inPlace!.incomplete;
+    recorded = { ...recorded, ...changes, inPlace: { ...recorded.inPlace!, ...inPlace } };
+    await objects.writeInfo(recorded);
+    // The tail the record named until now is in a part or in the new tail: it counts no more.
+    if (replaced && replaced !== recorded.inPlace!.incomplete) await objects.removePieces(info.id, [replaced]).catch(() => undefined);
+  };
+  const cut = async () => {
+    const sending = buffer;
+    const bytes = sending.subarray(0, filled);
+    const partNumber = ++numbered;
+    const hashed = hash.save();
+    if (partNumber === 1) await deps.judgeStart?.(judgedStart(bytes), info);
+    await inFlight;
+    if (!multipart) {
+      const { key, contentType } = deps.targetOf(info);
+      multipart = await parted.beginParts(key, contentType);
+      // Named in the record at once: whoever drops the upload aborts it.
+      await record({}, { multipart });
+    }
+    const begun = multipart;
+    buffer = spare ?? Buffer.allocUnsafe(parted.partSize);
+    spare = undefined;
+    filled = 0;
+    inFlight = parted.sendPart(begun, partNumber, bytes).then(async (part) => {
+      parts.push(part);
+      if (bytes.length === sending.length) spare = sending;
+      const offset = parts.reduce((sum, sent) => sum + sent.size, 0);
+      if (!verifier) await record({ offset }, { parts: [...parts], sha256State: hashed, incomplete: undefined });
+    });
+    // Its failure is thrown by the next `await inFlight`, never unhandled meanwhile.
+    inFlight.catch(() => undefined);
+  };
+
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      verifier?.update(chunk);
+      for (let at = 0; at < chunk.length;) {
+        const copied = chunk.copy(buffer, filled, at);
+        hash.update(chunk.subarray(at, at + copied));
+        filled += copied;
+        at += copied;
+        position += copied;
+        if (filled === buffer.length) await cut();
+      }
+    }
+    // The last part may be of any size; a shorter tail waits for the next chunk.
+    if (position === info.size && filled > 0) await cut();
+    await inFlight;
+    verifier?.verify(info.offset);
+    if (position === info.offset) return recorded;
+    if (filled > 0) tail = await objects.putPiece(info.id, position - filled, buffer.subarray(0, filled), 'incomplete');
+    await record({ offset: position }, { parts, sha256State: hash.save(), incomplete: tail });
+    return recorded;
+  } catch (error) {
+    await inFlight.catch(() => undefined);
+    // A tail the record does not name never counted.
+    if (tail && recorded.inPlace!.incomplete !== tail) await objects.removePieces(info.id, [tail]).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import {
+  DeleteBucketPolicyCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  PutBucketPolicyCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startService, type RunningService } from './helpers/app.ts';
+import { sha256 } from './helpers/media.ts';
+import { freshBucket, s3Client } from './helpers/s3.ts';
+import { s3Backend } from './helpers/s3-service.ts';
+import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
+import { resumableKeys } from './helpers/tus-s3.ts';
+
+const MiB = 1024 ** 2;
+/** S3's smallest part: the smallest `storage.s3.partSize`, so a few MiB make several parts. */
+const PART = 5 * MiB;
+
+// Resumable uploads of a part or more on the S3 backend: each chunk becomes parts of one
+// multipart upload at the file's own key, completed there. Two services share one bucket of the
+// run's Ceph RADOS Gateway as two hosts; each request goes to whichever the test picks.
+describe('resumable uploads sent in place on S3', () => {
+  const rgw = inject('rgw');
+  const client = s3Client(rgw);
+  let bucket: string;
+  const hosts: RunningService[] = [];
+
+  beforeAll(async () => {
+    bucket = await freshBucket(rgw);
+    for (const _ of [1, 2]) hosts.push(await startService(s3Backend(rgw, bucket, { partSize: PART })));
+  });
+  afterAll(async () => {
+    await Promise.all(hosts.map((host) => host.close()));
+    client.destroy();
+  });
+
+  const url = (i: number) => hosts[i % 2]!.url;
+  const pendingMultipart = async () => (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+  const offsetOn = async (i: number, location: string) => (await headUpload(url(i), location)).headers.get('upload-offset');
+
+  it('completes an upload whose chunks went to both hosts, a small one and a mismatched one among them, at its own key', async () => {
+    const bytes = Buffer.concat([largeMp3(13 * MiB), randomBytes(1000)]);
+    const location = (await createUpload(url(0), 'inplace', 'song.mp3', bytes.length)).headers.get('location')!;
+    const at = (start: number, end = bytes.length) => bytes.subarray(start, end);
+
+    // A part and a tail; the tail and a chunk under S3's smallest part; a part and a tail again.
+    expect((await patchUpload(url(0), location, 0, at(0, 6 * MiB))).status).toBe(204);
+    expect((await patchUpload(url(1), location, 6 * MiB, at(6 * MiB, 7 * MiB))).status).toBe(204);
+    expect(await pendingMultipart()).toHaveLength(1);
+
+    const chunk = at(7 * MiB, 11 * MiB);
+    const corrupted = Buffer.from(chunk);
+    corrupted[3 * MiB] = corrupted[3 * MiB]! ^ 1;
+    const refused = await patchUpload(url(0), location, 7 * MiB, corrupted, { 'Upload-Checksum': checksumHeader('sha256', chunk) });
+    expect(refused.status).toBe(460);
+    expect(await offsetOn(1, location)).toBe(String(7 * MiB));
+    expect((await patchUpload(url(0), location, 7 * MiB, chunk, { 'Upload-Checksum': checksumHeader('sha1', chunk) })).status).toBe(204);
+
+    const last = await patchUpload(url(1), location, 11 * MiB, at(11 * MiB));
+    expect(last.status).toBe(200);
+    const answer = (await last.json()) as { code: number; files: Array<Record<string, unknown>> };
+    expect(answer).toMatchObject({ code: 200, files: [{ directory: 'inplace', filename: 'song.mp3', size: bytes.length }] });
+    expect(answer.files[0]).toMatchObject({ sha256: sha256(bytes), contentType: 'audio/mpeg', metadata: null });
+
+    // The object itself, read with the SDK: the bytes, made of three parts (a multipart ETag), its sha256 where readers find it.
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'inplace/song.mp3' }));
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+    expect(object.ETag).toMatch(/-3"?$/);
+    const upload = (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'inplace/song.mp3' }))).Metadata?.upload;
+    const written = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `.multipart/${upload}.json` }));
+    expect(JSON.parse(await written.Body!.transformToString())).toMatchObject({ sha256: sha256(bytes) });
+    const download = await fetch(`${url(0)}/media/inplace/song.mp3`, { method: 'HEAD' });
+    expect(download.headers.get('etag')).toContain(sha256(bytes));
+
+    expect(await pendingMultipart()).toEqual([]);
+    // Only the record is left, with the answer, until expiry.
+    expect(await resumableKeys(rgw, bucket)).toEqual([`.resumable/${location.split('/').at(-1)}/info.json`]);
+    expect(await offsetOn(0, location)).toBe(String(bytes.length));
+  });
+
+  it('aborts the multipart upload of an unfinished upload on DELETE and leaves nothing', async () => {
+    const bytes = largeMp3(8 * MiB);
+    const location = (await createUpload(url(1), 'inplace', 'dropped.mp3', bytes.length)).headers.get('location')!;
+    expect((await patchUpload(url(1), location, 0, bytes.subarray(0, 6 * MiB))).status).toBe(204);
+    expect(await pendingMultipart()).toHaveLength(1);
+    expect((await fetch(`${url(0)}${location}`, { method: 'DELETE', headers: TUS_HEADERS })).status).toBe(204);
+    expect(await pendingMultipart()).toEqual([]);
+    expect(await resumableKeys(rgw, bucket)).not.toContainEqual(expect.stringContaining(location.split('/').at(-1)!));
+  });
+
+  it('judges the start before the first part, and refuses content that is not audio without sending a part (415, code 504)', async () => {
+    const noise = randomBytes(6 * MiB);
+    const location = (await createUpload(url(0), 'inplace', 'noise.mp3', noise.length)).headers.get('location')!;
+    // Under the first bytes judged on the way: the chunk waits in the bucket, and the next one completes the first part.
+    expect((await patchUpload(url(0), location, 0, noise.subarray(0, 30_000))).status).toBe(204);
+    const answer = await patchUpload(url(1), location, 30_000, noise.subarray(30_000));
+    expect(answer.status).toBe(415);
+    expect(await answer.json()).toMatchObject({ code: 504 });
+    expect(await pendingMultipart()).toEqual([]);
+    expect(await resumableKeys(rgw, bucket)).not.toContainEqual(expect.stringContaining(location.split('/').at(-1)!));
+    expect((await fetch(`${url(1)}/media/inplace/noise.mp3`, { method: 'HEAD' })).status).toBe(404);
+  });
+
+  it('keeps the parts of an upload whose completion failed for a passing reason (503, code 505), and completes it on the next request', async () => {
+    const bytes = largeMp3(6 * MiB);
+    const location = (await createUpload(url(0), 'inplace', 'held.mp3', bytes.length)).headers.get('location')!;
+    // The gateway refuses the metadata object the completion writes first (403: a failure of the bucket) until the policy goes.
+    const deny = { Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/.multipart/*` };
+    await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [deny] }) }));
+    const failed = await patchUpload(url(0), location, 0, bytes);
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toMatchObject({ code: 505 });
+    expect(await pendingMultipart()).toHaveLength(1);
+
+    await client.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    expect(await offsetOn(1, location)).toBe(String(bytes.length));
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'inplace/held.mp3' }));
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+    expect(await pendingMultipart()).toEqual([]);
+  });
+});
