@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import {
   DeleteBucketPolicyCommand,
   GetObjectCommand,
@@ -7,10 +9,11 @@ import {
   PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startService, type RunningService } from './helpers/app.ts';
+import { startService, tempRoot, type RunningService } from './helpers/app.ts';
+import { exitOf, startServiceProcess } from './helpers/process.ts';
 import { sha256 } from './helpers/media.ts';
 import { freshBucket, s3Client } from './helpers/s3.ts';
-import { s3Backend } from './helpers/s3-service.ts';
+import { s3Backend, s3Env } from './helpers/s3-service.ts';
 import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
 import { resumableKeys } from './helpers/tus-s3.ts';
 
@@ -120,4 +123,44 @@ describe('resumable uploads sent in place on S3', () => {
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes)).toBe(true);
     expect(await pendingMultipart()).toEqual([]);
   });
+});
+
+// The completion of an upload sent in place, interrupted by a crash of its service (src/fault-points.ts).
+describe('a crash during the completion of an upload sent in place', () => {
+  const rgw = inject('rgw');
+  const roots: string[] = [];
+  afterAll(() => Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }))));
+
+  it.each(['completing', 'committed'])(
+    'killed at "%s": after the restart the next request completes it, from its recorded sha256',
+    async (step) => {
+      const root = await tempRoot();
+      roots.push(root);
+      const configFile = path.join(root, 'config.json');
+      await writeFile(configFile, JSON.stringify({ storage: { s3: { partSize: PART } } }));
+      const bucket = await freshBucket(rgw);
+      const env = { ...s3Env(rgw, bucket), UPLOAD_DIR: path.join(root, step), CONFIG_FILE: configFile };
+      const bytes = largeMp3(6 * MiB);
+      const crashing = await startServiceProcess({ ...env, MEDIA_FAULT_POINT: step });
+      const location = (await createUpload(crashing.url, 'crash', `${step}.mp3`, bytes.length)).headers.get('location')!;
+      await patchUpload(crashing.url, location, 0, bytes).catch(() => undefined);
+      await exitOf(crashing.child);
+      expect(crashing.child.signalCode).toBe('SIGKILL');
+
+      const restarted = await startServiceProcess(env);
+      try {
+        expect((await headUpload(restarted.url, location)).headers.get('upload-offset')).toBe(String(bytes.length));
+        const repeated = await patchUpload(restarted.url, location, bytes.length, Buffer.alloc(0));
+        expect(await repeated.json()).toMatchObject({ code: 200, files: [{ filename: `${step}.mp3`, sha256: sha256(bytes) }] });
+        const client = s3Client(rgw);
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `crash/${step}.mp3` }));
+        expect(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+        expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
+        client.destroy();
+      } finally {
+        await restarted.stop();
+      }
+    },
+    60_000,
+  );
 });

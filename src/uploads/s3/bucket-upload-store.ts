@@ -3,9 +3,6 @@ import { ERRORS, Upload } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import type { StagedBytes, StagingSeam, StreamedObject } from '../../storage/byte-store.ts';
 import type { PartedStore } from '../../storage/parted-store.ts';
-import { contentTypeFor } from '../../media/content-types.ts';
-import { parseMediaPath } from '../../media/media-path.ts';
-import { extensionOf } from '../../filename-extension.ts';
 import type { BucketUploadInfo, BucketUploadObjects, ListedUpload } from './bucket-upload-objects.ts';
 import { writeInPlace, type InPlaceDeps } from './in-place-chunk.ts';
 import { writePieces } from './piece-chunk.ts';
@@ -198,7 +195,7 @@ export class BucketUploadStore extends RecordedDataStore<BucketUploadInfo> imple
   }
 
   private inPlaceDeps(): InPlaceDeps {
-    return { objects: this.objects, parted: this.parted(), targetOf, judgeStart: this.judgeStart };
+    return { objects: this.objects, parted: this.parted(), judgeStart: this.judgeStart };
   }
 
   private parted(): PartedStore {
@@ -210,10 +207,4 @@ export class BucketUploadStore extends RecordedDataStore<BucketUploadInfo> imple
     const info = listed.hasInfo ? await this.objects.readInfo(listed.id) : undefined;
     return info ? Date.parse(info.creationDate) < createdBefore : listed.newest.getTime() < createdBefore;
   }
-}
-
-/** The file's key and content type, as the publish names them (metadata judged at creation). */
-function targetOf(record: UploadRecord) {
-  const target = parseMediaPath({ directory: record.metadata.directory ?? undefined, filename: record.metadata.filename ?? undefined });
-  return { key: { directory: target.directory, name: target.filename }, contentType: contentTypeFor(extensionOf(target.filename)) };
 }

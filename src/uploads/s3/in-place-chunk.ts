@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
+import { extensionOf } from '../../filename-extension.ts';
+import { contentTypeFor } from '../../media/content-types.ts';
 import { judgedStart } from '../../media/judged-start.ts';
+import { parseMediaPath } from '../../media/media-path.ts';
 import type { ObjectKey } from '../../storage/byte-store.ts';
 import type { PartedStore, PartedUpload, SentPart } from '../../storage/parted-store.ts';
 import type { UploadRecord } from '../records/upload-records.ts';
@@ -22,8 +25,6 @@ export interface InPlaceState {
 export interface InPlaceDeps {
   objects: BucketUploadObjects;
   parted: PartedStore;
-  /** The file's key and content type, from the record's metadata. */
-  targetOf(record: UploadRecord): { key: ObjectKey; contentType: string | undefined };
   /** The content check of the file's start (throws the refusal), before anything of the file is sent. */
   judgeStart?: (start: Buffer, record: UploadRecord) => Promise<void>;
 }
@@ -72,7 +73,7 @@ export async function writeInPlace(
     if (partNumber === 1) await deps.judgeStart?.(judgedStart(bytes), info);
     await inFlight;
     if (!multipart) {
-      const { key, contentType } = deps.targetOf(info);
+      const { key, contentType } = targetOf(info);
       multipart = await parted.beginParts(key, contentType);
       // Named in the record at once: whoever drops the upload aborts it.
       await record({}, { multipart });
@@ -117,4 +118,11 @@ export async function writeInPlace(
     if (tail && recorded.inPlace!.incomplete !== tail) await objects.removePieces(info.id, [tail]).catch(() => undefined);
     throw error;
   }
+}
+
+/** The file's key and content type, as its publish names them (the metadata was judged at creation). */
+function targetOf(record: UploadRecord): { key: ObjectKey; contentType: string } {
+  const { directory, filename } = record.metadata;
+  const target = parseMediaPath({ directory: directory ?? undefined, filename: filename ?? undefined });
+  return { key: { directory: target.directory, name: target.filename }, contentType: contentTypeFor(extensionOf(target.filename)) };
 }
