@@ -8,7 +8,11 @@ import {
   ListMultipartUploadsCommand,
   PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { Upload } from '@tus/utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BucketUploadObjects } from '../src/uploads/s3/bucket-upload-objects.ts';
+import { BucketUploadStore } from '../src/uploads/s3/bucket-upload-store.ts';
 import { startService, tempRoot, type RunningService } from './helpers/app.ts';
 import { exitOf, startServiceProcess } from './helpers/process.ts';
 import { sha256 } from './helpers/media.ts';
@@ -16,10 +20,11 @@ import { freshBucket, s3Client } from './helpers/s3.ts';
 import { s3Backend, s3Env } from './helpers/s3-service.ts';
 import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
 import { resumableKeys } from './helpers/tus-s3.ts';
+import { chunksOf, openS3Store } from './helpers/s3-store.ts';
 
 const MiB = 1024 ** 2;
-/** S3's smallest part: the smallest `storage.s3.partSize`, so a few MiB make several parts. */
-const PART = 5 * MiB;
+/** A little over S3's smallest part (5 MiB), so that a few MiB make several parts and a chunk's tail may go as a part of its own. */
+const PART = 6 * MiB;
 
 // Resumable uploads of a part or more on the S3 backend: each chunk becomes parts of one
 // multipart upload at the file's own key, completed there. Two services share one bucket of the
@@ -44,24 +49,28 @@ describe('resumable uploads sent in place on S3', () => {
   const offsetOn = async (i: number, location: string) => (await headUpload(url(i), location)).headers.get('upload-offset');
 
   it('completes an upload whose chunks went to both hosts, a small one and a mismatched one among them, at its own key', async () => {
-    const bytes = Buffer.concat([largeMp3(13 * MiB), randomBytes(1000)]);
+    const bytes = Buffer.concat([largeMp3(14 * MiB), randomBytes(1000)]);
     const location = (await createUpload(url(0), 'inplace', 'song.mp3', bytes.length)).headers.get('location')!;
     const at = (start: number, end = bytes.length) => bytes.subarray(start, end);
 
-    // A part and a tail; the tail and a chunk under S3's smallest part; a part and a tail again.
-    expect((await patchUpload(url(0), location, 0, at(0, 6 * MiB))).status).toBe(204);
-    expect((await patchUpload(url(1), location, 6 * MiB, at(6 * MiB, 7 * MiB))).status).toBe(204);
+    // A part and a tail under S3's smallest part, which waits; then a chunk under it, whose bytes join the tail.
+    expect((await patchUpload(url(0), location, 0, at(0, 6.5 * MiB))).status).toBe(204);
+    expect((await patchUpload(url(1), location, 6.5 * MiB, at(6.5 * MiB, 7.5 * MiB))).status).toBe(204);
     expect(await pendingMultipart()).toHaveLength(1);
+    expect(await resumableKeys(rgw, bucket)).toContainEqual(expect.stringMatching(/\/incomplete-0000006291456-[0-9a-f]{8}$/));
 
-    const chunk = at(7 * MiB, 11 * MiB);
+    // The tail and this chunk come to less than a part, but to S3's smallest: they go as a part of their own.
+    const chunk = at(7.5 * MiB, 11.5 * MiB);
     const corrupted = Buffer.from(chunk);
     corrupted[3 * MiB] = corrupted[3 * MiB]! ^ 1;
-    const refused = await patchUpload(url(0), location, 7 * MiB, corrupted, { 'Upload-Checksum': checksumHeader('sha256', chunk) });
+    const refused = await patchUpload(url(0), location, 7.5 * MiB, corrupted, { 'Upload-Checksum': checksumHeader('sha256', chunk) });
     expect(refused.status).toBe(460);
-    expect(await offsetOn(1, location)).toBe(String(7 * MiB));
-    expect((await patchUpload(url(0), location, 7 * MiB, chunk, { 'Upload-Checksum': checksumHeader('sha1', chunk) })).status).toBe(204);
+    expect(await offsetOn(1, location)).toBe(String(7.5 * MiB));
+    const checksum = { 'Upload-Checksum': checksumHeader('sha1', chunk) };
+    expect((await patchUpload(url(0), location, 7.5 * MiB, chunk, checksum)).status).toBe(204);
+    expect((await resumableKeys(rgw, bucket)).filter((key) => key.includes('/incomplete-'))).toEqual([]);
 
-    const last = await patchUpload(url(1), location, 11 * MiB, at(11 * MiB));
+    const last = await patchUpload(url(1), location, 11.5 * MiB, at(11.5 * MiB));
     expect(last.status).toBe(200);
     const answer = (await last.json()) as { code: number; files: Array<Record<string, unknown>> };
     expect(answer).toMatchObject({ code: 200, files: [{ directory: 'inplace', filename: 'song.mp3', size: bytes.length }] });
@@ -163,4 +172,32 @@ describe('a crash during the completion of an upload sent in place', () => {
     },
     60_000,
   );
+});
+
+describe('expiry of an upload sent in place', () => {
+  const rgw = inject('rgw');
+
+  it('aborts its multipart upload when the sweep removes it, with its record and its tail', async () => {
+    const client = s3Client(rgw);
+    const bucket = await freshBucket(rgw);
+    const byteStore = await openS3Store(rgw, bucket, { partSize: PART });
+    const objects = new BucketUploadObjects(client, bucket, '', 5000);
+    const store = new BucketUploadStore(objects, { expireAfterMs: 1000, parted: byteStore.parted });
+    try {
+      const id = randomBytes(16).toString('hex');
+      const bytes = largeMp3(8 * MiB);
+      await store.create(new Upload({ id, size: bytes.length, offset: 0, metadata: { directory: 'a', filename: 'b.mp3' } }));
+      expect(await store.write(Readable.from(chunksOf(bytes.subarray(0, 7 * MiB))), id, 0)).toBe(7 * MiB);
+      const pending = async () => (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+      expect(await pending()).toHaveLength(1);
+      expect(await resumableKeys(rgw, bucket)).toHaveLength(2);
+
+      expect(await store.removeIfExpired(id, Date.now() + 1)).toBe(true);
+      expect(await pending()).toEqual([]);
+      expect(await resumableKeys(rgw, bucket)).toEqual([]);
+    } finally {
+      await byteStore.close();
+      client.destroy();
+    }
+  });
 });

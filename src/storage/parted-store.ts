@@ -25,8 +25,12 @@ export interface SentPart {
  * place, never replacing an object, as a streamed body is. Optional: a backend without it stages.
  */
 export interface PartedStore {
-  /** Bytes of every part but the last (S3: `storage.s3.partSize`). */
+  /** Bytes of a part as the store cuts them (S3: `storage.s3.partSize`). */
   readonly partSize: number;
+  /** The fewest bytes a part but the last may hold (S3: 5 MiB). */
+  readonly minPartSize: number;
+  /** The most parts one upload may have (S3: 10,000). */
+  readonly maxParts: number;
   /** Starts a multipart upload toward `key`; nothing is visible until the completion. */
   beginParts(key: ObjectKey, contentType: string | undefined): Promise<PartedUpload>;
   /** Sends (or sends again: the last one sent counts) part `partNumber`. */

@@ -8,6 +8,7 @@ import type { PartedStore, PartedUpload, SentPart } from '../parted-store.ts';
 import { completeWithoutReplace, exists } from './complete-without-replace.ts';
 import type { ObjectKeys } from './object-keys.ts';
 import { abortUpload, sendParts, uploadPart, type SentParts } from './part-sender.ts';
+import { MAX_PARTS, MIN_PART_BYTES } from './s3-config.ts';
 
 export interface MultipartStreamsOptions {
   client: S3Client;
@@ -44,6 +45,9 @@ export class MultipartStreams implements PartedStore {
   get partSize(): number {
     return this.options.partSize;
   }
+
+  readonly minPartSize = MIN_PART_BYTES;
+  readonly maxParts = MAX_PARTS;
 
   async stream(
     body: AsyncIterable<Buffer>,

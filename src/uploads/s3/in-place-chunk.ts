@@ -14,11 +14,11 @@ import { ResumableSha256 } from './resumable-sha256.ts';
 export interface InPlaceState {
   /** The multipart upload at the file's own key: begun when the first part is due, once the file's start passed the content check. */
   multipart?: PartedUpload;
-  /** The parts that count, in order: each partSize long but the last. */
+  /** The parts that count, in order: partSize long, or a chunk's tail of at least minPartSize, or the last. */
   parts: SentPart[];
   /** hash-wasm's saved SHA-256 state over every byte that counts (base64); absent before the first. */
   sha256State?: string;
-  /** The bytes past the last part, fewer than a part: the next chunk's bytes follow them into a part. */
+  /** The bytes past the last part, too few for a part: the next chunk's bytes follow them into one. */
   incomplete?: Piece;
 }
 
@@ -30,9 +30,9 @@ export interface InPlaceDeps {
 }
 
 /**
- * Writes one chunk of an upload sent in place: the waiting tail (fetched: less than a part) and
- * the chunk's bytes are cut into parts of the multipart upload, at most one part in flight while
- * the next fills, and hashed on the way; what is left waits in the bucket as the new tail. Without
+ * Writes one chunk of an upload sent in place: the waiting tail (fetched: less than a part) and the chunk's bytes are cut into parts of the multipart upload, at most one part in
+ * flight while the next fills, and hashed on the way; what is left goes as a part of its own when
+ * it may (mayGoAlone), else waits in the bucket as the new tail. Without
  * a checksum each part counts once up (the record names it, with the hash state at its end); with
  * one nothing counts before the whole chunk matched, so a refused chunk leaves offset, parts and
  * hash as they were (parts it sent are sent again under the same numbers, or dropped at the
@@ -104,8 +104,8 @@ export async function writeInPlace(
         if (filled === buffer.length) await cut();
       }
     }
-    // The last part may be of any size; a shorter tail waits for the next chunk.
-    if (position === info.size && filled > 0) await cut();
+    // The last part may be of any size; a shorter tail goes as a part of its own when it may, else waits for the next chunk.
+    if (filled > 0 && (position === info.size || mayGoAlone(parted, filled, numbered, info.size - position))) await cut();
     await inFlight;
     verifier?.verify(info.offset);
     if (position === info.offset) return recorded;
@@ -118,6 +118,16 @@ export async function writeInPlace(
     if (tail && recorded.inPlace!.incomplete !== tail) await objects.removePieces(info.id, [tail]).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Whether a chunk's tail of `bytes` may be sent as a part shorter than the others, as
+ * `@tus/s3-store` sends one (no byte of it is fetched and sent again with the next chunk): it
+ * must reach S3's smallest part, and the bytes still to come must fit the parts left in full
+ * parts, so that the upload never needs more parts than S3 allows whatever its chunks.
+ */
+function mayGoAlone(parted: PartedStore, bytes: number, partsBefore: number, toCome: number): boolean {
+  return bytes >= parted.minPartSize && partsBefore + 1 + Math.ceil(toCome / parted.partSize) <= parted.maxParts;
 }
 
 /** The file's key and content type, as its publish names them (the metadata was judged at creation). */
