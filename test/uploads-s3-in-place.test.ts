@@ -140,7 +140,9 @@ describe('a crash during the completion of an upload sent in place', () => {
   const roots: string[] = [];
   afterAll(() => Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }))));
 
-  it.each(['completing', 'committed'])(
+  // "committed" is the crash check that takes the digest from the hash state (no bytes are left to
+  // read); the other steps are the completion run again, as uploads-crash-completion.test.ts checks.
+  it.each(['committed'])(
     'killed at "%s": after the restart the next request completes it, from its recorded sha256',
     async (step) => {
       const root = await tempRoot();

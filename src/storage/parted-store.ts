@@ -31,6 +31,8 @@ export interface PartedStore {
   readonly minPartSize: number;
   /** The most parts one upload may have (S3: 10,000). */
   readonly maxParts: number;
+  /** Parts of one upload to hold in memory or in flight at once, the one being filled included (S3: `storage.s3.queueSize`). */
+  readonly queueSize: number;
   /** Starts a multipart upload toward `key`; nothing is visible until the completion. */
   beginParts(key: ObjectKey, contentType: string | undefined): Promise<PartedUpload>;
   /** Sends (or sends again: the last one sent counts) part `partNumber`. */

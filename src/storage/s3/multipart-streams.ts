@@ -46,6 +46,10 @@ export class MultipartStreams implements PartedStore {
     return this.options.partSize;
   }
 
+  get queueSize(): number {
+    return this.options.queueSize;
+  }
+
   readonly minPartSize = MIN_PART_BYTES;
   readonly maxParts = MAX_PARTS;
 

@@ -30,13 +30,14 @@ export interface InPlaceDeps {
 }
 
 /**
- * Writes one chunk of an upload sent in place: the waiting tail (fetched: less than a part) and the chunk's bytes are cut into parts of the multipart upload, at most one part in
- * flight while the next fills, and hashed on the way; what is left goes as a part of its own when
- * it may (mayGoAlone), else waits in the bucket as the new tail. Without
- * a checksum each part counts once up (the record names it, with the hash state at its end); with
- * one nothing counts before the whole chunk matched, so a refused chunk leaves offset, parts and
- * hash as they were (parts it sent are sent again under the same numbers, or dropped at the
- * end). Answers the record that counts now.
+ * Writes one chunk of an upload sent in place: the waiting tail (fetched: less than a part) and
+ * the chunk's bytes are cut into parts of the multipart upload, hashed on the way, at most
+ * `queueSize` parts in memory or in flight (as a streamed POST /media holds them); what is left
+ * goes as a part of its own when it may (mayGoAlone), else waits in the bucket as the new tail.
+ * Without a checksum each part counts as soon as it and those before it are up (the record names
+ * it, with the hash state at its end); with one nothing counts before the whole chunk matched, so a
+ * refused chunk leaves offset, parts and hash as they were (the parts it sent are sent again under
+ * the same numbers, or dropped at the end). Answers the record that counts now.
  */
 export async function writeInPlace(
   deps: InPlaceDeps,
@@ -52,10 +53,13 @@ export async function writeInPlace(
   let multipart = state.multipart;
   let position = info.offset;
   let buffer: Buffer = Buffer.allocUnsafe(parted.partSize);
-  let spare: Buffer | undefined;
+  /** Buffers of parts that are up, filled again rather than allocated anew. */
+  const spare: Buffer[] = [];
   let filled = state.incomplete ? (await objects.readPiece(info.id, state.incomplete)).copy(buffer) : 0;
   let numbered = parts.length;
-  let inFlight: Promise<void> = Promise.resolve();
+  /** One step per part on its way, in order: done once the part is up and counted (each after those before it). */
+  const counting: Promise<void>[] = [];
+  const sends: Promise<unknown>[] = [];
   let tail: Piece | undefined;
 
   const record = async (changes: Partial<BucketUploadInfo>, inPlace: Partial<InPlaceState>) => {
@@ -66,30 +70,33 @@ export async function writeInPlace(
     if (replaced && replaced !== recorded.inPlace!.incomplete) await objects.removePieces(info.id, [replaced]).catch(() => undefined);
   };
   const cut = async () => {
-    const sending = buffer;
-    const bytes = sending.subarray(0, filled);
+    const filling = buffer;
+    const bytes = filling.subarray(0, filled);
     const partNumber = ++numbered;
-    const hashed = hash.save();
     if (partNumber === 1) await deps.judgeStart?.(judgedStart(bytes), info);
-    await inFlight;
     if (!multipart) {
       const { key, contentType } = targetOf(info);
       multipart = await parted.beginParts(key, contentType);
       // Named in the record at once: whoever drops the upload aborts it.
       await record({}, { multipart });
     }
-    const begun = multipart;
-    buffer = spare ?? Buffer.allocUnsafe(parted.partSize);
-    spare = undefined;
-    filled = 0;
-    inFlight = parted.sendPart(begun, partNumber, bytes).then(async (part) => {
-      parts.push(part);
-      if (bytes.length === sending.length) spare = sending;
-      const offset = parts.reduce((sum, sent) => sum + sent.size, 0);
+    const sent = parted.sendPart(multipart, partNumber, bytes);
+    sends.push(sent.catch(() => undefined));
+    const hashed = hash.save();
+    // Without a checksum a part counts as soon as it and those before it are up: a PATCH cut short keeps it.
+    const counted = (counting.at(-1) ?? Promise.resolve()).then(async () => {
+      parts.push(await sent);
+      if (bytes.length === filling.length) spare.push(filling);
+      const offset = parts.reduce((sum, part) => sum + part.size, 0);
       if (!verifier) await record({ offset }, { parts: [...parts], sha256State: hashed, incomplete: undefined });
     });
-    // Its failure is thrown by the next `await inFlight`, never unhandled meanwhile.
-    inFlight.catch(() => undefined);
+    // Its failure is thrown where it is awaited, never unhandled meanwhile.
+    counted.catch(() => undefined);
+    counting.push(counted);
+    // The part being filled takes a place of the queue too.
+    while (counting.length >= parted.queueSize) await counting.shift();
+    buffer = spare.pop() ?? Buffer.allocUnsafe(parted.partSize);
+    filled = 0;
   };
 
   try {
@@ -106,14 +113,14 @@ export async function writeInPlace(
     }
     // The last part may be of any size; a shorter tail goes as a part of its own when it may, else waits for the next chunk.
     if (filled > 0 && (position === info.size || mayGoAlone(parted, filled, numbered, info.size - position))) await cut();
-    await inFlight;
+    await Promise.all(counting);
     verifier?.verify(info.offset);
     if (position === info.offset) return recorded;
     if (filled > 0) tail = await objects.putPiece(info.id, position - filled, buffer.subarray(0, filled), 'incomplete');
     await record({ offset: position }, { parts, sha256State: hash.save(), incomplete: tail });
     return recorded;
   } catch (error) {
-    await inFlight.catch(() => undefined);
+    await Promise.allSettled([...sends, ...counting]);
     // A tail the record does not name never counted.
     if (tail && recorded.inPlace!.incomplete !== tail) await objects.removePieces(info.id, [tail]).catch(() => undefined);
     throw error;
