@@ -110,7 +110,7 @@ describe('a crash of the service in the middle of a large PATCH', { timeout: TIM
     expect(await whole.json()).toMatchObject({ code: 200, files: [{ sha256: sha256(bytes) }] });
   });
 
-  it('on backend s3, keeps the pieces of a chunk without Upload-Checksum that were up, and the upload completes from there', async () => {
+  it('on backend s3, keeps the parts of a chunk without Upload-Checksum that were up, and the upload completes from there', async () => {
     const rgw = inject('rgw');
     const bucket = await freshBucket(rgw);
     const env = s3Env(rgw, bucket);
@@ -120,7 +120,7 @@ describe('a crash of the service in the middle of a large PATCH', { timeout: TIM
     const crashing = await start(root, env);
     const location = (await createUpload(crashing.url, 'crash', 's3.mp3', bytes.length)).headers.get('location')!;
     const id = location.split('/').at(-1)!;
-    // The marker: the record in the bucket lists the first 8 MiB piece, then the service dies.
+    // The marker: the record in the bucket names the first part (16 MiB: the upload is sent in place), then the service dies.
     await killMidPatch(crashing, location, bytes, 20 * MiB, {}, async () => (await bucketOffset(rgw, bucket, id)) >= 8 * MiB);
     const durable = await bucketOffset(rgw, bucket, id);
     expect(durable).toBeGreaterThanOrEqual(8 * MiB);

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 import { extensionOf } from '../filename-extension.ts';
-import type { StreamingStore } from '../storage/byte-store.ts';
+import type { StreamedObject, StreamingStore } from '../storage/byte-store.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import { contentTypeFor } from './content-types.ts';
 import type { EventHook, EventOrigin } from './event-hook.ts';
@@ -61,9 +61,17 @@ export class StreamPublish {
       const inspection = await this.inspector.judgeFirstBytes(judgedStart(first), extension);
       if (!inspection.ok) throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${inspection.problem}`);
     }
-    const attributes: MediaAttributes = { contentType: contentTypeFor(extension), metadata: null };
     const key = { directory: target.directory, name: target.filename };
-    const sent = await this.store.stream(startingWith([first], source), key, attributes.contentType, signal);
+    const sent = await this.store.stream(startingWith([first], source), key, contentTypeFor(extension), signal);
+    return this.adopt(sent, target);
+  }
+
+  /**
+   * A body in the store but not yet a file, published as send's are (no audio metadata): one
+   * this class sent, or the parts of a resumable upload, whose start was judged before its first part.
+   */
+  adopt(sent: StreamedObject, target: MediaPath): SentFile {
+    const attributes: MediaAttributes = { contentType: contentTypeFor(extensionOf(target.filename)), metadata: null };
     return {
       size: sent.size,
       abort: () => sent.abort(),

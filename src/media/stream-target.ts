@@ -39,7 +39,7 @@ export function partStreaming(
   return { publish, targetOf };
 }
 
-function isStreaming(store: ByteStore): store is ByteStore & StreamingStore {
+export function isStreaming(store: ByteStore): store is ByteStore & StreamingStore {
   return typeof (store as Partial<StreamingStore>).stream === 'function';
 }
 

@@ -1,5 +1,6 @@
 import type { ResumableConfig } from './config.ts';
 import type { WorkArea } from '../storage/byte-store.ts';
+import { partedOf } from '../storage/parted-store.ts';
 import type { ResumableDataStore } from './tus/resumable-data-store.ts';
 import { UploadDataStore } from './local/upload-data-store.ts';
 import { UploadRecords } from './records/upload-records.ts';
@@ -13,7 +14,8 @@ export interface ResumableStorage {
 /**
  * Where resumable uploads live: with the local backend, files under `<root>/.resumable` (every
  * process of the host continues any upload); with the S3 backend, objects in the bucket under
- * `<prefix>.resumable/` (every host sharing the bucket does).
+ * `<prefix>.resumable/` (every host sharing the bucket does), the bytes of an upload of a part or
+ * more as the parts of a multipart upload at the file's own key.
  */
 export async function createResumableStorage(
   config: ResumableConfig,
@@ -43,7 +45,10 @@ export async function createResumableStorage(
     });
     const objects = new BucketUploadObjects(client, bucket!, new ObjectKeys(prefix).prefix, timeoutMs);
     return {
-      dataStore: new BucketUploadStore(objects, { expireAfterMs: uploads.expireAfterMs, onBytes }, () => client.destroy()),
+      // An upload of a part or more goes in place, as the parts of the byte store's multipart uploads.
+      dataStore: new BucketUploadStore(objects, { expireAfterMs: uploads.expireAfterMs, onBytes, parted: partedOf(store) }, () =>
+        client.destroy(),
+      ),
       lockPath,
     };
   }

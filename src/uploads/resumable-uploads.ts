@@ -9,6 +9,8 @@ import type { ResumableConfig, UploadsConfig } from './config.ts';
 import { AppError } from '../errors.ts';
 import type { ContentInspector } from '../media/content-inspector.ts';
 import type { PublishPipeline } from '../media/publish-pipeline.ts';
+import { StreamPublish } from '../media/stream-publish.ts';
+import { isStreaming } from '../media/stream-target.ts';
 import type { EventHook } from '../media/event-hook.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
@@ -90,7 +92,11 @@ export class ResumableUploads {
       ? new RedisLocker(redis, uploads.lockTimeoutMs, config.redis.commandTimeoutMs)
       : new FileLocker(lockPath, uploads.lockTimeoutMs);
     const ownership = deps.access ? new UploadOwnership(deps.access) : undefined;
-    const finisher = new UploadFinisher({ store, pipeline, media, dataStore, locker, lockTimeoutMs: uploads.lockTimeoutMs, metrics });
+    const streaming = isStreaming(store)
+      ? new StreamPublish(store, inspector, { verifyContent: media.verifyContent }, deps.events)
+      : undefined;
+    const lockTimeoutMs = uploads.lockTimeoutMs;
+    const finisher = new UploadFinisher({ store, pipeline, streaming, media, dataStore, locker, lockTimeoutMs, metrics });
     // A request that holds the lock and finds every byte in but nothing decided completes the upload first.
     dataStore.completePending = (id) => finisher.completeLocked(id);
     const tus = new TusServer({

@@ -411,22 +411,26 @@ export interface paths {
          *     409). With `Upload-Checksum: <sha1|sha256|md5> <base64 digest>` the chunk counts only when
          *     it matches; otherwise 460 and the offset stays where it was (the chunk's bytes are dropped).
          *     A chunk without a checksum counts as far as it arrived. The content is judged once the
-         *     first 64 KiB of the upload have arrived (in a chunk at offset 0): content that is not of
+         *     first 64 KiB of the upload have arrived (in a chunk at offset 0), and on backend `s3` for an
+         *     upload of `storage.s3.partSize` or more before its first part is sent: content that is not of
          *     the extension's format answers 415 (code 504) at once and the upload is dropped. Each request holds a lock on the
          *     upload, in whichever process of the host it lands, or on backend `s3` whichever host
          *     sharing the bucket and `redis.url` (423 when another request keeps it longer than
          *     `uploads.lockTimeoutMs`; tus clients retry). When the last byte arrives the
          *     file goes through the pipeline of POST /media (content check, audio metadata, sha256,
          *     commit without replace) and the answer is POST /media's: 200 with `files[0]`, or the
-         *     refusal (415 code 504 content not audio, 422 code 501 the path was taken meanwhile). The
+         *     refusal (415 code 504 content not audio, 422 code 501 the path was taken meanwhile). On
+         *     backend `s3` an upload of `storage.s3.partSize` or more was sent as the parts of one
+         *     multipart upload at the file's own key and is completed there, as POST /media's streamed
+         *     file parts are (its `metadata` is null; listings and downloads carry what the analysis finds). The
          *     publish holds the upload's lock and keeps its bytes until it decided; a crash at any step
          *     leaves the upload complete and pending, and the next request (or the start-up recovery)
          *     completes it. Afterwards the bytes are gone and the record keeps the answer until expiry
          *     (a repeated final PATCH at `Upload-Offset` = length with no body gets it again), except
-         *     when the bucket (503, code 505) or the staging disk (507) failed: on backend `s3` the
-         *     upload is then kept less its last piece (`Upload-Offset` in the answer and in HEAD), and
-         *     resending from there completes it; on backend `local` it stays complete and the next
-         *     request publishes it again. A chunk without `Upload-Checksum` cut short by a crash of the
+         *     when the bucket (503, code 505) or the staging disk (507) failed: on backend `s3` an
+         *     upload smaller than a part is then kept less its last piece (`Upload-Offset` in the answer
+         *     and in HEAD), and resending from there completes it; on backend `local`, and for an upload
+         *     sent in place, it stays complete and the next request publishes it again. A chunk without `Upload-Checksum` cut short by a crash of the
          *     service counts as far as it was written (flushed every 2 MiB).
          */
         patch: operations["appendResumableUpload"];

@@ -1,4 +1,4 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { RgwEndpoint } from './ceph-rgw.ts';
 import { s3Client } from './s3.ts';
 
@@ -22,4 +22,14 @@ export async function bucketKeys(rgw: RgwEndpoint, bucket: string, prefix = ''):
 /** The objects resumable uploads keep in the bucket (`<prefix>.resumable/...`). */
 export function resumableKeys(rgw: RgwEndpoint, bucket: string, prefix = ''): Promise<string[]> {
   return bucketKeys(rgw, bucket, `${prefix}.resumable/`);
+}
+
+/** The keys of the multipart uploads begun in `bucket` and neither completed nor aborted. */
+export async function pendingMultipartUploads(rgw: RgwEndpoint, bucket: string): Promise<string[]> {
+  const client = s3Client(rgw);
+  try {
+    return ((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).map((upload) => upload.Key!);
+  } finally {
+    client.destroy();
+  }
 }

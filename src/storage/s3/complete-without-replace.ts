@@ -9,7 +9,7 @@ import type { Locker } from '@tus/utils';
 import { AppError } from '../../errors.ts';
 import type { Attributes } from '../byte-store.ts';
 import type { ObjectKeys } from './object-keys.ts';
-import { abortUpload, type SentParts } from './part-sender.ts';
+import type { SentParts } from './part-sender.ts';
 import { isNotFound, isPreconditionFailed } from './s3-errors.ts';
 
 export interface Completion {
@@ -30,7 +30,9 @@ const lockIdOf = (key: string) => `s3-name:${key}`;
  * for (so the object is never listed before them), and CompleteMultipartUpload carries
  * `If-None-Match: *`, which AWS S3 and MinIO enforce against every writer and Ceph RGW 16 ignores:
  * there the lock alone keeps the hosts of the service from replacing each other's objects.
- * FILE_EXISTS (and the parts dropped) when the name is taken; answers the object's ETag.
+ * FILE_EXISTS when the name is taken; answers the object's ETag. The parts stay on a failure:
+ * whoever owns the multipart upload drops them (a streamed body at once, a resumable upload once
+ * its outcome is decided, since a passing failure may be retried).
  */
 export async function completeWithoutReplace(
   completion: Completion,
@@ -67,9 +69,6 @@ export async function completeWithoutReplace(
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: metadataKey }), { abortSignal: deadline() }).catch(() => undefined);
       throw isPreconditionFailed(error) ? new AppError('FILE_EXISTS') : error;
     }
-  } catch (error) {
-    await abortUpload(client, bucket, key, sent.uploadId, timeoutMs);
-    throw error;
   } finally {
     await lock.unlock();
   }

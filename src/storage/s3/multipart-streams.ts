@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Locker } from '@tus/utils';
 import PQueue from 'p-queue';
 import { AppError } from '../../errors.ts';
 import type { Attributes, ObjectKey, StreamedObject } from '../byte-store.ts';
+import type { PartedStore, PartedUpload, SentPart } from '../parted-store.ts';
 import { completeWithoutReplace, exists } from './complete-without-replace.ts';
 import type { ObjectKeys } from './object-keys.ts';
-import { abortUpload, sendParts } from './part-sender.ts';
+import { abortUpload, sendParts, uploadPart, type SentParts } from './part-sender.ts';
+import { MAX_PARTS, MIN_PART_BYTES } from './s3-config.ts';
 
 export interface MultipartStreamsOptions {
   client: S3Client;
@@ -30,14 +32,26 @@ export interface MultipartStreamsOptions {
  * Bodies streamed into the bucket as the parts of one multipart upload each, never staged on this
  * host (see sendParts), completed without replacing an object (see completeWithoutReplace). The
  * parts of every upload share one bound, so many uploads at once do not queue each other's parts
- * behind the gateway until their deadlines pass.
+ * behind the gateway until their deadlines pass. The same multipart uploads may also be built a
+ * part at a time across requests and hosts (PartedStore: resumable uploads completing in place).
  */
-export class MultipartStreams {
+export class MultipartStreams implements PartedStore {
   private readonly partSlots: PQueue;
 
   constructor(private readonly options: MultipartStreamsOptions) {
     this.partSlots = new PQueue({ concurrency: options.partsInFlight });
   }
+
+  get partSize(): number {
+    return this.options.partSize;
+  }
+
+  get queueSize(): number {
+    return this.options.queueSize;
+  }
+
+  readonly minPartSize = MIN_PART_BYTES;
+  readonly maxParts = MAX_PARTS;
 
   async stream(
     body: AsyncIterable<Buffer>,
@@ -45,23 +59,82 @@ export class MultipartStreams {
     contentType: string | undefined,
     signal?: AbortSignal,
   ): Promise<StreamedObject> {
-    const { client, bucket, keys, locker, timeoutMs, partSize, queueSize, fail, made } = this.options;
+    const { client, bucket, keys, timeoutMs, partSize, queueSize, fail } = this.options;
     const Key = keys.of(key);
-    const upload = `${process.pid}-${randomUUID()}`;
+    const upload = this.uploadName();
     const sending = { client, bucket, key: Key, upload, contentType, timeoutMs, partSlots: this.partSlots, partSize, queueSize };
-    const completion = { client, bucket, keys, locker, timeoutMs };
     // A taken name is refused before any byte is sent; the completion checks again under the lock.
-    if (await exists(completion, Key).catch(fail)) throw new AppError('FILE_EXISTS');
+    if (await exists({ client, bucket, timeoutMs }, Key).catch(fail)) throw new AppError('FILE_EXISTS');
     const sent = await sendParts(sending, body, signal).catch(fail);
+    const abort = () => abortUpload(client, bucket, Key, sent.uploadId, timeoutMs);
+    const object = this.completable(key, upload, sent, abort);
+    return {
+      ...object,
+      // Nothing of a body that did not become the object stays in the bucket.
+      complete: async (attributes) => {
+        try {
+          return await object.complete(attributes);
+        } catch (error) {
+          await abort();
+          throw error;
+        }
+      },
+    };
+  }
+
+  async beginParts(key: ObjectKey, contentType: string | undefined): Promise<PartedUpload> {
+    const { client, bucket, keys, timeoutMs, fail } = this.options;
+    const upload = this.uploadName();
+    const created = await client
+      .send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: keys.of(key), ContentType: contentType, Metadata: { upload } }), {
+        abortSignal: AbortSignal.timeout(timeoutMs),
+      })
+      .catch(fail);
+    return { key: { directory: key.directory, name: key.name }, uploadId: created.UploadId!, upload };
+  }
+
+  async sendPart(parted: PartedUpload, partNumber: number, bytes: Buffer): Promise<SentPart> {
+    const { client, bucket, keys, timeoutMs, fail } = this.options;
+    const sending = { client, bucket, key: keys.of(parted.key), timeoutMs };
+    const ETag = await this.partSlots.add(() => uploadPart(sending, parted.uploadId, partNumber, bytes)).catch(fail);
+    return { PartNumber: partNumber, ETag: ETag ?? '', size: bytes.length };
+  }
+
+  partsSent(parted: PartedUpload, sent: { parts: readonly SentPart[]; size: number; sha256: string }): StreamedObject {
+    const parts = sent.parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }));
+    // The parts' owner drops them (abandonParts) once it has decided: a passing failure may be retried.
+    return this.completable(
+      parted.key,
+      parted.upload,
+      { uploadId: parted.uploadId, parts, size: sent.size, sha256: sent.sha256 },
+      async () => undefined,
+    );
+  }
+
+  abandonParts(parted: PartedUpload): Promise<void> {
+    const { client, bucket, keys, timeoutMs } = this.options;
+    return abortUpload(client, bucket, keys.of(parted.key), parted.uploadId, timeoutMs);
+  }
+
+  /** Names a writer as its objects' `upload` metadata carries it (see object-metadata.ts). */
+  private uploadName(): string {
+    return `${process.pid}-${randomUUID()}`;
+  }
+
+  private completable(key: ObjectKey, upload: string, sent: SentParts, abort: () => Promise<void>): StreamedObject {
+    const { client, bucket, keys, locker, timeoutMs, fail, made } = this.options;
+    const Key = keys.of(key);
     return {
       size: sent.size,
       sha256: sent.sha256,
       complete: async (attributes) => {
-        const version = await completeWithoutReplace(completion, Key, upload, sent, attributes).catch(fail);
+        const version = await completeWithoutReplace({ client, bucket, keys, locker, timeoutMs }, Key, upload, sent, attributes).catch(
+          fail,
+        );
         made(Key, version, { sha256: sent.sha256, attributes });
         return { key: { ...key }, size: sent.size, sha256: sent.sha256, modified: new Date(), version, attributes };
       },
-      abort: () => abortUpload(client, bucket, Key, sent.uploadId, timeoutMs),
+      abort,
     };
   }
 }

@@ -119,7 +119,14 @@ async function sendAll(options: PartSenderOptions, uploadId: string, body: Async
   return { parts, size, sha256: hash.digest('hex') };
 }
 
-async function uploadPart(options: PartSenderOptions, uploadId: string, PartNumber: number, bytes: Buffer, signal?: AbortSignal) {
+/** Sends one part (again: the last one sent under a number counts); answers its ETag. */
+export async function uploadPart(
+  options: Pick<PartSenderOptions, 'client' | 'bucket' | 'key' | 'timeoutMs'>,
+  uploadId: string,
+  PartNumber: number,
+  bytes: Buffer,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const deadline = AbortSignal.timeout(options.timeoutMs + Math.ceil(bytes.length / 2 ** 20) * PART_MS_PER_MIB);
   const answer = await options.client.send(
     new UploadPartCommand({

@@ -9,6 +9,9 @@ export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 /** Parts of one multipart upload, at most (S3's limit). */
 export const MAX_PARTS = 10_000;
 
+/** The smallest part but the last of a multipart upload (S3's limit, and Ceph RGW's default `rgw_multipart_min_part_size`). */
+export const MIN_PART_BYTES = 5 * 1024 ** 2;
+
 /** The largest file a multipart upload of parts this size can hold. */
 export function largestMultipartObject(partSize: number): number {
   return Math.min(MAX_OBJECT_BYTES, partSize * MAX_PARTS);
@@ -35,7 +38,7 @@ export const s3ConfigSchema = z
     partSize: z
       .number()
       .int()
-      .min(5 * 1024 ** 2)
+      .min(MIN_PART_BYTES)
       .max(5 * 1024 ** 3)
       .default(16 * 1024 ** 2),
     /** Parts of one upload held in memory or in flight at once: memory per upload is at most partSize x queueSize. */

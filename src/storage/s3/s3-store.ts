@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { AppError } from '../../errors.ts';
 import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
 import type { StreamedObject, StreamingStore } from '../byte-store.ts';
+import type { PartedStore } from '../parted-store.ts';
 import type { Attributes, ByteRange, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';
 import { OutcomeUnknown, putIfAbsent } from './conditional-put.ts';
 import { ObjectDescriber, type Described } from './object-describer.ts';
@@ -160,6 +161,11 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
   /** See MultipartStreams. */
   stream(body: AsyncIterable<Buffer>, key: ObjectKey, contentType: string | undefined, signal?: AbortSignal): Promise<StreamedObject> {
     return this.streams.stream(body, key, contentType, signal);
+  }
+
+  /** Multipart uploads built a part at a time across requests and hosts (resumable uploads): see MultipartStreams. */
+  get parted(): PartedStore {
+    return this.streams;
   }
 
   /** stream, then complete: a body made the object at `key` as it arrives. A failure leaves nothing in the bucket. */

@@ -6,15 +6,24 @@ import { FIRST_BYTES } from '../../media/judged-start.ts';
 import { extensionOf } from '../../filename-extension.ts';
 import { tusRequest } from '../tus/request-context.ts';
 import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
+import { uploadOf } from '../records/upload-records.ts';
 
 /**
  * Makes `store` judge the content of an upload as soon as its first bytes arrived, by the content
  * rule of POST /media, instead of once the whole file is in: a 300 MiB file that is not audio is
  * refused (415, code 504) after its first 64 KiB, and the upload is dropped, since no later
  * chunk can change its start. Judged only in a chunk that starts at offset 0 and reaches FIRST_BYTES
- * (a smaller upload, or one whose first chunk is smaller, is judged whole when its last byte arrives).
+ * (a smaller upload, or one whose first chunk is smaller, is judged whole when its last byte arrives),
+ * and, for an upload a store sends in place (never judged whole), before its first part is sent.
  */
 export function judgeFirstBytes(store: ResumableDataStore, inspector: ContentInspector): void {
+  // A store sending the file where it stays judges its start before the first part, whatever the chunks.
+  store.judgeStart = (start, record) =>
+    judge(inspector, start, uploadOf(record)).catch((error: AppError) => {
+      const context = tusRequest.getStore();
+      if (context) context.refusal = { id: record.id, error };
+      throw error;
+    });
   const write = store.write.bind(store);
   store.write = async (stream, id, offset) => {
     if (offset !== 0) return write(stream, id, offset);

@@ -3,10 +3,11 @@ import { ERRORS, type Locker } from '@tus/utils';
 import type { MediaConfig } from '../../media/config.ts';
 import { AppError, CODES, type CodeName } from '../../errors.ts';
 import type { PublishPipeline } from '../../media/publish-pipeline.ts';
-import { storeUploads, validTarget, type UploadOutcome } from '../../media/upload-service.ts';
+import { storeUploads, validTarget, type UploadCandidate, type UploadOutcome } from '../../media/upload-service.ts';
+import type { StreamPublish } from '../../media/stream-publish.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { faultPoint } from '../../fault-points.ts';
-import type { ObjectStore, StagedBytes, StagingSeam } from '../../storage/byte-store.ts';
+import type { ObjectStore, StagingSeam, StreamedObject } from '../../storage/byte-store.ts';
 import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
 import { uploadOf, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
 import { tryLock } from '../../lockers/try-lock.ts';
@@ -20,6 +21,8 @@ const PASSING: ReadonlySet<CodeName> = new Set(['STORAGE_UNAVAILABLE', 'INSUFFIC
 export interface CompletionDeps {
   store: StagingSeam & ObjectStore;
   pipeline: PublishPipeline;
+  /** Publishes uploads sent in place (sentInPlace) as POST /media's streamed parts are; absent where no store sends in place. */
+  streaming?: StreamPublish;
   media: MediaConfig;
   dataStore: ResumableDataStore;
   locker: Locker;
@@ -37,6 +40,8 @@ export interface CompletionDeps {
  * PATCH, a HEAD or PATCH of a resuming client, a DELETE, or the start-up recovery.
  * After a failure that may pass the upload stays: less its last piece where the store can take
  * it back (BucketUploadStore.rewind: the client's retry resends it), else whole, for the next request.
+ * An upload the store sent in place (S3 multipart, sentInPlace) is not staged: its parts are
+ * completed where they are, as POST /media's streamed file parts are.
  */
 export class UploadFinisher {
   constructor(private readonly deps: CompletionDeps) {}
@@ -80,26 +85,18 @@ export class UploadFinisher {
 
   private async publish(record: UploadRecord): Promise<CompletionAnswer> {
     const { store, pipeline, media, dataStore } = this.deps;
+    const inPlace = await dataStore.sentInPlace?.(record);
     if (record.completing) {
-      const found = await this.storedAlready(record);
+      const found = await this.storedAlready(record, inPlace?.sha256);
       if (found) return this.settle(record, found);
     } else {
       await dataStore.markCompleting(record);
       await faultPoint('completing');
     }
-    const { directory, filename } = record.metadata;
-    let staged: StagedBytes;
-    try {
-      staged = await dataStore.stageComplete(store, uploadOf(record));
-    } catch (error) {
-      if (error instanceof AppError && PASSING.has(error.codeName)) await dataStore.rewind?.(record.id).catch(() => undefined);
-      throw error;
-    }
+    const candidate = inPlace ? this.sentCandidate(record, inPlace) : await this.stagedCandidate(record);
     await faultPoint('staged');
     const origin = { via: 'resumable' as const, keyId: ownerKeyId(record.metadata[OWNER_KEY]) };
-    const outcome = await storeUploads(store, pipeline, { ...media, origin }, [
-      { directory: directory ?? undefined, filename: filename ?? undefined, staged },
-    ]);
+    const outcome = await storeUploads(store, pipeline, { ...media, origin }, [candidate]);
     await faultPoint('committed');
     const answer = answerOf(outcome);
     if (!PASSING.has(outcome.codeName)) return this.settle(record, answer);
@@ -108,15 +105,34 @@ export class UploadFinisher {
     return { ...answer, offset };
   }
 
+  /** The upload's bytes staged on this host, for the publish pipeline. */
+  private async stagedCandidate(record: UploadRecord): Promise<UploadCandidate> {
+    const { directory, filename } = record.metadata;
+    try {
+      const staged = await this.deps.dataStore.stageComplete(this.deps.store, uploadOf(record));
+      return { directory: directory ?? undefined, filename: filename ?? undefined, staged };
+    } catch (error) {
+      if (error instanceof AppError && PASSING.has(error.codeName)) await this.deps.dataStore.rewind?.(record.id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The upload's parts, completed in place by the publish (the name's lock, no-replace). */
+  private sentCandidate(record: UploadRecord, sent: StreamedObject): UploadCandidate {
+    if (!this.deps.streaming) throw new Error('an upload sent in place needs the streamed publish');
+    const { directory, filename } = record.metadata;
+    const named = { directory: directory ?? undefined, filename: filename ?? undefined };
+    const target = validTarget(this.deps.media, named);
+    return { ...named, streamed: { target, size: sent.size, sent: this.deps.streaming.adopt(sent, target) } };
+  }
+
   /** POST /media's success when the target holds exactly this upload's bytes (a publish a crash interrupted after its commit). */
-  private async storedAlready(record: UploadRecord): Promise<CompletionAnswer | undefined> {
+  private async storedAlready(record: UploadRecord, sha256?: string): Promise<CompletionAnswer | undefined> {
     const { directory, filename } = record.metadata;
     const target = validTarget(this.deps.media, { directory: directory ?? undefined, filename: filename ?? undefined });
     const stored = await this.deps.store.head({ directory: target.directory, name: target.filename });
     if (!stored || stored.size !== record.size) return undefined;
-    const hash = createHash('sha256');
-    for await (const chunk of this.deps.dataStore.readBytes(record)) hash.update(chunk as Buffer);
-    if (hash.digest('hex') !== stored.sha256) return undefined;
+    if ((sha256 ?? (await this.hashOf(record))) !== stored.sha256) return undefined;
     const file = {
       ...target,
       size: stored.size,
@@ -126,6 +142,12 @@ export class UploadFinisher {
       reason: CODES.OK.reason,
     };
     return answerOf({ codeName: 'OK', reason: CODES.OK.reason, files: [file] });
+  }
+
+  private async hashOf(record: UploadRecord): Promise<string> {
+    const hash = createHash('sha256');
+    for await (const chunk of this.deps.dataStore.readBytes(record)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
   }
 
   private async settle(record: UploadRecord, answer: CompletionAnswer): Promise<CompletionAnswer> {

@@ -13,6 +13,7 @@ import { mapBounded } from '../../storage/s3/bounded.ts';
 import { objectBody } from '../../storage/s3/object-body.ts';
 import { isNotFound, unavailable } from '../../storage/s3/s3-errors.ts';
 import type { UploadRecord } from '../records/upload-records.ts';
+import type { InPlaceState } from './in-place-chunk.ts';
 
 /** One piece of an upload's bytes: an object below the upload's prefix. */
 export interface Piece {
@@ -21,9 +22,14 @@ export interface Piece {
   size: number;
 }
 
-/** The upload's record in the bucket: what counts, in order. Pieces not listed here never counted. */
+/**
+ * The upload's record in the bucket: what counts, in order. Pieces not listed here never counted.
+ * An upload of a part or more (`inPlace`) keeps no pieces: its bytes are the parts of a multipart
+ * upload at the file's own key, and a tail shorter than a part.
+ */
 export interface BucketUploadInfo extends UploadRecord {
   pieces: Piece[];
+  inPlace?: InPlaceState;
 }
 
 /** What the sweep needs to know of an upload's objects. */
@@ -42,8 +48,9 @@ const DELETE_CONCURRENCY = 8;
 /**
  * The objects of resumable uploads in the bucket, under a prefix the media API can never name
  * (`<prefix>.resumable/<id>/`, every API name segment starts with something else than a dot):
- * `info.json`, the record, and `piece-<start>-<random>` objects, the bytes. A piece gets a new
- * name on every attempt, so a retried chunk never overwrites bytes that count.
+ * `info.json`, the record, and `piece-<start>-<random>` objects, the bytes (`incomplete-...` for
+ * the tail of an upload sent in place). A piece gets a new name on every attempt, so a retried
+ * chunk never overwrites bytes that count.
  */
 export class BucketUploadObjects {
   private readonly root: string;
@@ -81,14 +88,14 @@ export class BucketUploadObjects {
   }
 
   /** Stores bytes as a new piece of the upload starting at `start`; the piece counts once the record lists it. */
-  async putPiece(id: string, start: number, bytes: Buffer): Promise<Piece> {
-    const name = `piece-${String(start).padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
+  async putPiece(id: string, start: number, bytes: Buffer, kind: 'piece' | 'incomplete' = 'piece'): Promise<Piece> {
+    const name = `${kind}-${String(start).padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
     await this.put(this.key(id, name), bytes, 'application/octet-stream', bytes.length);
     return { name, size: bytes.length };
   }
 
   /** The listed pieces' bytes, in order, one GET at a time (the next one asked for while the last is read). */
-  readPieces(info: BucketUploadInfo): Readable {
+  readPieces(info: Pick<BucketUploadInfo, 'id' | 'pieces'>): Readable {
     const open = (piece: Piece) =>
       objectBody(this.client, { Bucket: this.bucket, Key: this.key(info.id, piece.name) }, this.timeoutMs).catch((error: unknown) => {
         throw this.unavailable(error);
@@ -105,6 +112,16 @@ export class BucketUploadObjects {
       }
     }
     return Readable.from(bytes());
+  }
+
+  /** One piece's bytes whole (a tail shorter than a part, to be prepended to the next chunk). */
+  async readPiece(id: string, piece: Piece): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.readPieces({ id, pieces: [piece] })) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    if (bytes.length !== piece.size)
+      throw this.unavailable(new Error(`${piece.name} of upload ${id} came back with ${bytes.length} bytes`));
+    return bytes;
   }
 
   /** Deletes pieces (those of a chunk that did not count). Missing ones are no error. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { DataStore, Upload } from '@tus/utils';
-import type { StagedBytes, StagingSeam } from '../../storage/byte-store.ts';
+import type { StagedBytes, StagingSeam, StreamedObject } from '../../storage/byte-store.ts';
 import type { CompletionAnswer, UploadRecord } from '../records/upload-records.ts';
 
 /** The tus extensions both stores serve. creation-defer-length is left out: the size must be judged against media.maxFileSize at creation. */
@@ -29,6 +29,17 @@ export interface ResumableDataStore extends DataStore {
    * outcome). The upload keeps its own bytes until settle(): a crash during the publish loses none.
    */
   stageComplete(store: StagingSeam, upload: Upload): Promise<StagedBytes>;
+  /**
+   * A complete upload whose bytes already are where they become the file (S3: the parts of a
+   * multipart upload at its own key), with their size and sha256: published by completing them,
+   * not staged. Undefined for an upload whose bytes are staged (stageComplete).
+   */
+  sentInPlace?(record: UploadRecord): Promise<StreamedObject | undefined>;
+  /**
+   * Set by judgeFirstBytes: the content check of a file's start, which a store that sends bytes
+   * where they become the file calls before it sends the first (throws the refusal).
+   */
+  judgeStart?: (start: Buffer, record: UploadRecord) => Promise<void>;
   /** The bytes of a complete upload, in order (to tell whether a crashed publish stored them already). */
   readBytes(record: UploadRecord): Readable;
   /** Writes the publish's decision into the record (which stays until expiry), then drops the bytes. */
