@@ -8,7 +8,7 @@ import { startCephRgw, type CephRgw } from '../../helpers/ceph-rgw.ts';
 import { freshBucket, s3Client } from '../../helpers/s3.ts';
 import { mp3Bytes } from '../lib/bodies.ts';
 import type { BenchContext } from '../lib/context.ts';
-import { measureStreamUpload } from '../lib/load.ts';
+import { measureStreamUpload, measureTusUpload } from '../lib/load.ts';
 import { makeRow } from '../lib/results.ts';
 import { s3Service } from '../lib/s3.ts';
 import { GIB, MIB, toMBps } from '../lib/stats.ts';
@@ -65,6 +65,26 @@ async function serviceRun(ctx: BenchContext, rgw: CephRgw): Promise<Figures> {
   }
 }
 
+/** One 1 GiB resumable upload in 16 MiB PATCHes (a part each): its chunks become the parts of the file's multipart upload in place. */
+async function resumableRun(ctx: BenchContext, rgw: CephRgw): Promise<Figures> {
+  const root = ctx.freshDir('s3-resumable');
+  const bucket = await freshBucket(rgw);
+  const server = await s3Service(ctx, rgw, root, bucket, { maxFileSize: 2 * GIB });
+  try {
+    const job = { size: GIB, chunkSize: PART_SIZE, filename: NAME, timeoutSeconds: 600, finalStatus: 200 };
+    const up = await measureTusUpload(server, job, 'service 1 GiB resumable upload on S3');
+    return {
+      uploadMBps: toMBps(up.bytesPerSec),
+      peakRssMiB: server.peakRssBytes() / MIB,
+      peakStagedMiB: 0,
+      backgroundCpuPct: up.backgroundCpuPct,
+    };
+  } finally {
+    await server.stop();
+    await removeObject(rgw, bucket, `bench/${NAME}`);
+  }
+}
+
 /** 1 GiB from memory to the same gateway by the SDK itself: lib-storage's Upload, or one PutObject. */
 async function sdkRun(rgw: CephRgw, how: 'libStorage' | 'putObject'): Promise<Figures> {
   const client = s3Client(rgw);
@@ -111,11 +131,15 @@ export const s3StreamUpload: Scenario = {
   async run(ctx) {
     const rgw = await startCephRgw({ memstoreBytes: 8 * GIB });
     try {
-      const runs = await ctx.interleave<{ service: Figures; libStorage: Figures; putObject: Figures }>('s3 streamed 1 GiB', {
-        service: () => serviceRun(ctx, rgw),
-        libStorage: () => sdkRun(rgw, 'libStorage'),
-        putObject: () => sdkRun(rgw, 'putObject'),
-      });
+      const runs = await ctx.interleave<{ service: Figures; resumable: Figures; libStorage: Figures; putObject: Figures }>(
+        's3 streamed 1 GiB',
+        {
+          service: () => serviceRun(ctx, rgw),
+          resumable: () => resumableRun(ctx, rgw),
+          libStorage: () => sdkRun(rgw, 'libStorage'),
+          putObject: () => sdkRun(rgw, 'putObject'),
+        },
+      );
       const common = { scenario: this.name, backgroundCpuPct: runs.service.median.backgroundCpuPct, discardedRuns: runs.service.discarded };
       return [
         makeRow({
@@ -135,6 +159,15 @@ export const s3StreamUpload: Scenario = {
           runs: runs.service.runs.map((r) => r.uploadMBps),
           baseline: { name: 'one PutObject to the same RGW', value: runs.putObject.median.uploadMBps },
           target: { report: true },
+        }),
+        makeRow({
+          ...common,
+          figure: 'resumable 1 GiB in 16 MiB PATCHes MB/s, vs the streamed POST /media',
+          unit: 'MB/s',
+          value: runs.resumable.median.uploadMBps,
+          runs: runs.resumable.runs.map((r) => r.uploadMBps),
+          baseline: { name: 'POST /media streamed, same service and RGW', value: runs.service.median.uploadMBps },
+          target: { ratioAtLeast: 0.8 },
         }),
         makeRow({
           ...common,
