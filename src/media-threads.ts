@@ -1,7 +1,6 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import type { PoolStats } from './storage/byte-store.ts';
-import { createWorkerPool, workerFilename } from './worker-pool.ts';
+import { createWorkerPool, workerFilename, type PoolStats } from './worker-pool.ts';
 
 export interface ThreadTaskOptions {
   /** The worker module's export to call (its default export when absent). */

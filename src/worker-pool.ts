@@ -12,6 +12,13 @@ export const TASKS_PER_THREAD = 16;
 
 const POOL_YOUNG_GENERATION_MB = 8;
 
+/** What a pool reports to the metrics: tasks waiting, how busy its threads are, how many run. */
+export interface PoolStats {
+  queueSize: number;
+  utilization: number;
+  threads: number;
+}
+
 type Balancer = NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer'];
 
 /**

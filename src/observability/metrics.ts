@@ -1,10 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export interface PoolStats {
-  queueSize: number;
-  utilization: number;
-  threads: number;
-}
+import type { PoolStats } from '../worker-pool.ts';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (never prom-client's global one),

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.ts';
+import type { PoolStats } from '../worker-pool.ts';
 
 /**
  * Where an object lives: a directory of `/`-joined segments ('' is the top) and a name. The
@@ -79,11 +80,7 @@ export interface ObjectPage {
   nextAfter?: string;
 }
 
-export interface PoolStats {
-  queueSize: number;
-  utilization: number;
-  threads: number;
-}
+export type { PoolStats };
 
 /**
  * The staging area's part of the seam (storage/staging/): bytes received and hashed on this host,

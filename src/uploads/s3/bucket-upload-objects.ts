@@ -12,25 +12,7 @@ import type { AppError } from '../../errors.ts';
 import { mapBounded } from '../../storage/s3/bounded.ts';
 import { objectBody } from '../../storage/s3/object-body.ts';
 import { isNotFound, unavailable } from '../../storage/s3/s3-errors.ts';
-import type { UploadRecord } from '../records/upload-records.ts';
-import type { InPlaceState } from './in-place-chunk.ts';
-
-/** One piece of an upload's bytes: an object below the upload's prefix. */
-export interface Piece {
-  /** Its name below `<prefix>.resumable/<id>/`. */
-  name: string;
-  size: number;
-}
-
-/**
- * The upload's record in the bucket: what counts, in order. Pieces not listed here never counted.
- * An upload of a part or more (`inPlace`) keeps no pieces: its bytes are the parts of a multipart
- * upload at the file's own key, and a tail shorter than a part.
- */
-export interface BucketUploadInfo extends UploadRecord {
-  pieces: Piece[];
-  inPlace?: InPlaceState;
-}
+import type { BucketUploadInfo, Piece } from './bucket-upload-info.ts';
 
 /** What the sweep needs to know of an upload's objects. */
 export interface ListedUpload {

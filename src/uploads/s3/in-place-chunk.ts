@@ -4,23 +4,12 @@ import { contentTypeFor } from '../../media/content-types.ts';
 import { judgedStart } from '../../media/judged-start.ts';
 import { parseMediaPath } from '../../media/media-path.ts';
 import type { ObjectKey } from '../../storage/byte-store.ts';
-import type { PartedStore, PartedUpload, SentPart } from '../../storage/parted-store.ts';
+import type { PartedStore } from '../../storage/parted-store.ts';
 import type { UploadRecord } from '../records/upload-records.ts';
 import type { ChunkVerifier } from '../tus/chunk-verifier.ts';
-import type { BucketUploadInfo, BucketUploadObjects, Piece } from './bucket-upload-objects.ts';
+import type { BucketUploadInfo, InPlaceState, Piece } from './bucket-upload-info.ts';
+import type { BucketUploadObjects } from './bucket-upload-objects.ts';
 import { ResumableSha256 } from './resumable-sha256.ts';
-
-/** Where an upload sent in place stands, in its record: whatever host takes its next chunk carries on from it. */
-export interface InPlaceState {
-  /** The multipart upload at the file's own key: begun when the first part is due, once the file's start passed the content check. */
-  multipart?: PartedUpload;
-  /** The parts that count, in order: partSize long, or a chunk's tail of at least minPartSize, or the last. */
-  parts: SentPart[];
-  /** hash-wasm's saved SHA-256 state over every byte that counts (base64); absent before the first. */
-  sha256State?: string;
-  /** The bytes past the last part, too few for a part: the next chunk's bytes follow them into one. */
-  incomplete?: Piece;
-}
 
 export interface InPlaceDeps {
   objects: BucketUploadObjects;

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ChunkVerifier } from '../tus/chunk-verifier.ts';
-import type { BucketUploadInfo, BucketUploadObjects, Piece } from './bucket-upload-objects.ts';
+import type { BucketUploadInfo, Piece } from './bucket-upload-info.ts';
+import type { BucketUploadObjects } from './bucket-upload-objects.ts';
 
 /**
  * Writes one chunk of an upload kept in pieces (one smaller than a part): its bytes go up as
