@@ -226,11 +226,13 @@ describe('resumable uploads on the S3 backend, served by two hosts', () => {
   it('creates nothing in the bucket for a refused creation (the file exists: 422, code 501)', async () => {
     const bytes = uniqueMp3(`exists ${randomUUID()}`);
     expect((await upload(host(0).url, 'multipart', { directory: 'hosts', filename: 'taken.mp3', bytes })).status).toBe(200);
-    const before = await bucketKeys(rgw, bucket);
+    // The analyses of files stored earlier in this file write their results whenever they end.
+    const keysButAnalysis = async () => (await bucketKeys(rgw, bucket)).filter((key) => !key.includes('.analysis/'));
+    const before = await keysButAnalysis();
     const answer = await create(host(1), 'hosts', 'taken.mp3', 1000);
     expect(answer.status).toBe(422);
     expect(await answer.json()).toMatchObject({ code: 501 });
-    expect(await bucketKeys(rgw, bucket)).toEqual(before);
+    expect(await keysButAnalysis()).toEqual(before);
   });
 
   it('drops an upload on DELETE through the other host, with its objects', async () => {
