@@ -107,10 +107,9 @@ export class UploadFinisher {
 
   /** The upload's bytes staged on this host, for the publish pipeline. */
   private async stagedCandidate(record: UploadRecord): Promise<UploadCandidate> {
-    const { directory, filename } = record.metadata;
     try {
       const staged = await this.deps.dataStore.stageComplete(this.deps.store, uploadOf(record));
-      return { directory: directory ?? undefined, filename: filename ?? undefined, staged };
+      return { ...namedIn(record), staged };
     } catch (error) {
       if (error instanceof AppError && PASSING.has(error.codeName)) await this.deps.dataStore.rewind?.(record.id).catch(() => undefined);
       throw error;
@@ -120,16 +119,14 @@ export class UploadFinisher {
   /** The upload's parts, completed in place by the publish (the name's lock, no-replace). */
   private sentCandidate(record: UploadRecord, sent: StreamedObject): UploadCandidate {
     if (!this.deps.streaming) throw new Error('an upload sent in place needs the streamed publish');
-    const { directory, filename } = record.metadata;
-    const named = { directory: directory ?? undefined, filename: filename ?? undefined };
+    const named = namedIn(record);
     const target = validTarget(this.deps.media, named);
     return { ...named, streamed: { target, size: sent.size, sent: this.deps.streaming.adopt(sent, target) } };
   }
 
   /** POST /media's success when the target holds exactly this upload's bytes (a publish a crash interrupted after its commit). */
   private async storedAlready(record: UploadRecord, sha256?: string): Promise<CompletionAnswer | undefined> {
-    const { directory, filename } = record.metadata;
-    const target = validTarget(this.deps.media, { directory: directory ?? undefined, filename: filename ?? undefined });
+    const target = validTarget(this.deps.media, namedIn(record));
     const stored = await this.deps.store.head({ directory: target.directory, name: target.filename });
     if (!stored || stored.size !== record.size) return undefined;
     if ((sha256 ?? (await this.hashOf(record))) !== stored.sha256) return undefined;
@@ -161,4 +158,10 @@ export class UploadFinisher {
 function answerOf(outcome: UploadOutcome): CompletionAnswer {
   const entry = new AppError(outcome.codeName).entry;
   return { code: entry.code, status: entry.status, body: { code: entry.code, reason: outcome.reason, files: outcome.files } };
+}
+
+/** The directory and filename the upload's metadata names, as POST /media's fields would give them. */
+function namedIn(record: UploadRecord): { directory: string | undefined; filename: string | undefined } {
+  const { directory, filename } = record.metadata;
+  return { directory: directory ?? undefined, filename: filename ?? undefined };
 }

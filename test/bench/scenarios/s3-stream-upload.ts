@@ -43,34 +43,46 @@ function stagedPeak(dir: string): { stop(): number } {
   return { stop: () => (clearInterval(timer), peak) };
 }
 
-/** One 1 GiB POST /media with its `directory` field first, so the service streams it into the bucket. */
-async function serviceRun(ctx: BenchContext, rgw: CephRgw): Promise<Figures> {
-  const root = ctx.freshDir('s3-stream');
+/** `measure` on a fresh service storing in a fresh bucket of `rgw`; the service and the stored file go afterwards. */
+async function withS3Service(
+  ctx: BenchContext,
+  rgw: CephRgw,
+  name: string,
+  measure: (server: Awaited<ReturnType<typeof s3Service>>, root: string) => Promise<Figures>,
+): Promise<Figures> {
+  const root = ctx.freshDir(name);
   const bucket = await freshBucket(rgw);
   const server = await s3Service(ctx, rgw, root, bucket, { maxFileSize: 2 * GIB });
-  const staged = stagedPeak(path.join(root, '.incoming'));
   try {
-    const job = { concurrency: 1, size: GIB, filename: NAME, directoryField: true, timeoutSeconds: 600 };
-    const up = await measureStreamUpload(server, job, 'service 1 GiB streamed upload');
-    return {
-      uploadMBps: toMBps(up.bytesPerSec),
-      peakRssMiB: server.peakRssBytes() / MIB,
-      peakStagedMiB: staged.stop() / MIB,
-      backgroundCpuPct: up.backgroundCpuPct,
-    };
+    return await measure(server, root);
   } finally {
-    staged.stop();
     await server.stop();
     await removeObject(rgw, bucket, `bench/${NAME}`);
   }
 }
 
+/** One 1 GiB POST /media with its `directory` field first, so the service streams it into the bucket. */
+function serviceRun(ctx: BenchContext, rgw: CephRgw): Promise<Figures> {
+  return withS3Service(ctx, rgw, 's3-stream', async (server, root) => {
+    const staged = stagedPeak(path.join(root, '.incoming'));
+    try {
+      const job = { concurrency: 1, size: GIB, filename: NAME, directoryField: true, timeoutSeconds: 600 };
+      const up = await measureStreamUpload(server, job, 'service 1 GiB streamed upload');
+      return {
+        uploadMBps: toMBps(up.bytesPerSec),
+        peakRssMiB: server.peakRssBytes() / MIB,
+        peakStagedMiB: staged.stop() / MIB,
+        backgroundCpuPct: up.backgroundCpuPct,
+      };
+    } finally {
+      staged.stop();
+    }
+  });
+}
+
 /** One 1 GiB resumable upload in 16 MiB PATCHes (a part each): its chunks become the parts of the file's multipart upload in place. */
-async function resumableRun(ctx: BenchContext, rgw: CephRgw): Promise<Figures> {
-  const root = ctx.freshDir('s3-resumable');
-  const bucket = await freshBucket(rgw);
-  const server = await s3Service(ctx, rgw, root, bucket, { maxFileSize: 2 * GIB });
-  try {
+function resumableRun(ctx: BenchContext, rgw: CephRgw): Promise<Figures> {
+  return withS3Service(ctx, rgw, 's3-resumable', async (server) => {
     const job = { size: GIB, chunkSize: PART_SIZE, filename: NAME, timeoutSeconds: 600, finalStatus: 200 };
     const up = await measureTusUpload(server, job, 'service 1 GiB resumable upload on S3');
     return {
@@ -79,10 +91,7 @@ async function resumableRun(ctx: BenchContext, rgw: CephRgw): Promise<Figures> {
       peakStagedMiB: 0,
       backgroundCpuPct: up.backgroundCpuPct,
     };
-  } finally {
-    await server.stop();
-    await removeObject(rgw, bucket, `bench/${NAME}`);
-  }
+  });
 }
 
 /** 1 GiB from memory to the same gateway by the SDK itself: lib-storage's Upload, or one PutObject. */
