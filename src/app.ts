@@ -1,4 +1,5 @@
-import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
+import express from 'express';
 import type { Logger } from 'pino';
 import { Access } from './access/access.ts';
 import type { AudioAnalysis } from './analysis/audio-analysis.ts';
@@ -16,7 +17,8 @@ import { healthRoutes } from './observability/health-routes.ts';
 import { httpMetrics } from './observability/http-metrics.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { rememberMount, requestLogger } from './observability/request-logger.ts';
-import { proxyRoutes } from './proxy/routes.ts';
+import { withRouteAhead } from './proxy/ahead-of-router.ts';
+import { proxyHandler, proxyRoutes } from './proxy/routes.ts';
 import type { UpstreamRegistry } from './proxy/upstream-registry.ts';
 import { keyWriteRateLimit, securityHeaders, writeRateLimit } from './security.ts';
 import type { ContentInspector } from './media/content-inspector.ts';
@@ -54,7 +56,7 @@ export interface AppDeps {
 }
 
 /** The Express app: routes and middleware only. No listening, no process.env, no globals. */
-export function createApp(config: Config, deps: AppDeps): Express {
+export function createApp(config: Config, deps: AppDeps): RequestListener {
   const { store, logger, upstreams, metrics } = deps;
   const access = deps.access ?? new Access(config.auth);
   // Preflights carry no credentials (a signed URL's query string only, maybe expired by now).
@@ -65,11 +67,12 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.response.json = jsonLine;
   app.set('trust proxy', config.server.trustProxy);
 
-  app.use(requestLogger(logger));
-  app.use(httpMetrics(metrics));
+  const observe = [requestLogger(logger), httpMetrics(metrics)];
+  app.use(...observe);
   // Before any body parser and before the security headers: proxied requests and answers pass
   // through untouched. First of the routes, so a proxied request is matched against no others.
-  app.use('/proxy', rememberMount, proxyRoutes({ upstreams, logger, metrics }));
+  const proxy = proxyHandler({ upstreams, logger, metrics });
+  app.use('/proxy', rememberMount, proxyRoutes(proxy));
   const security = securityHeaders();
   const mediaCors = config.cors.allowedOrigins.length > 0 ? [corsFor(config.cors.allowedOrigins, false)] : [];
   // GET and HEAD of a file, ahead of the routers they cannot match: the same headers, CORS,
@@ -139,6 +142,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.use(libraryRoutes());
 
   app.use(notFoundHandler);
-  app.use(errorHandler(logger));
-  return app;
+  const onError = errorHandler(logger);
+  app.use(onError);
+  return withRouteAhead(app, { mount: '/proxy', before: observe, handler: proxy, onError });
 }

@@ -85,11 +85,6 @@ export function forward(upstream: Upstream, req: Request, res: Response, options
         // Either end failing destroys the other: the stage then fails and the upstream is aborted.
         if (stage) pipeline(stage, res, () => {});
         destination = stage ?? res;
-        destination.on('drain', () => {
-          paused = false;
-          deadline.refresh();
-          started.resume();
-        });
         destination.once('error', (error) => started.abort(error));
       },
       onResponseData(started, chunk) {
@@ -97,6 +92,11 @@ export function forward(upstream: Upstream, req: Request, res: Response, options
         if (destination!.write(chunk)) return;
         paused = true;
         started.pause();
+        destination!.once('drain', () => {
+          paused = false;
+          deadline.refresh();
+          started.resume();
+        });
       },
       onResponseEnd() {
         settle();

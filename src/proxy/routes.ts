@@ -16,13 +16,16 @@ export interface ProxyDeps {
   metrics: Metrics;
 }
 
+/** Answers one proxied request; rejects with the error to answer (an AppError for what the client or upstream did). */
+export type ProxyHandler = (req: Request, res: Response) => Promise<void>;
+
 /**
- * `ALL /<name>/<rest>` (mounted at /proxy) forwarded to the upstream configured under `<name>`.
- * Must be mounted before any body parser: the request body is streamed to the upstream untouched.
+ * `ALL /<name>/<rest>` (`req.url` relative to the mount, /proxy) forwarded to the upstream
+ * configured under `<name>`. Must run before any body parser: the request body is streamed to the
+ * upstream untouched.
  */
-export function proxyRoutes({ upstreams, logger, metrics }: ProxyDeps): Router {
-  const router = Router();
-  router.use(async (req: Request, res: Response) => {
+export function proxyHandler({ upstreams, logger, metrics }: ProxyDeps): ProxyHandler {
+  return async (req, res) => {
     const target = parseTarget(req.url);
     const upstream = upstreams.get(target.name);
     if (!upstream) throw new AppError('NOT_FOUND', `no upstream named "${target.name}"`);
@@ -37,7 +40,13 @@ export function proxyRoutes({ upstreams, logger, metrics }: ProxyDeps): Router {
     res.setHeader('X-Cache', 'MISS');
     const tap = mayStoreAnswerTo(req) ? (head: AnswerHead) => recorderFor(cache, path, head) : undefined;
     return forward(upstream, req, res, { path, logger, metrics, tap });
-  });
+  };
+}
+
+/** The handler as a router, for the requests Express routes to /proxy (see proxy/ahead-of-router.ts for the others). */
+export function proxyRoutes(handler: ProxyHandler): Router {
+  const router = Router();
+  router.use(handler);
   return router;
 }
 
