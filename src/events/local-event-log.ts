@@ -18,6 +18,7 @@ import type { MediaEvent, UnnumberedEvent } from './event.ts';
 import { claimDue } from './event-log-claim.ts';
 import { pruneLog } from './event-log-prune.ts';
 import { recordEvent } from './event-log-record.ts';
+import { GroupCommit } from './group-commit.ts';
 
 /**
  * The event log of one host in SQLite (node:sqlite), `<root>/.events/events.sqlite`: shared by
@@ -25,7 +26,12 @@ import { recordEvent } from './event-log-record.ts';
  * resolves. A log found damaged is set aside and a fresh one started (event-log-keeper.ts).
  */
 export class LocalEventLog implements EventLog {
-  private constructor(private readonly keeper: EventLogKeeper) {}
+  /** Intents and events are written in groups: see group-commit.ts. */
+  private readonly group: GroupCommit;
+
+  private constructor(private readonly keeper: EventLogKeeper) {
+    this.group = new GroupCommit(keeper);
+  }
 
   static async open(directory: string, events: EventLogEvents = {}): Promise<LocalEventLog> {
     return new LocalEventLog(EventLogKeeper.open(directory, events));
@@ -33,19 +39,12 @@ export class LocalEventLog implements EventLog {
 
   async intend(intent: Intent): Promise<string> {
     const id = randomUUID();
-    await this.keeper.use((db) => {
-      db.run('INSERT INTO intents VALUES (?, ?)', id, JSON.stringify(intent));
-      return db.synced();
-    });
+    await this.group.add((db) => db.run('INSERT INTO intents VALUES (?, ?)', id, JSON.stringify(intent)));
     return id;
   }
 
   async confirm(intentId: string, event: UnnumberedEvent, hooks: string[], options: ConfirmOptions = {}): Promise<Confirmed> {
-    const [confirmed, synced] = this.keeper.use(
-      (db) => [db.transaction(() => recordEvent(db, intentId, event, hooks, options)), db.synced()] as const,
-    );
-    await synced;
-    return confirmed;
+    return this.group.add((db) => recordEvent(db, intentId, event, hooks, options));
   }
 
   async drop(intentId: string): Promise<void> {
@@ -181,6 +180,7 @@ export class LocalEventLog implements EventLog {
   }
 
   async close(): Promise<void> {
+    await this.group.settle();
     this.keeper.close();
   }
 }
