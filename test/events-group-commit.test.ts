@@ -3,7 +3,8 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EVENT_LOG_FILE, EventLogKeeper } from '../src/events/event-log-keeper.ts';
-import { GroupCommit } from '../src/events/group-commit.ts';
+import type { EventLogDatabase } from '../src/events/event-log-database.ts';
+import { eventLogGroup } from '../src/events/local-event-log.ts';
 import { tempRoot } from './helpers/app.ts';
 
 const roots: string[] = [];
@@ -29,13 +30,12 @@ async function openKeeper(): Promise<{ keeper: EventLogKeeper; intents: () => st
   return { keeper, intents };
 }
 
-const insert = (id: string) => (db: Parameters<Parameters<GroupCommit['add']>[0]>[0]) =>
-  db.run('INSERT INTO intents VALUES (?, ?)', id, '{}');
+const insert = (id: string) => (db: EventLogDatabase) => db.run('INSERT INTO intents VALUES (?, ?)', id, '{}');
 
 describe('group commit of the event log', () => {
   it('commits the writes of one turn together; one that throws is undone and rejected alone', async () => {
     const { keeper, intents } = await openKeeper();
-    const group = new GroupCommit(keeper);
+    const group = eventLogGroup(keeper);
     const refusal = new Error('refused after its first row');
     const first = group.add(insert('a'));
     const failing = group.add((db) => {
@@ -54,7 +54,7 @@ describe('group commit of the event log', () => {
 
   it('rejects alone a write that breaks a constraint; the rest of its group commits', async () => {
     const { keeper, intents } = await openKeeper();
-    const group = new GroupCommit(keeper);
+    const group = eventLogGroup(keeper);
     await group.add(insert('a'));
     // A second row with the same key fails inside its savepoint: only that write is rejected.
     const twice = group.add(insert('a'));
@@ -67,7 +67,7 @@ describe('group commit of the event log', () => {
 
   it('settle() commits what waits at once, so a log closed right after loses none of it', async () => {
     const { keeper, intents } = await openKeeper();
-    const group = new GroupCommit(keeper);
+    const group = eventLogGroup(keeper);
     const waiting = group.add(insert('late'));
     await group.settle();
     keeper.close();

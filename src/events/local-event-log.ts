@@ -18,7 +18,8 @@ import type { MediaEvent, UnnumberedEvent } from './event.ts';
 import { claimDue } from './event-log-claim.ts';
 import { pruneLog } from './event-log-prune.ts';
 import { recordEvent } from './event-log-record.ts';
-import { GroupCommit } from './group-commit.ts';
+import { eachInSavepoint, GroupCommit } from '../sqlite/group-commit.ts';
+import { isLogDamage, type EventLogDatabase } from './event-log-database.ts';
 
 /**
  * The event log of one host in SQLite (node:sqlite), `<root>/.events/events.sqlite`: shared by
@@ -26,11 +27,23 @@ import { GroupCommit } from './group-commit.ts';
  * resolves. A log found damaged is set aside and a fresh one started (event-log-keeper.ts).
  */
 export class LocalEventLog implements EventLog {
-  /** Intents and events are written in groups: see group-commit.ts. */
-  private readonly group: GroupCommit;
+  /** Intents and events, written in groups (sqlite/group-commit.ts), each group on the disk before its writes resolve. */
+  private readonly group: GroupCommit<EventLogDatabase>;
 
   private constructor(private readonly keeper: EventLogKeeper) {
-    this.group = new GroupCommit(keeper);
+    // Damage found by any write goes to the keeper, which makes the whole group again on a fresh log.
+    this.group = new GroupCommit((writes) =>
+      keeper.use((db) => {
+        const outcomes = db.transaction(() =>
+          eachInSavepoint(
+            (sql) => db.run(sql),
+            writes.map((write) => () => write(db)),
+            isLogDamage,
+          ),
+        );
+        return { outcomes, synced: db.synced() };
+      }),
+    );
   }
 
   static async open(directory: string, events: EventLogEvents = {}): Promise<LocalEventLog> {
@@ -183,4 +196,20 @@ export class LocalEventLog implements EventLog {
     await this.group.settle();
     this.keeper.close();
   }
+}
+
+/** Groups of writes to the kept log; damage found by any write goes to the keeper, which makes the whole group again on a fresh log. */
+export function eventLogGroup(keeper: EventLogKeeper): GroupCommit<EventLogDatabase> {
+  return new GroupCommit((writes) =>
+    keeper.use((db) => {
+      const outcomes = db.transaction(() =>
+        eachInSavepoint(
+          (sql) => db.run(sql),
+          writes.map((write) => () => write(db)),
+          isLogDamage,
+        ),
+      );
+      return { outcomes, synced: db.synced() };
+    }),
+  );
 }
