@@ -2,31 +2,29 @@ import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../errors.ts';
-import { MediaThreads, type ThreadTaskOptions } from '../../media-threads.ts';
+import type { MediaThreads } from '../../media-threads.ts';
+import { ByteTasks } from './byte-tasks.ts';
+import { listDirectory } from './directory-listing.ts';
 import type { ByteSource, ByteStore, PoolStats, StagedBytes } from '../byte-store.ts';
 import type { Attributes, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';
 import type { CommitOutcome, CommitTask, FileVersion } from './byte.worker.ts';
 import { findDirectoryInside, holdDirectoryInside } from './directory-inside.ts';
-import { filesOnDisk, reconcileDirectory } from './directory-scan.ts';
-import { lowSpace } from './free-space.ts';
-import { directoriesUnder } from './index-rebuild.ts';
+import { rootProblems } from './root-problems.ts';
+import { rebuildIndex } from './index-rebuild.ts';
 import { IndexKeeper } from './index-keeper.ts';
-import type { FileRecord, MetadataIndex } from './metadata-index.ts';
+import type { MetadataIndex } from './metadata-index.ts';
 import { DescribedVersions } from './described-versions.ts';
-import { commitError, matches, objectOf, pageOf, versionOf } from './records.ts';
+import { commitError, matches, objectOf, versionOf } from './records.ts';
 import { StagingPart } from '../staging/staging-part.ts';
 import { INCOMING_DIR, StagingArea } from '../staging/staging-area.ts';
 import { privateArea } from '../private-area.ts';
 import { openInside, type OpenedFile } from './opened-file.ts';
-import { faultPoint } from '../../fault-points.ts';
 
 export { INCOMING_DIR } from '../staging/staging-area.ts';
 /** The metadata index (a SQLite file) lives here, as unreachable by the API as `.incoming`. */
 export const INDEX_DIR = '.index';
 
 const READY_TIMEOUT_MS = 2000;
-
-const BYTE_WORKER = new URL('./byte.worker.ts', import.meta.url);
 
 export interface LocalStoreOptions {
   root: string;
@@ -45,9 +43,6 @@ export interface LocalStoreOptions {
   onIndexDamaged?: (problem: string, keptAt: string) => void;
 }
 
-/** Files described at once while the index is rebuilt: enough to keep the pool busy, few enough to leave it to requests. */
-const REBUILD_BATCH = 8;
-
 /**
  * ByteStore on the local disk: staging in `<root>/.incoming`, commits on the media threads with
  * link() (never a replace), one file per upload, its metadata in a SQLite index `<root>/.index`.
@@ -55,14 +50,12 @@ const REBUILD_BATCH = 8;
 export class LocalStore extends StagingPart implements ByteStore {
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly described = new DescribedVersions();
-  /** This store's tasks on the media threads: close() waits for them, whoever owns the threads. */
-  private readonly running = new Set<Promise<unknown>>();
 
   private constructor(
     readonly root: string,
     staging: StagingArea,
     private readonly keeper: IndexKeeper,
-    private readonly threads: MediaThreads,
+    private readonly tasks: ByteTasks,
     private readonly options: LocalStoreOptions,
   ) {
     super(staging);
@@ -74,11 +67,11 @@ export class LocalStore extends StagingPart implements ByteStore {
     await fs.mkdir(options.root, { recursive: true });
     const root = await fs.realpath(options.root);
     const keeper = await IndexKeeper.open(path.join(root, INDEX_DIR), options);
-    const threads = options.threads ?? MediaThreads.create(options.poolSize);
+    const tasks = new ByteTasks(options.threads, options.poolSize);
     // Large uploads are flushed as they arrive: the commit's fsync then finds little left to write.
     const staging = await StagingArea.open(path.join(root, INCOMING_DIR), { flush: options.fsync });
-    const store = new LocalStore(root, staging, keeper, threads, options);
-    keeper.rebuildWith(() => store.rebuildIndex());
+    const store = new LocalStore(root, staging, keeper, tasks, options);
+    keeper.rebuildWith(() => rebuildIndex(root, keeper, (key) => store.head(key)));
     await store.sweep(true);
     return store;
   }
@@ -90,18 +83,6 @@ export class LocalStore extends StagingPart implements ByteStore {
   /** Resolves when no repair of the metadata index is under way. */
   indexSettled(): Promise<void> {
     return this.keeper.settled();
-  }
-
-  /** Fills a fresh index from the files: every directory read, every file hashed and described. */
-  private async rebuildIndex(): Promise<void> {
-    await faultPoint('index-rebuild');
-    for await (const { directory, real } of directoriesUnder(this.root, () => this.keeper.stopping)) {
-      const read = await reconcileDirectory(this.index, real, directory).catch(() => undefined);
-      const names = read ? this.index.names(directory) : [];
-      for (let i = 0; i < names.length && !this.keeper.stopping; i += REBUILD_BATCH) {
-        await Promise.all(names.slice(i, i + REBUILD_BATCH).map((name) => this.head({ directory, name }).catch(() => undefined)));
-      }
-    }
   }
 
   /** Removes abandoned temp files (see StagingArea.sweep); at start, every leftover of a dead process. */
@@ -131,7 +112,7 @@ export class LocalStore extends StagingPart implements ByteStore {
       // Zero-copy hand-off when the bytes own their whole ArrayBuffer; otherwise structured clone.
       const transferList =
         bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : undefined;
-      const outcome = await this.run<CommitOutcome>(task, { transferList });
+      const outcome = await this.tasks.run<CommitOutcome>(task, { transferList });
       if (!outcome.ok) throw commitError(outcome);
       const { ok: _ok, ...version } = outcome;
       // The file is stored; its entry follows. Should the process die in between, the file is
@@ -178,35 +159,10 @@ export class LocalStore extends StagingPart implements ByteStore {
     this.described.remember(key, { ...record, attributes });
   }
 
-  async list(directory: string, { limit, after }: ListOptions): Promise<ObjectPage | undefined> {
+  async list(directory: string, options: ListOptions): Promise<ObjectPage | undefined> {
     const real = await this.realDirectory(directory);
     if (!real) return undefined;
-    const view = await reconcileDirectory(this.index, real, directory).catch((error: unknown) => {
-      if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
-      throw error;
-    });
-    if (!view) return undefined;
-    const page =
-      (view.files ? pageOf(view.files, after, limit + 1) : this.index.page(directory, after, limit + 1)) ??
-      pageOf(await filesOnDisk(real), after, limit + 1);
-    const shown = page.slice(0, limit);
-    const objects = await Promise.all(shown.map(({ name, record }) => this.current({ directory, name }, real, record)));
-    return {
-      objects: objects.filter((object): object is StoredObject => object !== undefined),
-      directories: view.directories,
-      nextAfter: page.length > limit ? shown.at(-1)!.name : undefined,
-    };
-  }
-
-  /**
-   * A listed entry as the file is now: its index entry counts only while the file's inode, size
-   * and mtime match it (a file replaced by hand, or a swapped directory, is described anew);
-   * undefined when the file is gone.
-   */
-  private async current(key: ObjectKey, real: string, record: FileRecord): Promise<StoredObject | undefined> {
-    const stat = await fs.lstat(path.join(real, key.name)).catch(() => undefined);
-    if (!stat?.isFile()) return undefined;
-    return matches(record, stat) ? objectOf(key, record, record.attributes) : this.head(key);
+    return listDirectory({ index: this.index, head: (key) => this.head(key) }, real, directory, options);
   }
 
   async remove(key: ObjectKey): Promise<boolean> {
@@ -231,47 +187,23 @@ export class LocalStore extends StagingPart implements ByteStore {
 
   /** Problems that keep the store from working: an unwritable or nearly full root, a pool that does not answer. */
   async ready(): Promise<string[]> {
-    const problems: string[] = [];
-    // New names must be possible in the root (new directories) and in staging (uploads).
-    const rootProbe = path.join(this.root, `.ready-${process.pid}`);
-    try {
-      await fs.writeFile(rootProbe, '');
-      await fs.rm(rootProbe);
-      await this.staging.probe();
-    } catch (error) {
-      problems.push(`storage root not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    const low = await lowSpace(this.root, this.options.minFreeBytes ?? 0);
-    if (low) problems.push(low);
-    const timeout = AbortSignal.timeout(READY_TIMEOUT_MS);
-    const answer = await this.run<string>(null, { name: 'ping', signal: timeout }).catch(() => undefined);
-    if (answer !== 'pong') problems.push('publish pool not answering');
+    const problems = await rootProblems(this.root, this.staging, this.options.minFreeBytes ?? 0);
+    if (!(await this.tasks.answers(READY_TIMEOUT_MS))) problems.push('publish pool not answering');
     problems.push(...this.keeper.problems());
     return problems;
   }
 
   stats(): PoolStats {
-    return this.threads.stats();
+    return this.tasks.stats();
   }
 
   /** Waits for its running tasks (stopping its threads when they are its own), stops the index, then removes this store's temp files. */
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
     await this.keeper.stop();
-    await Promise.allSettled(this.running);
-    if (!this.options.threads) await this.threads.close();
+    await this.tasks.close();
     await this.staging.close();
     await this.keeper.close();
-  }
-
-  private run<T>(task: unknown, options?: ThreadTaskOptions): Promise<T> {
-    const done = this.threads.run<T>(BYTE_WORKER, task, options);
-    this.running.add(done);
-    void done.then(
-      () => this.running.delete(done),
-      () => this.running.delete(done),
-    );
-    return done;
   }
 
   /** A regular file at `key` (never a symlink, wherever it points) and its stat. */
@@ -308,7 +240,7 @@ export class LocalStore extends StagingPart implements ByteStore {
       this.described.remember(key, record);
       return objectOf(key, record, record.attributes);
     }
-    const version = await this.run<FileVersion>(file.through, { name: 'hash' });
+    const version = await this.tasks.run<FileVersion>(file.through, { name: 'hash' });
     await this.index.putFile(key.directory, key.name, version);
     return objectOf(key, version, undefined);
   }
