@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BucketUploadInfo } from '../src/uploads/s3/bucket-upload-info.ts';
@@ -109,5 +110,51 @@ describe('PATCHes streamed into the bucket, cut or refused part-way', () => {
     expect(await last.json()).toMatchObject({ code: 200, files: [{ filename: 'checked.mp3', sha256: sha256(bytes) }] });
     expect((await stored('checked.mp3')).equals(bytes)).toBe(true);
     expect(await pendingOf('checked.mp3')).toEqual([]);
+  });
+
+  it('cuts a streamed part whose gateway stops taking its bytes (503, code 505); the offset stays, and the upload completes later', async () => {
+    // A relay in front of the gateway that, while frozen, stops reading part 2's body after 1 MiB.
+    let frozen = true;
+    const held: http.IncomingMessage[] = [];
+    const relay = http.createServer((req, res) => {
+      const forward = http.request(`${rgw.endpoint}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on('error', () => res.destroy());
+      if (!(frozen && req.method === 'PUT' && /[?&]partNumber=2(&|$)/.test(req.url ?? ''))) return void req.pipe(forward);
+      held.push(req);
+      let passed = 0;
+      req.on('data', (chunk: Buffer) => {
+        passed += chunk.length;
+        forward.write(chunk);
+        if (passed >= MiB) req.pause();
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const { port } = relay.address() as AddressInfo;
+    const slow = await startService(
+      s3Backend({ ...rgw, endpoint: `http://127.0.0.1:${port}` }, bucket, { partSize: PART, timeoutMs: 1000 }),
+    );
+    try {
+      const bytes = largeMp3(3 * PART);
+      const location = (await createUpload(slow.url, 'cut', 'frozen.mp3', bytes.length)).headers.get('location')!;
+      const stalled = await patchUpload(slow.url, location, 0, bytes);
+      expect(stalled.status).toBe(503);
+      expect(await stalled.json()).toMatchObject({ code: 505 });
+      expect((await headUpload(url(0), location)).headers.get('upload-offset')).toBe(String(PART));
+      // Parts after the stalled one may have gone up meanwhile; they never counted, and are sent again.
+      expect((await recordOf(location)).inPlace!.parts.map((part) => part.PartNumber)).toEqual([1]);
+
+      frozen = false;
+      const last = await patchUpload(slow.url, location, PART, bytes.subarray(PART));
+      expect(await last.json()).toMatchObject({ code: 200, files: [{ filename: 'frozen.mp3', sha256: sha256(bytes) }] });
+      expect((await stored('frozen.mp3')).equals(bytes)).toBe(true);
+    } finally {
+      for (const req of held) req.destroy();
+      await slow.close();
+      relay.closeAllConnections();
+      await new Promise((resolve) => relay.close(resolve));
+    }
   });
 });
