@@ -14,8 +14,13 @@ import { createUpload, headUpload, largeMp3, TUS_HEADERS } from './helpers/tus.t
 import { resumableKeys } from './helpers/tus-s3.ts';
 
 const MiB = 1024 ** 2;
-/** As the issue asks (its run time: test/bench/NOTES.md); the service's default 16 MiB parts. */
-const SIZE = 1024 * MiB;
+/**
+ * The issue asks for 1 GiB, which took about three times the suite's ~40 s budget for one test
+ * beside the other files (test/bench/NOTES.md): 256 MiB by default, the same path (a kill inside a
+ * streamed part, the rest through the other host); HOST_KILL_MIB=1024 runs the issue's size (a
+ * multiple of 32: two halves of whole 16 MiB PATCHes).
+ */
+const SIZE = Number(process.env.HOST_KILL_MIB ?? 256) * MiB;
 /** As tus clients send them: a part each. */
 const CHUNK = 16 * MiB;
 
@@ -80,7 +85,7 @@ describe('a resumable upload on S3 whose host is killed mid-way', () => {
       const root = await tempRoot('tus-killed-');
       roots.push(root);
       const configFile = path.join(root, 'host.json');
-      // No audio analysis: it would read the whole GiB back once stored, long after the test.
+      // No audio analysis: it would read the whole file back once stored, long after the test.
       const config = { redis: { url: redis.url }, media: { maxFileSize: 2 * SIZE }, analysis: { enabled: false } };
       await writeFile(configFile, JSON.stringify(config));
       hosts.push(await startServiceProcess({ ...s3Env(rgw, bucket), UPLOAD_DIR: path.join(root, 'media'), CONFIG_FILE: configFile }));
