@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ObjectKey, StreamedObject } from './byte-store.ts';
 
 /**
@@ -37,6 +38,14 @@ export interface PartedStore {
   beginParts(key: ObjectKey, contentType: string | undefined): Promise<PartedUpload>;
   /** Sends (or sends again: the last one sent counts) part `partNumber`. */
   sendPart(parted: PartedUpload, partNumber: number, bytes: Buffer): Promise<SentPart>;
+  /**
+   * Sends part `partNumber` as its `size` bytes arrive on `body`, so receiving and sending overlap.
+   * A body that cannot deliver them all must be cut through `signal`: the send then fails and the
+   * part is not made (the gateway never takes a body shorter than declared). No deadline on the
+   * whole (the body comes at its sender's pace); it fails when the gateway takes nothing for the
+   * store's timeout while bytes wait for it.
+   */
+  streamPart(parted: PartedUpload, partNumber: number, body: Readable, size: number, signal: AbortSignal): Promise<SentPart>;
   /**
    * The parts sent, as a body sent whole: `complete` makes them the object (FILE_EXISTS when the
    * name is taken). A failed completion keeps the parts, and `abort` leaves them too: their owner

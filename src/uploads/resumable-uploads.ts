@@ -15,7 +15,7 @@ import type { EventHook } from '../media/event-hook.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore } from '../storage/byte-store.ts';
 import { parseChecksumHeader } from './tus/checksum-header.ts';
-import { tusRequest } from './tus/request-context.ts';
+import { contentLengthOf, tusRequest } from './tus/request-context.ts';
 import { UploadFinisher } from './rules/upload-completion.ts';
 import { isPending } from './records/upload-records.ts';
 import { faultPoint } from '../fault-points.ts';
@@ -167,7 +167,8 @@ export class ResumableUploads {
       const refused = tusPrecondition(req);
       if (refused) return sendTusAnswer(res, refused);
       const checksum = parseChecksumHeader(req.headers['upload-checksum'] as string | undefined);
-      const answer = await tusRequest.run({ checksum }, () => this.tus.handleWeb(leanBodyRequest(req, res)));
+      const contentLength = contentLengthOf(req.headers['content-length']);
+      const answer = await tusRequest.run({ checksum, contentLength }, () => this.tus.handleWeb(leanBodyRequest(req, res)));
       await sendTusAnswer(res, answer);
     };
   }

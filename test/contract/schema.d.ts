@@ -410,7 +410,9 @@ export interface paths {
          * @description `Content-Type: application/offset+octet-stream`, `Upload-Offset` = the upload's offset (else
          *     409). With `Upload-Checksum: <sha1|sha256|md5> <base64 digest>` the chunk counts only when
          *     it matches; otherwise 460 and the offset stays where it was (the chunk's bytes are dropped).
-         *     A chunk without a checksum counts as far as it arrived. The content is judged once the
+         *     A chunk without a checksum counts as far as it arrived; on backend `s3`, for an upload of
+         *     `storage.s3.partSize` or more, a chunk cut inside a part it was streaming to the bucket counts
+         *     up to the part before it (HEAD answers the offset to resume from). The content is judged once the
          *     first 64 KiB of the upload have arrived (in a chunk at offset 0), and on backend `s3` for an
          *     upload of `storage.s3.partSize` or more before its first part is sent: content that is not of
          *     the extension's format answers 415 (code 504) at once and the upload is dropped. Each request holds a lock on the

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Locker } from '@tus/utils';
 import PQueue from 'p-queue';
@@ -9,9 +10,12 @@ import { completeWithoutReplace, exists } from './complete-without-replace.ts';
 import type { ObjectKeys } from './object-keys.ts';
 import { abortUpload, sendParts, uploadPart, type SentParts } from './part-sender.ts';
 import { MAX_PARTS, MIN_PART_BYTES } from './s3-config.ts';
+import { uploadStreamedPart } from './streamed-part-upload.ts';
 
 export interface MultipartStreamsOptions {
   client: S3Client;
+  /** A client that never retries, for parts streamed as they arrive (their bodies cannot be sent twice). */
+  streamClient: S3Client;
   bucket: string;
   keys: ObjectKeys;
   /** Locks object names while a multipart upload completes (Redis across hosts, else in-process). */
@@ -98,6 +102,15 @@ export class MultipartStreams implements PartedStore {
     const sending = { client, bucket, key: keys.of(parted.key), timeoutMs };
     const ETag = await this.partSlots.add(() => uploadPart(sending, parted.uploadId, partNumber, bytes)).catch(fail);
     return { PartNumber: partNumber, ETag: ETag ?? '', size: bytes.length };
+  }
+
+  async streamPart(parted: PartedUpload, partNumber: number, body: Readable, size: number, signal: AbortSignal): Promise<SentPart> {
+    const { streamClient: client, bucket, keys, timeoutMs, fail } = this.options;
+    const sending = { client, bucket, key: keys.of(parted.key), idleMs: timeoutMs };
+    const ETag = await this.partSlots
+      .add(() => uploadStreamedPart(sending, parted.uploadId, partNumber, body, size, signal), { signal })
+      .catch(fail);
+    return { PartNumber: partNumber, ETag: ETag ?? '', size };
   }
 
   partsSent(parted: PartedUpload, sent: { parts: readonly SentPart[]; size: number; sha256: string }): StreamedObject {

@@ -70,6 +70,7 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
     const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
     this.streams = new MultipartStreams({
       client,
+      streamClient: putClient,
       bucket: options.bucket,
       keys: this.keys,
       locker: options.locker ?? new ProcessLocker(DEFAULT_LOCK_TIMEOUT_MS),

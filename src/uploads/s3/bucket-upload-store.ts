@@ -9,7 +9,7 @@ import { writeInPlace, type InPlaceDeps } from './in-place-chunk.ts';
 import { writePieces } from './piece-chunk.ts';
 import { ResumableSha256 } from './resumable-sha256.ts';
 import type { ChunkVerifier } from '../tus/chunk-verifier.ts';
-import { holdRecord } from '../tus/request-context.ts';
+import { declaredLength, holdRecord } from '../tus/request-context.ts';
 import { RecordedDataStore } from '../tus/recorded-data-store.ts';
 import type { ResumableDataStore } from '../tus/resumable-data-store.ts';
 import { isPending, newRecord, type CompletionAnswer, type UploadRecord } from '../records/upload-records.ts';
@@ -68,7 +68,7 @@ export class BucketUploadStore extends RecordedDataStore<BucketUploadInfo> imple
 
   protected async writeChunk(stream: Readable, info: BucketUploadInfo, verifier: ChunkVerifier | undefined): Promise<number> {
     const counted = info.inPlace
-      ? await writeInPlace(this.inPlaceDeps(), stream, info, verifier)
+      ? await writeInPlace(this.inPlaceDeps(), stream, info, verifier, declaredLength())
       : await writePieces(this.objects, this.pieceBytes, stream, info, verifier);
     if (counted !== info) holdRecord(counted);
     this.options.onBytes?.(counted.offset - info.offset);

@@ -8,6 +8,12 @@ import type { ChunkChecksum } from './checksum-header.ts';
 export interface TusRequestContext {
   checksum?: ChunkChecksum;
   /**
+   * The request's Content-Length: the bytes its body declares (absent for a chunked body). A store
+   * may send the whole parts it covers on as they arrive, knowing they will come whole unless the
+   * request is cut short.
+   */
+  contentLength?: number;
+  /**
    * The upload's record as the store last read or wrote it in this request, so a PATCH reads it
    * once: @tus/server asks for the upload (under its lock) and then writes to it, and
    * creation-with-upload asks once more after the upload was published and its record removed.
@@ -39,4 +45,14 @@ export async function recordInRequest<R extends { id: string }>(id: string, read
 export function holdRecord(record: { id: string }): void {
   const context = tusRequest.getStore();
   if (context) context.record = record;
+}
+
+/** The body length the request being handled declared, if any. */
+export function declaredLength(): number | undefined {
+  return tusRequest.getStore()?.contentLength;
+}
+
+/** A Content-Length header's value as a length (undefined when absent or not a plain decimal: Node refuses those anyway). */
+export function contentLengthOf(header: string | undefined): number | undefined {
+  return header !== undefined && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
 }
