@@ -31,19 +31,7 @@ export class LocalEventLog implements EventLog {
   private readonly group: GroupCommit<EventLogDatabase>;
 
   private constructor(private readonly keeper: EventLogKeeper) {
-    // Damage found by any write goes to the keeper, which makes the whole group again on a fresh log.
-    this.group = new GroupCommit((writes) =>
-      keeper.use((db) => {
-        const outcomes = db.transaction(() =>
-          eachInSavepoint(
-            (sql) => db.run(sql),
-            writes.map((write) => () => write(db)),
-            isLogDamage,
-          ),
-        );
-        return { outcomes, synced: db.synced() };
-      }),
-    );
+    this.group = eventLogGroup(keeper);
   }
 
   static async open(directory: string, events: EventLogEvents = {}): Promise<LocalEventLog> {
