@@ -11,13 +11,12 @@ const BYTE_WORKER = new URL('./byte.worker.ts', import.meta.url);
 export class ByteTasks {
   private readonly running = new Set<Promise<unknown>>();
   private readonly threads: MediaThreads;
+  private readonly owned: boolean;
 
   constructor(given: MediaThreads | undefined, poolSize: number) {
     this.threads = given ?? MediaThreads.create(poolSize);
     this.owned = given === undefined;
   }
-
-  private readonly owned: boolean;
 
   run<T>(task: unknown, options?: ThreadTaskOptions): Promise<T> {
     const done = this.threads.run<T>(BYTE_WORKER, task, options);
