@@ -5,24 +5,23 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { analysisFinished } from './helpers/analysis.ts';
-import { startService, type RunningService } from './helpers/app.ts';
+import type { RunningService } from './helpers/app.ts';
 import { ffmpegSamples, peaksOf, sox } from './helpers/audio-tools.ts';
-import { freshBucket, s3Client } from './helpers/s3.ts';
-import { s3Backend } from './helpers/s3-service.ts';
+import { s3Client } from './helpers/s3.ts';
 import { upload } from './helpers/upload.ts';
+import { startBucketHosts } from './helpers/bucket-hosts.ts';
 
 // Analysis on the S3 backend (the run's Ceph RADOS Gateway): results are objects in the bucket,
 // under a prefix the listing never shows, served by any host of the bucket, removed with the file.
 const rgw = inject('rgw');
 let bucket: string;
 let dir: string;
-const hosts: RunningService[] = [];
+let hosts: RunningService[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'analysis-s3-'));
   await sox('-n', '-r', '44100', '-b', '16', '-c', '2', path.join(dir, 'noise.wav'), 'synth', '3', 'pinknoise', 'vol', '-10dB');
-  bucket = await freshBucket(rgw);
-  for (let i = 0; i < 2; i++) hosts.push(await startService(s3Backend(rgw, bucket, { prefix: 'media' })));
+  ({ bucket, hosts } = await startBucketHosts(rgw, { prefix: 'media' }));
 }, 60_000);
 
 afterAll(async () => {

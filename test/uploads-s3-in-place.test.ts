@@ -13,13 +13,14 @@ import { Upload } from '@tus/utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BucketUploadObjects } from '../src/uploads/s3/bucket-upload-objects.ts';
 import { BucketUploadStore } from '../src/uploads/s3/bucket-upload-store.ts';
-import { startService, tempRoot, type RunningService } from './helpers/app.ts';
+import { tempRoot, type RunningService } from './helpers/app.ts';
 import { exitOf, startServiceProcess } from './helpers/process.ts';
 import { sha256 } from './helpers/media.ts';
 import { freshBucket, s3Client } from './helpers/s3.ts';
-import { s3Backend, s3Env } from './helpers/s3-service.ts';
+import { s3Env } from './helpers/s3-service.ts';
 import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
 import { resumableKeys } from './helpers/tus-s3.ts';
+import { startBucketHosts } from './helpers/bucket-hosts.ts';
 import { chunksOf, openS3Store } from './helpers/s3-store.ts';
 
 const MiB = 1024 ** 2;
@@ -33,11 +34,10 @@ describe('resumable uploads sent in place on S3', () => {
   const rgw = inject('rgw');
   const client = s3Client(rgw);
   let bucket: string;
-  const hosts: RunningService[] = [];
+  let hosts: RunningService[] = [];
 
   beforeAll(async () => {
-    bucket = await freshBucket(rgw);
-    for (const _ of [1, 2]) hosts.push(await startService(s3Backend(rgw, bucket, { partSize: PART })));
+    ({ bucket, hosts } = await startBucketHosts(rgw, { partSize: PART }));
   });
   afterAll(async () => {
     await Promise.all(hosts.map((host) => host.close()));

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BucketUploadInfo } from '../src/uploads/s3/bucket-upload-info.ts';
 import { startService, type RunningService } from './helpers/app.ts';
 import { sha256 } from './helpers/media.ts';
-import { freshBucket, s3Client } from './helpers/s3.ts';
+import { s3Client } from './helpers/s3.ts';
 import { s3Backend } from './helpers/s3-service.ts';
 import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
 import { resumableKeys } from './helpers/tus-s3.ts';
+import { startBucketHosts } from './helpers/bucket-hosts.ts';
 
 const MiB = 1024 ** 2;
 const PART = 5 * MiB;
@@ -19,11 +20,10 @@ describe('PATCHes streamed into the bucket, cut or refused part-way', () => {
   const rgw = inject('rgw');
   const client = s3Client(rgw);
   let bucket: string;
-  const hosts: RunningService[] = [];
+  let hosts: RunningService[] = [];
 
   beforeAll(async () => {
-    bucket = await freshBucket(rgw);
-    for (const _ of [1, 2]) hosts.push(await startService(s3Backend(rgw, bucket, { partSize: PART })));
+    ({ bucket, hosts } = await startBucketHosts(rgw, { partSize: PART }));
   });
   afterAll(async () => {
     await Promise.all(hosts.map((host) => host.close()));

@@ -1,5 +1,6 @@
 import { MediaThreads } from '../media-threads.ts';
-import type { ByteSource, PoolStats } from '../storage/byte-store.ts';
+import type { ByteSource } from '../storage/byte-store.ts';
+import type { PoolStats } from '../worker-pool.ts';
 import type { FirstBytesTask, Inspection, InspectTask } from './inspect.worker.ts';
 
 const READY_TIMEOUT_MS = 2000;

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Access } from '../access/access.ts';
+import { contentLengthOf } from '../http/content-length.ts';
 import type { ByteStore, StreamingStore } from '../storage/byte-store.ts';
 import type { ContentInspector } from './content-inspector.ts';
 import type { MediaConfig } from './config.ts';
@@ -24,9 +25,9 @@ export function partStreaming(
   if (!isStreaming(store)) return undefined;
   const publish = new StreamPublish(store, inspector, { verifyContent: media.verifyContent }, events);
   const targetOf = (req: Request, file: Express.Multer.File): MediaPath | undefined => {
-    const length = Number(req.headers['content-length']);
+    const length = contentLengthOf(req.headers['content-length']);
     const directory = (req.body as Record<string, unknown> | undefined)?.directory;
-    if (!(length >= publish.streamFrom) || typeof directory !== 'string' || !req.res) return undefined;
+    if (length === undefined || length < publish.streamFrom || typeof directory !== 'string' || !req.res) return undefined;
     const principal = access.principal(req.res);
     if (principal.kind === 'signature') return undefined;
     const target = { directory, filename: file.originalname };

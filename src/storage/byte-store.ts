@@ -80,8 +80,6 @@ export interface ObjectPage {
   nextAfter?: string;
 }
 
-export type { PoolStats };
-
 /**
  * The staging area's part of the seam (storage/staging/): bytes received and hashed on this host,
  * not yet in the object store, adoptable by id from any process of the host.

@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { AppError } from '../../errors.ts';
-import { objectVanished, type ByteSource, type ByteStore, type PoolStats, type StagedBytes } from '../byte-store.ts';
+import { objectVanished, type ByteSource, type ByteStore, type StagedBytes } from '../byte-store.ts';
+import type { PoolStats } from '../../worker-pool.ts';
 import type { StreamedObject, StreamingStore } from '../byte-store.ts';
 import type { PartedStore } from '../parted-store.ts';
 import type { Attributes, ByteRange, ListOptions, ObjectKey, ObjectPage, OpenedObject, StoredObject } from '../byte-store.ts';

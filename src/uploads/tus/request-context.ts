@@ -51,8 +51,3 @@ export function holdRecord(record: { id: string }): void {
 export function declaredLength(): number | undefined {
   return tusRequest.getStore()?.contentLength;
 }
-
-/** A Content-Length header's value as a length (undefined when absent or not a plain decimal: Node refuses those anyway). */
-export function contentLengthOf(header: string | undefined): number | undefined {
-  return header !== undefined && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
-}

@@ -7,9 +7,9 @@ import { Readable } from 'node:stream';
 import { startCephRgw, type CephRgw } from '../../helpers/ceph-rgw.ts';
 import { freshBucket, s3Client } from '../../helpers/s3.ts';
 import { mp3Bytes } from '../lib/bodies.ts';
-import type { BenchContext } from '../lib/context.ts';
+import type { BenchContext, Repeated } from '../lib/context.ts';
 import { measureStreamUpload, measureTusUpload } from '../lib/load.ts';
-import { makeRow } from '../lib/results.ts';
+import { makeRow, type Target } from '../lib/results.ts';
 import { s3Service } from '../lib/s3.ts';
 import { GIB, MIB, toMBps } from '../lib/stats.ts';
 import type { Scenario } from './scenario.ts';
@@ -157,43 +157,38 @@ export const s3StreamUpload: Scenario = {
         putObject: () => sdkRun(rgw, 'putObject'),
       });
       const common = { scenario: this.name, backgroundCpuPct: runs.service.median.backgroundCpuPct, discardedRuns: runs.service.discarded };
+      /** A contender's upload rate against a baseline's, same runs. */
+      const speed = (figure: string, contender: Repeated<Figures>, baseline: { name: string; value: number }, target: Target) =>
+        makeRow({
+          ...common,
+          figure,
+          unit: 'MB/s',
+          value: contender.median.uploadMBps,
+          runs: contender.runs.map((r) => r.uploadMBps),
+          baseline,
+          target,
+        });
+      const streamedPost = { name: 'POST /media streamed, same service and RGW', value: runs.service.median.uploadMBps };
       return [
-        makeRow({
-          ...common,
-          figure: "1 GiB streamed upload MB/s, vs lib-storage's Upload (same partSize and queueSize)",
-          unit: 'MB/s',
-          value: runs.service.median.uploadMBps,
-          runs: runs.service.runs.map((r) => r.uploadMBps),
-          baseline: { name: '@aws-sdk/lib-storage Upload to the same RGW', value: runs.libStorage.median.uploadMBps },
-          target: { ratioAtLeast: 0.9 },
-        }),
-        makeRow({
-          ...common,
-          figure: "1 GiB streamed upload MB/s, vs the SDK's single PutObject",
-          unit: 'MB/s',
-          value: runs.service.median.uploadMBps,
-          runs: runs.service.runs.map((r) => r.uploadMBps),
-          baseline: { name: 'one PutObject to the same RGW', value: runs.putObject.median.uploadMBps },
-          target: { report: true },
-        }),
-        makeRow({
-          ...common,
-          figure: 'resumable 1 GiB in 16 MiB PATCHes MB/s, vs the streamed POST /media',
-          unit: 'MB/s',
-          value: runs.resumable.median.uploadMBps,
-          runs: runs.resumable.runs.map((r) => r.uploadMBps),
-          baseline: { name: 'POST /media streamed, same service and RGW', value: runs.service.median.uploadMBps },
-          target: { ratioAtLeast: 0.8 },
-        }),
-        makeRow({
-          ...common,
-          figure: "resumable 1 GiB in one PATCH (tus-js-client's default chunkSize) MB/s, vs the streamed POST /media",
-          unit: 'MB/s',
-          value: runs.onePatch.median.uploadMBps,
-          runs: runs.onePatch.runs.map((r) => r.uploadMBps),
-          baseline: { name: 'POST /media streamed, same service and RGW', value: runs.service.median.uploadMBps },
-          target: { report: true },
-        }),
+        speed(
+          "1 GiB streamed upload MB/s, vs lib-storage's Upload (same partSize and queueSize)",
+          runs.service,
+          { name: '@aws-sdk/lib-storage Upload to the same RGW', value: runs.libStorage.median.uploadMBps },
+          { ratioAtLeast: 0.9 },
+        ),
+        speed(
+          "1 GiB streamed upload MB/s, vs the SDK's single PutObject",
+          runs.service,
+          { name: 'one PutObject to the same RGW', value: runs.putObject.median.uploadMBps },
+          { report: true },
+        ),
+        speed('resumable 1 GiB in 16 MiB PATCHes MB/s, vs the streamed POST /media', runs.resumable, streamedPost, { ratioAtLeast: 0.8 }),
+        speed(
+          "resumable 1 GiB in one PATCH (tus-js-client's default chunkSize) MB/s, vs the streamed POST /media",
+          runs.onePatch,
+          streamedPost,
+          { report: true },
+        ),
         makeRow({
           ...common,
           figure: 'most bytes in the staging directory during a 1 GiB streamed upload',
