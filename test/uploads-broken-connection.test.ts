@@ -1,10 +1,9 @@
 import { stat } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
 import { sha256 } from './helpers/media.ts';
-import { createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
+import { createUpload, headUpload, largeMp3, patchUpload, openPatch } from './helpers/tus.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const SENT_BEFORE_BREAK = 250_000;
@@ -27,15 +26,7 @@ describe('a resumable upload whose connection breaks mid-chunk', () => {
     const location = created.headers.get('location')!;
     const id = location.split('/').at(-1)!;
 
-    const request = http.request(`${service.url}${location}`, {
-      method: 'PATCH',
-      headers: {
-        ...TUS_HEADERS,
-        'Content-Type': 'application/offset+octet-stream',
-        'Upload-Offset': '0',
-        'Content-Length': String(bytes.length),
-      },
-    });
+    const request = openPatch(`${service.url}${location}`, { length: bytes.length });
     request.on('error', () => undefined);
     request.write(bytes.subarray(0, SENT_BEFORE_BREAK));
     await waitFor('the first bytes on disk', async () => (await bytesOnDisk(id)) === SENT_BEFORE_BREAK);

@@ -1,5 +1,4 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -9,7 +8,7 @@ import { sha256 } from './helpers/media.ts';
 import { exitOf, startServiceProcess, type ServiceProcess } from './helpers/process.ts';
 import { freshBucket, s3Client } from './helpers/s3.ts';
 import { s3Env } from './helpers/s3-service.ts';
-import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
+import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, openPatch } from './helpers/tus.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const MiB = 1024 * 1024;
@@ -46,16 +45,7 @@ async function killMidPatch(
   headers: Record<string, string>,
   killWhen: () => Promise<boolean>,
 ) {
-  const request = http.request(`${service.url}${location}`, {
-    method: 'PATCH',
-    headers: {
-      ...TUS_HEADERS,
-      ...headers,
-      'Content-Type': 'application/offset+octet-stream',
-      'Upload-Offset': '0',
-      'Content-Length': String(bytes.length),
-    },
-  });
+  const request = openPatch(`${service.url}${location}`, { length: bytes.length, headers });
   request.on('error', () => undefined);
   for (let at = 0; at < sent; at += MiB) request.write(bytes.subarray(at, Math.min(at + MiB, sent)));
   await waitFor('the moment to kill the service', killWhen, 20_000, 10);

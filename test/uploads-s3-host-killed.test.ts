@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
@@ -10,7 +9,7 @@ import { startServiceProcess, type ServiceProcess } from './helpers/process.ts';
 import { startRedis, type RedisServer } from './helpers/redis.ts';
 import { freshBucket, s3Client } from './helpers/s3.ts';
 import { s3Env } from './helpers/s3-service.ts';
-import { createUpload, headUpload, largeMp3, TUS_HEADERS } from './helpers/tus.ts';
+import { createUpload, headUpload, largeMp3, openPatch } from './helpers/tus.ts';
 import { resumableKeys } from './helpers/tus-s3.ts';
 
 const MiB = 1024 ** 2;
@@ -40,15 +39,7 @@ function expectedSha256(): string {
 
 /** Starts a PATCH declaring `length` bytes at `offset` and writes the first `sent` of them (all by default), as the client can. */
 function patch(on: ServiceProcess, location: string, offset: number, length: number, sent = length) {
-  const request = http.request(`${on.url}${location}`, {
-    method: 'PATCH',
-    headers: {
-      ...TUS_HEADERS,
-      'Content-Type': 'application/offset+octet-stream',
-      'Upload-Offset': String(offset),
-      'Content-Length': String(length),
-    },
-  });
+  const request = openPatch(`${on.url}${location}`, { offset, length });
   const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
     request.once('error', reject);
     request.once('response', (response) => {

@@ -7,7 +7,7 @@ import { startService, type RunningService } from './helpers/app.ts';
 import { sha256 } from './helpers/media.ts';
 import { s3Client } from './helpers/s3.ts';
 import { s3Backend } from './helpers/s3-service.ts';
-import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, TUS_HEADERS } from './helpers/tus.ts';
+import { checksumHeader, createUpload, headUpload, largeMp3, patchUpload, openPatch } from './helpers/tus.ts';
 import { resumableKeys } from './helpers/tus-s3.ts';
 import { startBucketHosts } from './helpers/bucket-hosts.ts';
 
@@ -54,15 +54,7 @@ describe('PATCHes streamed into the bucket, cut or refused part-way', () => {
     const bytes = largeMp3(3 * PART + 1000);
     const location = (await createUpload(url(0), 'cut', 'dropped.mp3', bytes.length)).headers.get('location')!;
     // One PATCH declaring the whole file; its client sends the first part and 2 MiB of the second, then drops the connection.
-    const request = http.request(`${url(0)}${location}`, {
-      method: 'PATCH',
-      headers: {
-        ...TUS_HEADERS,
-        'Content-Type': 'application/offset+octet-stream',
-        'Upload-Offset': '0',
-        'Content-Length': String(bytes.length),
-      },
-    });
+    const request = openPatch(`${url(0)}${location}`, { length: bytes.length });
     request.on('error', () => undefined);
     request.write(bytes.subarray(0, PART + 2 * MiB));
     // Once the first part counts (the record names it), the second one is on its way.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
 import { fixture } from './media.ts';
@@ -106,4 +107,24 @@ export function patchUpload(
 /** HEAD of the upload at `location`: its offset, or 404/410. */
 export function headUpload(url: string, location: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}${location}`, { method: 'HEAD', headers: { ...TUS_HEADERS, ...headers } });
+}
+
+/**
+ * A PATCH whose body the test writes itself, so that it can stop part-way or drop the connection:
+ * its head declares `length` bytes at `offset`.
+ */
+export function openPatch(
+  url: string,
+  { offset = 0, length, headers = {} }: { offset?: number; length: number; headers?: Record<string, string> },
+): http.ClientRequest {
+  return http.request(url, {
+    method: 'PATCH',
+    headers: {
+      ...TUS_HEADERS,
+      ...headers,
+      'Content-Type': 'application/offset+octet-stream',
+      'Upload-Offset': String(offset),
+      'Content-Length': String(length),
+    },
+  });
 }
