@@ -82,6 +82,38 @@ describe('a crash of the service in the middle of a large PATCH', { timeout: TIM
     expect(await rest.json()).toMatchObject({ code: 200, files: [{ size: bytes.length, sha256: sha256(bytes) }] });
   });
 
+  it('records every 2 MiB that reached the file even when the sender stops sending while a step of the record is under way', async () => {
+    const root = await tempRoot();
+    roots.push(root);
+    const bytes = largeMp3(24 * MiB);
+    // Each step of the record waits at its start until told to go on (SIGUSR2).
+    const crashing = await start(root, { MEDIA_PAUSE_POINT: 'progress-step' });
+    const location = (await createUpload(crashing.url, 'crash', 'stalled.mp3', bytes.length)).headers.get('location')!;
+    const id = location.split('/').at(-1)!;
+    const data = path.join(root, '.resumable', `${id}.bin`);
+    const pauses = () => crashing.output().split('paused at progress-step').length - 1;
+    const request = openPatch(`${crashing.url}${location}`, { length: bytes.length, headers: {} });
+    request.on('error', () => undefined);
+    request.write(bytes.subarray(0, 12 * MiB));
+    // The first step is held while all 12 MiB reach the file; then the sender sends nothing more.
+    await waitFor('the first step held', async () => pauses() === 1, 20_000, 10);
+    await waitFor('12 MiB in the file', async () => ((await stat(data).catch(() => undefined))?.size ?? 0) >= 12 * MiB, 20_000, 10);
+    crashing.child.kill('SIGUSR2');
+    // The bytes written during the first step start a second one without any more arriving.
+    await waitFor('a second step', async () => pauses() === 2, 20_000, 10);
+    crashing.child.kill('SIGUSR2');
+    await waitFor('the record at 12 MiB', async () => (await recordedOffset(root, id)) === 12 * MiB, 20_000, 10);
+    crashing.child.kill('SIGKILL');
+    await exitOf(crashing.child);
+    request.destroy();
+
+    const restarted = await start(root);
+    const head = await headUpload(restarted.url, location);
+    expect(head.headers.get('upload-offset')).toBe(String(12 * MiB));
+    const rest = await patchUpload(restarted.url, location, 12 * MiB, bytes.subarray(12 * MiB));
+    expect(await rest.json()).toMatchObject({ code: 200, files: [{ size: bytes.length, sha256: sha256(bytes) }] });
+  });
+
   it('drops the partial chunk sent with Upload-Checksum (it cannot be verified in part)', async () => {
     const root = await tempRoot();
     roots.push(root);

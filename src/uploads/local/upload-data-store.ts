@@ -95,9 +95,8 @@ export class UploadDataStore extends RecordedDataStore<UploadRecord> implements 
         // The verifier has taken what it needs: once on disk the chunk is spent
         // (and reads as empty), so nothing here looks at it after this write.
         if (sink.errored) throw sink.errored;
-        if (!sink.write(wholeBuffer(chunk) ? handOver(chunk) : chunk)) await drained(sink);
+        if (!sink.write(wholeBuffer(chunk) ? handOver(chunk) : chunk, progress?.wrote)) await drained(sink);
         flusher?.wrote(position - offset);
-        progress?.wrote();
       }
       sink.end();
       await finished(sink);
