@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait.ts';
 const DIRECTORIES = ['a', 'b', 'c'];
 const PER_DIRECTORY = 70;
 const PAGE_BYTES = 4096;
-const LARGE_BYTES = 64 * 1024 ** 2;
+const LARGE_BYTES = 1024 ** 2;
 const DAMAGED = 'metadata index damaged: set aside, rebuilding it from the files';
 
 const indexFile = (root: string) => path.join(root, INDEX_DIR, INDEX_FILE);
