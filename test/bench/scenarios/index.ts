@@ -13,6 +13,7 @@ import { resumableUpload } from './resumable-upload.ts';
 import { runtime } from './runtime.ts';
 import { s3Listing } from './s3-listing.ts';
 import { s3Rgw } from './s3-rgw.ts';
+import { s3SixGib } from './s3-six-gib.ts';
 import { s3StreamUpload } from './s3-stream-upload.ts';
 import { s3Walk } from './s3-walk.ts';
 import { signedDownload } from './signed-download.ts';
@@ -35,6 +36,7 @@ export const scenarios: Scenario[] = [
   signedDownload,
   s3Rgw,
   s3StreamUpload,
+  s3SixGib,
   s3Listing,
   s3Walk,
   audioAnalysis,

@@ -1,7 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { randomUUID } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { startCephRgw, type CephRgw } from '../../helpers/ceph-rgw.ts';
@@ -10,7 +9,7 @@ import { mp3Bytes } from '../lib/bodies.ts';
 import type { BenchContext, Repeated } from '../lib/context.ts';
 import { measureStreamUpload, measureTusUpload } from '../lib/load.ts';
 import { makeRow, type Target } from '../lib/results.ts';
-import { s3Service } from '../lib/s3.ts';
+import { s3Service, stagedPeak } from '../lib/s3.ts';
 import { GIB, MIB, toMBps } from '../lib/stats.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -20,28 +19,6 @@ const QUEUE_SIZE = 4;
 const NAME = 'streamed.mp3';
 
 type Figures = { uploadMBps: number; peakRssMiB: number; peakStagedMiB: number; backgroundCpuPct: number };
-
-/** The most bytes under `dir` at once, sampled every 50 ms until stop(). */
-function stagedPeak(dir: string): { stop(): number } {
-  let peak = 0;
-  const sample = async () => {
-    const names = await readdir(dir, { recursive: true }).catch((): string[] => []);
-    const sizes = await Promise.all(
-      names.map((name) =>
-        stat(path.join(dir, name)).then(
-          (s) => (s.isFile() ? s.size : 0),
-          () => 0,
-        ),
-      ),
-    );
-    peak = Math.max(
-      peak,
-      sizes.reduce((a, b) => a + b, 0),
-    );
-  };
-  const timer = setInterval(() => void sample(), 50);
-  return { stop: () => (clearInterval(timer), peak) };
-}
 
 /** `measure` on a fresh service storing in a fresh bucket of `rgw`; the service and the stored file go afterwards. */
 async function withS3Service(
