@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from './helpers/app.ts';
@@ -275,9 +275,13 @@ describe('the temp sweep and resumable uploads', () => {
     const created = await createUpload(swept.url, 'paused', 'long.mp3', bytes.length);
     const location = created.headers.get('location')!;
     expect((await send(location, 0, bytes.subarray(0, 100_000))).status).toBe(204);
-    // Older than storage.tempMaxAgeMs, through timed sweeps and a start-up sweep.
-    await new Promise((resolve) => setTimeout(resolve, 4500));
-    await (swept.store as unknown as { sweep(atStart: boolean): Promise<number> }).sweep(true);
+    // Every file of the root made an hour old, far past storage.tempMaxAgeMs, then swept as the
+    // timed sweep and the start-up sweep do.
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of await readdir(swept.root, { recursive: true })) await utimes(path.join(swept.root, name), anHourAgo, anHourAgo);
+    const sweep = (atStart: boolean) => (swept.store as unknown as { sweep(atStart: boolean): Promise<number> }).sweep(atStart);
+    await sweep(false);
+    await sweep(true);
     const last = await send(location, 100_000, bytes.subarray(100_000));
     expect(last.status).toBe(200);
     expect(sha256(await readFile(path.join(swept.root, 'paused', 'long.mp3')))).toBe(sha256(bytes));
