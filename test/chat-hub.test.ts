@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { roomEvent, type RoomEvent } from '../src/chat/protocol.ts';
 import { RateWindow } from '../src/chat/rate-limit.ts';
 import { InProcessHub, type ChatHub, type RoomRateLimit } from '../src/chat/rooms.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /** The ChatHub contract; a Redis hub should pass the same suite. */
 const hubs: [string, (historySize: number, maxRooms: number, roomRateLimit?: RoomRateLimit) => ChatHub][] = [
@@ -91,7 +92,7 @@ describe.each(hubs)('%s chat hub', (_name, createHub) => {
     // A timer due now runs between slices, long before the 6,000 sends are done.
     const atTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(seen.filter((mine) => mine.length === 3).length), 0));
     expect(atTimer).toBeLessThan(2000);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor('every member to have the three events', () => seen.every((mine) => mine.length === 3));
     expect(seen.every((mine) => mine.join() === '1,2,3')).toBe(true);
     // The quiet room's one delivery went out while most of the big room still waited for its third event.
     expect(quietAt).toBeGreaterThanOrEqual(0);
