@@ -117,6 +117,8 @@ describe('resumable uploads (tus 1.0) at /uploads', () => {
     corrupted[1000] = corrupted[1000]! ^ 0xff;
     const refused = await patch(location, 100_000, corrupted, checksumHeader('sha256', rest));
     expect(refused.status).toBe(460);
+    // The reason phrase the tus checksum extension gives it (Node's own would be "unknown").
+    expect(refused.statusText).toBe('Checksum Mismatch');
     expect(await refused.json()).toMatchObject({ code: 460, reason: expect.stringContaining('checksum mismatch') });
     expect((await offsetOf(location)).headers.get('upload-offset')).toBe('100000');
     // The refused chunk's bytes are dropped, not only uncounted.

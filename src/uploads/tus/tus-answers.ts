@@ -68,6 +68,8 @@ export async function sendTusAnswer(res: ExpressResponse, answer: Response): Pro
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   if (code !== undefined) addToRequestLine(res, { code });
   if (code === CODES.FILE_EXISTS.code && status === CODES.FILE_EXISTS.status) status = CODES.UPLOAD_FILE_EXISTS.status;
+  // The tus checksum extension's reason phrase; Node knows none for 460 and would send "unknown".
+  if (status === CODES.CHECKSUM_MISMATCH.status) res.statusMessage = 'Checksum Mismatch';
   res.status(status).end(body);
 }
 
