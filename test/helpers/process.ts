@@ -17,11 +17,18 @@ export interface ServiceProcess {
 /** Where the run's global setup compiles src/ (setup/service-build.ts): the service processes tests start run from it. */
 export const serviceBuild = `${projectRoot}.test-dist`;
 
+/**
+ * The bound on the main thread's young generation that the service otherwise adds to NODE_OPTIONS by
+ * replacing itself at start (src/runtime/young-generation.ts): given here, each service a test
+ * starts boots Node once, not twice. runtime-young-generation.test.ts starts one without it.
+ */
+const BOUNDED_YOUNG_GENERATION = '--max-semi-space-size=16';
+
 /** Runs the service as its own process, as `npm start` runs dist/server.js (on `node`, this test's Node by default). */
 export function spawnService(env: Record<string, string>, cwd = projectRoot, node = process.execPath): ChildProcess {
   return spawn(node, [`${serviceBuild}/server.js`], {
     cwd,
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, NODE_OPTIONS: BOUNDED_YOUNG_GENERATION, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

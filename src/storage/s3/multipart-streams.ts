@@ -14,15 +14,17 @@ import { uploadStreamedPart } from './streamed-part-upload.ts';
 
 export interface MultipartStreamsOptions {
   client: S3Client;
-  /** A client that never retries, for parts streamed as they arrive (their bodies cannot be sent twice). */
+  /** A client that never retries, for parts streamed as they arrive (their bodies cannot be sent twice) or sent from their files. */
   streamClient: S3Client;
+  /** Where the parts of a streamed body wait while they fill and while they are sent (the staging area's directory). */
+  directory: string;
   bucket: string;
   keys: ObjectKeys;
   /** Locks object names while a multipart upload completes (Redis across hosts, else in-process). */
   locker: Locker;
   timeoutMs: number;
   partSize: number;
-  /** Parts of one upload in memory or in flight at once. */
+  /** Parts of one upload at once: on disk while a streamed body's fill and go, in memory for a resumable upload's. */
   queueSize: number;
   /** Parts of all uploads in flight at once. */
   partsInFlight: number;
@@ -33,10 +35,10 @@ export interface MultipartStreamsOptions {
 }
 
 /**
- * Bodies streamed into the bucket as the parts of one multipart upload each, never staged on this
- * host (see sendParts), completed without replacing an object (see completeWithoutReplace). The
- * parts of every upload share one bound, so many uploads at once do not queue each other's parts
- * behind the gateway until their deadlines pass. The same multipart uploads may also be built a
+ * Bodies streamed into the bucket as the parts of one multipart upload each, at most `queueSize`
+ * parts of one on this host's disk at a time (see sendParts), completed without replacing an
+ * object (see completeWithoutReplace). The parts of every upload share one bound, so many uploads
+ * at once do not queue each other's parts behind the gateway until their deadlines pass. The same multipart uploads may also be built a
  * part at a time across requests and hosts (PartedStore: resumable uploads completing in place).
  */
 export class MultipartStreams implements PartedStore {
@@ -63,10 +65,22 @@ export class MultipartStreams implements PartedStore {
     contentType: string | undefined,
     signal?: AbortSignal,
   ): Promise<StreamedObject> {
-    const { client, bucket, keys, timeoutMs, partSize, queueSize, fail } = this.options;
+    const { client, streamClient, directory, bucket, keys, timeoutMs, partSize, queueSize, fail } = this.options;
     const Key = keys.of(key);
     const upload = this.uploadName();
-    const sending = { client, bucket, key: Key, upload, contentType, timeoutMs, partSlots: this.partSlots, partSize, queueSize };
+    const sending = {
+      client,
+      streamClient,
+      directory,
+      bucket,
+      key: Key,
+      upload,
+      contentType,
+      timeoutMs,
+      partSlots: this.partSlots,
+      partSize,
+      queueSize,
+    };
     // A taken name is refused before any byte is sent; the completion checks again under the lock.
     if (await exists({ client, bucket, timeoutMs }, Key).catch(fail)) throw new AppError('FILE_EXISTS');
     const sent = await sendParts(sending, body, signal).catch(fail);

@@ -2,12 +2,18 @@ import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCo
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type PQueue from 'p-queue';
+import { asStorageError } from '../no-space.ts';
+import { PartFile } from './part-file.ts';
 
 /** A part may take this long per MiB beyond the base timeout, as a single PUT may. */
 const PART_MS_PER_MIB = 1000;
 
 export interface PartSenderOptions {
   client: S3Client;
+  /** A client that never retries, for parts sent from their files (each try reads the file anew). */
+  streamClient: S3Client;
+  /** Where the parts wait while they fill and while they are sent (the staging area's directory). */
+  directory: string;
   bucket: string;
   key: string;
   /** The upload that writes the object (`<pid>-<uuid>`): its user metadata, fixed at creation. */
@@ -15,7 +21,7 @@ export interface PartSenderOptions {
   contentType: string | undefined;
   /** Bytes per part (the last one may be shorter). */
   partSize: number;
-  /** Parts held in memory or in flight at once, the one being filled included. */
+  /** Parts on this host's disk at once, filling or in flight. */
   queueSize: number;
   timeoutMs: number;
   /**
@@ -35,8 +41,9 @@ export interface SentParts {
 
 /**
  * Sends a body to the bucket as the parts of one multipart upload while it arrives, hashing it on
- * the way: at most `queueSize` parts are in memory or in flight, so memory per upload stays at
- * partSize x queueSize whatever the file's size, and nothing touches the host's disk. Any failure
+ * the way: each part fills a file (PartFile) and is sent from it, at most `queueSize` parts at once,
+ * so this host's disk holds at most partSize x queueSize of an upload whatever the file's size,
+ * and its memory none of the parts. Any failure
  * (of the body or of a part) aborts the multipart upload once the parts in flight have settled, so
  * nothing of it stays in the bucket. Completing is the caller's: the sha256 must be written
  * beside the object, and the name checked, between the last part and the completion.
@@ -52,7 +59,8 @@ export async function sendParts(options: PartSenderOptions, body: AsyncIterable<
     return { uploadId, ...(await sendAll(options, uploadId, body, signal)) };
   } catch (error) {
     await abortUpload(client, bucket, key, uploadId, options.timeoutMs);
-    throw error;
+    // A part's file that did not fit on this host's disk is code 507, not the bucket's failure.
+    throw asStorageError(error);
   }
 }
 
@@ -66,29 +74,25 @@ export async function abortUpload(client: S3Client, bucket: string, key: string,
 }
 
 async function sendAll(options: PartSenderOptions, uploadId: string, body: AsyncIterable<Buffer>, signal?: AbortSignal) {
-  const { partSize, queueSize } = options;
+  const { partSize, queueSize, directory } = options;
   const hash = createHash('sha256');
   const parts: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let size = 0;
-  // A part's buffer is filled again once the part is sent: the upload holds at most queueSize of
-  // them, instead of a new one per part left for the garbage collector (RSS grew with the file).
-  const spare: Buffer[] = [];
-  let part: Buffer = Buffer.allocUnsafe(partSize);
-  let filled = 0;
-  const send = async (bytes: Buffer) => {
+  /** The part filling, until it is sent (then its sending removes it). */
+  let part: PartFile | undefined;
+  const send = async (file: PartFile) => {
+    part = undefined;
     const PartNumber = parts.length + 1;
     parts.push({ PartNumber });
     const sending = options.partSlots
-      .add(() => uploadPart(options, uploadId, PartNumber, bytes, signal), { signal })
+      .add(() => uploadPartFile(options, uploadId, PartNumber, file, signal), { signal })
       .then(
-        (ETag) => {
-          parts[PartNumber - 1] = { PartNumber, ETag };
-          if (bytes.length === partSize) spare.push(bytes);
-        },
+        (ETag) => void (parts[PartNumber - 1] = { PartNumber, ETag }),
         (error: unknown) => void (failure ??= error),
-      );
+      )
+      .finally(() => file.remove());
     inFlight.add(sending);
     void sending.finally(() => inFlight.delete(sending));
     // The next part takes a slot of the queue: wait until one is free.
@@ -100,23 +104,51 @@ async function sendAll(options: PartSenderOptions, uploadId: string, body: Async
       hash.update(chunk);
       size += chunk.length;
       for (let offset = 0; offset < chunk.length;) {
-        const copied = chunk.copy(part, filled, offset);
-        filled += copied;
-        offset += copied;
-        if (filled === partSize) {
-          await send(part);
-          part = spare.pop() ?? Buffer.allocUnsafe(partSize);
-          filled = 0;
-        }
+        part ??= await PartFile.create(directory);
+        const bytes = chunk.subarray(offset, offset + partSize - part.size);
+        await part.write(bytes);
+        offset += bytes.length;
+        if (part.size === partSize) await send(part);
       }
     }
     // An empty last part is refused by S3; a body that ended on a part boundary needs none.
-    if (failure === undefined && (filled > 0 || parts.length === 0)) await send(part.subarray(0, filled));
+    if (failure === undefined && (part !== undefined || parts.length === 0)) await send(part ?? (await PartFile.create(directory)));
   } finally {
+    await part?.remove();
     await Promise.all(inFlight);
   }
   if (failure !== undefined) throw failure;
   return { parts, size, sha256: hash.digest('hex') };
+}
+
+/** Tries of a part sent from its file: the regular client's own two (a stream is never retried by the SDK). */
+const PART_FILE_TRIES = 2;
+
+/** Sends one part from its file, trying again from its first byte once after a failure the gateway may not repeat; answers its ETag. */
+async function uploadPartFile(options: PartSenderOptions, uploadId: string, PartNumber: number, file: PartFile, signal?: AbortSignal) {
+  const deadline = AbortSignal.timeout(options.timeoutMs + Math.ceil(file.size / 2 ** 20) * PART_MS_PER_MIB);
+  const abortSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  for (let tried = 1; ; tried++) {
+    const command = new UploadPartCommand({
+      Bucket: options.bucket,
+      Key: options.key,
+      UploadId: uploadId,
+      PartNumber,
+      Body: file.reader(),
+      ContentLength: file.size,
+    });
+    try {
+      return (await options.streamClient.send(command, { abortSignal })).ETag;
+    } catch (error) {
+      if (abortSignal.aborted || tried >= PART_FILE_TRIES || refusedOutright(error)) throw error;
+    }
+  }
+}
+
+/** A 4xx other than a timeout or throttling: the same request would be refused again. */
+function refusedOutright(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /** Sends one part (again: the last one sent under a number counts); answers its ETag. */

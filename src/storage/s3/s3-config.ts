@@ -41,7 +41,7 @@ export const s3ConfigSchema = z
       .min(MIN_PART_BYTES)
       .max(5 * 1024 ** 3)
       .default(16 * 1024 ** 2),
-    /** Parts of one upload held in memory or in flight at once: memory per upload is at most partSize x queueSize. */
+    /** Parts of one upload at once, filling or in flight: on disk for a streamed POST /media, in memory for a resumable upload. */
     queueSize: z.number().int().min(1).max(64).default(4),
   })
   .strict()

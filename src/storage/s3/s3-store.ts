@@ -72,6 +72,7 @@ export class S3Store extends StagingPart implements ByteStore, StreamingStore {
     this.streams = new MultipartStreams({
       client,
       streamClient: putClient,
+      directory: staging.dir,
       bucket: options.bucket,
       keys: this.keys,
       locker: options.locker ?? new ProcessLocker(DEFAULT_LOCK_TIMEOUT_MS),

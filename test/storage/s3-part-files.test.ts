@@ -1,0 +1,106 @@
+import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { S3Store } from '../../src/storage/s3/s3-store.ts';
+import { tempRoot } from '../helpers/app.ts';
+import { freshBucket, s3Client } from '../helpers/s3.ts';
+import { chunksOf, openS3Store } from '../helpers/s3-store.ts';
+
+const MiB = 1024 * 1024;
+/** The smallest part S3 allows. */
+const PART = 5 * MiB;
+const QUEUE = 2;
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** Bytes of the files in `dir` now. */
+async function bytesIn(dir: string): Promise<number> {
+  const names = await fs.readdir(dir).catch((): string[] => []);
+  const sizes = await Promise.all(
+    names.map((name) =>
+      fs.stat(path.join(dir, name)).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+/** The body's chunks, the staging directory's bytes noted before each one is handed over. */
+async function* sampled(bytes: Buffer, dir: string, seen: number[]): AsyncGenerator<Buffer> {
+  for await (const chunk of chunksOf(bytes)) {
+    seen.push(await bytesIn(dir));
+    yield chunk;
+  }
+}
+
+describe("S3Store's streamed parts wait on the host's disk, not in its memory (real Ceph RGW)", () => {
+  const rgw = inject('rgw');
+  const client = s3Client(rgw);
+  const stores: S3Store[] = [];
+  const roots: string[] = [];
+  let bucket: string;
+  const pendingUploads = async () => (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+
+  beforeAll(async () => {
+    bucket = await freshBucket(rgw);
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    for (const root of roots) {
+      execFileSync('umount', ['-l', root], { stdio: 'ignore' });
+      await fs.rm(root, { recursive: true, force: true });
+    }
+    client.destroy();
+  });
+
+  async function storeOn(stagingDir: string): Promise<S3Store> {
+    const store = await openS3Store(rgw, bucket, { prefix: 'parts', partSize: PART, queueSize: QUEUE, stagingDir });
+    stores.push(store);
+    return store;
+  }
+
+  it('holds at most partSize x queueSize of an upload in the staging directory while it streams, and nothing after', async () => {
+    const root = await tempRoot('s3-part-files-');
+    roots.push(root);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', root]);
+    const stagingDir = path.join(root, '.incoming');
+    const store = await storeOn(stagingDir);
+    const bytes = randomBytes(6 * PART + 123);
+    const seen: number[] = [];
+    const stored = await store.commitStream(
+      sampled(bytes, stagingDir, seen),
+      { directory: 'disk', name: 'a.wav' },
+      { contentType: 'audio/wav' },
+    );
+    expect(stored).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'parts/disk/a.wav' }));
+    expect(sha256(Buffer.from(await object.Body!.transformToByteArray()))).toBe(sha256(bytes));
+    // The parts went through the disk, never more of them than the queue holds.
+    expect(Math.max(...seen)).toBeGreaterThan(0);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(PART * QUEUE);
+    expect(await fs.readdir(stagingDir)).toEqual([]);
+    expect(await pendingUploads()).toEqual([]);
+  });
+
+  it('answers INSUFFICIENT_STORAGE when a part does not fit on the disk, and leaves no part there or in the bucket', async () => {
+    const root = await tempRoot('s3-part-files-full-');
+    roots.push(root);
+    // Less room than one part takes.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', root]);
+    const stagingDir = path.join(root, '.incoming');
+    const store = await storeOn(stagingDir);
+    const bytes = randomBytes(3 * PART);
+    await expect(
+      store.commitStream(chunksOf(bytes), { directory: 'disk', name: 'full.wav' }, { contentType: 'audio/wav' }),
+    ).rejects.toMatchObject({
+      codeName: 'INSUFFICIENT_STORAGE',
+      message: expect.stringContaining('ENOSPC'),
+    });
+    expect(await fs.readdir(stagingDir)).toEqual([]);
+    expect(await pendingUploads()).toEqual([]);
+  });
+});
