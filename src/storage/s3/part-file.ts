@@ -4,6 +4,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
+/** Bytes written or read at a time. */
+const WRITE_BYTES = 1024 * 1024;
+
 /**
  * One part of a body streamed into the bucket, kept in a file of the staging directory while it
  * fills and while it is sent, as tusd's and `@tus/s3-store`'s S3 stores keep theirs: the parts of an
@@ -12,7 +15,12 @@ import type { Readable } from 'node:stream';
  * written by, so a send can be tried again from its first byte whatever happens to the name.
  */
 export class PartFile {
+  /** Bytes taken so far, written or waiting to be. */
   size = 0;
+  /** Bytes taken and not yet written: written a MiB at a time, in one call. */
+  private waiting: Uint8Array[] = [];
+  private waitingBytes = 0;
+  private written = 0;
 
   private constructor(
     private readonly file: string,
@@ -24,18 +32,27 @@ export class PartFile {
     return new PartFile(file, await fs.open(file, 'wx+'));
   }
 
-  /** Appends `bytes`. */
+  /** Appends `bytes` (kept as they are until written: the caller does not reuse them). */
   async write(bytes: Uint8Array): Promise<void> {
-    for (let at = 0; at < bytes.length;) {
-      const { bytesWritten } = await this.handle.write(bytes, at, bytes.length - at, this.size);
-      at += bytesWritten;
-      this.size += bytesWritten;
+    this.waiting.push(bytes);
+    this.waitingBytes += bytes.length;
+    this.size += bytes.length;
+    if (this.waitingBytes >= WRITE_BYTES) await this.flush();
+  }
+
+  /** Writes what waits; the file then holds every byte taken. */
+  async flush(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const { bytesWritten } = await this.handle.writev(this.waiting, this.written);
+      this.written += bytesWritten;
+      this.waitingBytes -= bytesWritten;
+      this.waiting = unwritten(this.waiting, bytesWritten);
     }
   }
 
-  /** Every byte written so far, from the first; a new stream each call. */
+  /** Every byte written so far, from the first; a new stream each call (flush first). */
   reader(): Readable {
-    return createReadStream('', { fd: this.handle, start: 0, autoClose: false, highWaterMark: 256 * 1024 });
+    return createReadStream('', { fd: this.handle, start: 0, autoClose: false, highWaterMark: WRITE_BYTES });
   }
 
   /** Closes and deletes it; never throws. */
@@ -43,4 +60,17 @@ export class PartFile {
     await this.handle.close().catch(() => undefined);
     await fs.rm(this.file, { force: true });
   }
+}
+
+/** What of `chunks` a write of `written` bytes left. */
+function unwritten(chunks: Uint8Array[], written: number): Uint8Array[] {
+  const left: Uint8Array[] = [];
+  for (const chunk of chunks) {
+    if (written >= chunk.length) written -= chunk.length;
+    else {
+      left.push(chunk.subarray(written));
+      written = 0;
+    }
+  }
+  return left;
 }

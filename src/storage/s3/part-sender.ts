@@ -84,6 +84,10 @@ async function sendAll(options: PartSenderOptions, uploadId: string, body: Async
   let part: PartFile | undefined;
   const send = async (file: PartFile) => {
     part = undefined;
+    await file.flush().catch(async (error: unknown) => {
+      await file.remove();
+      throw error;
+    });
     const PartNumber = parts.length + 1;
     parts.push({ PartNumber });
     const sending = options.partSlots
