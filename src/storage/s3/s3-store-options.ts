@@ -27,7 +27,7 @@ export interface S3StoreOptions {
   maxSockets?: number;
   /** Bytes per part of a multipart upload (default 16 MiB). */
   partSize?: number;
-  /** Parts of one multipart upload in memory or in flight at once (default 4). */
+  /** Parts of one multipart upload at once, filling or in flight (default 4): in files for a streamed body, in memory for a resumable one. */
   queueSize?: number;
   /** Largest staged file sent with one PutObject (default and most: 5 GiB); a larger one goes as a multipart upload. */
   maxPutBytes?: number;
