@@ -57,6 +57,14 @@ describe("S3Store's streamed parts wait on the host's disk, not in its memory (r
     client.destroy();
   });
 
+  /** A staging directory on a tmpfs of its own of `size` (the tests run as root): its bytes are the store's alone. */
+  async function stagingOnTmpfs(size: string): Promise<string> {
+    const root = await tempRoot('s3-part-files-');
+    roots.push(root);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', root]);
+    return path.join(root, '.incoming');
+  }
+
   async function storeOn(stagingDir: string): Promise<S3Store> {
     const store = await openS3Store(rgw, bucket, { prefix: 'parts', partSize: PART, queueSize: QUEUE, stagingDir });
     stores.push(store);
@@ -64,10 +72,7 @@ describe("S3Store's streamed parts wait on the host's disk, not in its memory (r
   }
 
   it('holds at most partSize x queueSize of an upload in the staging directory while it streams, and nothing after', async () => {
-    const root = await tempRoot('s3-part-files-');
-    roots.push(root);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', root]);
-    const stagingDir = path.join(root, '.incoming');
+    const stagingDir = await stagingOnTmpfs('64m');
     const store = await storeOn(stagingDir);
     const bytes = randomBytes(6 * PART + 123);
     const seen: number[] = [];
@@ -87,11 +92,8 @@ describe("S3Store's streamed parts wait on the host's disk, not in its memory (r
   });
 
   it('answers INSUFFICIENT_STORAGE when a part does not fit on the disk, and leaves no part there or in the bucket', async () => {
-    const root = await tempRoot('s3-part-files-full-');
-    roots.push(root);
     // Less room than one part takes.
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', root]);
-    const stagingDir = path.join(root, '.incoming');
+    const stagingDir = await stagingOnTmpfs('3m');
     const store = await storeOn(stagingDir);
     const bytes = randomBytes(3 * PART);
     await expect(

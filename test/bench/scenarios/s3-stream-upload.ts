@@ -7,6 +7,7 @@ import { startCephRgw, type CephRgw } from '../../helpers/ceph-rgw.ts';
 import { freshBucket, s3Client } from '../../helpers/s3.ts';
 import { mp3Bytes } from '../lib/bodies.ts';
 import type { BenchContext, Repeated } from '../lib/context.ts';
+import type { ServerProcess } from '../lib/processes.ts';
 import { measureStreamUpload, measureTusUpload } from '../lib/load.ts';
 import { makeRow, type Target } from '../lib/results.ts';
 import { s3Service, stagedPeak } from '../lib/s3.ts';
@@ -39,37 +40,34 @@ async function withS3Service(
   }
 }
 
-/** One 1 GiB POST /media with its `directory` field first, so the service streams it into the bucket. */
+/** One 1 GiB POST /media with its `directory` field first (on S3: streamed into the bucket), `stagingDir` sampled meanwhile. */
+async function postRun(server: ServerProcess, what: string, stagingDir?: string): Promise<Figures> {
+  const staged = stagingDir ? stagedPeak(stagingDir) : undefined;
+  try {
+    const job = { concurrency: 1, size: GIB, filename: NAME, directoryField: true, timeoutSeconds: 600 };
+    const up = await measureStreamUpload(server, job, what);
+    return {
+      uploadMBps: toMBps(up.bytesPerSec),
+      peakRssMiB: server.peakRssBytes() / MIB,
+      peakStagedMiB: (staged?.stop() ?? 0) / MIB,
+      backgroundCpuPct: up.backgroundCpuPct,
+    };
+  } finally {
+    staged?.stop();
+  }
+}
+
 function serviceRun(ctx: BenchContext, rgw: CephRgw): Promise<Figures> {
-  return withS3Service(ctx, rgw, 's3-stream', async (server, root) => {
-    const staged = stagedPeak(path.join(root, '.incoming'));
-    try {
-      const job = { concurrency: 1, size: GIB, filename: NAME, directoryField: true, timeoutSeconds: 600 };
-      const up = await measureStreamUpload(server, job, 'service 1 GiB streamed upload');
-      return {
-        uploadMBps: toMBps(up.bytesPerSec),
-        peakRssMiB: server.peakRssBytes() / MIB,
-        peakStagedMiB: staged.stop() / MIB,
-        backgroundCpuPct: up.backgroundCpuPct,
-      };
-    } finally {
-      staged.stop();
-    }
-  });
+  return withS3Service(ctx, rgw, 's3-stream', (server, root) =>
+    postRun(server, 'service 1 GiB streamed upload', path.join(root, '.incoming')),
+  );
 }
 
 /** The same POST /media on the local backend: the peak RSS the S3 one is held to (issue 25: local + 32 MiB). */
 async function localRun(ctx: BenchContext): Promise<Figures> {
   const server = await startService({ root: ctx.freshDir('s3-stream-local'), media: { maxFileSize: 2 * GIB } });
   try {
-    const job = { concurrency: 1, size: GIB, filename: NAME, directoryField: true, timeoutSeconds: 600 };
-    const up = await measureStreamUpload(server, job, 'local 1 GiB upload');
-    return {
-      uploadMBps: toMBps(up.bytesPerSec),
-      peakRssMiB: server.peakRssBytes() / MIB,
-      peakStagedMiB: 0,
-      backgroundCpuPct: up.backgroundCpuPct,
-    };
+    return await postRun(server, 'local 1 GiB upload');
   } finally {
     await server.stop();
   }
