@@ -56,13 +56,14 @@ export class StreamPublish {
   async send(body: AsyncIterable<Buffer>, target: MediaPath, signal?: AbortSignal): Promise<SentFile> {
     const extension = extensionOf(target.filename);
     const source = body[Symbol.asyncIterator]();
-    const first = await firstBytes(source, FIRST_BYTES);
+    const head = [await firstBytes(source, FIRST_BYTES)];
     if (this.policy.verifyContent) {
-      const inspection = await this.inspector.judgeFirstBytes(judgedStart(first), extension);
+      const inspection = await this.inspector.judgeFirstBytes(judgedStart(head[0]!), extension);
       if (!inspection.ok) throw new AppError('FORMAT_NOT_SUPPORTED', `format not supported: ${inspection.problem}`);
     }
     const key = { directory: target.directory, name: target.filename };
-    const sent = await this.store.stream(startingWith([first], source), key, contentTypeFor(extension), signal);
+    // startingWith empties `head` as it hands it on: this frame keeps no part's worth while the body goes.
+    const sent = await this.store.stream(startingWith(head, source), key, contentTypeFor(extension), signal);
     return this.adopt(sent, target);
   }
 
@@ -106,6 +107,7 @@ async function firstBytes(source: AsyncIterator<Buffer>, count: number): Promise
 
 /** `head`'s buffers (the empty ones left out), then what `rest` yields. */
 export async function* startingWith(head: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  for (const bytes of head) if (bytes.length > 0) yield bytes;
+  // Each is let go of as it is handed on: a part's worth held at the start is not kept for the whole body.
+  for (let bytes = head.shift(); bytes !== undefined; bytes = head.shift()) if (bytes.length > 0) yield bytes;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }

@@ -48,13 +48,27 @@ export async function receivePart(
     const copied = read.value.copy(first, size - read.value.length);
     if (copied < read.value.length) past = read.value.subarray(copied);
   }
+  return streamFrom(past ? [first, past] : [first], next, target, streaming, () => size);
+}
+
+/**
+ * Streams a part whose start is in `head` and the rest comes from `next`. Apart from receivePart,
+ * so that nothing of its frame holds the start (a part's worth) while the rest of the body goes.
+ */
+async function streamFrom(
+  head: Buffer[],
+  next: () => Promise<IteratorResult<Buffer>>,
+  target: MediaPath,
+  streaming: StreamPublish,
+  size: () => number,
+): Promise<ReceivedPart> {
   try {
-    const sent = await streaming.send(startingWith(past ? [first, past] : [first], { next }), target);
-    return { streamed: { target, size, sent } };
+    const sent = await streaming.send(startingWith(head, { next }), target);
+    return { streamed: { target, size: size(), sent } };
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     // A source that failed (the client gone) throws again here: the request fails, not the file.
     while (!(await next()).done);
-    return { streamed: { target, size, refusal: error } };
+    return { streamed: { target, size: size(), refusal: error } };
   }
 }
