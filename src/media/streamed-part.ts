@@ -21,8 +21,8 @@ export type ReceivedPart = { staged: StagedBytes; streamed?: undefined } | { str
  * Takes in one file part. With a target known as the part starts, its first `streamFrom` bytes are
  * held in memory: a part that ends sooner is staged like any other (small files keep their one
  * PutObject and their audio metadata); a longer one streams into the store as it arrives, so the
- * host holds at most the store's queue of parts (S3: in files of the staging directory). A refusal by the store is
- * kept for the answer while the rest of the part is read, as the form goes on after it.
+ * host holds at most the store's queue of parts (S3: in files of the staging directory). A refusal
+ * by the store is kept for the answer while the rest of the part is read, as the form goes on.
  */
 export async function receivePart(
   file: Readable,

@@ -1,11 +1,12 @@
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { S3Store } from '../../src/storage/s3/s3-store.ts';
 import { tempRoot } from '../helpers/app.ts';
+import { bytesUnder, sha256 } from '../helpers/media.ts';
 import { freshBucket, s3Client } from '../helpers/s3.ts';
 import { chunksOf, openS3Store } from '../helpers/s3-store.ts';
 
@@ -13,26 +14,11 @@ const MiB = 1024 * 1024;
 /** The smallest part S3 allows. */
 const PART = 5 * MiB;
 const QUEUE = 2;
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-/** Bytes of the files in `dir` now. */
-async function bytesIn(dir: string): Promise<number> {
-  const names = await fs.readdir(dir).catch((): string[] => []);
-  const sizes = await Promise.all(
-    names.map((name) =>
-      fs.stat(path.join(dir, name)).then(
-        (s) => s.size,
-        () => 0,
-      ),
-    ),
-  );
-  return sizes.reduce((a, b) => a + b, 0);
-}
 
 /** The body's chunks, the staging directory's bytes noted before each one is handed over. */
 async function* sampled(bytes: Buffer, dir: string, seen: number[]): AsyncGenerator<Buffer> {
   for await (const chunk of chunksOf(bytes)) {
-    seen.push(await bytesIn(dir));
+    seen.push(await bytesUnder(dir));
     yield chunk;
   }
 }

@@ -24,7 +24,7 @@ export interface MultipartStreamsOptions {
   locker: Locker;
   timeoutMs: number;
   partSize: number;
-  /** Parts of one upload at once: on disk while a streamed body's fill and go, in memory for a resumable upload's. */
+  /** Parts of one upload at once: in files for a streamed body, in memory for a resumable upload. */
   queueSize: number;
   /** Parts of all uploads in flight at once. */
   partsInFlight: number;
@@ -38,8 +38,9 @@ export interface MultipartStreamsOptions {
  * Bodies streamed into the bucket as the parts of one multipart upload each, at most `queueSize`
  * parts of one on this host's disk at a time (see sendParts), completed without replacing an
  * object (see completeWithoutReplace). The parts of every upload share one bound, so many uploads
- * at once do not queue each other's parts behind the gateway until their deadlines pass. The same multipart uploads may also be built a
- * part at a time across requests and hosts (PartedStore: resumable uploads completing in place).
+ * at once do not queue each other's parts behind the gateway until their deadlines pass. The same
+ * multipart uploads may also be built a part at a time across requests and hosts (PartedStore:
+ * resumable uploads completing in place).
  */
 export class MultipartStreams implements PartedStore {
   private readonly partSlots: PQueue;

@@ -19,7 +19,6 @@ export class PartFile {
   size = 0;
   /** Bytes taken and not yet written: written a MiB at a time, in one call. */
   private waiting: Uint8Array[] = [];
-  private waitingBytes = 0;
   private written = 0;
 
   private constructor(
@@ -35,9 +34,8 @@ export class PartFile {
   /** Appends `bytes` (kept as they are until written: the caller does not reuse them). */
   async write(bytes: Uint8Array): Promise<void> {
     this.waiting.push(bytes);
-    this.waitingBytes += bytes.length;
     this.size += bytes.length;
-    if (this.waitingBytes >= WRITE_BYTES) await this.flush();
+    if (this.size - this.written >= WRITE_BYTES) await this.flush();
   }
 
   /** Writes what waits; the file then holds every byte taken. */
@@ -45,7 +43,6 @@ export class PartFile {
     while (this.waiting.length > 0) {
       const { bytesWritten } = await this.handle.writev(this.waiting, this.written);
       this.written += bytesWritten;
-      this.waitingBytes -= bytesWritten;
       this.waiting = unwritten(this.waiting, bytesWritten);
     }
   }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type PQueue from 'p-queue';
 import { asStorageError } from '../no-space.ts';
 import { PartFile } from './part-file.ts';
+import { statusOf } from './s3-errors.ts';
 
 /** A part may take this long per MiB beyond the base timeout, as a single PUT may. */
 const PART_MS_PER_MIB = 1000;
@@ -41,11 +42,10 @@ export interface SentParts {
 
 /**
  * Sends a body to the bucket as the parts of one multipart upload while it arrives, hashing it on
- * the way: each part fills a file (PartFile) and is sent from it, at most `queueSize` parts at once,
- * so this host's disk holds at most partSize x queueSize of an upload whatever the file's size,
- * and its memory none of the parts. Any failure
- * (of the body or of a part) aborts the multipart upload once the parts in flight have settled, so
- * nothing of it stays in the bucket. Completing is the caller's: the sha256 must be written
+ * the way: each part fills a file (PartFile) and is sent from it, at most `queueSize` parts at
+ * once, so this host's disk holds at most partSize x queueSize of an upload whatever the file's
+ * size, and its memory none of the parts. Any failure (of the body or of a part) aborts the
+ * multipart upload once the parts in flight have settled, so nothing of it stays in the bucket. Completing is the caller's: the sha256 must be written
  * beside the object, and the name checked, between the last part and the completion.
  */
 export async function sendParts(options: PartSenderOptions, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<SentParts> {
@@ -83,11 +83,8 @@ async function sendAll(options: PartSenderOptions, uploadId: string, body: Async
   /** The part filling, until it is sent (then its sending removes it). */
   let part: PartFile | undefined;
   const send = async (file: PartFile) => {
+    await file.flush();
     part = undefined;
-    await file.flush().catch(async (error: unknown) => {
-      await file.remove();
-      throw error;
-    });
     const PartNumber = parts.length + 1;
     parts.push({ PartNumber });
     const sending = options.partSlots
@@ -130,8 +127,7 @@ const PART_FILE_TRIES = 2;
 
 /** Sends one part from its file, trying again from its first byte once after a failure the gateway may not repeat; answers its ETag. */
 async function uploadPartFile(options: PartSenderOptions, uploadId: string, PartNumber: number, file: PartFile, signal?: AbortSignal) {
-  const deadline = AbortSignal.timeout(options.timeoutMs + Math.ceil(file.size / 2 ** 20) * PART_MS_PER_MIB);
-  const abortSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  const abortSignal = partDeadline(options.timeoutMs, file.size, signal);
   for (let tried = 1; ; tried++) {
     const command = new UploadPartCommand({
       Bucket: options.bucket,
@@ -151,7 +147,7 @@ async function uploadPartFile(options: PartSenderOptions, uploadId: string, Part
 
 /** A 4xx other than a timeout or throttling: the same request would be refused again. */
 function refusedOutright(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const status = statusOf(error);
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
@@ -163,7 +159,7 @@ export async function uploadPart(
   bytes: Buffer,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  const deadline = AbortSignal.timeout(options.timeoutMs + Math.ceil(bytes.length / 2 ** 20) * PART_MS_PER_MIB);
+  const abortSignal = partDeadline(options.timeoutMs, bytes.length, signal);
   const answer = await options.client.send(
     new UploadPartCommand({
       Bucket: options.bucket,
@@ -173,7 +169,13 @@ export async function uploadPart(
       Body: bytes,
       ContentLength: bytes.length,
     }),
-    { abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline },
+    { abortSignal },
   );
   return answer.ETag;
+}
+
+/** A part's deadline: the base timeout and PART_MS_PER_MIB for each MiB of it, or `signal`, whichever comes first. */
+function partDeadline(timeoutMs: number, bytes: number, signal?: AbortSignal): AbortSignal {
+  const deadline = AbortSignal.timeout(timeoutMs + Math.ceil(bytes / 2 ** 20) * PART_MS_PER_MIB);
+  return signal ? AbortSignal.any([signal, deadline]) : deadline;
 }

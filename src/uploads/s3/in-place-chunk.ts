@@ -22,10 +22,10 @@ export interface InPlaceDeps {
 /**
  * Writes one chunk of an upload sent in place: the waiting tail (fetched: less than a part) and
  * the chunk's bytes are cut into parts of the multipart upload, hashed on the way, at most
- * `queueSize` parts in memory or in flight (a streamed POST /media holds as many, in files). A whole part
- * after the first that the chunk's declared length (`declared`, its Content-Length) covers is sent
- * while its bytes arrive (StreamedPart), so receiving and sending overlap; the first part is held
- * whole for the content check, and so are bytes that join a waiting tail. What is left goes as a
+ * `queueSize` parts in memory or in flight (a streamed POST /media holds as many, in files). A
+ * whole part after the first that the chunk's declared length (`declared`, its Content-Length)
+ * covers is sent while its bytes arrive (StreamedPart), so receiving and sending overlap; the first
+ * part is held whole for the content check, and so are bytes that join a waiting tail. What is left goes as a
  * part of its own when it may (mayGoAlone), else waits in the bucket as the new tail.
  * Without a checksum each part counts as soon as it and those before it are up (the record names
  * it, with the hash state at its end); with one nothing counts before the whole chunk matched, so a

@@ -1,6 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { CephRgw } from '../../helpers/ceph-rgw.ts';
+import { bytesUnder } from '../../helpers/media.ts';
 import type { BenchContext } from './context.ts';
 import type { ServerProcess } from './processes.ts';
 import { startService } from './service.ts';
@@ -29,21 +28,6 @@ export function s3Service(
 /** The most bytes under `dir` at once, sampled every 50 ms until stop(). */
 export function stagedPeak(dir: string): { stop(): number } {
   let peak = 0;
-  const sample = async () => {
-    const names = await readdir(dir, { recursive: true }).catch((): string[] => []);
-    const sizes = await Promise.all(
-      names.map((name) =>
-        stat(path.join(dir, name)).then(
-          (s) => (s.isFile() ? s.size : 0),
-          () => 0,
-        ),
-      ),
-    );
-    peak = Math.max(
-      peak,
-      sizes.reduce((a, b) => a + b, 0),
-    );
-  };
-  const timer = setInterval(() => void sample(), 50);
+  const timer = setInterval(() => void bytesUnder(dir).then((bytes) => (peak = Math.max(peak, bytes))), 50);
   return { stop: () => (clearInterval(timer), peak) };
 }
