@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /** Bytes written or read at a time. */
 const WRITE_BYTES = 1024 * 1024;
+/**
+ * Buffers a reader takes turns with. A piped reader with no read-ahead (highWaterMark 0) is asked
+ * for its next chunk only once the socket has taken the previous one whole (its write returned
+ * true, or it drained): one would do; the second is a margin.
+ */
+const READ_BUFFERS = 2;
 
 /**
  * One part of a body streamed into the bucket, kept in a file of the staging directory while it
@@ -47,9 +52,31 @@ export class PartFile {
     }
   }
 
-  /** Every byte written so far, from the first; a new stream each call (flush first). */
+  /**
+   * Every byte written so far, from the first; a new stream each call (flush first). Its chunks
+   * are views of a few buffers used in turn, not a fresh MiB per read (a part's worth of garbage
+   * per part sent): each chunk must be consumed before the next is asked for, as `pipe` does.
+   */
   reader(): Readable {
-    return createReadStream('', { fd: this.handle, start: 0, autoClose: false, highWaterMark: WRITE_BYTES });
+    const { handle, size } = this;
+    const buffers: Buffer[] = [];
+    let position = 0;
+    let reads = 0;
+    return new Readable({
+      highWaterMark: 0,
+      read() {
+        if (position >= size) return void this.push(null);
+        const buffer = (buffers[reads++ % READ_BUFFERS] ??= Buffer.allocUnsafeSlow(Math.min(WRITE_BYTES, size)));
+        handle.read(buffer, 0, Math.min(buffer.length, size - position), position).then(
+          ({ bytesRead }) => {
+            if (bytesRead === 0) return void this.destroy(new Error(`the part's file ended at ${position} of ${size} bytes`));
+            position += bytesRead;
+            this.push(buffer.subarray(0, bytesRead));
+          },
+          (error: Error) => this.destroy(error),
+        );
+      },
+    });
   }
 
   /** Closes and deletes it; never throws. */
