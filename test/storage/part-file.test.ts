@@ -75,6 +75,17 @@ describe('a part file is sent from its few reused read buffers without mixing up
     expect(await fs.readdir(root)).toEqual([]);
   });
 
+  it('a read that fails (the file closed under it) is an error event of the stream, not a throw', async () => {
+    const part = await PartFile.create(root);
+    await part.write(randomBytes(1000));
+    await part.flush();
+    await part.remove();
+    const reader = part.reader();
+    const failed = new Promise<Error>((resolve) => reader.once('error', resolve));
+    reader.resume();
+    expect((await failed).message).toMatch(/closed|EBADF/i);
+  });
+
   it('reads an empty part as no bytes', async () => {
     const part = await PartFile.create(root);
     try {

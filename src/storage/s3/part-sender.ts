@@ -129,16 +129,20 @@ const PART_FILE_TRIES = 2;
 async function uploadPartFile(options: PartSenderOptions, uploadId: string, PartNumber: number, file: PartFile, signal?: AbortSignal) {
   const abortSignal = partDeadline(options.timeoutMs, file.size, signal);
   for (let tried = 1; ; tried++) {
+    const Body = file.reader();
+    // The SDK pipes the body and never listens for its errors: a failed read of the file fails the try.
+    const unreadable = new AbortController();
+    Body.once('error', (error) => unreadable.abort(error));
     const command = new UploadPartCommand({
       Bucket: options.bucket,
       Key: options.key,
       UploadId: uploadId,
       PartNumber,
-      Body: file.reader(),
+      Body,
       ContentLength: file.size,
     });
     try {
-      return (await options.streamClient.send(command, { abortSignal })).ETag;
+      return (await options.streamClient.send(command, { abortSignal: AbortSignal.any([abortSignal, unreadable.signal]) })).ETag;
     } catch (error) {
       if (abortSignal.aborted || tried >= PART_FILE_TRIES || refusedOutright(error)) throw error;
     }
