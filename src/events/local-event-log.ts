@@ -94,10 +94,13 @@ export class LocalEventLog implements EventLog {
   async delivered(deliveries: Delivery[]): Promise<void> {
     this.keeper.use((db) =>
       db.transaction(() => {
+        const gone = { pending: 0, failed: 0 };
         for (const delivery of deliveries) {
-          const gone = db.get('DELETE FROM deliveries WHERE seq = ? AND hook = ? RETURNING state', delivery.seq, delivery.hook);
-          if (gone) count(db, gone.state === 'failed' ? 'failed' : 'pending', -1);
+          const row = db.get('DELETE FROM deliveries WHERE seq = ? AND hook = ? RETURNING state', delivery.seq, delivery.hook);
+          if (row) gone[row.state === 'failed' ? 'failed' : 'pending'] += 1;
         }
+        count(db, 'pending', -gone.pending);
+        count(db, 'failed', -gone.failed);
       }),
     );
   }
