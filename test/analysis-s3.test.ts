@@ -1,5 +1,5 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -51,4 +51,21 @@ it('keeps the results in the bucket, unlisted, served by another host, and remov
 
   expect((await request(second.url).delete('/media').query({ directory: 'songs', filename: 'noise.wav' })).body.deleted).toBe(true);
   expect((await keysInBucket()).filter((key) => key.startsWith('media/.analysis/'))).toEqual([]);
+});
+
+it("analyses a stored file as it is read from the bucket: no copy of it on the host's disk", async () => {
+  const [first] = hosts as [RunningService];
+  const long = path.join(dir, 'long.wav');
+  // 20 s of stereo 44.1 kHz: 3.5 MB, far past what staging holds in memory.
+  await sox('-n', '-r', '44100', '-b', '16', '-c', '2', long, 'synth', '20', 'pinknoise', 'vol', '-10dB');
+  const bytes = await readFile(long);
+  expect((await upload(first.url, 'multipart', { directory: 'long', filename: 'long.wav', bytes })).status).toBe(200);
+  const analysed = await analysisFinished(first.url, 'long', 'long.wav');
+  expect(analysed.analysis).toBe('done');
+  expect(analysed.durationSeconds).toBeCloseTo(20, 1);
+  // A copy for a worker was kept 5 minutes after its analysis: none is there now.
+  const staged = await readdir(path.join(first.root, '.incoming')).catch(() => []);
+  expect(staged.filter((name) => name.endsWith('.copy'))).toEqual([]);
+  const waveform = await request(first.url).get('/waveforms/long/long.wav');
+  expect(waveform.body.data).toEqual(peaksOf(await ffmpegSamples(long), 256));
 });

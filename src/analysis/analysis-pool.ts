@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { createWorkerPool } from '../worker-pool.ts';
 import type { AnalysisOutcome, AnalysisTask } from './analysis.worker.ts';
@@ -18,12 +19,13 @@ export class AnalysisPool {
 
   constructor(private readonly threads: number) {}
 
-  run(task: AnalysisTask): Promise<AnalysisOutcome> {
+  /** `transferList`: what the task hands over to the thread (the port of a streamed source). */
+  run(task: AnalysisTask, transferList?: MessagePort[]): Promise<AnalysisOutcome> {
     this.pool ??= createWorkerPool(new URL('./analysis.worker.ts', import.meta.url), this.threads, {
       tasksPerThread: 1,
       youngGenerationMb: ANALYSIS_YOUNG_GENERATION_MB,
     });
-    return this.pool.run(task) as Promise<AnalysisOutcome>;
+    return this.pool.run(task, { transferList }) as Promise<AnalysisOutcome>;
   }
 
   /** Stops at once: an analysis cut short leaves no result, so the file is analysed after the restart. */

@@ -1,15 +1,20 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { setPriority } from 'node:os';
+import type { MessagePort } from 'node:worker_threads';
 import type { ByteSource } from '../storage/byte-store.ts';
 import { DecodeFailure, type Decoder } from './decoded-audio.ts';
 import { LoudnessMeter, type Loudness } from './loudness-meter.ts';
 import { decodeMp3 } from './mp3-decoder.ts';
 import { PeaksWriter } from './peaks-writer.ts';
+import { receiveChunks } from './port-chunks.ts';
 import { decodeWav } from './wav-decoder.ts';
 
+/** Where the file's bytes come from: memory, a local file, or a stream sent from the event loop's thread (sendChunks). */
+export type AnalysisSource = ByteSource | { readonly port: MessagePort };
+
 export interface AnalysisTask {
-  source: ByteSource;
+  source: AnalysisSource;
   /** Lower-cased extension with its dot. */
   extension: string;
   /** Where the peaks go (audiowaveform binary format); written under a temporary name first. */
@@ -34,7 +39,12 @@ export default async function analyse({ source, extension, peaksFile, samplesPer
   const file = await fs.open(partial, 'w');
   // Opened only here, where the decode below takes it at once: a file gone before then fails the
   // decode, instead of an 'error' with no listener while the peaks file is being opened.
-  const bytes = 'bytes' in source ? oneChunk(source.bytes) : createReadStream(source.file, { highWaterMark: 64 * 1024 });
+  const bytes =
+    'bytes' in source
+      ? oneChunk(source.bytes)
+      : 'port' in source
+        ? receiveChunks(source.port)
+        : createReadStream(source.file, { highWaterMark: 64 * 1024 });
   try {
     let meter: LoudnessMeter | undefined;
     let peaks: PeaksWriter | undefined;

@@ -6,6 +6,8 @@ import { AnalysisQueue } from './analysis-queue.ts';
 import { statusOf, type AnalysisRecord, type AnalysisStatus } from './analysis-record.ts';
 import type { AnalysisResults } from './analysis-results.ts';
 import type { AnalysisConfig } from './config.ts';
+import { STORED_READ_FAILED } from './port-chunks.ts';
+import { storedInput, type StoredInput } from './stored-input.ts';
 import { walkStore } from './store-walk.ts';
 import { faultPoint } from '../fault-points.ts';
 
@@ -29,6 +31,8 @@ export class AudioAnalysis {
     private readonly store: ByteStore,
     readonly results: AnalysisResults,
     private readonly logger: Logger,
+    /** Stored files are read as streams from the store (S3), not from a path a worker opens. */
+    private readonly streamed = false,
   ) {
     this.pool = new AnalysisPool(config.concurrency);
     this.queue = new AnalysisQueue(
@@ -94,34 +98,19 @@ export class AudioAnalysis {
     try {
       const object = await this.store.head(key);
       if (!object || (await this.results.record(key))?.sha256 === object.sha256) return;
-      const source = await this.store.storedSource(key);
-      if (!source) return;
-      await faultPoint('analysis');
-      const peaksFile = await this.results.workFile();
-      let record: AnalysisRecord;
+      const input = await storedInput(this.store, key, this.streamed);
+      if (!input) return;
+      let record: AnalysisRecord | undefined;
+      let peaksFile: string;
       try {
-        const outcome = await this.pool.run({
-          source,
-          extension: extensionOf(key.name),
-          peaksFile,
-          samplesPerPixel: this.config.samplesPerPixel,
-        });
-        const { sha256 } = object;
-        record = outcome.ok
-          ? {
-              state: 'done',
-              sha256,
-              durationSeconds: outcome.durationSeconds,
-              sampleRate: outcome.sampleRate,
-              channels: outcome.channels,
-              loudness: outcome.loudness,
-            }
-          : { state: 'failed', sha256, reason: outcome.reason };
-      } catch (error) {
-        // Stopped by a shutdown: no result, so the next start analyses the file again.
-        if (this.closed) return;
-        record = { state: 'failed', sha256: object.sha256, reason: `analysis failed: ${(error as Error).message}` };
+        await faultPoint('analysis');
+        peaksFile = await this.results.workFile();
+        record = await this.recordOf(key, object.sha256, input, peaksFile);
+      } finally {
+        input.done();
       }
+      // Stopped by a shutdown: no result, so the next start analyses the file again.
+      if (!record) return;
       await this.results.save(key, record, record.state === 'done' ? peaksFile : undefined);
       // Removed or replaced while it was analysed: the results go with the bytes they describe.
       const now = await this.store.head(key);
@@ -134,6 +123,22 @@ export class AudioAnalysis {
       if (record.state === 'failed') this.logger.info({ file: pathOf(key), reason: record.reason }, 'audio analysis failed');
     } catch (err) {
       if (!this.closed) this.logger.warn({ err, file: pathOf(key) }, 'audio analysis could not run');
+    }
+  }
+
+  /** The analysis of one file's bytes as its record; undefined when a shutdown cut it. */
+  private async recordOf(key: ObjectKey, sha256: string, input: StoredInput, peaksFile: string): Promise<AnalysisRecord | undefined> {
+    try {
+      const task = { source: input.source, extension: extensionOf(key.name), peaksFile, samplesPerPixel: this.config.samplesPerPixel };
+      const outcome = await this.pool.run(task, input.transfer);
+      if (!outcome.ok) return { state: 'failed', sha256, reason: outcome.reason };
+      const { durationSeconds, sampleRate, channels, loudness } = outcome;
+      return { state: 'done', sha256, durationSeconds, sampleRate, channels, loudness };
+    } catch (error) {
+      if (this.closed) return undefined;
+      // The bucket stopped sending: no fault of the file's, so no result; the next scan tries again.
+      if ((error as Error).message.includes(STORED_READ_FAILED)) throw error;
+      return { state: 'failed', sha256, reason: `analysis failed: ${(error as Error).message}` };
     }
   }
 }

@@ -20,10 +20,11 @@ export async function createAnalysis(
 ): Promise<AnalysisSetup | undefined> {
   if (!config.analysis.enabled) return undefined;
   // Loaded only for the s3 backend, as the store itself is: the AWS SDK is heavy.
-  const results =
-    config.storage.backend === 's3'
-      ? await (await import('./s3-results.ts')).S3Results.create(config.storage.s3, store)
-      : await LocalResults.create(store);
-  const analysis = new AudioAnalysis(config.analysis, store, results, logger);
+  const onS3 = config.storage.backend === 's3';
+  const results = onS3
+    ? await (await import('./s3-results.ts')).S3Results.create(config.storage.s3, store)
+    : await LocalResults.create(store);
+  // On S3 a stored file is read from the bucket as the analysis goes, never copied to the host.
+  const analysis = new AudioAnalysis(config.analysis, store, results, logger, onS3);
   return { analysis, store: analysedStore(store, analysis) };
 }
