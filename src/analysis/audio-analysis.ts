@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { extensionOf } from '../filename-extension.ts';
-import type { ByteStore, ObjectKey } from '../storage/byte-store.ts';
+import type { ByteStore, ObjectKey, OpenedObject, StoredObject } from '../storage/byte-store.ts';
 import { AnalysisPool } from './analysis-pool.ts';
 import { AnalysisQueue } from './analysis-queue.ts';
 import { statusOf, type AnalysisRecord, type AnalysisStatus } from './analysis-record.ts';
@@ -96,9 +96,11 @@ export class AudioAnalysis {
 
   private async analyse(key: ObjectKey): Promise<void> {
     try {
-      const object = await this.store.head(key);
-      if (!object || (await this.results.record(key))?.sha256 === object.sha256) return;
-      const input = await storedInput(this.store, key, this.streamed);
+      // Streamed, the object is opened (one lookup, its bytes pinned to the version described).
+      const object = this.streamed ? await this.store.open(key) : await this.store.head(key);
+      if (!object) return;
+      if ((await this.results.record(key))?.sha256 === object.sha256) return void (await release(object));
+      const input = await storedInput(this.store, object);
       if (!input) return;
       let record: AnalysisRecord | undefined;
       let peaksFile: string;
@@ -144,3 +146,6 @@ export class AudioAnalysis {
 }
 
 const pathOf = (key: ObjectKey) => `${key.directory}/${key.name}`;
+
+/** Lets go of an object opened and not read. */
+const release = async (object: StoredObject | OpenedObject) => ('release' in object ? object.release?.() : undefined);

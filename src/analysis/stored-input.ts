@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { ByteStore, ObjectKey } from '../storage/byte-store.ts';
+import type { ByteStore, OpenedObject, StoredObject } from '../storage/byte-store.ts';
 import type { AnalysisSource } from './analysis.worker.ts';
 import { sendChunks } from './port-chunks.ts';
 
@@ -12,18 +12,17 @@ export interface StoredInput {
 }
 
 /**
- * Where the analysis thread reads a stored file: where the store says a worker can read it (a
- * local file), or, with `streamed` (the S3 backend), the object read once from the bucket on this
- * thread and sent on as it arrives, so no copy of it lands on the host's disk whatever its size.
+ * Where the analysis thread reads a stored file: an opened object (the S3 backend) is read once
+ * from the bucket on this thread and sent on as it arrives, so no copy of it lands on the host's
+ * disk whatever its size; otherwise where the store says a worker can read it (a local file).
  * Undefined when the file is gone.
  */
-export async function storedInput(store: ByteStore, key: ObjectKey, streamed: boolean): Promise<StoredInput | undefined> {
-  if (!streamed) {
-    const source = await store.storedSource(key);
+export async function storedInput(store: ByteStore, object: StoredObject | OpenedObject): Promise<StoredInput | undefined> {
+  if (!('read' in object)) {
+    const source = await store.storedSource(object.key);
     return source && { source, transfer: [], done: () => undefined };
   }
-  const opened = await store.open(key);
-  const bytes = await opened?.read().catch(() => undefined);
+  const bytes = await object.read().catch(() => undefined);
   if (!bytes) return undefined;
   const { port1, port2 } = new MessageChannel();
   sendChunks(bytes, port1);

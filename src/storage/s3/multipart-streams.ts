@@ -66,22 +66,10 @@ export class MultipartStreams implements PartedStore {
     contentType: string | undefined,
     signal?: AbortSignal,
   ): Promise<StreamedObject> {
-    const { client, streamClient, directory, bucket, keys, timeoutMs, partSize, queueSize, fail } = this.options;
+    const { client, bucket, keys, timeoutMs, fail } = this.options;
     const Key = keys.of(key);
     const upload = this.uploadName();
-    const sending = {
-      client,
-      streamClient,
-      directory,
-      bucket,
-      key: Key,
-      upload,
-      contentType,
-      timeoutMs,
-      partSlots: this.partSlots,
-      partSize,
-      queueSize,
-    };
+    const sending = { ...this.options, key: Key, upload, contentType, partSlots: this.partSlots };
     // A taken name is refused before any byte is sent; the completion checks again under the lock.
     if (await exists({ client, bucket, timeoutMs }, Key).catch(fail)) throw new AppError('FILE_EXISTS');
     const sent = await sendParts(sending, body, signal).catch(fail);

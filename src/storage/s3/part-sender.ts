@@ -45,8 +45,9 @@ export interface SentParts {
  * the way: each part fills a file (PartFile) and is sent from it, at most `queueSize` parts at
  * once, so this host's disk holds at most partSize x queueSize of an upload whatever the file's
  * size, and its memory none of the parts. Any failure (of the body or of a part) aborts the
- * multipart upload once the parts in flight have settled, so nothing of it stays in the bucket. Completing is the caller's: the sha256 must be written
- * beside the object, and the name checked, between the last part and the completion.
+ * multipart upload once the parts in flight have settled, so nothing of it stays in the bucket.
+ * Completing is the caller's: the sha256 must be written beside the object, and the name checked,
+ * between the last part and the completion.
  */
 export async function sendParts(options: PartSenderOptions, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<SentParts> {
   const { client, bucket, key, upload, contentType } = options;

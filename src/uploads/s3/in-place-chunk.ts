@@ -25,8 +25,8 @@ export interface InPlaceDeps {
  * `queueSize` parts in memory or in flight (a streamed POST /media holds as many, in files). A
  * whole part after the first that the chunk's declared length (`declared`, its Content-Length)
  * covers is sent while its bytes arrive (StreamedPart), so receiving and sending overlap; the first
- * part is held whole for the content check, and so are bytes that join a waiting tail. What is left goes as a
- * part of its own when it may (mayGoAlone), else waits in the bucket as the new tail.
+ * part is held whole for the content check, and so are bytes that join a waiting tail. What is
+ * left goes as a part of its own when it may (mayGoAlone), else waits in the bucket as the new tail.
  * Without a checksum each part counts as soon as it and those before it are up (the record names
  * it, with the hash state at its end); with one nothing counts before the whole chunk matched, so a
  * refused chunk leaves offset, parts and hash as they were (the parts it sent are sent again under
