@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { closeQuietly, isDamage } from '../sqlite/damage.ts';
+import { closeQuietly, DAMAGE_VISIBLE_PRAGMAS, isDamage } from '../sqlite/damage.ts';
 import { WalSync } from './wal-sync.ts';
 import { preparedStatement } from '../sqlite/prepared-statement.ts';
 
@@ -57,7 +57,7 @@ export class EventLogDatabase {
   static open(file: string): EventLogDatabase {
     const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS, defensive: true });
     try {
-      db.exec('PRAGMA mmap_size = 0; PRAGMA cache_size = 1; PRAGMA cell_size_check = ON');
+      db.exec(DAMAGE_VISIBLE_PRAGMAS);
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
       db.exec(`BEGIN IMMEDIATE; ${SCHEMA}`);
       db.prepare('INSERT OR IGNORE INTO meta VALUES (?, ?)').run('instance', randomBytes(4).toString('hex'));
