@@ -56,4 +56,19 @@ describe('metadata index: a file record and rows of other tables in one transact
     expect(await index.atomically((tx) => tx.removeFile('songs', 'half.mp3'))).toBe(true);
     expect(index.damaged).toBe(false);
   });
+
+  it('undoes only the write that throws when several are asked for at once, and commits the others', async () => {
+    const { index, file } = await openIndex();
+    const asked = ['a.mp3', 'b.mp3', 'c.mp3'].map((name) =>
+      index.atomically((tx) => {
+        tx.putFile('songs', name, RECORD);
+        if (name === 'b.mp3') throw new Error('this one could not be formed');
+      }),
+    );
+    expect(await Promise.all(asked)).toEqual([true, false, true]);
+    const again = MetadataIndex.open(file);
+    expect(again.names('songs').sort()).toEqual(['a.mp3', 'c.mp3']);
+    await again.close();
+    expect(index.damaged).toBe(false);
+  });
 });

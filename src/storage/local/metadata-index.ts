@@ -4,6 +4,7 @@ import { isDamage } from '../../sqlite/damage.ts';
 import { openIndexDatabase } from './index-database.ts';
 import { DamagedRow, directoryRecordOf, fileColumns, fileRecordOf, parsed, type DirectoryRecord, type FileRecord } from './index-rows.ts';
 import { preparedStatement } from '../../sqlite/prepared-statement.ts';
+import { eachInSavepoint, GroupCommit, type Outcome } from '../../sqlite/group-commit.ts';
 
 export type { DirectoryRecord, FileRecord } from './index-rows.ts';
 
@@ -45,6 +46,8 @@ export class MetadataIndex {
   private damage: unknown;
   private readonly statements = new Map<string, StatementSync>();
   private readonly transaction: IndexTransaction;
+  /** Writes asked for in one turn of the event loop share one transaction (sqlite/group-commit.ts). */
+  private readonly group: GroupCommit<IndexTransaction>;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -61,6 +64,7 @@ export class MetadataIndex {
       lastKey: (table) =>
         (this.statement('SELECT max(key) AS key FROM entries WHERE tbl = ?').get(table)?.key ?? undefined) as EntryKey | undefined,
     };
+    this.group = new GroupCommit((writes) => ({ outcomes: this.commitGroup(writes), synced: Promise.resolve() }));
   }
 
   /** Opens (creating) the index at `file`. Throws when it cannot: check it first (index-check.ts). */
@@ -156,23 +160,35 @@ export class MetadataIndex {
   /**
    * Runs `write` in one transaction: all of its writes are committed, or none (a write that
    * throws rolls them all back). Resolves true when committed. `write` runs synchronously, alone
-   * in this process and, through SQLite's write lock, among the processes sharing the root.
+   * in this process and, through SQLite's write lock, among the processes sharing the root; the
+   * writes asked for in one turn of the event loop share a transaction, each in a savepoint.
    */
   atomically(write: (tx: IndexTransaction) => void): Promise<boolean> {
     if (this.damage !== undefined) return Promise.resolve(false);
+    return this.group.add(write).then(
+      () => true,
+      (error: unknown) => {
+        this.failed(error);
+        return false;
+      },
+    );
+  }
+
+  /** One group's writes in one transaction; damage met by any of them undoes the whole group. */
+  private commitGroup(writes: Array<(tx: IndexTransaction) => unknown>): Outcome[] {
+    if (this.damage !== undefined) throw this.damage;
+    this.db.exec('BEGIN IMMEDIATE');
     try {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        write(this.transaction);
-        this.db.exec('COMMIT');
-      } catch (error) {
-        if (this.db.isTransaction) this.db.exec('ROLLBACK');
-        throw error;
-      }
-      return Promise.resolve(true);
+      const outcomes = eachInSavepoint(
+        (sql) => this.db.exec(sql),
+        writes.map((write) => () => write(this.transaction)),
+        (error) => error instanceof DamagedRow || isDamage(error),
+      );
+      this.db.exec('COMMIT');
+      return outcomes;
     } catch (error) {
-      this.failed(error);
-      return Promise.resolve(false);
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
     }
   }
 
@@ -183,6 +199,7 @@ export class MetadataIndex {
   }
 
   async close(): Promise<void> {
+    await this.group.settle();
     try {
       this.db.close();
     } catch (error) {
