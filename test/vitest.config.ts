@@ -18,8 +18,9 @@ export default defineConfig({
     maxWorkers: 3,
     // One throw-away Ceph cluster (S3 gateway) for the whole run, both projects: the S3 tests
     // inject('rgw'). Set here only: a project of its own would start a cluster of its own.
-    // And the compiled service the tests start as processes (setup/service-build.ts).
-    globalSetup: ['test/setup/service-build.ts', 'test/setup/rgw-global-setup.ts'],
+    // And the compiled service the tests start as processes (setup/service-build.ts). First of
+    // all, the run's own temp directory (setup/run-temp-dir.ts), removed last.
+    globalSetup: ['test/setup/run-temp-dir.ts', 'test/setup/service-build.ts', 'test/setup/rgw-global-setup.ts'],
     projects: [
       { test: { ...shared, name: 'local', include: ['test/**/*.test.ts'] } },
       {
