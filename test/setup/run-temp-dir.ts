@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -9,6 +9,9 @@ import path from 'node:path';
  */
 export default function setup(): () => void {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'media-tests-'));
+  // Enterable by others, as the temp directory itself is: a test that runs a command as `nobody`
+  // opens its own directory inside to it (system-packages.test.ts).
+  chmodSync(dir, 0o755);
   process.env.TMPDIR = dir;
   return () => rmSync(dir, { recursive: true, force: true });
 }
