@@ -39,12 +39,7 @@ export default async function analyse({ source, extension, peaksFile, samplesPer
   const file = await fs.open(partial, 'w');
   // Opened only here, where the decode below takes it at once: a file gone before then fails the
   // decode, instead of an 'error' with no listener while the peaks file is being opened.
-  const bytes =
-    'bytes' in source
-      ? oneChunk(source.bytes)
-      : 'port' in source
-        ? receiveChunks(source.port)
-        : createReadStream(source.file, { highWaterMark: 64 * 1024 });
+  const bytes = chunksOf(source);
   try {
     let meter: LoudnessMeter | undefined;
     let peaks: PeaksWriter | undefined;
@@ -72,6 +67,13 @@ export default async function analyse({ source, extension, peaksFile, samplesPer
     await file.close().catch(() => undefined);
     await fs.rm(partial, { force: true });
   }
+}
+
+/** The source's bytes as they are read: held in memory, sent over a port, or read from a file. */
+function chunksOf(source: AnalysisSource): AsyncIterable<Uint8Array> {
+  if ('bytes' in source) return oneChunk(source.bytes);
+  if ('port' in source) return receiveChunks(source.port);
+  return createReadStream(source.file, { highWaterMark: 64 * 1024 });
 }
 
 async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
