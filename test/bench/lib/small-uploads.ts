@@ -40,6 +40,8 @@ export interface SmallUploads {
   raw: Repeated<UploadFigures>;
   /** Diagnostic: Express 5 + multer writing each part with no checks (baselines/express-multer-floor.ts). */
   floor: Repeated<UploadFigures>;
+  /** Diagnostic: the spec's durable minimum on Express 5 + multer, all on the event loop (baselines/express-multer-durable-floor.ts). */
+  durableFloor: Repeated<UploadFigures>;
   multipartFsync: Repeated<ServiceUploadFigures>;
   /** The same at LOG_LEVEL=info (a request line per upload), for the CPU figure of issue 24. */
   multipartFsyncInfo: Repeated<ServiceUploadFigures>;
@@ -52,7 +54,10 @@ export interface SmallUploads {
   seedUrlencoded: Repeated<UploadFigures>;
 }
 
-async function baselineRun(ctx: BenchContext, script: 'raw-upload-server' | 'express-multer-floor'): Promise<UploadFigures> {
+async function baselineRun(
+  ctx: BenchContext,
+  script: 'raw-upload-server' | 'express-multer-floor' | 'express-multer-durable-floor',
+): Promise<UploadFigures> {
   const server = await startBaseline(`baselines/${script}.ts`, ctx.freshDir(`${script}-small`));
   return measureBaseline(ctx, server, 'multipart', `${script} 64 KiB`);
 }
@@ -141,8 +146,8 @@ async function serviceRun(
 }
 
 /**
- * Every small-upload measurement, interleaved per repetition (raw, the Express + multer floor,
- * the seed's multipart handler, multipart with fsync, without, the seed's urlencoded handler,
+ * Every small-upload measurement, interleaved per repetition (raw, the Express + multer floor and
+ * its durable minimum, the seed's multipart handler, multipart with fsync, without, the seed's urlencoded handler,
  * urlencoded) and taken once per invocation: the small-upload scenarios all read from it.
  */
 export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
@@ -150,6 +155,7 @@ export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
     ctx.interleave<{
       raw: UploadFigures;
       floor: UploadFigures;
+      durableFloor: UploadFigures;
       seedMultipart: UploadFigures;
       multipartFsync: ServiceUploadFigures;
       multipartFsyncInfo: ServiceUploadFigures;
@@ -160,6 +166,7 @@ export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
     }>('64 KiB c=32', {
       raw: () => baselineRun(ctx, 'raw-upload-server'),
       floor: () => baselineRun(ctx, 'express-multer-floor'),
+      durableFloor: () => baselineRun(ctx, 'express-multer-durable-floor'),
       seedMultipart: () => seedRun(ctx, 'multipart'),
       multipartFsync: () => serviceRun(ctx, 'multipart', true),
       multipartFsyncInfo: () => serviceRun(ctx, 'multipart', true, 'info'),
