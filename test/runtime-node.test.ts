@@ -27,6 +27,17 @@ describe('the runtime is the Node 24 that `npm ci` installs (the `node` package)
     expect(packageJson.allowScripts.node).toBe(true);
   });
 
+  it('every dependency with an install script is in allowScripts: `npm ci` warns of none', async () => {
+    const lock = JSON.parse(await readFile(path.join(projectRoot, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { hasInstallScript?: boolean }>;
+    };
+    const withScripts = Object.entries(lock.packages)
+      .filter(([location, entry]) => location !== '' && entry.hasInstallScript)
+      .map(([location]) => location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    expect(withScripts).toContain('node');
+    expect(Object.keys(packageJson.allowScripts).sort()).toEqual([...new Set(withScripts)].sort());
+  });
+
   it('these tests run on it: the first `node` on the PATH npm gives them, a version the engines field accepts', () => {
     const [major, minor] = process.versions.node.split('.').map(Number);
     const [, engineMajor, engineMinor] = /^\^(\d+)\.(\d+)/.exec(packageJson.engines.node)!.map(Number);
