@@ -113,7 +113,7 @@ describe('cluster primary when workers die', () => {
   it('gives up with exit 1 once workerDeathLimit workers died within the window, leaving no worker', async () => {
     const service = await startCluster({ workerDeathLimit: 3, workerDeathWindowMs: 600_000 });
     for (const pid of listeningPids(service)) process.kill(pid, 'SIGKILL');
-    // At least one: both dead workers are replaced, and both replacements may be up by the next look.
+    // Three or more listening: both dead workers are replaced, and both replacements may be up by the next look.
     await waitFor('a replacement worker', () => listeningPids(service).length >= 3, 20_000);
     const third = listeningPids(service)[2]!;
     process.kill(third, 'SIGKILL');

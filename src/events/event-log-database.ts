@@ -4,6 +4,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { closeQuietly, DAMAGE_VISIBLE_PRAGMAS, isDamage } from '../sqlite/damage.ts';
 import { WalSync } from './wal-sync.ts';
 import { preparedStatement } from '../sqlite/prepared-statement.ts';
+import { writeTransaction } from '../sqlite/write-transaction.ts';
 
 /** How long a write waits for another process's write to the same log (SQLite's busy timeout). */
 const BUSY_TIMEOUT_MS = 5000;
@@ -110,17 +111,9 @@ export class EventLogDatabase {
     return this.walSync.sync();
   }
 
-  /** `write` in one transaction, taking the write lock first (BEGIN IMMEDIATE: no deadlock between processes). */
+  /** `write` in one transaction, taking the write lock first (sqlite/write-transaction.ts). */
   transaction<T>(write: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = write();
-      this.db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw error;
-    }
+    return writeTransaction(this.db, write);
   }
 
   /**

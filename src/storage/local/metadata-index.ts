@@ -5,6 +5,7 @@ import { openIndexDatabase } from './index-database.ts';
 import { DamagedRow, directoryRecordOf, fileColumns, fileRecordOf, parsed, type DirectoryRecord, type FileRecord } from './index-rows.ts';
 import { preparedStatement } from '../../sqlite/prepared-statement.ts';
 import { eachInSavepoint, GroupCommit, type Outcome } from '../../sqlite/group-commit.ts';
+import { writeTransaction } from '../../sqlite/write-transaction.ts';
 
 export type { DirectoryRecord, FileRecord } from './index-rows.ts';
 
@@ -177,19 +178,13 @@ export class MetadataIndex {
   /** One group's writes in one transaction; damage met by any of them undoes the whole group. */
   private commitGroup(writes: Array<(tx: IndexTransaction) => unknown>): Outcome[] {
     if (this.damage !== undefined) throw this.damage;
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const outcomes = eachInSavepoint(
+    return writeTransaction(this.db, () =>
+      eachInSavepoint(
         (sql) => this.db.exec(sql),
         writes.map((write) => () => write(this.transaction)),
         (error) => error instanceof DamagedRow || isDamage(error),
-      );
-      this.db.exec('COMMIT');
-      return outcomes;
-    } catch (error) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw error;
-    }
+      ),
+    );
   }
 
   /** True when `file` is still the file this index has open (not replaced by another process). */

@@ -147,8 +147,9 @@ async function serviceRun(
 
 /**
  * Every small-upload measurement, interleaved per repetition (raw, the Express + multer floor and
- * its durable minimum, the seed's multipart handler, multipart with fsync, without, the seed's urlencoded handler,
- * urlencoded) and taken once per invocation: the small-upload scenarios all read from it.
+ * its durable minimum, the seed's multipart handler, multipart with fsync, without, the seed's
+ * urlencoded handler, urlencoded) and taken once per invocation: the small-upload scenarios all
+ * read from it.
  */
 export function smallUploads(ctx: BenchContext): Promise<SmallUploads> {
   return ctx.memo('small uploads', () =>
