@@ -47,8 +47,20 @@ export interface Substitutions {
 
 export async function substitutions(ports: number[], tmp: string, fixed: Record<number, number> = {}): Promise<Substitutions> {
   const map = new Map<number, number>();
-  for (const port of ports) map.set(port, fixed[port] ?? (await freePort()));
+  for (const port of ports) map.set(port, fixed[port] ?? (await freePortBesides([...map.values(), ...Object.values(fixed)])));
   return { ports: map, tmp };
+}
+
+/**
+ * A free port none of `taken`: each probe's port is free again once it closes, so two probes can
+ * name the same one, and a README example's service would then lose its port to its own upstream.
+ */
+async function freePortBesides(taken: number[]): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freePort();
+    if (!taken.includes(port)) return port;
+  }
+  throw new Error(`no free port besides ${taken.join(', ')} in 20 tries`);
 }
 
 export function substitute(command: string, { ports, tmp }: Substitutions): string {
