@@ -57,9 +57,15 @@ export function createWorkerPool(
   const maxThreads = Math.max(1, Math.min(poolSize, availableParallelism()));
   const filename = worker && workerFilename(worker);
   const needsLoader = fromSource && !process.execArgv.some((arg) => arg.includes('tsx'));
-  const execArgv = needsLoader
-    ? [...process.execArgv, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
-    : process.execArgv;
+  const execArgv = [
+    ...process.execArgv,
+    ...(needsLoader ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : []),
+    // piscina loads a thread's module with require() before import(). On Node 24 a thread stopped
+    // while require() wraps an ES module (a shutdown during a file's analysis) aborts the whole
+    // process (module_wrap.cc, CreateRequiredModuleFacade); loaded by import(), the stop only ends
+    // the thread.
+    '--no-experimental-require-module',
+  ];
   return new Piscina({
     filename: filename ?? null,
     execArgv,
