@@ -144,7 +144,7 @@ describe('chat page in headless Chromium', () => {
     const page = await openChat('phoenix', 'reconnect');
     await running.chat.close(1001);
     await page.waitForSelector('#status[data-state="waiting"]');
-    const again = attachChat(running.server, running.config, { logger: testLogger, hub: createHub(running.config.chat, testLogger) });
+    const again = attachChat(running.server, running.config, { logger: testLogger, hub: await createHub(running.config.chat, testLogger) });
     await page.waitForSelector('#status[data-state="open"]', { timeout: 10_000 });
     await say(page, 'back again');
     await page.waitForFunction(() => document.querySelector('#messages li.message:last-child .text')?.textContent === 'back again');

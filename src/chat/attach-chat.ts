@@ -6,7 +6,6 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { clientAddress, compileTrust, isOriginAllowed, rejectHandshake } from './handshake.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { RedisHub } from './redis-hub.ts';
 import { InProcessHub, type ChatHub } from './rooms.ts';
 import { openSession, type SessionContext } from './session.ts';
 
@@ -109,10 +108,16 @@ function countingEvents(hub: ChatHub, metrics: Metrics): ChatHub {
   };
 }
 
-/** The hub the config asks for: Redis when `chat.redisUrl` is set, else this process's rooms. */
-export function createHub(config: ChatConfig, logger: Logger): ChatHub {
+/**
+ * The hub the config asks for: Redis when `chat.redisUrl` is set, else this process's rooms. The
+ * Redis client is loaded only then: a service without Redis does not load it at start.
+ */
+export async function createHub(config: ChatConfig, logger: Logger): Promise<ChatHub> {
   const { historySize, roomRateLimit } = config;
-  if (config.redisUrl) return new RedisHub({ url: config.redisUrl, historySize, roomRateLimit, logger });
+  if (config.redisUrl) {
+    const { RedisHub } = await import('./redis-hub.ts');
+    return new RedisHub({ url: config.redisUrl, historySize, roomRateLimit, logger });
+  }
   return new InProcessHub({ historySize, maxRooms: config.maxRooms, roomRateLimit });
 }
 

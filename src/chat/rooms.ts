@@ -26,6 +26,8 @@ export interface ChatHub {
   subscribe(room: string, deliver: Deliver): () => void;
   /** The room's last `message` events, oldest first. */
   history(room: string): Promise<RoomEvent[]>;
+  /** Problems for /readyz, for a hub that depends on something outside the process. */
+  check?(): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ByteStore, StoredObject } from '../storage/byte-store.ts';
@@ -15,7 +15,8 @@ import { EventMetrics } from './event-metrics.ts';
 import { EventLogBound } from './event-log-bound.ts';
 import { LocalEventLog } from './local-event-log.ts';
 import { RedisEventLog } from './redis-event-log.ts';
-import { WebhookTarget } from './webhooks.ts';
+import type { WebhookTarget } from './webhooks.ts';
+import { redisClient } from '../redis-client.ts';
 
 /** The event log's place under the storage root: as unreachable by the API as `.index`. */
 export const EVENTS_DIR = '.events';
@@ -65,9 +66,10 @@ export class Events implements EventHook {
         metrics.logDamaged.inc();
       },
     });
-    const redis = deps.redisUrl ? new Redis(deps.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
-    redis?.on('error', (err) => deps.logger.warn({ err }, 'events redis connection error'));
-    const hooks = new Map(config.webhooks.map((webhook) => new WebhookTarget(webhook, config.timeoutMs)).map((hook) => [hook.id, hook]));
+    const redis = deps.redisUrl
+      ? await redisClient(deps.redisUrl, (err) => deps.logger.warn({ err }, 'events redis connection error'))
+      : undefined;
+    const hooks = await webhookTargets(config);
     const log: EventLog = redis ? await RedisEventLog.open(redis, local, [...hooks.keys()]) : local;
     const worker = new DeliveryWorker(log, hooks, config, deps.logger, metrics);
     const events = new Events(log, config, deps, metrics, worker, hooks, redis);
@@ -212,4 +214,11 @@ export class Events implements EventHook {
     await this.log.close();
     this.redis?.disconnect();
   }
+}
+
+/** The configured webhooks by id; their HTTP client is loaded only when there is one. */
+async function webhookTargets(config: EventsConfig): Promise<Map<string, WebhookTarget>> {
+  if (config.webhooks.length === 0) return new Map();
+  const { WebhookTarget } = await import('./webhooks.ts');
+  return new Map(config.webhooks.map((webhook) => new WebhookTarget(webhook, config.timeoutMs)).map((hook) => [hook.id, hook]));
 }

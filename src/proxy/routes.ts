@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { BodyRecorder } from './body-recorder.ts';
 import type { CachedAnswer, ResponseCache } from './cache.ts';
 import { mayServeFromCache, mayStoreAnswerTo, storableForMs } from './cache-policy.ts';
-import { forward, type AnswerHead } from './forward.ts';
+import type { AnswerHead } from './forward.ts';
 import { downstreamHeaders } from './response-headers.ts';
 import { checkRest, parseTarget } from './target-path.ts';
 import type { UpstreamRegistry } from './upstream-registry.ts';
@@ -15,6 +15,9 @@ export interface ProxyDeps {
   logger: Logger;
   metrics: Metrics;
 }
+
+/** forward.ts and the HTTP client it uses, loaded by the first request to a configured upstream. */
+let forwarding: Promise<typeof import('./forward.ts')> | undefined;
 
 /** Answers one proxied request; rejects with the error to answer (an AppError for what the client or upstream did). */
 export type ProxyHandler = (req: Request, res: Response) => Promise<void>;
@@ -30,6 +33,7 @@ export function proxyHandler({ upstreams, logger, metrics }: ProxyDeps): ProxyHa
     const upstream = upstreams.get(target.name);
     if (!upstream) throw new AppError('NOT_FOUND', `no upstream named "${target.name}"`);
     checkRest(target.rest);
+    const { forward } = await (forwarding ??= import('./forward.ts'));
     // Appended as received (still percent-encoded), never resolved with `new URL(rest, base)`.
     const path = (upstream.basePath + target.rest || '/') + target.query;
     const cache = upstream.cache;

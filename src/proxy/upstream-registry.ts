@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { ResponseCache } from './cache.ts';
 import type { ProxyConfig, UpstreamConfig } from './config.ts';
 
@@ -22,14 +22,24 @@ export interface Upstream {
 export class UpstreamRegistry {
   readonly #upstreams = new Map<string, Upstream>();
 
-  constructor(private readonly config: ProxyConfig) {}
+  /** `Pool`: undici's, present when an upstream is configured. */
+  private constructor(
+    private readonly config: ProxyConfig,
+    private readonly Pool: typeof import('undici').Pool | undefined,
+  ) {}
+
+  /** The registry of `config`. undici is loaded only when an upstream is configured: a service without one does not load it at start. */
+  static async open(config: ProxyConfig): Promise<UpstreamRegistry> {
+    const configured = Object.keys(config.upstreams).length > 0;
+    return new UpstreamRegistry(config, configured ? (await import('undici')).Pool : undefined);
+  }
 
   /** The upstream configured under `name`, or undefined: only configured names are reachable. */
   get(name: string): Upstream | undefined {
     const known = this.#upstreams.get(name);
     if (known) return known;
-    if (!Object.hasOwn(this.config.upstreams, name)) return undefined;
-    const upstream = this.#create(name, this.config.upstreams[name]!);
+    if (!Object.hasOwn(this.config.upstreams, name) || !this.Pool) return undefined;
+    const upstream = this.#create(name, this.config.upstreams[name]!, this.Pool);
     this.#upstreams.set(name, upstream);
     return upstream;
   }
@@ -41,7 +51,7 @@ export class UpstreamRegistry {
     await Promise.all(pools.map((pool) => pool.close()));
   }
 
-  #create(name: string, config: UpstreamConfig): Upstream {
+  #create(name: string, config: UpstreamConfig, Pool: typeof import('undici').Pool): Upstream {
     const url = new URL(config.url);
     const timeoutMs = config.timeoutMs ?? this.config.timeoutMs;
     return {

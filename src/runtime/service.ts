@@ -4,7 +4,6 @@ import { Access } from '../access/access.ts';
 import { createAnalysis } from '../analysis/create-analysis.ts';
 import { createApp } from '../app.ts';
 import { attachChat, CLOSE_GOING_AWAY, createHub, type ChatHandle } from '../chat/attach-chat.ts';
-import { RedisHub } from '../chat/redis-hub.ts';
 import type { Config } from '../config.ts';
 import { withEventLoopProbe } from '../diagnostics.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -83,9 +82,10 @@ export async function startService(
     feed: eventFeed,
     redisUrl: config.storage.backend === 's3' ? (config.redis.url ?? config.chat.redisUrl) : undefined,
   });
-  const upstreams = new UpstreamRegistry(config.proxy);
+  const upstreams = await UpstreamRegistry.open(config.proxy);
   const pipeline = new PublishPipeline(store, inspector, { verifyContent: config.media.verifyContent }, events);
-  const hub = createHub(config.chat, logger);
+  const hub = await createHub(config.chat, logger);
+  const checkHub = hub.check?.bind(hub);
   const access = new Access(config.auth, clock);
   const uploads = await ResumableUploads.create(config, { store, inspector, pipeline, metrics, logger, access, events });
   const app = createApp(config, {
@@ -100,7 +100,7 @@ export async function startService(
     analysis,
     events,
     metricsText: clustered ? clusterMetricsText(metrics) : undefined,
-    readinessChecks: [() => inspector.ready(), () => uploads.ready(), ...(hub instanceof RedisHub ? [() => hub.check()] : [])],
+    readinessChecks: [() => inspector.ready(), () => uploads.ready(), ...(checkHub ? [checkHub] : [])],
   });
   const server = createHttpServer(eventLoopProbe ? withEventLoopProbe(app) : app, config.server);
   const answers = trackAnswers(server);

@@ -5,6 +5,7 @@ import { LocalStore } from './local/local-store.ts';
 import { INCOMING_DIR } from './staging/staging-area.ts';
 import { ProcessLocker } from '../lockers/process-locker.ts';
 import type { MediaThreads } from '../media-threads.ts';
+import { redisClient } from '../redis-client.ts';
 
 /** The byte store `storage.backend` names, opened on the validated config. */
 export interface StoreEvents {
@@ -74,9 +75,10 @@ export async function createStore(config: StoreConfig, events: StoreEvents = {},
 async function nameLocks(config: StoreConfig, events: StoreEvents) {
   const url = config.redis.url ?? config.chat.redisUrl;
   if (!url) return { locker: new ProcessLocker(config.uploads.lockTimeoutMs) };
-  const [{ Redis }, { RedisLocker }] = await Promise.all([import('ioredis'), import('../lockers/redis-locker.ts')]);
-  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
-  redis.on('error', (error) => events.onLockError?.(error));
+  const [redis, { RedisLocker }] = await Promise.all([
+    redisClient(url, (error) => events.onLockError?.(error)),
+    import('../lockers/redis-locker.ts'),
+  ]);
   return {
     locker: new RedisLocker(redis, config.uploads.lockTimeoutMs, config.redis.commandTimeoutMs),
     closeLocker: () => void redis.disconnect(),

@@ -1,7 +1,7 @@
 import { Server as TusServer } from '@tus/server';
 import { EVENTS, type Locker } from '@tus/utils';
 import type { RequestHandler } from 'express';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Access } from '../access/access.ts';
 import { UploadOwnership } from '../access/upload-owner.ts';
@@ -23,6 +23,7 @@ import { faultPoint } from '../fault-points.ts';
 import { createResumableStorage } from './create-data-store.ts';
 import { FileLocker } from '../lockers/file-locker.ts';
 import { RedisLocker } from '../lockers/redis-locker.ts';
+import { redisClient } from '../redis-client.ts';
 import { withDeadline } from '../lockers/redis-deadline.ts';
 import { judgeCreation } from './rules/creation.ts';
 import { judgeFirstBytes } from './rules/first-bytes-judge.ts';
@@ -85,8 +86,7 @@ export class ResumableUploads {
     if (media.verifyContent) judgeFirstBytes(dataStore, inspector);
     // Several hosts (a shared bucket) need a lock they all see; one host does with lock files.
     const redisUrl = config.redis.url ?? config.chat.redisUrl;
-    const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
-    redis?.on('error', (err) => logger.warn({ err }, 'uploads redis connection error'));
+    const redis = redisUrl ? await redisClient(redisUrl, (err) => logger.warn({ err }, 'uploads redis connection error')) : undefined;
     if (!redis && config.storage.backend === 's3')
       logger.warn('resumable uploads are locked per host (no redis.url): several hosts sharing the bucket need redis.url');
     const locker = redis

@@ -22,7 +22,7 @@ export const serviceBuild = `${projectRoot}.test-dist`;
  * replacing itself at start (src/runtime/young-generation.ts): given here, each service a test
  * starts boots Node once, not twice. runtime-young-generation.test.ts starts one without it.
  */
-const BOUNDED_YOUNG_GENERATION = '--max-semi-space-size=16';
+export const BOUNDED_YOUNG_GENERATION = '--max-semi-space-size=16';
 
 /** Runs the service as its own process, as `npm start` runs dist/server.js (on `node`, this test's Node by default). */
 export function spawnService(env: Record<string, string>, cwd = projectRoot, node = process.execPath): ChildProcess {
