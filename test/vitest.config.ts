@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './setup/longest-first.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const shared = {
@@ -16,6 +17,7 @@ export default defineConfig({
     // processes they start (services, Ceph, Redis, Chromium, npm), so three at a time on two cores
     // end the run sooner than two.
     maxWorkers: 3,
+    sequence: { sequencer: LongestFirst },
     // One throw-away Ceph cluster (S3 gateway) for the whole run, both projects: the S3 tests
     // inject('rgw'). Set here only: a project of its own would start a cluster of its own.
     // And the compiled service the tests start as processes (setup/service-build.ts). First of
