@@ -107,7 +107,7 @@ describe('local backend: a damaged event log', () => {
     expect(kept).toHaveLength(1);
     expect(await readdir(path.join(root, 'store', kept[0]!))).toContain(EVENT_LOG_FILE);
     const code = await service.stop();
-    // A rare CI failure had the process die by a signal here: the message says which, and its last words.
+    // A stop that fails says by which signal, with the service's last words (a Node abort was found so).
     expect(code, `signal ${service.child.signalCode}; output ends: ${service.output().slice(-3000)}`).toBe(0);
     expect(service.child.signalCode).toBeNull();
     expect(errorLines(service).map((line) => line.msg)).toEqual([DAMAGED]);

@@ -17,7 +17,7 @@ export interface ProxyDeps {
 }
 
 /** forward.ts and the HTTP client it uses, loaded by the first request to a configured upstream. */
-let forwarding: Promise<typeof import('./forward.ts')> | undefined;
+let forward: typeof import('./forward.ts').forward | undefined;
 
 /** Answers one proxied request; rejects with the error to answer (an AppError for what the client or upstream did). */
 export type ProxyHandler = (req: Request, res: Response) => Promise<void>;
@@ -33,7 +33,8 @@ export function proxyHandler({ upstreams, logger, metrics }: ProxyDeps): ProxyHa
     const upstream = upstreams.get(target.name);
     if (!upstream) throw new AppError('NOT_FOUND', `no upstream named "${target.name}"`);
     checkRest(target.rest);
-    const { forward } = await (forwarding ??= import('./forward.ts'));
+    // Awaited once: later requests find it loaded.
+    forward ??= (await import('./forward.ts')).forward;
     // Appended as received (still percent-encoded), never resolved with `new URL(rest, base)`.
     const path = (upstream.basePath + target.rest || '/') + target.query;
     const cache = upstream.cache;
