@@ -1,6 +1,6 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import { createWorkerPool, workerFilename, type PoolStats } from './worker-pool.ts';
+import { createWorkerPool, workerFilename, type PoolStats, type WorkerPoolOptions } from './worker-pool.ts';
 
 export interface ThreadTaskOptions {
   /** The worker module's export to call (its default export when absent). */
@@ -18,8 +18,8 @@ export interface ThreadTaskOptions {
 export class MediaThreads {
   private constructor(private readonly pool: Piscina) {}
 
-  static create(poolSize: number): MediaThreads {
-    return new MediaThreads(createWorkerPool(undefined, poolSize));
+  static create(poolSize: number, onThreadError?: WorkerPoolOptions['onThreadError']): MediaThreads {
+    return new MediaThreads(createWorkerPool(undefined, poolSize, { onThreadError }));
   }
 
   run<T>(worker: URL, task: unknown, options: ThreadTaskOptions = {}): Promise<T> {

@@ -42,6 +42,17 @@ export function workerFilename(worker: URL): string {
   return fromSource ? worker.href : worker.href.replace(/\.ts$/, '.js');
 }
 
+export interface WorkerPoolOptions {
+  tasksPerThread?: number;
+  youngGenerationMb?: number;
+  /**
+   * A thread's error that no task takes (thrown after its task settled, or while the pool
+   * stops): piscina emits it as the pool's 'error' event, an uncaught exception of the process
+   * when nobody listens. By default a process warning.
+   */
+  onThreadError?: (error: Error) => void;
+}
+
 /**
  * A piscina pool running `worker`, or with no module of its own, the one each task names
  * (`filename` in its run options).
@@ -49,7 +60,11 @@ export function workerFilename(worker: URL): string {
 export function createWorkerPool(
   worker: URL | undefined,
   poolSize: number,
-  { tasksPerThread = TASKS_PER_THREAD, youngGenerationMb = POOL_YOUNG_GENERATION_MB } = {},
+  {
+    tasksPerThread = TASKS_PER_THREAD,
+    youngGenerationMb = POOL_YOUNG_GENERATION_MB,
+    onThreadError = (error) => process.emitWarning(error),
+  }: WorkerPoolOptions = {},
 ): Piscina {
   // More threads than cores only add JIT compiles, young generations and context switches (most
   // sat idle after loading their modules: test/bench/NOTES.md). Waits on the disk happen on
@@ -66,7 +81,7 @@ export function createWorkerPool(
     // the thread.
     '--no-experimental-require-module',
   ];
-  return new Piscina({
+  const pool = new Piscina({
     filename: filename ?? null,
     execArgv,
     minThreads: 1,
@@ -78,4 +93,6 @@ export function createWorkerPool(
     // only grows the service's peak RSS (test/bench/NOTES.md).
     resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
   });
+  pool.on('error', onThreadError);
+  return pool;
 }

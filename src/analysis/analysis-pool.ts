@@ -17,13 +17,17 @@ const ANALYSIS_YOUNG_GENERATION_MB = 2;
 export class AnalysisPool {
   private pool: Piscina | undefined;
 
-  constructor(private readonly threads: number) {}
+  constructor(
+    private readonly threads: number,
+    private readonly onThreadError: (error: Error) => void,
+  ) {}
 
   /** `transferList`: what the task hands over to the thread (the port of a streamed source). */
   run(task: AnalysisTask, transferList?: MessagePort[]): Promise<AnalysisOutcome> {
     this.pool ??= createWorkerPool(new URL('./analysis.worker.ts', import.meta.url), this.threads, {
       tasksPerThread: 1,
       youngGenerationMb: ANALYSIS_YOUNG_GENERATION_MB,
+      onThreadError: this.onThreadError,
     });
     return this.pool.run(task, { transferList }) as Promise<AnalysisOutcome>;
   }

@@ -37,8 +37,6 @@ export default async function analyse({ source, extension, peaksFile, samplesPer
   if (!decode) return { ok: false, reason: `no decoder for ${extension} files` };
   const partial = `${peaksFile}.partial`;
   const file = await fs.open(partial, 'w');
-  // Opened only here, where the decode below takes it at once: a file gone before then fails the
-  // decode, instead of an 'error' with no listener while the peaks file is being opened.
   const bytes = chunksOf(source);
   try {
     let meter: LoudnessMeter | undefined;
@@ -73,7 +71,16 @@ export default async function analyse({ source, extension, peaksFile, samplesPer
 function chunksOf(source: AnalysisSource): AsyncIterable<Uint8Array> {
   if ('bytes' in source) return oneChunk(source.bytes);
   if ('port' in source) return receiveChunks(source.port);
-  return createReadStream(source.file, { highWaterMark: 64 * 1024 });
+  return fileChunks(source.file);
+}
+
+/**
+ * Opens the file at the decoder's first read, so a failed open (the file deleted meanwhile) rejects
+ * that read. A stream opened earlier (the .mp3 decoder first waits for its WebAssembly) would
+ * throw its 'error' with no listener, ending the thread.
+ */
+async function* fileChunks(file: string): AsyncGenerator<Uint8Array> {
+  yield* createReadStream(file, { highWaterMark: 64 * 1024 });
 }
 
 async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

@@ -34,7 +34,7 @@ export class AudioAnalysis {
     /** Stored files are read as streams from the store (S3), not from a path a worker opens. */
     private readonly streamed = false,
   ) {
-    this.pool = new AnalysisPool(config.concurrency);
+    this.pool = new AnalysisPool(config.concurrency, (err) => logger.error({ err }, 'analysis thread failed outside a task'));
     this.queue = new AnalysisQueue(
       config,
       (key) => this.analyse(key),

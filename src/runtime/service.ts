@@ -52,7 +52,7 @@ export async function startService(
 ): Promise<Service> {
   await prepareStorageRoot(config.storage.root);
   // Content checks and the local store's byte work share these threads (media-threads.ts).
-  const threads = MediaThreads.create(config.media.poolSize);
+  const threads = MediaThreads.create(config.media.poolSize, (err) => logger.error({ err }, 'media thread failed outside a task'));
   const backend = await createStore(
     config,
     {
