@@ -82,8 +82,13 @@ export function forward(upstream: Upstream, req: Request, res: Response, options
         res.statusCode = statusCode;
         for (const [name, value] of downstreamHeaders(headers, statusCode)) res.setHeader(name, value);
         const stage = options.tap?.({ statusCode, headers });
-        // Either end failing destroys the other: the stage then fails and the upstream is aborted.
-        if (stage) pipeline(stage, res, () => {});
+        if (stage) {
+          // pipeline() adds seven 'close' listeners of its own to the response, past Node's default
+          // limit of ten with the request's own: a leak warning on every cached answer, for none.
+          res.setMaxListeners(res.getMaxListeners() + 8);
+          // Either end failing destroys the other: the stage then fails and the upstream is aborted.
+          pipeline(stage, res, () => {});
+        }
         destination = stage ?? res;
         destination.once('error', (error) => started.abort(error));
       },
