@@ -23,7 +23,7 @@ afterAll(async () => {
 
 async function openLibrary(hash: string): Promise<Page> {
   const page = await browser.context.newPage();
-  page.setDefaultTimeout(5000);
+  page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => errors.push(error.message));
   // The token as the page keeps it once entered (token.js), so reads and the feed carry it.
   await page.addInitScript((token) => sessionStorage.setItem('media-library.token', token), admin.secret);

@@ -39,8 +39,9 @@ afterAll(async () => {
 
 async function openLibrary(url: string, hash = ''): Promise<Page> {
   const page = await browser.context.newPage();
-  // Fail in seconds, not at the test timeout, when what is awaited never shows up.
-  page.setDefaultTimeout(5000);
+  // Fail before the test timeout when what is awaited never shows up, yet wait out a CI machine
+  // whose two cores run three test files at once (5 s was not enough there).
+  page.setDefaultTimeout(15_000);
   page.on('dialog', (dialog) => {
     incidents.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function openLibrary(hash: string): Promise<{ page: Page; requested: string[] }> {
   const page = await browser.context.newPage();
-  page.setDefaultTimeout(5000);
+  page.setDefaultTimeout(15_000);
   const requested: string[] = [];
   page.on('request', (request) => requested.push(new URL(request.url()).pathname + new URL(request.url()).search));
   page.on('pageerror', (error) => incidents.push(`page error: ${error.message}`));
