@@ -97,5 +97,5 @@ describe('the README TypeScript client (### A TypeScript client)', () => {
     // It stored tone.mp3 and tone.wav under songs/, then deleted tone.mp3.
     await expect(access(path.join(service.root, 'songs', 'tone.wav'))).resolves.toBeUndefined();
     await expect(access(path.join(service.root, 'songs', 'tone.mp3'))).rejects.toThrow(/ENOENT/);
-  });
+  }, 120_000);
 });

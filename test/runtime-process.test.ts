@@ -51,7 +51,7 @@ describe('cluster mode', () => {
     await writeFile(configFile, JSON.stringify({ server: { workers: 2 }, storage: { root: path.join(root, 'media') } }));
     const service = await startServiceProcess({ CONFIG_FILE: configFile });
     started.push(service);
-    await waitFor('two workers listening', () => listeningPids(service).length === 2, 15_000);
+    await waitFor('two workers listening', () => listeningPids(service).length === 2, 25_000);
 
     for (let i = 0; i < 20; i++) expect(await getFresh(`${service.url}/healthz`)).toBe(200);
     const answering = new Set(
@@ -92,7 +92,7 @@ describe('cluster primary when workers die', () => {
     // would give the replacements another one.
     const service = await startServiceProcess({ CONFIG_FILE: configFile, PORT: String(await freePort()) });
     started.push(service);
-    await waitFor('two workers listening', () => listeningPids(service).length === 2, 15_000);
+    await waitFor('two workers listening', () => listeningPids(service).length === 2, 25_000);
     return service;
   }
   const deathLines = (service: ServiceProcess) => logLines(service).filter((line) => String(line.msg).startsWith('worker died'));

@@ -44,8 +44,12 @@ export function exitOf(child: ChildProcess, timeoutMs = 15_000): Promise<number 
   });
 }
 
-/** Starts the service on a free port (PORT=0) and waits for its "listening" log line. */
-export async function startServiceProcess(env: Record<string, string>, timeoutMs = 15_000, node?: string): Promise<ServiceProcess> {
+/**
+ * Starts the service on a free port (PORT=0) and waits for its "listening" log line: 25 s by
+ * default, for a start that takes a second alone and far longer on a CI machine whose two cores
+ * run three test files at once (a cluster of three processes took over 15 s there).
+ */
+export async function startServiceProcess(env: Record<string, string>, timeoutMs = 25_000, node?: string): Promise<ServiceProcess> {
   const child = spawnService({ PORT: '0', ...env }, projectRoot, node);
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
