@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { errors, type Dispatcher } from 'undici';
 import type { Metrics } from '../observability/metrics.ts';
-import { requestBody } from './request-body.ts';
+import { bodyReceived, requestBody } from './request-body.ts';
 import { upstreamRequestHeaders } from './request-headers.ts';
 import { downstreamHeaders } from './response-headers.ts';
 import { upstreamFailure } from './upstream-errors.ts';
@@ -125,7 +125,7 @@ export function forward(upstream: Upstream, req: Request, res: Response, options
         options.logger.warn({ err: error, upstream: upstream.name }, 'proxy: upstream request failed');
         const failure = upstreamFailure(error, upstream.name);
         options.metrics.proxyErrors.inc({ ...labels, kind: failure.codeName === 'GATEWAY_TIMEOUT' ? 'timeout' : 'unreachable' });
-        reject(failure);
+        void bodyReceived(req, upstream.timeoutMs).then(() => reject(failure));
       },
     };
     upstream.pool.dispatch(

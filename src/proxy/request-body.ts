@@ -19,3 +19,25 @@ export function requestBody(req: Request): Readable | null {
   });
   return req.pipe(body);
 }
+
+/**
+ * Resolves once the client has sent its whole body (drained by `requestBody` when undici stopped
+ * reading it), or after `capMs`. An error answered while the body still arrives would be followed
+ * by Node closing the socket of a `Connection: close` client under its writes: EPIPE, and the
+ * answer never read. Waiting for the body's end answers as a proxy that buffers requests would,
+ * the cap bounding it like nginx's lingering close.
+ */
+export function bodyReceived(req: Request, capMs: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(cap);
+      req.off('end', done);
+      req.off('close', done);
+      resolve();
+    };
+    const cap = setTimeout(done, capMs);
+    req.once('end', done);
+    req.once('close', done);
+  });
+}
