@@ -70,8 +70,9 @@ describe('proxy failures', () => {
           live: upstream.url,
           gone: refused,
           patient: { url: upstream.url, timeoutMs: 5000 },
-          // A timeout far above a loaded machine's scheduling delays, still far below the client's pause.
-          steady: { url: upstream.url, timeoutMs: 1000 },
+          // A timeout above a loaded machine's scheduling delays (1 s was not, in a CI run whose two
+          // cores were all busy), still half the client's pause.
+          steady: { url: upstream.url, timeoutMs: 2500 },
         },
       },
     });
@@ -171,7 +172,7 @@ describe('proxy failures', () => {
           res.on('error', reject);
           res.on('aborted', () => reject(new Error('cut')));
           res.pause();
-          setTimeout(() => res.resume(), 3000);
+          setTimeout(() => res.resume(), 5000);
         })
         .on('error', reject);
     });
