@@ -85,7 +85,7 @@ export function forward(upstream: Upstream, req: Request, res: Response, options
         if (stage) {
           // pipeline() adds seven 'close' listeners of its own to the response, past Node's default
           // limit of ten with the request's own: a leak warning on every cached answer, for none.
-          res.setMaxListeners(res.getMaxListeners() + 8);
+          res.setMaxListeners(res.getMaxListeners() + 7);
           // Either end failing destroys the other: the stage then fails and the upstream is aborted.
           pipeline(stage, res, () => {});
         }
